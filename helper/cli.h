@@ -1,0 +1,50 @@
+/*
+ * cli.h - the command layer: option parsing, reporting, exit codes. Core
+ * functions return ith_err codes; commands report once (cli_fail) and map to
+ * exit codes (sysexits, see DESIGN.md "Exit codes").
+ */
+#ifndef ITH_CLI_H
+#define ITH_CLI_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+
+struct cli {
+	const char *config_opt;   /* -c */
+	int verbosity;            /* 0 quiet, 1 normal, 2 verbose */
+	struct ith_config cfg;
+	bool cfg_loaded;
+	struct ith_ctx ctx;
+	bool ctx_ready;
+};
+
+struct cli_command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+/* Load the config (and, with ctx, the state dir and instance id). Exit code or 0. */
+int cli_load(struct cli *cli, bool ctx);
+/* Print "influx-token-helper: MSG" for err and return its exit code. */
+int cli_fail(int err);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a command's help (for --help) and return 0. */
+int cli_command_help(const char *name);
+/* Resolve profile names: none given -> all (or the only one when single). */
+int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count);
+/* Write all of buf to fd 1. */
+int cli_write_stdout(const char *buf, size_t len);
+
+int cmd_get(struct cli *cli, int argc, char **argv);
+int cmd_rotate(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+
+#endif

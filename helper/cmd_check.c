@@ -1,0 +1,48 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_check(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ith_token_list l = { NULL, 0 };
+	struct ith_api *api;
+	size_t mine = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_command_help("check");
+		return cli_usage_error("check", "unknown option");
+	}
+	if (optind < argc)
+		return cli_usage_error("check", "no arguments expected");
+	if ((r = cli_load(cli, false)))
+		return r;
+	printf("config:           %s ok (%zu token profile%s)\n", cli->cfg.path, cli->cfg.nprofiles,
+		cli->cfg.nprofiles == 1 ? "" : "s");
+	if ((r = cli_load(cli, true)))
+		return r;
+	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
+	printf("instance:         %s\n", cli->ctx.instance);
+	if ((r = ith_ctx_api(&cli->ctx, &api)) < 0)
+		return cli_fail(r);
+	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :
+		cli->cfg.token_env ? "the environment" : "$CREDENTIALS_DIRECTORY");
+	if ((r = ith_api_list(api, &l)) < 0)
+		return cli_fail(r);
+	for (size_t i = 0; i < l.n; i++) {
+		char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+		if (ith_marker_parse(l.v[i].description, inst, prof) && !strcmp(inst, cli->ctx.instance))
+			mine++;
+	}
+	printf("management API:   %s ok (%zu tokens on the cluster, %zu of this instance)\n", cli->cfg.url, l.n, mine);
+	ith_token_list_release(&l);
+	return 0;
+}

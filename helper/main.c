@@ -1,0 +1,239 @@
+/*
+ * influx-token-helper - keeps InfluxDB Cloud Dedicated database tokens
+ * short-lived and always valid. main() only hardens the process, parses the
+ * global options and dispatches to helper/cmd_*.c.
+ */
+#include "cli.h"
+#include "version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct cli_command commands[] = {
+	{ "get", cmd_get, "get [NAME] [--format raw|json|env|exec-credential] [--min-ttl DURATION]",
+	  "Print a valid token: the cached one when fresh, else rotate first.\n"
+	  "  --format F      raw (default; no trailing newline), json, env, exec-credential\n"
+	  "  --min-ttl D     the token must stay valid at least D (e.g. 1h); default: renew\n"
+	  "                  when the profile's renew_before window is reached\n"
+	  "A cached get makes no network call. With the API down and the cached token\n"
+	  "still valid, it is printed with a warning on stderr (exit 0)." },
+	{ "rotate", cmd_rotate, "rotate [NAME...] [--force]",
+	  "Renew due tokens, publish them to the sinks, revoke tokens past their grace.\n"
+	  "What the systemd timer or cron runs; a no-op without network when nothing is due.\n"
+	  "  --force         renew now even when not due" },
+	{ "status", cmd_status, "status [NAME...] [--format text|json]",
+	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
+	  "Reads local state only; never prints a secret." },
+	{ "list", cmd_list, "list [--format table|json]",
+	  "List this helper instance's tokens on the cluster with their role\n"
+	  "(current, retired, orphan) and state (one read-only API call)." },
+	{ "revoke", cmd_revoke, "revoke NAME... | --all [--dry-run]",
+	  "Decommission profiles: revoke their tokens (current, retired, orphans),\n"
+	  "remove their sink files and state.\n"
+	  "  --all           every configured profile\n"
+	  "  --dry-run       say what would be revoked, change nothing" },
+	{ "check", cmd_check, "check",
+	  "Validate the configuration, state directory, management token, and\n"
+	  "reach the API with one read-only call. Exit 0 when all is well." },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: influx-token-helper [-c FILE] [-v|-q] COMMAND [ARGS]\n"
+		"\n"
+		"Keeps InfluxDB Cloud Dedicated database tokens short-lived and always valid.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  configuration (default: $INFLUX_TOKEN_HELPER_CONFIG,\n"
+		"                     else " ITH_DEFAULT_CONFIG ")\n"
+		"  -v, --verbose      also log each API request (never headers or secrets)\n"
+		"  -q, --quiet        only warnings and errors on stderr\n"
+		"  -h, --help         this help; COMMAND --help for a command's\n"
+		"  -V, --version      print the version\n"
+		"\n"
+		"Exit codes: 0 ok, 64 usage, 65 malformed API answer, 69 API unavailable and\n"
+		"no valid token, 70 internal error, 75 temporary (rate limited, lock busy),\n"
+		"77 permission (management token rejected, unsafe file modes), 78 configuration.\n"
+		"\n"
+		"Secrets go to stdout or sink files only, never to stderr, logs or argv.\n");
+}
+
+int cli_command_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name)) {
+			printf("usage: influx-token-helper [-c FILE] [-v|-q] %s\n\n%s\n", commands[i].usage, commands[i].help);
+			return 0;
+		}
+	return 70;
+}
+
+int cli_fail(int err)
+{
+	fprintf(stderr, "influx-token-helper: %s\n", ith_errmsg());
+	return ith_exit_code(err);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "influx-token-helper: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'influx-token-helper %s --help'.\n", cmd);
+	return 64;
+}
+
+static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
+{
+	const struct cli *cli = ud;
+
+	if ((int)lvl > cli->verbosity)
+		return;
+	fprintf(stderr, "influx-token-helper: %s%s\n", lvl == ITH_LOG_WARN ? "warning: " : "", msg);
+}
+
+int cli_load(struct cli *cli, bool ctx)
+{
+	int r;
+
+	if (!cli->cfg_loaded) {
+		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt))) < 0)
+			return cli_fail(r);
+		cli->cfg_loaded = true;
+	}
+	if (ctx && !cli->ctx_ready) {
+		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, log_stderr, cli)) < 0)
+			return cli_fail(r);
+		cli->ctx_ready = true;
+	}
+	return 0;
+}
+
+int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count)
+{
+	const struct ith_profile **v;
+	int r;
+
+	if (n == 0) {
+		v = ith_xcalloc(cli->cfg.nprofiles, sizeof(*v));
+		for (size_t i = 0; i < cli->cfg.nprofiles; i++)
+			v[i] = &cli->cfg.profiles[i];
+		*out = v;
+		*count = cli->cfg.nprofiles;
+		return 0;
+	}
+	v = ith_xcalloc((size_t)n, sizeof(*v));
+	for (int i = 0; i < n; i++)
+		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i])) < 0) {
+			free(v);
+			return cli_fail(r);
+		}
+	*out = v;
+	*count = (size_t)n;
+	return 0;
+}
+
+int cli_write_stdout(const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(1, buf + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "influx-token-helper: cannot write to stdout: %s\n", strerror(errno));
+			return 74;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* Before any secret is read: no core dumps, no ptrace by peers, private files. */
+static void harden(void)
+{
+	struct rlimit no_core = { 0, 0 };
+	struct stat st;
+
+	umask(077);
+	for (int fd = 0; fd <= 2; fd++)
+		if (fstat(fd, &st) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (n < 0 || (n != fd && (dup2(n, fd) < 0 || close(n) < 0)))
+				_exit(70);
+		}
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli;
+	int c, rc = 64;
+
+	harden();
+	memset(&cli, 0, sizeof(cli));
+	cli.verbosity = 1;
+	/* '+': stop at the command name; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cli.config_opt = optarg; break;
+		case 'v': cli.verbosity = 2; break;
+		case 'q': cli.verbosity = 0; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return 0;
+		default: usage(stderr); return 64;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 64;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, argv[optind]))
+			continue;
+		int cargc = argc - optind;
+		char **cargv = argv + optind;
+		optind = 0;  /* glibc: full re-initialisation for the command's options */
+		rc = commands[i].fn(&cli, cargc, cargv);
+		goto out;
+	}
+	fprintf(stderr, "influx-token-helper: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+out:
+	if (cli.ctx_ready)
+		ith_ctx_release(&cli.ctx);
+	if (cli.cfg_loaded)
+		ith_config_release(&cli.cfg);
+	fflush(stdout);
+	if (ferror(stdout))
+		return rc ? rc : 74;
+	return rc;
+}

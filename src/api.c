@@ -1,0 +1,345 @@
+#include "api.h"
+#include "error.h"
+#include "version.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ith_api {
+	CURL *curl;
+	struct curl_slist *headers_get, *headers_body;
+	char *base;             /* url/accounts/A/clusters/C/tokens */
+	ith_api_trace_fn trace;
+	void *trace_ud;
+	unsigned requests;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct body {
+	struct ith_strbuf sb;   /* secret: create answers carry accessToken */
+	bool too_big;
+};
+
+static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct body *b = ud;
+	size_t n = size * nmemb;
+
+	if (b->sb.len + n > ITH_JSON_MAX_BYTES) {
+		b->too_big = true;
+		return 0;  /* abort the transfer */
+	}
+	ith_strbuf_add(&b->sb, ptr, n);
+	return n;
+}
+
+static void slist_free_wiped(struct curl_slist *l)
+{
+	for (struct curl_slist *e = l; e; e = e->next)
+		ith_wipe(e->data, strlen(e->data));
+	curl_slist_free_all(l);
+}
+
+static struct curl_slist *make_headers(const struct ith_secret *mgmt, bool with_body)
+{
+	struct ith_strbuf auth = ITH_STRBUF_INIT;
+	struct curl_slist *h = NULL, *t;
+
+	auth.secret = true;
+	ith_strbuf_addstr(&auth, "Authorization: Bearer ");
+	ith_strbuf_add(&auth, mgmt->s, mgmt->len);
+	t = curl_slist_append(h, auth.buf);
+	ith_strbuf_release(&auth);
+	if (!t)
+		return NULL;
+	h = t;
+	if (!(t = curl_slist_append(h, "Accept: application/json")))
+		goto fail;
+	h = t;
+	if (with_body) {
+		if (!(t = curl_slist_append(h, "Content-Type: application/json")))
+			goto fail;
+		h = t;
+	}
+	/* No "Expect: 100-continue" round trip. */
+	if (!(t = curl_slist_append(h, "Expect:")))
+		goto fail;
+	return t;
+fail:
+	slist_free_wiped(h);
+	return NULL;
+}
+
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
+{
+	static int global_done;
+	struct ith_api *api;
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+
+	if (!global_done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl");
+		global_done = 1;
+	}
+	api = ith_xcalloc(1, sizeof(*api));
+	api->curl = curl_easy_init();
+	api->headers_get = make_headers(mgmt, false);
+	api->headers_body = make_headers(mgmt, true);
+	if (!api->curl || !api->headers_get || !api->headers_body) {
+		ith_api_close(api);
+		return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
+	}
+	ith_strbuf_addf(&sb, "%s/accounts/%s/clusters/%s/tokens", cfg->url, cfg->account_id, cfg->cluster_id);
+	api->base = ith_strbuf_detach(&sb);
+
+	CURL *c = api->curl;
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	if (cfg->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+	*out = api;
+	return 0;
+}
+
+void ith_api_set_trace(struct ith_api *api, ith_api_trace_fn fn, void *ud)
+{
+	api->trace = fn;
+	api->trace_ud = ud;
+}
+
+void ith_api_close(struct ith_api *api)
+{
+	if (!api)
+		return;
+	if (api->curl)
+		curl_easy_cleanup(api->curl);
+	slist_free_wiped(api->headers_get);
+	slist_free_wiped(api->headers_body);
+	free(api->base);
+	free(api);
+}
+
+unsigned ith_api_requests(const struct ith_api *api)
+{
+	return api->requests;
+}
+
+/* The server's {code,message} text, made safe to print. */
+static void error_message(const struct body *b, char *out, size_t len)
+{
+	json_object *o = NULL, *m;
+	size_t j = 0;
+
+	out[0] = '\0';
+	if (!b->sb.buf || b->sb.len > 65536)
+		return;
+	o = json_tokener_parse(b->sb.buf);
+	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "message", &m) &&
+	    json_object_is_type(m, json_type_string)) {
+		const char *s = json_object_get_string(m);
+		for (size_t i = 0; s[i] && j + 1 < len && i < 200; i++)
+			out[j++] = ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
+		out[j] = '\0';
+	}
+	json_object_put(o);
+}
+
+static int status_error(long status, const char *method, const struct body *b)
+{
+	char msg[256];
+
+	error_message(b, msg, sizeof(msg));
+	if (status == 401 || status == 403)
+		return ith_error(ITH_E_PERM,
+			"%s: the Management API rejected the management token (HTTP %ld%s%s); check that it is valid, "
+			"not expired, and for this account and cluster", method, status, msg[0] ? ": " : "", msg);
+	if (status == 404)
+		return ith_error(ITH_E_NOTFOUND, "%s: not found (HTTP 404%s%s)", method, msg[0] ? ": " : "", msg);
+	if (status == 429)
+		return ith_error(ITH_E_TEMP, "%s: rate limited by the Management API (HTTP 429); try again later", method);
+	if (status >= 500)
+		return ith_error(ITH_E_UNAVAILABLE, "%s: the Management API failed (HTTP %ld%s%s)", method, status,
+			msg[0] ? ": " : "", msg);
+	return ith_error(ITH_E_DATA, "%s: the Management API refused the request (HTTP %ld%s%s)", method, status,
+		msg[0] ? ": " : "", msg);
+}
+
+/*
+ * One request. path is appended to the tokens base ("" or "/ID"). On success
+ * b holds the body; the caller releases b either way.
+ */
+static int request(struct ith_api *api, const char *method, const char *path, const char *json,
+	struct body *b)
+{
+	struct ith_strbuf url = ITH_STRBUF_INIT;
+	CURL *c = api->curl;
+	CURLcode cc;
+	long status = 0;
+	struct timespec t0, t1;
+	int r = 0;
+
+	b->sb.secret = true;
+	ith_strbuf_addf(&url, "%s%s", api->base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url.buf);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, json ? api->headers_body : api->headers_get);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (json) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+	}
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	api->errbuf[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cc = curl_easy_perform(c);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	api->requests++;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (api->trace)
+		api->trace(api->trace_ud, method, path[0] ? path : "/", status,
+			(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	if (b->too_big)
+		r = ith_error(ITH_E_DATA, "%s %s: answer is larger than %d bytes", method, url.buf, ITH_JSON_MAX_BYTES);
+	else if (cc != CURLE_OK)
+		r = ith_error(ITH_E_UNAVAILABLE, "%s %s: %s", method, url.buf,
+			api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
+	else if (status / 100 != 2)  /* the spec says 200 (204 for DELETE); any 2xx is success */
+		r = status_error(status, method, b);
+	ith_strbuf_release(&url);
+	return r;
+}
+
+static void body_release(struct body *b)
+{
+	ith_strbuf_release(&b->sb);
+}
+
+int ith_api_list(struct ith_api *api, struct ith_token_list *out)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	int r = request(api, "GET", "", NULL, &b);
+
+	if (r == 0)
+		r = ith_token_list_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, out);
+	body_release(&b);
+	return r;
+}
+
+static json_object *perms_json(const struct ith_perms *p)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < p->n; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "action", json_object_new_string(p->v[i].action));
+		json_object_object_add(e, "resource", json_object_new_string(p->v[i].resource));
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
+int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
+	int64_t expires_at, struct ith_token *out)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	json_object *req = json_object_new_object();
+	struct ith_token t = ITH_TOKEN_INIT;
+	char when[32];
+	int r;
+
+	json_object_object_add(req, "description", json_object_new_string(description));
+	json_object_object_add(req, "permissions", perms_json(perms));
+	if (expires_at) {
+		ith_format_rfc3339(expires_at, when, sizeof(when));
+		json_object_object_add(req, "expiresAt", json_object_new_string(when));
+	}
+	r = request(api, "POST", "", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b);
+	json_object_put(req);
+	if (r == 0)
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, true, &t);
+	body_release(&b);
+	if (r < 0)
+		return r;
+	if (!t.expires_at)
+		t.expires_at = expires_at;  /* the spec's example answer has none */
+	*out = t;
+	return 0;
+}
+
+static int id_path(const char *id, char *buf, size_t len)
+{
+	if (!ith_is_uuid(id))
+		return ith_error(ITH_E_INTERNAL, "'%.40s' is not a token id", id);
+	snprintf(buf, len, "/%s", id);
+	return 0;
+}
+
+int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	char path[64];
+	int r = id_path(id, path, sizeof(path));
+
+	if (r == 0)
+		r = request(api, "GET", path, NULL, &b);
+	if (r == 0)
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out);
+	body_release(&b);
+	return r;
+}
+
+int ith_api_update(struct ith_api *api, const char *id, const char *description,
+	const struct ith_perms *perms, struct ith_token *out)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	json_object *req;
+	char path[64];
+	int r = id_path(id, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (!description && !perms)
+		return ith_error(ITH_E_INTERNAL, "update with nothing to change");
+	req = json_object_new_object();
+	if (description)
+		json_object_object_add(req, "description", json_object_new_string(description));
+	if (perms)
+		json_object_object_add(req, "permissions", perms_json(perms));
+	r = request(api, "PATCH", path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b);
+	json_object_put(req);
+	if (r == 0)
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out);
+	body_release(&b);
+	return r;
+}
+
+int ith_api_delete(struct ith_api *api, const char *id)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	char path[64];
+	int r = id_path(id, path, sizeof(path));
+
+	if (r == 0)
+		r = request(api, "DELETE", path, NULL, &b);
+	body_release(&b);
+	return r;
+}

@@ -1,0 +1,54 @@
+/*
+ * api.h - the Management API client: the five token endpoints of
+ * shared/spec/management-openapi.yml over libcurl, one handle (and so one
+ * keep-alive connection) per ith_api.
+ *
+ * Every request sends Authorization: Bearer (built in a buffer that is wiped),
+ * Accept and, with a body, Content-Type: application/json, and User-Agent
+ * influx-token-helper/VERSION. TLS peer and host verification are always on;
+ * redirects are never followed (they would carry the management token).
+ * Answer bodies are capped at ITH_JSON_MAX_BYTES and parsed by token.c.
+ *
+ * Calling sequence:
+ *     struct ith_api *api;
+ *     r = ith_api_open(&api, cfg, &mgmt_token);
+ *     r = ith_api_create(api, description, &perms, expires_at, &tok);
+ *     ith_api_close(api);
+ *
+ * Error handling (HTTP status -> ith_err):
+ *     401, 403              ITH_E_PERM         (exit 77)
+ *     404                   ITH_E_NOTFOUND     (DELETE callers treat as done)
+ *     429                   ITH_E_TEMP         (exit 75)
+ *     5xx, no connection    ITH_E_UNAVAILABLE  (exit 69)
+ *     other 4xx, bad JSON   ITH_E_DATA         (exit 65)
+ */
+#ifndef ITH_API_H
+#define ITH_API_H
+
+#include "config.h"
+#include "token.h"
+
+struct ith_api;
+
+/* Optional trace of requests (method, path, status, ms): never headers or bodies. */
+typedef void (*ith_api_trace_fn)(void *ud, const char *method, const char *path, long status, long ms);
+
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt);
+void ith_api_set_trace(struct ith_api *api, ith_api_trace_fn fn, void *ud);
+void ith_api_close(struct ith_api *api);
+
+int ith_api_list(struct ith_api *api, struct ith_token_list *out);
+/* expires_at 0: no expiry. The answer's expiresAt, when missing, is taken
+ * from what was asked. out->access_token holds the secret. */
+int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
+	int64_t expires_at, struct ith_token *out);
+int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out);
+/* description and/or perms may be NULL (not sent); at least one is given. */
+int ith_api_update(struct ith_api *api, const char *id, const char *description,
+	const struct ith_perms *perms, struct ith_token *out);
+int ith_api_delete(struct ith_api *api, const char *id);
+
+/* Number of HTTP requests made through this handle. */
+unsigned ith_api_requests(const struct ith_api *api);
+
+#endif

@@ -1,0 +1,733 @@
+#include "config.h"
+#include "error.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Validation context: where we are, for "FILE:LINE: SETTING: what" messages. */
+struct vctx {
+	const char *file;
+};
+
+static int verr(const struct vctx *v, const config_setting_t *s, const char *name, const char *fmt, ...)
+	ITH_PRINTF(4, 5);
+
+static int verr(const struct vctx *v, const config_setting_t *s, const char *name, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ith_error(ITH_E_CONFIG, "%s:%d: %s: %s", v->file,
+		s ? config_setting_source_line(s) : 0, name, msg);
+}
+
+static int check_keys(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *const *allowed)
+{
+	int n = config_setting_length(grp);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *c = config_setting_get_elem(grp, (unsigned)i);
+		const char *name = config_setting_name(c);
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a; a++)
+			if (name && !strcmp(name, *a))
+				ok = true;
+		if (!ok) {
+			struct ith_strbuf list = ITH_STRBUF_INIT;
+			for (const char *const *a = allowed; *a; a++)
+				ith_strbuf_addf(&list, "%s%s", a == allowed ? "" : ", ", *a);
+			int r = verr(v, c, where, "unknown setting '%s' (known: %s)", name ? name : "?", list.buf);
+			ith_strbuf_release(&list);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void setting_name(char *buf, size_t len, const char *where, const char *key)
+{
+	snprintf(buf, len, "%s%s%s", where, *where ? "." : "", key);
+}
+
+/* A string setting; *out untouched when absent and not required. */
+static int get_str(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *key, bool required, const char **out)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	char name[160];
+
+	setting_name(name, sizeof(name), where, key);
+	if (!s) {
+		if (required)
+			return verr(v, grp, name, "required setting is missing");
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return verr(v, s, name, "must be a string in double quotes");
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+static int get_abs_path(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *key, bool required, char **out)
+{
+	const char *s = NULL;
+	char name[160];
+	int r = get_str(v, grp, where, key, required, &s);
+
+	if (r < 0 || !s)
+		return r;
+	setting_name(name, sizeof(name), where, key);
+	if (!ith_path_is_absolute(s))
+		return verr(v, config_setting_get_member(grp, key), name,
+			"'%s' is a relative path; give an absolute path (starting with /)", s);
+	if (strlen(s) > 1 && s[strlen(s) - 1] == '/')
+		return verr(v, config_setting_get_member(grp, key), name,
+			"'%s' ends with '/'; give the path without a trailing slash", s);
+	if (strlen(s) > 4000)
+		return verr(v, config_setting_get_member(grp, key), name, "path is too long");
+	*out = ith_xstrdup(s);
+	return 0;
+}
+
+/* Durations: a string "90s"/"30m"/"24h"/"7d" or an integer number of seconds. */
+static int get_duration(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *key, int64_t *out)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	char name[160];
+	int64_t d;
+
+	if (!s)
+		return 0;
+	setting_name(name, sizeof(name), where, key);
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		d = config_setting_get_int64(s);
+		if (d < 0 || d > 10LL * 366 * 86400)
+			return verr(v, s, name, "%lld seconds is out of range (0 to 10 years)", (long long)d);
+		break;
+	case CONFIG_TYPE_STRING:
+		if (ith_parse_duration(config_setting_get_string(s), &d) < 0)
+			return verr(v, s, name, "%s", ith_errmsg());
+		break;
+	default:
+		return verr(v, s, name, "must be a duration such as \"90s\", \"30m\", \"24h\", \"7d\" or whole seconds");
+	}
+	*out = d;
+	return 0;
+}
+
+static int get_strlist(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *key, struct ith_strlist *out, bool (*valid)(const char *), const char *what)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	char name[160];
+	int n;
+
+	if (!s)
+		return 0;
+	setting_name(name, sizeof(name), where, key);
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return verr(v, s, name, "must be an array of strings, e.g. [ \"a\", \"b\" ]");
+	n = config_setting_length(s);
+	if (n > 256)
+		return verr(v, s, name, "too many entries (at most 256)");
+	out->v = ith_xcalloc((size_t)n + 1, sizeof(char *));
+	out->n = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *str;
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return verr(v, s, name, "entry %d must be a string", i + 1);
+		str = config_setting_get_string(e);
+		if (valid && !valid(str))
+			return verr(v, s, name, "'%.80s' is not %s", str, what);
+		out->v[out->n++] = ith_xstrdup(str);
+	}
+	return 0;
+}
+
+static void strlist_release(struct ith_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+bool ith_valid_profile_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > ITH_NAME_MAX || !isalpha((unsigned char)s[0]) || !isascii((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(isascii((unsigned char)s[i]) && (isalnum((unsigned char)s[i]) || s[i] == '_')))
+			return false;
+	return true;
+}
+
+bool ith_valid_db_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!strcmp(s, "*"))
+		return true;
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool valid_env_name(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_') || !isascii((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!(isascii((unsigned char)*s) && (isalnum((unsigned char)*s) || *s == '_')))
+			return false;
+	return true;
+}
+
+bool ith_url_is_loopback_http(const char *url)
+{
+	const char *h, *end;
+	char host[256];
+	struct in_addr a4;
+
+	if (strncasecmp(url, "http://", 7))
+		return false;
+	h = url + 7;
+	if (*h == '[') {
+		end = strchr(h, ']');
+		if (!end)
+			return false;
+		return (size_t)(end - h - 1) == 3 && !strncmp(h + 1, "::1", 3) &&
+		       (end[1] == '\0' || end[1] == ':' || end[1] == '/');
+	}
+	end = h + strcspn(h, ":/?#");
+	if ((size_t)(end - h) >= sizeof(host) || end == h)
+		return false;
+	memcpy(host, h, (size_t)(end - h));
+	host[end - h] = '\0';
+	if (!strcasecmp(host, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return false;
+}
+
+static int check_url(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const char *key, const char *url)
+{
+	char name[160];
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	size_t n = strlen(url);
+
+	setting_name(name, sizeof(name), where, key);
+	if (n > 2000 || strpbrk(url, " \t\r\n\"'\\"))
+		return verr(v, s, name, "'%.80s' is not a valid URL", url);
+	if (!strncasecmp(url, "https://", 8)) {
+		if (n == 8 || url[8] == '/')
+			return verr(v, s, name, "'%s' has no host", url);
+		return 0;
+	}
+	if (!strncasecmp(url, "http://", 7)) {
+		if (!ith_url_is_loopback_http(url))
+			return verr(v, s, name,
+				"'%s': plain http:// is allowed only to loopback addresses (127.0.0.1, ::1, localhost); use https://", url);
+		return 0;
+	}
+	return verr(v, s, name, "'%.80s' must start with https://", url);
+}
+
+static char *strip_slash(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	return ith_xstrndup(s, n);
+}
+
+static int load_management(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
+{
+	static const char *const keys[] = { "account_id", "cluster_id", "token_file", "token_env",
+		"url", "timeout", "connect_timeout", "ca_file", NULL };
+	const char *s = NULL;
+	int r;
+
+	if (config_setting_type(m) != CONFIG_TYPE_GROUP)
+		return verr(v, m, "management", "must be a group: management = { ... };");
+	if ((r = check_keys(v, m, "management", keys)) < 0)
+		return r;
+	if ((r = get_str(v, m, "management", "account_id", true, &s)) < 0)
+		return r;
+	if (!ith_is_uuid(s))
+		return verr(v, config_setting_get_member(m, "account_id"), "management.account_id",
+			"'%.80s' is not a UUID (like 11111111-1111-4111-8111-111111111111)", s);
+	memcpy(cfg->account_id, s, ITH_UUID_LEN + 1);
+	if ((r = get_str(v, m, "management", "cluster_id", true, &s)) < 0)
+		return r;
+	if (!ith_is_uuid(s))
+		return verr(v, config_setting_get_member(m, "cluster_id"), "management.cluster_id",
+			"'%.80s' is not a UUID (like 22222222-1111-4111-8111-111111111111)", s);
+	memcpy(cfg->cluster_id, s, ITH_UUID_LEN + 1);
+	if ((r = get_abs_path(v, m, "management", "token_file", false, &cfg->token_file)) < 0)
+		return r;
+	s = NULL;
+	if ((r = get_str(v, m, "management", "token_env", false, &s)) < 0)
+		return r;
+	if (s) {
+		if (!valid_env_name(s))
+			return verr(v, config_setting_get_member(m, "token_env"), "management.token_env",
+				"'%.80s' is not an environment variable name", s);
+		cfg->token_env = ith_xstrdup(s);
+	}
+	if (cfg->token_file && cfg->token_env)
+		return verr(v, config_setting_get_member(m, "token_env"), "management.token_env",
+			"set token_file or token_env, not both");
+	s = ITH_DEFAULT_URL;
+	if ((r = get_str(v, m, "management", "url", false, &s)) < 0 ||
+	    (r = check_url(v, m, "management", "url", s)) < 0)
+		return r;
+	cfg->url = strip_slash(s);
+	cfg->timeout = 30;
+	cfg->connect_timeout = 10;
+	if ((r = get_duration(v, m, "management", "timeout", &cfg->timeout)) < 0 ||
+	    (r = get_duration(v, m, "management", "connect_timeout", &cfg->connect_timeout)) < 0)
+		return r;
+	if (cfg->timeout < 1 || cfg->timeout > 3600)
+		return verr(v, config_setting_get_member(m, "timeout"), "management.timeout",
+			"must be between 1s and 1h");
+	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
+		return verr(v, config_setting_get_member(m, "connect_timeout"), "management.connect_timeout",
+			"must be between 1s and management.timeout");
+	return get_abs_path(v, m, "management", "ca_file", false, &cfg->ca_file);
+}
+
+static int parse_mode(const char *s, mode_t *out)
+{
+	char *end;
+	long m;
+
+	if (!s[0] || strlen(s) > 4)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '7')
+			return -1;
+	errno = 0;
+	m = strtol(s, &end, 8);
+	if (errno || *end || m < 0 || m > 0777)
+		return -1;
+	*out = (mode_t)m;
+	return 0;
+}
+
+static int load_sink(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
+{
+	static const char *const keys[] = { "type", "path", "mode", "group", NULL };
+	const char *type = NULL, *mode = NULL, *group = NULL;
+	char name[160];
+	int r;
+
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return verr(v, s, where, "each sink must be a group: { type = \"file\"; path = \"/run/...\"; }");
+	if ((r = check_keys(v, s, where, keys)) < 0 || (r = get_str(v, s, where, "type", true, &type)) < 0)
+		return r;
+	setting_name(name, sizeof(name), where, "type");
+	if (!strcmp(type, "file"))
+		out->type = ITH_SINK_FILE;
+	else if (!strcmp(type, "env"))
+		out->type = ITH_SINK_ENV;
+	else
+		return verr(v, config_setting_get_member(s, "type"), name, "'%.40s' is not a sink type (file, env)", type);
+	if ((r = get_abs_path(v, s, where, "path", true, &out->path)) < 0)
+		return r;
+	out->mode = 0600;
+	if ((r = get_str(v, s, where, "mode", false, &mode)) < 0)
+		return r;
+	setting_name(name, sizeof(name), where, "mode");
+	if (mode && parse_mode(mode, &out->mode) < 0)
+		return verr(v, config_setting_get_member(s, "mode"), name, "'%.40s' is not an octal mode like \"0640\"", mode);
+	if (out->mode & 0002)
+		return verr(v, config_setting_get_member(s, "mode"), name, "a token file must not be world-writable");
+	if (out->mode & 0004)
+		return verr(v, config_setting_get_member(s, "mode"), name,
+			"a token file must not be world-readable; use a group (e.g. mode \"0640\", group \"telegraf\")");
+	out->gid = (gid_t)-1;
+	if ((r = get_str(v, s, where, "group", false, &group)) < 0)
+		return r;
+	if (group) {
+		struct group *g = getgrnam(group);
+		setting_name(name, sizeof(name), where, "group");
+		if (!g)
+			return verr(v, config_setting_get_member(s, "group"), name,
+				"no such group '%.64s' on this host (create it, or remove the setting)", group);
+		out->gid = g->gr_gid;
+		out->group = ith_xstrdup(group);
+	}
+	return 0;
+}
+
+static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
+{
+	static const char *const keys[] = { "name", "description", "write", "read", "lifetime",
+		"renew_before", "grace", "activation", "activation_timeout", "probe_database",
+		"env_variable", "sinks", "on_rotate", "hook_timeout", NULL };
+	char where[64], w2[96];
+	const char *s = NULL;
+	const config_setting_t *x;
+	int r;
+
+	snprintf(where, sizeof(where), "tokens[%d]", idx);
+	p->line = config_setting_source_line(t);
+	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
+		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
+	if ((r = check_keys(v, t, where, keys)) < 0 || (r = get_str(v, t, where, "name", true, &s)) < 0)
+		return r;
+	if (!ith_valid_profile_name(s))
+		return verr(v, config_setting_get_member(t, "name"), "tokens[].name",
+			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", s);
+	p->name = ith_xstrdup(s);
+	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
+	s = "influx-token-helper";
+	if ((r = get_str(v, t, where, "description", false, &s)) < 0)
+		return r;
+	if (strlen(s) > 200 || strchr(s, '[') || strchr(s, ']'))
+		return verr(v, config_setting_get_member(t, "description"), "description",
+			"at most 200 characters, without '[' or ']' (the helper appends its ownership marker)");
+	p->description = ith_xstrdup(s);
+	if ((r = get_strlist(v, t, where, "write", &p->write, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0 ||
+	    (r = get_strlist(v, t, where, "read", &p->read, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0)
+		return r;
+	if (p->write.n + p->read.n == 0)
+		return verr(v, t, where, "no permissions: give at least one database in 'write' or 'read'");
+	p->lifetime = 24 * 3600;
+	p->renew_before = 6 * 3600;
+	p->grace = 15 * 60;
+	p->activation_timeout = 5 * 60;
+	p->hook_timeout = 30;
+	if ((r = get_duration(v, t, where, "lifetime", &p->lifetime)) < 0 ||
+	    (r = get_duration(v, t, where, "renew_before", &p->renew_before)) < 0 ||
+	    (r = get_duration(v, t, where, "grace", &p->grace)) < 0 ||
+	    (r = get_duration(v, t, where, "activation_timeout", &p->activation_timeout)) < 0 ||
+	    (r = get_duration(v, t, where, "hook_timeout", &p->hook_timeout)) < 0)
+		return r;
+	x = config_setting_get_member(t, "lifetime");
+	if (p->lifetime < 60)
+		return verr(v, x ? x : t, where, "lifetime must be at least 60s");
+	if (!(p->lifetime > p->renew_before))
+		return verr(v, config_setting_get_member(t, "renew_before") ? config_setting_get_member(t, "renew_before") : t,
+			where, "impossible window: lifetime (%llds) must be greater than renew_before (%llds)",
+			(long long)p->lifetime, (long long)p->renew_before);
+	if (!(p->renew_before > p->grace))
+		return verr(v, config_setting_get_member(t, "grace") ? config_setting_get_member(t, "grace") : t,
+			where, "impossible window: renew_before (%llds) must be greater than grace (%llds)",
+			(long long)p->renew_before, (long long)p->grace);
+	if (p->hook_timeout < 1 || p->hook_timeout > 3600)
+		return verr(v, config_setting_get_member(t, "hook_timeout"), where, "hook_timeout must be between 1s and 1h");
+	s = "none";
+	if ((r = get_str(v, t, where, "activation", false, &s)) < 0)
+		return r;
+	if (!strcmp(s, "none"))
+		p->activation = ITH_ACT_NONE;
+	else if (!strcmp(s, "delay"))
+		p->activation = ITH_ACT_DELAY;
+	else if (!strcmp(s, "probe"))
+		p->activation = ITH_ACT_PROBE;
+	else
+		return verr(v, config_setting_get_member(t, "activation"), where,
+			"activation '%.40s' is not one of probe, delay, none", s);
+	s = NULL;
+	if ((r = get_str(v, t, where, "probe_database", false, &s)) < 0)
+		return r;
+	if (s) {
+		if (!ith_valid_db_name(s) || !strcmp(s, "*"))
+			return verr(v, config_setting_get_member(t, "probe_database"), where, "probe_database must be a database name");
+		p->probe_database = ith_xstrdup(s);
+	}
+	s = "INFLUX_TOKEN";
+	if ((r = get_str(v, t, where, "env_variable", false, &s)) < 0)
+		return r;
+	if (!valid_env_name(s))
+		return verr(v, config_setting_get_member(t, "env_variable"), where,
+			"env_variable '%.80s' is not a shell variable name", s);
+	p->env_variable = ith_xstrdup(s);
+	if ((r = get_strlist(v, t, where, "on_rotate", &p->on_rotate, NULL, NULL)) < 0)
+		return r;
+	if (p->on_rotate.n && !ith_path_is_absolute(p->on_rotate.v[0]))
+		return verr(v, config_setting_get_member(t, "on_rotate"), where,
+			"on_rotate[0] '%.80s' must be an absolute path (no shell, no PATH lookup)", p->on_rotate.v[0]);
+	x = config_setting_get_member(t, "sinks");
+	if (x) {
+		int n;
+		if (config_setting_type(x) != CONFIG_TYPE_LIST)
+			return verr(v, x, where, "sinks must be a list: sinks = ( { ... }, { ... } );");
+		n = config_setting_length(x);
+		if (n > 16)
+			return verr(v, x, where, "at most 16 sinks");
+		p->sinks = ith_xcalloc((size_t)n, sizeof(*p->sinks));
+		for (int i = 0; i < n; i++) {
+			snprintf(w2, sizeof(w2), "%s.sinks[%d]", where, i);
+			p->nsinks = (size_t)i + 1;
+			if ((r = load_sink(v, config_setting_get_elem(x, (unsigned)i), w2, &p->sinks[i])) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
+{
+	static const char *const keys[] = { "management", "cluster_url", "state_dir", "tokens", NULL };
+	const config_setting_t *m, *t;
+	const char *s = NULL;
+	int r, n;
+
+	if ((r = check_keys(v, root, "", keys)) < 0)
+		return r;
+	m = config_setting_get_member(root, "management");
+	if (!m)
+		return verr(v, root, "management", "required group is missing: management = { account_id = ...; cluster_id = ...; };");
+	if ((r = load_management(v, cfg, m)) < 0)
+		return r;
+	if ((r = get_str(v, root, "", "cluster_url", false, &s)) < 0)
+		return r;
+	if (s) {
+		if ((r = check_url(v, root, "", "cluster_url", s)) < 0)
+			return r;
+		cfg->cluster_url = strip_slash(s);
+	} else {
+		struct ith_strbuf sb = ITH_STRBUF_INIT;
+		ith_strbuf_addf(&sb, "https://%s.a.influxdb.io", cfg->cluster_id);
+		cfg->cluster_url = ith_strbuf_detach(&sb);
+	}
+	if ((r = get_abs_path(v, root, "", "state_dir", false, &cfg->state_dir)) < 0)
+		return r;
+	if (!cfg->state_dir)
+		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+	t = config_setting_get_member(root, "tokens");
+	if (!t)
+		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
+	if (config_setting_type(t) != CONFIG_TYPE_LIST)
+		return verr(v, t, "tokens", "must be a list in parentheses: tokens = ( { ... } );");
+	n = config_setting_length(t);
+	if (n < 1)
+		return verr(v, t, "tokens", "no token profiles: add at least one");
+	if (n > 64)
+		return verr(v, t, "tokens", "at most 64 token profiles");
+	cfg->profiles = ith_xcalloc((size_t)n, sizeof(*cfg->profiles));
+	for (int i = 0; i < n; i++) {
+		cfg->nprofiles = (size_t)i + 1;
+		if ((r = load_profile(v, config_setting_get_elem(t, (unsigned)i), i, &cfg->profiles[i])) < 0)
+			return r;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(cfg->profiles[i].name, cfg->profiles[j].name))
+				return verr(v, config_setting_get_elem(t, (unsigned)i), "tokens[].name",
+					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
+					cfg->profiles[j].line);
+	}
+	/* Two sinks writing one file would fight: refuse. */
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		for (size_t a = 0; a < cfg->profiles[i].nsinks; a++)
+			for (size_t j = i; j < cfg->nprofiles; j++)
+				for (size_t b = (j == i ? a + 1 : 0); b < cfg->profiles[j].nsinks; b++)
+					if (!strcmp(cfg->profiles[i].sinks[a].path, cfg->profiles[j].sinks[b].path))
+						return verr(v, config_setting_get_elem(t, (unsigned)j), "sinks",
+							"path '%s' is used by two sinks", cfg->profiles[j].sinks[b].path);
+	return 0;
+}
+
+int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)
+{
+	struct vctx v = { path };
+	config_t lc;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = ith_xstrdup(path);
+	config_init(&lc);
+	config_set_options(&lc, CONFIG_OPTION_SEMICOLON_SEPARATORS | CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
+		CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
+	if (strstr(text, "@include"))
+		r = ith_error(ITH_E_CONFIG, "%s: @include is not supported; keep the configuration in one file", path);
+	else if (config_read_string(&lc, text) != CONFIG_TRUE)
+		r = ith_error(ITH_E_CONFIG, "%s:%d: syntax: %s", path, config_error_line(&lc), config_error_text(&lc));
+	else
+		r = validate_global(&v, cfg, config_root_setting(&lc));
+	config_destroy(&lc);
+	if (r < 0)
+		ith_config_release(cfg);
+	return r;
+}
+
+int ith_config_load(struct ith_config *cfg, const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "cannot open configuration '%s': %s%s",
+			path, strerror(errno), errno == ENOENT ? " (give one with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG)" : "");
+	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
+	close(fd);
+	if (r < 0)
+		return r == ITH_E_CONFIG ? r : ith_error(ITH_E_CONFIG, "%s", ith_errmsg());
+	if (memchr(text, '\0', len))
+		r = ith_error(ITH_E_CONFIG, "%s: contains a NUL byte; not a text file", path);
+	else
+		r = ith_config_load_string(cfg, path, text);
+	free(text);
+	return r;
+}
+
+static void profile_release(struct ith_profile *p)
+{
+	free(p->name);
+	free(p->description);
+	strlist_release(&p->write);
+	strlist_release(&p->read);
+	free(p->probe_database);
+	free(p->env_variable);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		free(p->sinks[i].path);
+		free(p->sinks[i].group);
+	}
+	free(p->sinks);
+	strlist_release(&p->on_rotate);
+}
+
+void ith_config_release(struct ith_config *cfg)
+{
+	free(cfg->path);
+	free(cfg->token_file);
+	free(cfg->token_env);
+	free(cfg->url);
+	free(cfg->ca_file);
+	free(cfg->cluster_url);
+	free(cfg->state_dir);
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		profile_release(&cfg->profiles[i]);
+	free(cfg->profiles);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out)
+{
+	if (!name) {
+		if (cfg->nprofiles == 1) {
+			*out = &cfg->profiles[0];
+			return 0;
+		}
+		struct ith_strbuf sb = ITH_STRBUF_INIT;
+		for (size_t i = 0; i < cfg->nprofiles; i++)
+			ith_strbuf_addf(&sb, "%s%s", i ? ", " : "", cfg->profiles[i].name);
+		int r = ith_error(ITH_E_USAGE, "%s has %zu token profiles; name one: %s", cfg->path, cfg->nprofiles, sb.buf);
+		ith_strbuf_release(&sb);
+		return r;
+	}
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		if (!strcmp(cfg->profiles[i].name, name)) {
+			*out = &cfg->profiles[i];
+			return 0;
+		}
+	return ith_error(ITH_E_USAGE, "no token profile named '%.64s' in %s", name, cfg->path);
+}
+
+const char *ith_config_default_path(const char *opt)
+{
+	const char *e;
+
+	if (opt)
+		return opt;
+	e = getenv("INFLUX_TOKEN_HELPER_CONFIG");
+	if (e && *e)
+		return e;
+	return ITH_DEFAULT_CONFIG;
+}
+
+static int token_from_text(char *text, size_t len, const char *what, struct ith_secret *out)
+{
+	while (len > 0 && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (len == 0)
+		return ith_error(ITH_E_CONFIG, "%s is empty", what);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
+			return ith_error(ITH_E_CONFIG, "%s holds whitespace or control characters; it must hold the token alone", what);
+	ith_secret_set(out, text, len);
+	return 0;
+}
+
+static int token_from_file(const char *path, struct ith_secret *out)
+{
+	char *text = NULL, what[4200];
+	size_t len = 0;
+	int fd, r;
+
+	snprintf(what, sizeof(what), "management token file '%s'", path);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ith_error(errno == EACCES || errno == ELOOP ? ITH_E_PERM : ITH_E_CONFIG,
+			"cannot open %s: %s", what, strerror(errno));
+	r = ith_check_private_fd(fd, path, false);
+	if (r == 0)
+		r = ith_read_fd_capped(fd, 16384, &text, &len, what);
+	close(fd);
+	if (r == 0) {
+		r = token_from_text(text, len, what, out);
+		ith_freezero(text, len + 1);
+	}
+	return r;
+}
+
+int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out)
+{
+	const char *cd;
+
+	if (cfg->token_file)
+		return token_from_file(cfg->token_file, out);
+	if (cfg->token_env) {
+		const char *e = getenv(cfg->token_env);
+		char *copy;
+		int r;
+		if (!e || !*e)
+			return ith_error(ITH_E_CONFIG, "management.token_env: environment variable %s is not set", cfg->token_env);
+		copy = ith_xstrdup(e);
+		r = token_from_text(copy, strlen(copy), "management token variable", out);
+		ith_free_secret_str(copy);
+		return r;
+	}
+	cd = getenv("CREDENTIALS_DIRECTORY");
+	if (cd && *cd) {
+		struct ith_strbuf p = ITH_STRBUF_INIT;
+		int r;
+		ith_strbuf_addf(&p, "%s/management-token", cd);
+		r = token_from_file(p.buf, out);
+		ith_strbuf_release(&p);
+		return r;
+	}
+	return ith_error(ITH_E_CONFIG, "%s: no management token: set management.token_file or management.token_env "
+		"(or run under systemd with LoadCredential=management-token:...)", cfg->path);
+}

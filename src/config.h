@@ -1,0 +1,104 @@
+/*
+ * config.h - the helper's configuration (libconfig syntax, see
+ * conf/helper.conf and DESIGN.md "Configuration").
+ *
+ * The loader owns validation: after ith_config_load() returns 0 every value
+ * is in range and every constraint holds (lifetime > renew_before > grace
+ * >= 0, absolute paths, UUIDs, unique profile names, http:// only to
+ * loopback), so no later module re-checks the config. Unknown settings are
+ * errors: a typo must not silently become a default.
+ *
+ * Calling sequence:
+ *     struct ith_config cfg = ITH_CONFIG_INIT;
+ *     r = ith_config_load(&cfg, path);   // ITH_E_CONFIG: "FILE:LINE: SETTING: what"
+ *     p = ith_config_profile(&cfg, name);
+ *     ith_config_release(&cfg);
+ *
+ * The management token is not part of the config: see ith_mgmt_token_load().
+ */
+#ifndef ITH_CONFIG_H
+#define ITH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+#define ITH_DEFAULT_CONFIG "/etc/influx-token-helper/helper.conf"
+#define ITH_DEFAULT_URL "https://console.influxdata.com/api/v0"
+#define ITH_DEFAULT_STATE_DIR "/var/lib/influx-token-helper"
+#define ITH_NAME_MAX 64
+#define ITH_CONFIG_MAX_BYTES (1024 * 1024)
+
+enum ith_activation { ITH_ACT_NONE, ITH_ACT_DELAY, ITH_ACT_PROBE };
+enum ith_sink_type { ITH_SINK_FILE, ITH_SINK_ENV };
+
+struct ith_sink {
+	enum ith_sink_type type;
+	char *path;
+	mode_t mode;
+	gid_t gid;          /* (gid_t)-1: leave the group alone */
+	char *group;        /* as configured, for messages */
+};
+
+struct ith_strlist {
+	char **v;
+	size_t n;
+};
+
+struct ith_profile {
+	char *name;
+	char *description;
+	struct ith_strlist write, read;
+	int64_t lifetime, renew_before, grace, activation_timeout, hook_timeout;
+	enum ith_activation activation;
+	char *probe_database;
+	char *env_variable;
+	struct ith_sink *sinks;
+	size_t nsinks;
+	struct ith_strlist on_rotate;
+	int line;           /* where the profile starts, for messages */
+};
+
+struct ith_config {
+	char *path;
+	char account_id[ITH_UUID_LEN + 1];
+	char cluster_id[ITH_UUID_LEN + 1];
+	char *token_file;
+	char *token_env;
+	char *url;          /* management API base, no trailing slash */
+	int64_t timeout;
+	int64_t connect_timeout;
+	char *ca_file;
+	char *cluster_url;  /* data plane base */
+	char *state_dir;
+	struct ith_profile *profiles;
+	size_t nprofiles;
+};
+#define ITH_CONFIG_INIT { 0 }
+
+int ith_config_load(struct ith_config *cfg, const char *path);
+/* Parse from memory; `path` is only used in messages. */
+int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text);
+void ith_config_release(struct ith_config *cfg);
+/* NULL name: the only profile, if there is exactly one. Errors are ITH_E_USAGE. */
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out);
+/* Which path to load: -c, then $INFLUX_TOKEN_HELPER_CONFIG, then the default. */
+const char *ith_config_default_path(const char *opt);
+
+/* true for http URLs whose host is 127.0.0.0/8, ::1 or localhost. */
+bool ith_url_is_loopback_http(const char *url);
+bool ith_valid_profile_name(const char *s);
+bool ith_valid_db_name(const char *s);
+
+/*
+ * The management token, from token_file (must be private to this user),
+ * token_env, or $CREDENTIALS_DIRECTORY/management-token, in that order.
+ * Trailing whitespace is stripped. ITH_E_PERM for unsafe files,
+ * ITH_E_CONFIG when none is available.
+ */
+int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out);
+
+#endif

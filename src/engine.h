@@ -1,0 +1,96 @@
+/*
+ * engine.h - the token lifecycle (DESIGN.md "Token lifecycle"): serving a
+ * cached token, renewing it ahead of expiry, publishing to sinks, retiring
+ * and revoking old tokens, sweeping orphans, decommissioning a profile.
+ *
+ * One struct ith_ctx per process: the config, this instance's id, and the
+ * API handle, opened only when a call needs the network (a cached `get`
+ * never opens it). Every change to a profile happens with its lock held and
+ * is recorded in its state file before and after each API call that creates.
+ *
+ * Calling sequence:
+ *     struct ith_ctx ctx;
+ *     r = ith_ctx_init(&ctx, &cfg, log_fn, ud);
+ *     r = ith_get(&ctx, profile, min_ttl, &tok, &stale);
+ *     r = ith_rotate(&ctx, profile, ITH_ROTATE_FORCE, &res);
+ *     ith_ctx_release(&ctx);
+ *
+ * Error handling: ith_err codes; per-profile failures are also counted in
+ * the state (failures, last_error) for `status`. Narration of what was done
+ * goes through the log callback, never a secret.
+ */
+#ifndef ITH_ENGINE_H
+#define ITH_ENGINE_H
+
+#include <stdarg.h>
+
+#include "api.h"
+#include "config.h"
+#include "state.h"
+
+enum ith_log_level { ITH_LOG_WARN = 0, ITH_LOG_INFO = 1, ITH_LOG_DEBUG = 2 };
+typedef void (*ith_log_fn)(void *ud, enum ith_log_level lvl, const char *msg);
+
+struct ith_ctx {
+	const struct ith_config *cfg;
+	char instance[ITH_UUID_LEN + 1];
+	bool instance_regenerated;
+	struct ith_api *api;
+	struct ith_secret mgmt;
+	ith_log_fn log;
+	void *log_ud;
+	int64_t lock_timeout_ms;
+};
+
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, ith_log_fn log, void *ud);
+/* Open (once) the API handle: loads the management token. */
+int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out);
+void ith_ctx_release(struct ith_ctx *ctx);
+void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- renewal arithmetic (pure) ---- */
+/* Stable per (instance, profile), in [0, renew_before/10). */
+int64_t ith_splay(const char *instance, const char *profile, int64_t renew_before);
+/* When a token expiring at expires_at is due for renewal. */
+int64_t ith_renew_at(int64_t expires_at, int64_t renew_before, int64_t splay);
+/* Due: no token, forced, or now >= renew_at. */
+bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, const char *instance,
+	int64_t now);
+
+/* ---- operations ---- */
+enum { ITH_ROTATE_FORCE = 1 };
+
+struct ith_rotate_result {
+	bool rotated;
+	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
+	unsigned revoked, sinks_written;
+};
+
+int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res);
+
+/*
+ * A token valid for at least min_ttl seconds (min_ttl < 0: until its renewal
+ * is due), rotating first when needed. With the API failing and the cached
+ * token still valid, it is returned with *stale set and a warning logged.
+ */
+int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
+	bool *stale);
+
+/* Revoke every token of the profile (current, next, retired, orphans),
+ * remove its sinks and state. */
+int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *revoked);
+
+/* Tokens on the cluster carrying this instance's marker, classified. */
+enum ith_token_role { ITH_ROLE_CURRENT, ITH_ROLE_NEXT, ITH_ROLE_RETIRED, ITH_ROLE_ORPHAN, ITH_ROLE_UNKNOWN_PROFILE };
+struct ith_owned {
+	struct ith_token tok;
+	char profile[ITH_NAME_MAX + 1];
+	enum ith_token_role role;
+	bool revoked, expired;
+};
+int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n);
+void ith_owned_release(struct ith_owned *v, size_t n);
+const char *ith_role_name(enum ith_token_role r);
+
+#endif

@@ -1,0 +1,163 @@
+#include "output.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ith_format_parse(const char *s, enum ith_format *out)
+{
+	if (!strcmp(s, "raw"))
+		*out = ITH_FMT_RAW;
+	else if (!strcmp(s, "json"))
+		*out = ITH_FMT_JSON;
+	else if (!strcmp(s, "env"))
+		*out = ITH_FMT_ENV;
+	else if (!strcmp(s, "exec-credential"))
+		*out = ITH_FMT_EXEC_CREDENTIAL;
+	else
+		return ith_error(ITH_E_USAGE, "unknown format '%.40s' (raw, json, env, exec-credential)", s);
+	return 0;
+}
+
+/* JSON string escaping by hand: json-c would keep an unwipeable copy. */
+static void add_json_string(struct ith_strbuf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	ith_strbuf_add(out, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			ith_strbuf_add(out, e, 2);
+		} else if (c < 0x20) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			ith_strbuf_add(out, e, 6);
+		} else {
+			ith_strbuf_add(out, (const char *)&c, 1);
+		}
+	}
+	ith_strbuf_add(out, "\"", 1);
+}
+
+static void add_sh_quoted(struct ith_strbuf *out, const char *s, size_t n)
+{
+	ith_strbuf_add(out, "'", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\'')
+			ith_strbuf_addstr(out, "'\\''");
+		else
+			ith_strbuf_add(out, &s[i], 1);
+	}
+	ith_strbuf_add(out, "'", 1);
+}
+
+void ith_format_token(enum ith_format f, const struct ith_profile *p, const struct ith_state_token *t,
+	struct ith_strbuf *out)
+{
+	char when[32];
+
+	out->secret = true;
+	ith_format_rfc3339(t->expires_at, when, sizeof(when));
+	switch (f) {
+	case ITH_FMT_RAW:
+		ith_strbuf_add(out, t->token.s, t->token.len);
+		break;
+	case ITH_FMT_JSON:
+		ith_strbuf_addstr(out, "{\"name\":");
+		add_json_string(out, p->name, strlen(p->name));
+		ith_strbuf_addf(out, ",\"id\":\"%s\",\"token\":", t->id);
+		add_json_string(out, t->token.s, t->token.len);
+		ith_strbuf_addf(out, ",\"expires_at\":\"%s\"}\n", when);
+		break;
+	case ITH_FMT_ENV:
+		ith_strbuf_addf(out, "%s=", p->env_variable);
+		add_sh_quoted(out, t->token.s, t->token.len);
+		ith_strbuf_addstr(out, "\n");
+		break;
+	case ITH_FMT_EXEC_CREDENTIAL:
+		ith_strbuf_addstr(out, "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+			"\"status\":{\"token\":");
+		add_json_string(out, t->token.s, t->token.len);
+		ith_strbuf_addf(out, ",\"expirationTimestamp\":\"%s\"}}\n", when);
+		break;
+	}
+}
+
+static int read_existing(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		if (errno == ELOOP)
+			return ith_error(ITH_E_PERM, "sink '%s' is a symbolic link; refusing to write through it (remove it)", path);
+		return 1;  /* unreadable: rewrite it */
+	}
+	r = ith_read_fd_capped(fd, 65536, text, len, path);
+	close(fd);
+	return r < 0 ? 1 : 0;
+}
+
+static int ensure_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	struct stat st;
+	int r = 0;
+
+	if (!slash || slash == path)
+		return 0;
+	dir = ith_xstrndup(path, (size_t)(slash - path));
+	if (lstat(dir, &st) < 0) {
+		if (errno != ENOENT || mkdir(dir, 0755) < 0)
+			r = ith_error(ITH_E_INTERNAL, "cannot create sink directory '%s': %s", dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		r = ith_error(ITH_E_PERM, "sink directory '%s' is not a directory", dir);
+	} else if ((st.st_mode & 0002) && !(st.st_mode & S_ISVTX)) {
+		r = ith_error(ITH_E_PERM, "sink directory '%s' is world-writable; fix: chmod o-w '%s'", dir, dir);
+	}
+	free(dir);
+	return r;
+}
+
+int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
+	bool *changed)
+{
+	struct ith_strbuf want = ITH_STRBUF_INIT;
+	char *have = NULL;
+	size_t have_len = 0;
+	struct stat st;
+	int r;
+
+	*changed = false;
+	ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
+	r = read_existing(s->path, &have, &have_len);
+	if (r < 0)
+		goto out;
+	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) && lstat(s->path, &st) == 0 &&
+	    (st.st_mode & 07777) == s->mode && (s->gid == (gid_t)-1 || st.st_gid == s->gid)) {
+		r = 0;
+		goto out;
+	}
+	if ((r = ensure_parent(s->path)) < 0)
+		goto out;
+	r = ith_write_atomic(s->path, want.buf, want.len, s->mode, s->gid);
+	if (r == 0)
+		*changed = true;
+out:
+	if (have)
+		ith_freezero(have, have_len + 1);
+	ith_strbuf_release(&want);
+	return r;
+}
+
+int ith_sink_remove(const struct ith_sink *s)
+{
+	return ith_unlink_if_exists(s->path);
+}

@@ -1,0 +1,35 @@
+/*
+ * output.h - handing a token to its consumer: the `get` formats and the
+ * sink files (DESIGN.md "Telegraf integration").
+ *
+ *   raw              the token, no trailing newline
+ *   json             {"name","id","token","expires_at"}
+ *   env              NAME='token' (sh-quoted) and a newline
+ *   exec-credential  client.authentication.k8s.io/v1 ExecCredential
+ *
+ * Sinks: `file` holds the raw token (what secretstores.docker reads), `env`
+ * the env format (a systemd EnvironmentFile= or sh `.` file). Both are
+ * replaced atomically with their mode and group; ith_sink_sync() rewrites a
+ * sink only when its content differs (e.g. /run was emptied by a reboot).
+ *
+ * Error handling: ith_err codes; ITH_E_PERM for symlinked sink paths.
+ */
+#ifndef ITH_OUTPUT_H
+#define ITH_OUTPUT_H
+
+#include "config.h"
+#include "state.h"
+
+enum ith_format { ITH_FMT_RAW, ITH_FMT_JSON, ITH_FMT_ENV, ITH_FMT_EXEC_CREDENTIAL };
+
+int ith_format_parse(const char *s, enum ith_format *out);
+/* Render into out (a secret strbuf: the caller releases it). */
+void ith_format_token(enum ith_format f, const struct ith_profile *p, const struct ith_state_token *t,
+	struct ith_strbuf *out);
+
+/* Write the sink if its content differs; *changed says whether it did. */
+int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
+	bool *changed);
+int ith_sink_remove(const struct ith_sink *s);
+
+#endif

@@ -1,0 +1,418 @@
+#include "state.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void ith_state_init(struct ith_state *st, const char *instance)
+{
+	memset(st, 0, sizeof(*st));
+	if (instance)
+		snprintf(st->instance, sizeof(st->instance), "%s", instance);
+}
+
+void ith_state_token_release(struct ith_state_token *t)
+{
+	ith_secret_release(&t->token);
+	ith_perms_release(&t->perms);
+	memset(t, 0, sizeof(*t));
+}
+
+void ith_state_release(struct ith_state *st)
+{
+	ith_state_token_release(&st->current);
+	ith_state_token_release(&st->next);
+	ith_wipe(st, sizeof(*st));
+}
+
+void ith_state_retire(struct ith_state *st, const char *id, int64_t revoke_after, int64_t expires_at)
+{
+	for (size_t i = 0; i < st->nretired; i++)
+		if (!strcmp(st->retired[i].id, id))
+			return;
+	if (st->nretired == ITH_MAX_RETIRED)
+		ith_state_drop_retired(st, 0);
+	struct ith_retired *r = &st->retired[st->nretired++];
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->revoke_after = revoke_after;
+	r->expires_at = expires_at;
+}
+
+void ith_state_drop_retired(struct ith_state *st, size_t i)
+{
+	if (i >= st->nretired)
+		return;
+	memmove(&st->retired[i], &st->retired[i + 1], (st->nretired - i - 1) * sizeof(st->retired[0]));
+	st->nretired--;
+}
+
+static char *state_path(const char *dir, const char *profile, const char *ext)
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	ith_strbuf_addf(&sb, "%s/%s%s", dir, profile, ext);
+	return ith_strbuf_detach(&sb);
+}
+
+/* ---- JSON ---- */
+
+static json_object *token_json(const struct ith_state_token *t)
+{
+	json_object *o = json_object_new_object(), *perms = json_object_new_array();
+
+	json_object_object_add(o, "id", json_object_new_string(t->id));
+	json_object_object_add(o, "token", json_object_new_string_len(t->token.s ? t->token.s : "", (int)t->token.len));
+	json_object_object_add(o, "created_at", json_object_new_int64(t->created_at));
+	json_object_object_add(o, "expires_at", json_object_new_int64(t->expires_at));
+	for (size_t i = 0; i < t->perms.n; i++) {
+		json_object *p = json_object_new_object();
+		json_object_object_add(p, "action", json_object_new_string(t->perms.v[i].action));
+		json_object_object_add(p, "resource", json_object_new_string(t->perms.v[i].resource));
+		json_object_array_add(perms, p);
+	}
+	json_object_object_add(o, "permissions", perms);
+	return o;
+}
+
+static void wipe_token_strings(json_object *root)
+{
+	static const char *const keys[] = { "current", "next", NULL };
+	json_object *t, *s;
+
+	for (const char *const *k = keys; *k; k++)
+		if (json_object_object_get_ex(root, *k, &t) && json_object_is_type(t, json_type_object) &&
+		    json_object_object_get_ex(t, "token", &s) && json_object_is_type(s, json_type_string))
+			ith_wipe((void *)json_object_get_string(s), (size_t)json_object_get_string_len(s));
+}
+
+char *ith_state_to_json(const struct ith_state *st)
+{
+	json_object *root = json_object_new_object(), *ret = json_object_new_array();
+	char *out;
+
+	json_object_object_add(root, "version", json_object_new_int(1));
+	json_object_object_add(root, "instance", json_object_new_string(st->instance));
+	if (st->has_current)
+		json_object_object_add(root, "current", token_json(&st->current));
+	if (st->has_next)
+		json_object_object_add(root, "next", token_json(&st->next));
+	for (size_t i = 0; i < st->nretired; i++) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "id", json_object_new_string(st->retired[i].id));
+		json_object_object_add(r, "revoke_after", json_object_new_int64(st->retired[i].revoke_after));
+		json_object_object_add(r, "expires_at", json_object_new_int64(st->retired[i].expires_at));
+		json_object_array_add(ret, r);
+	}
+	json_object_object_add(root, "retired", ret);
+	json_object_object_add(root, "pending_since", json_object_new_int64(st->pending_since));
+	json_object_object_add(root, "rotations", json_object_new_int64((int64_t)st->rotations));
+	json_object_object_add(root, "failures", json_object_new_int64((int64_t)st->failures));
+	json_object_object_add(root, "last_rotation", json_object_new_int64(st->last_rotation));
+	json_object_object_add(root, "last_attempt", json_object_new_int64(st->last_attempt));
+	json_object_object_add(root, "last_error", json_object_new_string(st->last_error));
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	out = ith_xstrdup(text);
+	ith_wipe((void *)text, strlen(text));
+	wipe_token_strings(root);
+	json_object_put(root);
+	return out;
+}
+
+static int get_i64(json_object *o, const char *key, int64_t *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		*out = 0;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return ith_error(ITH_E_INTERNAL, "'%s' is not an integer", key);
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int get_id(json_object *o, char *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string) ||
+	    !ith_is_uuid(json_object_get_string(v)))
+		return ith_error(ITH_E_INTERNAL, "a token entry has no valid 'id'");
+	memcpy(out, json_object_get_string(v), ITH_UUID_LEN + 1);
+	return 0;
+}
+
+static int token_from_json(json_object *o, struct ith_state_token *t)
+{
+	json_object *v, *perms;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return ith_error(ITH_E_INTERNAL, "a token entry is not an object");
+	if ((r = get_id(o, t->id)) < 0 || (r = get_i64(o, "created_at", &t->created_at)) < 0 ||
+	    (r = get_i64(o, "expires_at", &t->expires_at)) < 0)
+		return r;
+	if (!json_object_object_get_ex(o, "token", &v) || !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) < 1)
+		return ith_error(ITH_E_INTERNAL, "token entry %s has no secret", t->id);
+	ith_secret_set(&t->token, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	if (json_object_object_get_ex(o, "permissions", &perms) && json_object_is_type(perms, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(perms); i++) {
+			json_object *p = json_object_array_get_idx(perms, i), *a, *res;
+			if (!json_object_is_type(p, json_type_object) || !json_object_object_get_ex(p, "action", &a) ||
+			    !json_object_object_get_ex(p, "resource", &res) || !json_object_is_type(a, json_type_string) ||
+			    !json_object_is_type(res, json_type_string))
+				return ith_error(ITH_E_INTERNAL, "token entry %s has a bad permission", t->id);
+			ith_perms_add(&t->perms, json_object_get_string(a), json_object_get_string(res));
+		}
+	}
+	return 0;
+}
+
+int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
+{
+	json_tokener *tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
+	json_object *root, *v;
+	struct ith_state st;
+	int r = 0;
+
+	ith_state_init(&st, NULL);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(root, json_type_object)) {
+		json_tokener_free(tok);
+		json_object_put(root);
+		return ith_error(ITH_E_INTERNAL, "not valid JSON");
+	}
+	json_tokener_free(tok);
+	if (!json_object_object_get_ex(root, "version", &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int(v) != 1) {
+		r = ith_error(ITH_E_INTERNAL, "unknown state version");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "instance", &v) || !json_object_is_type(v, json_type_string) ||
+	    !ith_is_uuid(json_object_get_string(v))) {
+		r = ith_error(ITH_E_INTERNAL, "no valid instance id");
+		goto out;
+	}
+	memcpy(st.instance, json_object_get_string(v), ITH_UUID_LEN + 1);
+	if (json_object_object_get_ex(root, "current", &v) && !json_object_is_type(v, json_type_null)) {
+		if ((r = token_from_json(v, &st.current)) < 0)
+			goto out;
+		st.has_current = true;
+	}
+	if (json_object_object_get_ex(root, "next", &v) && !json_object_is_type(v, json_type_null)) {
+		if ((r = token_from_json(v, &st.next)) < 0)
+			goto out;
+		st.has_next = true;
+	}
+	if (json_object_object_get_ex(root, "retired", &v) && json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v) && st.nretired < ITH_MAX_RETIRED; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			struct ith_retired *rt = &st.retired[st.nretired];
+			if (!json_object_is_type(e, json_type_object) || (r = get_id(e, rt->id)) < 0 ||
+			    (r = get_i64(e, "revoke_after", &rt->revoke_after)) < 0 ||
+			    (r = get_i64(e, "expires_at", &rt->expires_at)) < 0) {
+				r = r < 0 ? r : ith_error(ITH_E_INTERNAL, "bad retired entry");
+				goto out;
+			}
+			st.nretired++;
+		}
+	}
+	int64_t n;
+	if ((r = get_i64(root, "pending_since", &st.pending_since)) < 0 ||
+	    (r = get_i64(root, "last_rotation", &st.last_rotation)) < 0 ||
+	    (r = get_i64(root, "last_attempt", &st.last_attempt)) < 0)
+		goto out;
+	if ((r = get_i64(root, "rotations", &n)) < 0)
+		goto out;
+	st.rotations = (uint64_t)n;
+	if ((r = get_i64(root, "failures", &n)) < 0)
+		goto out;
+	st.failures = (uint64_t)n;
+	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
+		snprintf(st.last_error, sizeof(st.last_error), "%s", json_object_get_string(v));
+	*out = st;
+	memset(&st, 0, sizeof(st));
+out:
+	ith_state_release(&st);
+	wipe_token_strings(root);
+	json_object_put(root);
+	return r;
+}
+
+/* ---- files ---- */
+
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out)
+{
+	char *path = state_path(dir, profile, ".state"), *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			ith_state_init(out, instance);
+			r = 0;
+		} else {
+			r = ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+				"cannot open state file '%s': %s%s", path, strerror(errno),
+				errno == ELOOP ? " (a symbolic link; remove it)" : "");
+		}
+		goto out;
+	}
+	r = ith_check_private_fd(fd, path, false);
+	if (r == 0)
+		r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, &text, &len, path);
+	close(fd);
+	if (r < 0) {
+		if (r == ITH_E_CONFIG)
+			r = ITH_E_INTERNAL;
+		goto out;
+	}
+	r = ith_state_from_json(text, len, out);
+	if (r < 0) {
+		r = ith_error(ITH_E_INTERNAL, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
+			"(its tokens then show as orphans in 'list')", path, ith_errmsg());
+		goto out;
+	}
+	if (instance && strcmp(out->instance, instance)) {
+		/* Written by another instance (cloned image): not ours to act on. */
+		ith_state_release(out);
+		ith_state_init(out, instance);
+		out->loaded_foreign = true;
+	}
+out:
+	if (text)
+		ith_freezero(text, len + 1);
+	free(path);
+	return r;
+}
+
+int ith_state_save(const char *dir, const char *profile, const struct ith_state *st)
+{
+	char *path = state_path(dir, profile, ".state");
+	char *text = ith_state_to_json(st);
+	int r = ith_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
+
+	ith_free_secret_str(text);
+	free(path);
+	return r;
+}
+
+int ith_state_remove(const char *dir, const char *profile)
+{
+	char *path = state_path(dir, profile, ".state");
+	int r = ith_unlink_if_exists(path);
+
+	free(path);
+	return r;
+}
+
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out)
+{
+	char *path = state_path(dir, profile, ".lock");
+	struct timespec t0, now, nap = { 0, 20 * 1000 * 1000 };
+	int fd, r = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+			"cannot open lock file '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			r = ith_error(ITH_E_INTERNAL, "cannot lock '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms) {
+			r = ith_error(ITH_E_TEMP, "'%s' is locked by another influx-token-helper run; try again later", path);
+			goto out;
+		}
+		nanosleep(&nap, NULL);
+	}
+	out->fd = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return r;
+}
+
+void ith_lock_release(struct ith_lock *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+static void machine_id_hash(char *out, size_t len)
+{
+	const char *path = getenv("INFLUX_TOKEN_HELPER_MACHINE_ID_FILE");
+	char buf[128] = "";
+	int fd = open(path && *path ? path : "/etc/machine-id", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\r\n")] = '\0';
+		close(fd);
+	}
+	/* A hash, not the id itself: the machine id is not ours to copy around. */
+	snprintf(out, len, "%016llx", (unsigned long long)ith_hash64(buf[0] ? buf : "none"));
+}
+
+int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated)
+{
+	char *path = state_path(dir, "instance", ""), *text = NULL, mh[32], id[ITH_UUID_LEN + 1];
+	size_t len = 0;
+	int fd, r = 0;
+
+	*regenerated = false;
+	machine_id_hash(mh, sizeof(mh));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		r = ith_check_private_fd(fd, path, false);
+		if (r == 0)
+			r = ith_read_fd_capped(fd, 4096, &text, &len, path);
+		close(fd);
+		if (r < 0)
+			goto out;
+		/* "<uuid> <machine-id-hash>\n" */
+		if (len >= ITH_UUID_LEN + 1 && text[ITH_UUID_LEN] == ' ') {
+			memcpy(id, text, ITH_UUID_LEN);
+			id[ITH_UUID_LEN] = '\0';
+			text[strcspn(text, "\n")] = '\0';
+			if (ith_is_uuid(id) && !strcmp(text + ITH_UUID_LEN + 1, mh)) {
+				memcpy(out, id, sizeof(id));
+				goto out;
+			}
+		}
+		*regenerated = true;
+	} else if (errno != ENOENT) {
+		r = ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if ((r = ith_uuid_v4(id)) < 0)
+		goto out;
+	char line[128];
+	snprintf(line, sizeof(line), "%s %s\n", id, mh);
+	if ((r = ith_write_atomic(path, line, strlen(line), 0600, (gid_t)-1)) < 0)
+		goto out;
+	memcpy(out, id, sizeof(id));
+out:
+	free(text);
+	free(path);
+	return r;
+}

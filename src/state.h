@@ -1,0 +1,88 @@
+/*
+ * state.h - what the helper remembers between runs, in state_dir (0700):
+ *
+ *   instance          this helper instance's id (+ a hash of /etc/machine-id)
+ *   <profile>.state   JSON, 0600: current / next token (with secret),
+ *                     retired tokens awaiting revocation, a recorded create
+ *                     intent, counters and the last error
+ *   <profile>.lock    flock(2)ed around every change and every API call
+ *
+ * Files are replaced durably (util.h ith_write_atomic); a crash leaves either
+ * the old or the new file. A state written by another instance (a cloned
+ * disk image) is ignored, never acted on: its tokens are not ours to revoke.
+ *
+ * Calling sequence:
+ *     ith_instance_load(dir, id);
+ *     ith_lock_acquire(dir, profile, timeout, &lock);
+ *     ith_state_load(dir, profile, id, &st);   ... change st ...
+ *     ith_state_save(dir, profile, &st);
+ *     ith_state_release(&st); ith_lock_release(&lock);
+ *
+ * Error handling: ITH_E_PERM for unsafe modes/owners or symlinks (with the
+ * fix in the message), ITH_E_TEMP when the lock stays busy, ITH_E_INTERNAL
+ * for I/O errors; a corrupt state file is ITH_E_INTERNAL naming the file.
+ */
+#ifndef ITH_STATE_H
+#define ITH_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "token.h"
+#include "util.h"
+
+#define ITH_STATE_MAX_BYTES (1024 * 1024)
+#define ITH_MAX_RETIRED 64
+
+struct ith_state_token {
+	char id[ITH_UUID_LEN + 1];
+	struct ith_secret token;
+	int64_t created_at, expires_at;
+	struct ith_perms perms;
+};
+
+struct ith_retired {
+	char id[ITH_UUID_LEN + 1];
+	int64_t revoke_after;
+	int64_t expires_at;
+};
+
+struct ith_state {
+	char instance[ITH_UUID_LEN + 1];
+	bool has_current, has_next;
+	struct ith_state_token current, next;
+	struct ith_retired retired[ITH_MAX_RETIRED];
+	size_t nretired;
+	int64_t pending_since;     /* a create was started and its answer not recorded */
+	uint64_t rotations, failures;
+	int64_t last_rotation, last_attempt;
+	char last_error[256];
+	bool loaded_foreign;       /* a file of another instance was found and ignored */
+};
+
+void ith_state_init(struct ith_state *st, const char *instance);
+void ith_state_release(struct ith_state *st);
+void ith_state_token_release(struct ith_state_token *t);
+/* Missing file: an empty state. */
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out);
+int ith_state_save(const char *dir, const char *profile, const struct ith_state *st);
+int ith_state_remove(const char *dir, const char *profile);
+/* Add to retired (dropping the oldest entry when full). */
+void ith_state_retire(struct ith_state *st, const char *id, int64_t revoke_after, int64_t expires_at);
+void ith_state_drop_retired(struct ith_state *st, size_t i);
+/* Serialise / parse (exposed for tests). */
+char *ith_state_to_json(const struct ith_state *st);    /* free with ith_free_secret_str */
+int ith_state_from_json(const char *text, size_t len, struct ith_state *out);
+
+struct ith_lock {
+	int fd;
+};
+#define ITH_LOCK_INIT { -1 }
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out);
+void ith_lock_release(struct ith_lock *l);
+
+/* The instance id, created on first use; regenerated when the machine id
+ * changed since (clones diverge). *regenerated tells which happened. */
+int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated);
+
+#endif

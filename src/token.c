@@ -1,0 +1,366 @@
+#include "token.h"
+#include "config.h"
+#include "error.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ith_perms_release(struct ith_perms *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].resource);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+void ith_token_release(struct ith_token *t)
+{
+	free(t->description);
+	ith_perms_release(&t->perms);
+	ith_secret_release(&t->access_token);
+	memset(t, 0, sizeof(*t));
+}
+
+void ith_token_list_release(struct ith_token_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		ith_token_release(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void ith_perms_add(struct ith_perms *p, const char *action, const char *res)
+{
+	struct ith_perm *nv;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].action, action) && !strcmp(p->v[i].resource, res))
+			return;
+	nv = ith_xcalloc(p->n + 1, sizeof(*nv));
+	if (p->n)
+		memcpy(nv, p->v, p->n * sizeof(*nv));
+	free(p->v);
+	p->v = nv;
+	snprintf(p->v[p->n].action, sizeof(p->v[p->n].action), "%s", action);
+	p->v[p->n].resource = ith_xstrdup(res);
+	p->n++;
+}
+
+void ith_perms_copy(struct ith_perms *dst, const struct ith_perms *src)
+{
+	dst->v = NULL;
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		ith_perms_add(dst, src->v[i].action, src->v[i].resource);
+}
+
+void ith_perms_from_lists(struct ith_perms *out, char *const *write, size_t nwrite,
+	char *const *read, size_t nread)
+{
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < nread; i++)
+		ith_perms_add(out, "read", read[i]);
+	for (size_t i = 0; i < nwrite; i++)
+		ith_perms_add(out, "write", write[i]);
+}
+
+static bool perms_contains(const struct ith_perms *p, const struct ith_perm *e)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].action, e->action) && !strcmp(p->v[i].resource, e->resource))
+			return true;
+	return false;
+}
+
+bool ith_perms_equal(const struct ith_perms *a, const struct ith_perms *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!perms_contains(b, &a->v[i]))
+			return false;
+	for (size_t i = 0; i < b->n; i++)
+		if (!perms_contains(a, &b->v[i]))
+			return false;
+	return true;
+}
+
+void ith_perms_format(const struct ith_perms *p, struct ith_strbuf *out)
+{
+	for (size_t i = 0; i < p->n; i++)
+		ith_strbuf_addf(out, "%s%s:%s", i ? "," : "", p->v[i].action, p->v[i].resource);
+	if (!p->n)
+		ith_strbuf_addstr(out, "none");
+}
+
+/* ---- JSON ---- */
+
+static int parse_text(const char *text, size_t len, json_object **out)
+{
+	json_tokener *tok;
+	json_object *o;
+	enum json_tokener_error jerr;
+
+	if (len > ITH_JSON_MAX_BYTES)
+		return ith_error(ITH_E_DATA, "API answer is larger than %d bytes", ITH_JSON_MAX_BYTES);
+	if (len == 0)
+		return ith_error(ITH_E_DATA, "API answer is empty where JSON was expected");
+	tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
+	if (!tok)
+		return ith_error(ITH_E_INTERNAL, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len) {
+		/* trailing bytes: allow whitespace only */
+		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!strchr(" \t\r\n", text[i])) {
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || !o) {
+		json_object_put(o);
+		return ith_error(ITH_E_DATA, "API answer is not valid JSON (%s)",
+			jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
+	}
+	*out = o;
+	return 0;
+}
+
+static int get_string_field(json_object *obj, const char *key, bool required, const char **out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null)) {
+		if (required)
+			return ith_error(ITH_E_DATA, "API answer: token object has no '%s'", key);
+		*out = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return ith_error(ITH_E_DATA, "API answer: '%s' is a %s, not a string", key,
+			json_type_to_name(json_object_get_type(v)));
+	*out = json_object_get_string(v);
+	if (strlen(*out) != (size_t)json_object_get_string_len(v))
+		return ith_error(ITH_E_DATA, "API answer: '%s' holds a NUL byte", key);
+	return 0;
+}
+
+static int get_time_field(json_object *obj, const char *key, bool required, int64_t *out)
+{
+	const char *s;
+	int r = get_string_field(obj, key, required, &s);
+
+	if (r < 0)
+		return r;
+	*out = 0;
+	if (s && ith_parse_rfc3339(s, out) < 0)
+		return ith_error(ITH_E_DATA, "API answer: '%s' is not an RFC 3339 time", key);
+	return 0;
+}
+
+static int parse_perms(json_object *arr, struct ith_perms *out)
+{
+	size_t n;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return ith_error(ITH_E_DATA, "API answer: 'permissions' is not an array");
+	n = json_object_array_length(arr);
+	if (n > 4096)
+		return ith_error(ITH_E_DATA, "API answer: too many permissions");
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *action, *res;
+		int r;
+
+		if (!json_object_is_type(e, json_type_object))
+			return ith_error(ITH_E_DATA, "API answer: permission %zu is not an object", i);
+		if ((r = get_string_field(e, "action", true, &action)) < 0 ||
+		    (r = get_string_field(e, "resource", true, &res)) < 0)
+			return r;
+		if (strcmp(action, "read") && strcmp(action, "write"))
+			return ith_error(ITH_E_DATA, "API answer: unknown permission action '%.20s'", action);
+		if (!ith_valid_db_name(res))
+			return ith_error(ITH_E_DATA, "API answer: permission resource is not a database name");
+		ith_perms_add(out, action, res);
+	}
+	return 0;
+}
+
+static int token_from_obj(json_object *o, bool want_secret, struct ith_token *out)
+{
+	struct ith_token t = ITH_TOKEN_INIT;
+	const char *s;
+	json_object *perms;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return ith_error(ITH_E_DATA, "API answer: token is a %s, not an object",
+			json_type_to_name(json_object_get_type(o)));
+	if ((r = get_string_field(o, "id", true, &s)) < 0)
+		goto out;
+	if (!ith_is_uuid(s)) {
+		r = ith_error(ITH_E_DATA, "API answer: token id is not a UUID");
+		goto out;
+	}
+	memcpy(t.id, s, ITH_UUID_LEN + 1);
+	for (const char *const *k = (const char *const[]){ "accountId", "clusterId", NULL }; *k; k++) {
+		if ((r = get_string_field(o, *k, false, &s)) < 0)
+			goto out;
+		if (s && !ith_is_uuid(s)) {
+			r = ith_error(ITH_E_DATA, "API answer: '%s' is not a UUID", *k);
+			goto out;
+		}
+	}
+	if ((r = get_string_field(o, "description", true, &s)) < 0)
+		goto out;
+	if (strlen(s) > 65536) {
+		r = ith_error(ITH_E_DATA, "API answer: description is too long");
+		goto out;
+	}
+	t.description = ith_xstrdup(s);
+	if (!json_object_object_get_ex(o, "permissions", &perms)) {
+		r = ith_error(ITH_E_DATA, "API answer: token object has no 'permissions'");
+		goto out;
+	}
+	if ((r = parse_perms(perms, &t.perms)) < 0 ||
+	    (r = get_time_field(o, "createdAt", false, &t.created_at)) < 0 ||
+	    (r = get_time_field(o, "expiresAt", false, &t.expires_at)) < 0 ||
+	    (r = get_time_field(o, "revokedAt", false, &t.revoked_at)) < 0)
+		goto out;
+	if (want_secret) {
+		if ((r = get_string_field(o, "accessToken", true, &s)) < 0)
+			goto out;
+		size_t n = strlen(s);
+		if (n < 16 || n > 4096) {
+			r = ith_error(ITH_E_DATA, "API answer: accessToken has an implausible length (%zu)", n);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) {
+				r = ith_error(ITH_E_DATA, "API answer: accessToken holds characters that cannot go in an HTTP header");
+				goto out;
+			}
+		ith_secret_set(&t.access_token, s, n);
+	}
+	*out = t;
+	return 0;
+out:
+	ith_token_release(&t);
+	return r;
+}
+
+/* json-c keeps string copies in its objects: wipe those that may hold secrets. */
+static void wipe_json_secrets(json_object *o)
+{
+	json_object *v;
+
+	if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "accessToken", &v) &&
+	    json_object_is_type(v, json_type_string))
+		ith_wipe((void *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+}
+
+int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out)
+{
+	json_object *o = NULL;
+	int r = parse_text(text, len, &o);
+
+	if (r < 0)
+		return r;
+	r = token_from_obj(o, want_secret, out);
+	wipe_json_secrets(o);
+	json_object_put(o);
+	return r;
+}
+
+int ith_token_list_parse_json(const char *text, size_t len, struct ith_token_list *out)
+{
+	json_object *o = NULL;
+	struct ith_token_list l = { NULL, 0 };
+	size_t n;
+	int r = parse_text(text, len, &o);
+
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(o, json_type_array)) {
+		r = ith_error(ITH_E_DATA, "API answer: token list is a %s, not an array",
+			json_type_to_name(json_object_get_type(o)));
+		goto out;
+	}
+	n = json_object_array_length(o);
+	if (n > 100000) {
+		r = ith_error(ITH_E_DATA, "API answer: token list is implausibly long");
+		goto out;
+	}
+	l.v = ith_xcalloc(n, sizeof(*l.v));
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(o, i);
+		wipe_json_secrets(e);
+		if ((r = token_from_obj(e, false, &l.v[i])) < 0) {
+			ith_error_prefix(r, "token %zu of the list", i);
+			goto out;
+		}
+		l.n = i + 1;
+	}
+	*out = l;
+	l.v = NULL;
+	l.n = 0;
+out:
+	ith_token_list_release(&l);
+	json_object_put(o);
+	return r;
+}
+
+/* ---- marker ---- */
+
+void ith_marker_format(const char *instance, const char *profile, struct ith_strbuf *out)
+{
+	ith_strbuf_addf(out, "%s%s:%s]", ITH_MARKER_PREFIX, instance, profile);
+}
+
+bool ith_marker_parse(const char *description, char *instance, char *profile)
+{
+	const char *m, *p, *end;
+	size_t plen;
+
+	if (!description)
+		return false;
+	m = strstr(description, ITH_MARKER_PREFIX);
+	if (!m)
+		return false;
+	/* the last occurrence: a description could quote a marker */
+	for (const char *n; (n = strstr(m + 1, ITH_MARKER_PREFIX));)
+		m = n;
+	p = m + strlen(ITH_MARKER_PREFIX);
+	end = description + strlen(description);
+	if (end - p < ITH_UUID_LEN + 3 || end[-1] != ']' || p[ITH_UUID_LEN] != ':')
+		return false;
+	char id[ITH_UUID_LEN + 1];
+	memcpy(id, p, ITH_UUID_LEN);
+	id[ITH_UUID_LEN] = '\0';
+	if (!ith_is_uuid(id))
+		return false;
+	plen = (size_t)(end - 1 - (p + ITH_UUID_LEN + 1));
+	if (plen < 1 || plen > ITH_NAME_MAX)
+		return false;
+	char name[ITH_NAME_MAX + 1];
+	memcpy(name, p + ITH_UUID_LEN + 1, plen);
+	name[plen] = '\0';
+	if (!ith_valid_profile_name(name))
+		return false;
+	memcpy(instance, id, sizeof(id));
+	memcpy(profile, name, plen + 1);
+	return true;
+}
+
+bool ith_token_owned(const struct ith_token *t, const char *instance, const char *profile)
+{
+	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+
+	return ith_marker_parse(t->description, inst, prof) && !strcmp(inst, instance) && !strcmp(prof, profile);
+}

@@ -1,0 +1,521 @@
+#include "util.h"
+#include "error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- memory ---- */
+
+static void oom(void)
+{
+	static const char msg[] = "influx-token-helper: out of memory\n";
+	ssize_t r = write(2, msg, sizeof(msg) - 1);
+	(void)r;
+	abort();
+}
+
+void *ith_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *ith_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *ith_xstrdup(const char *s)
+{
+	return ith_xstrndup(s, strlen(s));
+}
+
+char *ith_xstrndup(const char *s, size_t n)
+{
+	char *p = ith_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void ith_wipe(void *p, size_t len)
+{
+	if (p && len)
+		explicit_bzero(p, len);
+}
+
+void ith_freezero(void *p, size_t len)
+{
+	if (!p)
+		return;
+	ith_wipe(p, len);
+	free(p);
+}
+
+void ith_free_secret_str(char *s)
+{
+	if (s)
+		ith_freezero(s, strlen(s));
+}
+
+void ith_secret_set(struct ith_secret *sec, const char *s, size_t len)
+{
+	ith_secret_release(sec);
+	sec->s = ith_xstrndup(s, len);
+	sec->len = len;
+}
+
+void ith_secret_release(struct ith_secret *sec)
+{
+	if (sec->s)
+		ith_freezero(sec->s, sec->len + 1);
+	sec->s = NULL;
+	sec->len = 0;
+}
+
+/* ---- strbuf ---- */
+
+static void strbuf_grow(struct ith_strbuf *sb, size_t extra)
+{
+	size_t want = sb->len + extra + 1;
+	char *nb;
+
+	if (want <= sb->alloc)
+		return;
+	size_t n = sb->alloc ? sb->alloc : 64;
+	while (n < want)
+		n *= 2;
+	/* Never realloc: a secret must not be left behind in freed memory. */
+	nb = ith_xmalloc(n);
+	if (sb->buf) {
+		memcpy(nb, sb->buf, sb->len + 1);
+		if (sb->secret)
+			ith_wipe(sb->buf, sb->alloc);
+		free(sb->buf);
+	} else {
+		nb[0] = '\0';
+	}
+	sb->buf = nb;
+	sb->alloc = n;
+}
+
+void ith_strbuf_add(struct ith_strbuf *sb, const char *s, size_t n)
+{
+	strbuf_grow(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void ith_strbuf_addstr(struct ith_strbuf *sb, const char *s)
+{
+	ith_strbuf_add(sb, s, strlen(s));
+}
+
+void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	int n;
+
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		va_end(ap2);
+		return;
+	}
+	strbuf_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	sb->len += (size_t)n;
+}
+
+void ith_strbuf_release(struct ith_strbuf *sb)
+{
+	if (sb->buf && sb->secret)
+		ith_wipe(sb->buf, sb->alloc);
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+}
+
+char *ith_strbuf_detach(struct ith_strbuf *sb)
+{
+	char *r;
+
+	if (!sb->buf)
+		strbuf_grow(sb, 0);
+	r = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	return r;
+}
+
+/* ---- time ---- */
+
+#define MAX_DURATION (10LL * 366 * 86400)
+
+int ith_parse_duration(const char *s, int64_t *out)
+{
+	int64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (!s || !isdigit((unsigned char)*p))
+		return ith_error(ITH_E_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s ? s : "");
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (*p - '0');
+		if (v > MAX_DURATION)
+			return ith_error(ITH_E_CONFIG, "duration '%s' is too long (at most 10 years)", s);
+		p++;
+	}
+	switch (*p) {
+	case '\0': break;
+	case 's': mult = 1; p++; break;
+	case 'm': mult = 60; p++; break;
+	case 'h': mult = 3600; p++; break;
+	case 'd': mult = 86400; p++; break;
+	default: p = NULL; break;
+	}
+	if (!p || *p)
+		return ith_error(ITH_E_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s);
+	if (v * mult > MAX_DURATION)
+		return ith_error(ITH_E_CONFIG, "duration '%s' is too long (at most 10 years)", s);
+	*out = v * mult;
+	return 0;
+}
+
+static int days_from_civil(int64_t y, unsigned m, unsigned d, int64_t *out)
+{
+	/* Howard Hinnant's algorithm: days since 1970-01-01, proleptic Gregorian. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*out = era * 146097 + (int64_t)doe - 719468;
+	return 0;
+}
+
+static int digits(const char *p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int ith_parse_rfc3339(const char *s, int64_t *out)
+{
+	int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int64_t days;
+
+	if (!s || strlen(s) < 20 || strlen(s) > 64)
+		goto bad;
+	if (digits(p, 4, &Y) || p[4] != '-' || digits(p + 5, 2, &M) || p[7] != '-' ||
+	    digits(p + 8, 2, &D) || (p[10] != 'T' && p[10] != 't' && p[10] != ' ') ||
+	    digits(p + 11, 2, &h) || p[13] != ':' || digits(p + 14, 2, &mi) ||
+	    p[16] != ':' || digits(p + 17, 2, &sec))
+		goto bad;
+	if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || mi > 59 || sec > 60)
+		goto bad;
+	if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0))
+		goto bad;
+	p += 19;
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+			goto bad;
+		p += 6;
+	} else {
+		goto bad;
+	}
+	if (*p)
+		goto bad;
+	if (sec == 60)
+		sec = 59;  /* leap second: close enough for expiry arithmetic */
+	days_from_civil(Y, (unsigned)M, (unsigned)D, &days);
+	*out = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+	return 0;
+bad:
+	return ith_error(ITH_E_DATA, "'%.64s' is not an RFC 3339 date-time", s ? s : "");
+}
+
+void ith_format_rfc3339(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "invalid");
+}
+
+void ith_format_duration(int64_t secs, char *buf, size_t len)
+{
+	const char *sign = secs < 0 ? "-" : "";
+	int64_t a = secs < 0 ? -secs : secs;
+
+	if (a >= 86400)
+		snprintf(buf, len, "%s%lldd%lldh", sign, (long long)(a / 86400), (long long)(a % 86400 / 3600));
+	else if (a >= 3600)
+		snprintf(buf, len, "%s%lldh%lldm", sign, (long long)(a / 3600), (long long)(a % 3600 / 60));
+	else if (a >= 60)
+		snprintf(buf, len, "%s%lldm%llds", sign, (long long)(a / 60), (long long)(a % 60));
+	else
+		snprintf(buf, len, "%s%llds", sign, (long long)a);
+}
+
+int64_t ith_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- ids ---- */
+
+bool ith_is_uuid(const char *s)
+{
+	if (!s || strlen(s) != ITH_UUID_LEN)
+		return false;
+	for (int i = 0; i < ITH_UUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int ith_uuid_v4(char out[ITH_UUID_LEN + 1])
+{
+	unsigned char b[16];
+	static const char hex[] = "0123456789abcdef";
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t r = getrandom(b + got, sizeof(b) - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return ith_error(ITH_E_INTERNAL, "getrandom: %s", strerror(errno));
+		}
+		got += (size_t)r;
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[ITH_UUID_LEN] = '\0';
+	return 0;
+}
+
+uint64_t ith_hash64(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* ---- files ---- */
+
+bool ith_path_is_absolute(const char *p)
+{
+	return p && p[0] == '/';
+}
+
+int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what)
+{
+	size_t alloc = 4096 < cap + 1 ? 4096 : cap + 1, n = 0;
+	char *buf = ith_xmalloc(alloc);
+
+	for (;;) {
+		if (n + 1 >= alloc) {
+			if (alloc >= cap + 1) {
+				ith_freezero(buf, alloc);
+				return ith_error(ITH_E_CONFIG, "%s is larger than %zu bytes", what, cap);
+			}
+			size_t na = alloc * 2 > cap + 1 ? cap + 1 : alloc * 2;
+			char *nb = ith_xmalloc(na);
+			memcpy(nb, buf, n);
+			ith_freezero(buf, alloc);
+			buf = nb;
+			alloc = na;
+		}
+		ssize_t r = read(fd, buf + n, alloc - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			ith_freezero(buf, alloc);
+			return ith_error(ITH_E_INTERNAL, "cannot read %s: %s", what, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int ith_check_private_fd(int fd, const char *path, bool is_dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return ith_error(ITH_E_INTERNAL, "cannot stat '%s': %s", path, strerror(errno));
+	if (is_dir && !S_ISDIR(st.st_mode))
+		return ith_error(ITH_E_PERM, "'%s' is not a directory", path);
+	if (!is_dir && !S_ISREG(st.st_mode))
+		return ith_error(ITH_E_PERM, "'%s' is not a regular file", path);
+	if (st.st_uid != geteuid())
+		return ith_error(ITH_E_PERM,
+			"'%s' is owned by uid %u, not by uid %u who runs this; fix: chown %u '%s'",
+			path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
+	if (st.st_mode & 077)
+		return ith_error(ITH_E_PERM,
+			"'%s' is accessible by group or others (mode %04o); fix: chmod %s '%s'",
+			path, (unsigned)(st.st_mode & 07777), is_dir ? "0700" : "0600", path);
+	return 0;
+}
+
+int ith_ensure_private_dir(const char *path)
+{
+	int fd, r;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+			"cannot create directory '%s': %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL,
+			"cannot open directory '%s': %s%s", path, strerror(errno),
+			errno == ELOOP ? " (symlinks are refused)" : "");
+	r = ith_check_private_fd(fd, path, true);
+	close(fd);
+	return r;
+}
+
+static int fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		r = ith_error(ITH_E_INTERNAL, "cannot sync directory '%s': %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return r;
+}
+
+int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
+{
+	struct ith_strbuf tmp = ITH_STRBUF_INIT;
+	char rnd[ITH_UUID_LEN + 1];
+	const char *p = data;
+	size_t off = 0;
+	int fd = -1, r;
+	struct stat st;
+
+	if (!ith_path_is_absolute(path) || !strrchr(path, '/'))
+		return ith_error(ITH_E_CONFIG, "'%s' is not an absolute path", path);
+	/* Refuse to replace a symlink: someone may want us to write elsewhere. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; refusing to replace it (remove it first)", path);
+	if ((r = ith_uuid_v4(rnd)) < 0)
+		return r;
+	ith_strbuf_addf(&tmp, "%s.tmp-%.8s", path, rnd);
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+			"cannot create '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
+		r = ith_error(ITH_E_PERM, "cannot give '%s' group %u: %s", path, (unsigned)gid, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0) {
+		r = ith_error(ITH_E_INTERNAL, "cannot chmod '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ith_error(ITH_E_INTERNAL, "cannot write '%s': %s", tmp.buf, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0) {
+		r = ith_error(ITH_E_INTERNAL, "cannot sync '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	r = close(fd);
+	fd = -1;
+	if (r < 0) {
+		r = ith_error(ITH_E_INTERNAL, "cannot close '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp.buf, path) < 0) {
+		r = ith_error(ITH_E_INTERNAL, "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
+		goto out;
+	}
+	r = fsync_parent(path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0 && tmp.buf)
+		unlink(tmp.buf);
+	ith_strbuf_release(&tmp);
+	return r;
+}
+
+int ith_unlink_if_exists(const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ith_error(ITH_E_INTERNAL, "cannot remove '%s': %s", path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * util.h - small libc-only helpers used by every core module: memory that
+ * holds secrets, durations and RFC 3339 times, UUIDs, and careful file I/O.
+ *
+ * Secrets: anything that ever held a token is freed with ith_freezero() (or
+ * lives in a struct ith_secret released by ith_secret_release()), which
+ * wipes it with explicit_bzero first.
+ *
+ * Files: reads are capped (ith_read_fd_capped) and permission checks are done
+ * on the open fd (ith_check_private_fd), never on the path. Replacement is
+ * durable: temp file in the same directory opened O_EXCL|O_NOFOLLOW, fchmod
+ * before writing, fsync, rename, fsync of the directory (ith_write_atomic).
+ *
+ * Error handling: functions returning int return 0 or a negative ith_err with
+ * a message recorded via ith_error(); output parameters are set only on
+ * success.
+ */
+#ifndef ITH_UTIL_H
+#define ITH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* ---- memory ---- */
+void *ith_xmalloc(size_t n);                /* aborts on OOM */
+void *ith_xcalloc(size_t n, size_t size);
+char *ith_xstrdup(const char *s);
+char *ith_xstrndup(const char *s, size_t n);
+void ith_freezero(void *p, size_t len);     /* wipe then free; NULL ok */
+void ith_free_secret_str(char *s);          /* strlen-wipe then free */
+void ith_wipe(void *p, size_t len);
+
+/* A token in memory: wiped when released. */
+struct ith_secret {
+	char *s;
+	size_t len;
+};
+#define ITH_SECRET_INIT { NULL, 0 }
+void ith_secret_set(struct ith_secret *sec, const char *s, size_t len);
+void ith_secret_release(struct ith_secret *sec);
+
+/* ---- growable string ---- */
+struct ith_strbuf {
+	char *buf;
+	size_t len, alloc;
+	bool secret;   /* wipe on every reallocation and on release */
+};
+#define ITH_STRBUF_INIT { NULL, 0, 0, false }
+void ith_strbuf_add(struct ith_strbuf *sb, const char *s, size_t n);
+void ith_strbuf_addstr(struct ith_strbuf *sb, const char *s);
+void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ith_strbuf_release(struct ith_strbuf *sb);
+char *ith_strbuf_detach(struct ith_strbuf *sb);
+
+/* ---- time ---- */
+/* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
+int ith_parse_duration(const char *s, int64_t *out);
+/* RFC 3339 date-time ("2024-03-02T04:20:19.000Z", "+01:00" offsets) -> unix s. */
+int ith_parse_rfc3339(const char *s, int64_t *out);
+/* Unix seconds -> "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes). */
+void ith_format_rfc3339(int64_t t, char *buf, size_t len);
+/* "1d2h", "45s": short human duration for status output. */
+void ith_format_duration(int64_t secs, char *buf, size_t len);
+int64_t ith_now(void);  /* wall clock, unix seconds */
+
+/* ---- ids ---- */
+#define ITH_UUID_LEN 36
+bool ith_is_uuid(const char *s);
+/* A random RFC 4122 version-4 UUID from getrandom(2). */
+int ith_uuid_v4(char out[ITH_UUID_LEN + 1]);
+/* FNV-1a 64-bit: stable, for per-instance splay. Not for secrets. */
+uint64_t ith_hash64(const char *s);
+
+/* ---- files ---- */
+/* Read at most cap bytes from fd; more is an error (ITH_E_CONFIG by default
+ * wording "too large"). Result is NUL-terminated; *len excludes the NUL. */
+int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what);
+/* Refuse a secret file or private dir that others can read or that another
+ * user owns; the message says how to fix it. ITH_E_PERM on refusal. */
+int ith_check_private_fd(int fd, const char *path, bool is_dir);
+/* Create dir with mode if missing (one level), then check it is private. */
+int ith_ensure_private_dir(const char *path);
+/* Durably replace path with data: mode set before any byte is written,
+ * gid (-1: keep) applied, symlinks refused. */
+int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid);
+/* Remove a file if it exists (ENOENT is fine). */
+int ith_unlink_if_exists(const char *path);
+bool ith_path_is_absolute(const char *p);
+
+#endif

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""A stateful emulator of the InfluxDB Cloud Dedicated Management API (tokens part).
+
+Serves the five token endpoints of shared/spec/management-openapi.yml on
+127.0.0.1 with the spec's status codes (create 200, delete 204) and
+{code, message} error bodies, and checks requests strictly: UUIDs, the Bearer
+management token, a description, the permissions shape, an RFC 3339
+expiresAt in the future. accessToken appears only in the create answer;
+delete sets revokedAt.
+
+For tests it records every request (method, path, body), counts TCP
+connections, and has a control interface under /_emu/ (no auth; loopback):
+  GET  /_emu/requests      recorded requests        POST /_emu/clear  forget them
+  GET  /_emu/connections   TCP connections that carried API requests so far
+  GET  /_emu/tokens        all tokens, with secrets (the test's view)
+  POST /_emu/tokens        add a token as-is (look-alikes made by "others")
+  POST /_emu/config        {"hide_revoked": bool}
+  POST /_emu/faults        [{"method":"POST","status":500,"count":1}, ...]
+
+Secrets never come in on argv: the management token is read from the file
+named by --mgmt-token-file. The bound port is written to --port-file.
+"""
+import argparse
+import datetime as dt
+import json
+import re
+import secrets
+import sys
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+BASE = "/api/v0/accounts/"
+MAX_BODY = 1 << 20
+
+
+def now():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def rfc3339(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
+
+
+def parse_rfc3339(s):
+    if not isinstance(s, str) or not RFC3339_RE.match(s):
+        return None
+    try:
+        return dt.datetime.fromisoformat(s.replace("z", "Z").replace("Z", "+00:00").replace("t", "T"))
+    except ValueError:
+        return None
+
+
+class State:
+    def __init__(self, account, cluster, mgmt_token):
+        self.lock = threading.Lock()
+        self.account = account
+        self.cluster = cluster
+        self.mgmt_token = mgmt_token
+        self.tokens = {}          # id -> dict (with accessToken kept privately)
+        self.order = []
+        self.requests = []
+        self.connections = 0
+        self.hide_revoked = False
+        self.faults = []
+
+    def public(self, t):
+        out = {k: v for k, v in t.items() if k != "accessToken" and v is not None}
+        return out
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mgmt-emulator/1"
+
+    def setup(self):
+        super().setup()
+        self.counted = False  # a connection counts once it carries an API request
+
+    def log_message(self, fmt, *args):  # quiet: tests read /_emu/requests
+        pass
+
+    # ---- plumbing ----
+    def send_json(self, status, obj):
+        body = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(status)
+        if obj is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def error(self, status, message):
+        self.send_json(status, {"code": status, "message": message})
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > MAX_BODY:
+            return None
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        body = self.read_body()
+        if body is None:
+            return self.error(413, "body too large")
+        st = self.server.state
+        if self.path.startswith("/_emu/"):
+            return self.control(method, body)
+        with st.lock:
+            if not self.counted:
+                self.counted = True
+                st.connections += 1
+            st.requests.append({"method": method, "path": self.path,
+                                "body": body.decode("utf-8", "replace")})
+            fault = None
+            for f in st.faults:
+                if f.get("count", 0) > 0 and f.get("method", method) == method and \
+                        f.get("path", "") in self.path:
+                    f["count"] -= 1
+                    fault = f
+                    break
+        if fault:
+            return self.error(fault["status"], "injected fault")
+        try:
+            self.api(method, body)
+        except Exception as e:  # a bug in the emulator must show, not hang a test
+            self.error(500, "emulator error: %s" % e)
+
+    # ---- the API ----
+    def api(self, method, body):
+        st = self.server.state
+        path = self.path.split("?", 1)[0]
+        if not path.startswith(BASE):
+            return self.error(404, "not found")
+        parts = path[len(BASE):].split("/")
+        # accountId / clusters / clusterId / tokens [/ tokenId]
+        if len(parts) not in (4, 5) or parts[1] != "clusters" or parts[3] != "tokens":
+            return self.error(404, "not found")
+        account, cluster = parts[0], parts[2]
+        if not UUID_RE.match(account) or not UUID_RE.match(cluster):
+            return self.error(400, "accountId and clusterId must be UUIDs")
+        auth = self.headers.get("Authorization", "")
+        if auth != "Bearer " + st.mgmt_token:
+            return self.error(401, "unauthorized")
+        if account != st.account or cluster != st.cluster:
+            return self.error(403, "forbidden")
+        if self.headers.get("Accept") != "application/json":
+            return self.error(400, "Accept: application/json required")
+        token_id = parts[4] if len(parts) == 5 else None
+        if token_id is not None and not UUID_RE.match(token_id):
+            return self.error(400, "tokenId must be a UUID")
+        if method in ("POST", "PATCH"):
+            if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+                return self.error(400, "Content-Type: application/json required")
+            try:
+                req = json.loads(body)
+            except ValueError:
+                return self.error(400, "invalid JSON")
+            if not isinstance(req, dict):
+                return self.error(400, "body must be an object")
+        if token_id is None:
+            if method == "GET":
+                return self.list_tokens()
+            if method == "POST":
+                return self.create(req)
+            return self.error(405, "method not allowed")
+        with st.lock:
+            t = st.tokens.get(token_id)
+        if t is None:
+            return self.error(404, "not found")
+        if method == "GET":
+            return self.send_json(200, st.public(t))
+        if method == "PATCH":
+            return self.update(t, req)
+        if method == "DELETE":
+            with st.lock:
+                if t.get("revokedAt") is None:
+                    t["revokedAt"] = rfc3339(now())
+            return self.send_json(204, None)
+        return self.error(405, "method not allowed")
+
+    def check_permissions(self, perms):
+        if not isinstance(perms, list):
+            return "permissions must be an array"
+        for p in perms:
+            if not isinstance(p, dict) or set(p) != {"action", "resource"}:
+                return "each permission is {action, resource}"
+            if p["action"] not in ("read", "write"):
+                return "action must be read or write"
+            r = p["resource"]
+            if not isinstance(r, str) or not (r == "*" or 1 <= len(r) <= 64):
+                return "resource must be a database name (1-64 chars) or *"
+        return None
+
+    def list_tokens(self):
+        st = self.server.state
+        with st.lock:
+            out = [st.public(st.tokens[i]) for i in st.order
+                   if not (st.hide_revoked and st.tokens[i].get("revokedAt"))]
+        self.send_json(200, out)
+
+    def create(self, req):
+        st = self.server.state
+        unknown = set(req) - {"description", "permissions", "expiresAt"}
+        if unknown:
+            return self.error(400, "unknown fields: %s" % ", ".join(sorted(unknown)))
+        if not isinstance(req.get("description"), str) or not req["description"]:
+            return self.error(400, "description is required")
+        perms = req.get("permissions", [])
+        err = self.check_permissions(perms)
+        if err:
+            return self.error(400, err)
+        exp = req.get("expiresAt")
+        if exp is not None:
+            t = parse_rfc3339(exp)
+            if t is None:
+                return self.error(400, "expiresAt must be an RFC 3339 date-time")
+            if t <= now():
+                return self.error(400, "expiresAt must be in the future")
+        tok = {
+            "accountId": st.account, "clusterId": st.cluster, "id": str(uuid.uuid4()),
+            "description": req["description"], "permissions": perms,
+            "createdAt": rfc3339(now()), "expiresAt": exp, "revokedAt": None,
+            "accessToken": "apiv1_" + secrets.token_hex(32),
+        }
+        with st.lock:
+            st.tokens[tok["id"]] = tok
+            st.order.append(tok["id"])
+            out = dict(st.public(tok), accessToken=tok["accessToken"])
+        self.send_json(200, out)
+
+    def update(self, t, req):
+        st = self.server.state
+        if not req or set(req) - {"description", "permissions"}:
+            return self.error(400, "give description and/or permissions, nothing else")
+        if "description" in req and (not isinstance(req["description"], str) or not req["description"]):
+            return self.error(400, "description must be a non-empty string")
+        if "permissions" in req:
+            err = self.check_permissions(req["permissions"])
+            if err:
+                return self.error(400, err)
+        with st.lock:
+            t.update(req)
+            out = st.public(t)
+        self.send_json(200, out)
+
+    # ---- control ----
+    def control(self, method, body):
+        st = self.server.state
+        p = self.path
+        with st.lock:
+            if p == "/_emu/requests" and method == "GET":
+                return self.send_json(200, st.requests)
+            if p == "/_emu/clear" and method == "POST":
+                st.requests = []
+                return self.send_json(200, {})
+            if p == "/_emu/connections":
+                return self.send_json(200, {"connections": st.connections})
+            if p == "/_emu/tokens" and method == "GET":
+                return self.send_json(200, [st.tokens[i] for i in st.order])
+            if p == "/_emu/tokens" and method == "POST":
+                t = json.loads(body)
+                t.setdefault("id", str(uuid.uuid4()))
+                t.setdefault("accountId", st.account)
+                t.setdefault("clusterId", st.cluster)
+                t.setdefault("createdAt", rfc3339(now()))
+                t.setdefault("permissions", [])
+                t.setdefault("revokedAt", None)
+                st.tokens[t["id"]] = t
+                st.order.append(t["id"])
+                return self.send_json(200, t)
+            if p == "/_emu/config" and method == "POST":
+                cfg = json.loads(body)
+                st.hide_revoked = bool(cfg.get("hide_revoked", st.hide_revoked))
+                return self.send_json(200, {})
+            if p == "/_emu/faults" and method == "POST":
+                st.faults = json.loads(body)
+                return self.send_json(200, {})
+        self.error(404, "no such control endpoint")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--account", required=True)
+    ap.add_argument("--cluster", required=True)
+    ap.add_argument("--mgmt-token-file", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    a = ap.parse_args()
+    with open(a.mgmt_token_file) as f:
+        mgmt = f.read().strip()
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv.daemon_threads = True
+    srv.state = State(a.account, a.cluster, mgmt)
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.replace(a.port_file + ".tmp", a.port_file)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

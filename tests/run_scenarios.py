@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""Run integration scenarios (tests/scenarios/*.case) against the emulator.
+
+Each scenario is a small text file of directives run in order, in a fresh
+temporary directory with a fresh emulator (random account, cluster and
+management token). See tests/scenarios/README.md for the directives.
+
+After every `run`, and whatever the scenario says, the driver asserts that
+no secret the emulator issued (nor the management token) appears on stderr.
+Ends with the line "N passed, M failed"; exit status 1 when any failed.
+"""
+import argparse
+import glob
+import json
+import os
+import pwd
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUN_TIMEOUT = 60
+
+
+class Failure(Exception):
+    pass
+
+
+class Emulator:
+    def __init__(self, tmp, account, cluster, mgmt_file):
+        self.port_file = os.path.join(tmp, "emu.port")
+        self.log = open(os.path.join(tmp, "emu.log"), "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "emulator.py"), "--account", account, "--cluster", cluster,
+             "--mgmt-token-file", mgmt_file, "--port-file", self.port_file],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(self.port_file):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise Failure("emulator did not start (see emu.log)")
+            time.sleep(0.02)
+        self.port = int(open(self.port_file).read())
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def ctl(self, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + "/_emu/" + path, data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        self.log.close()
+
+
+def norm_path(p):
+    p = p.split("?", 1)[0]
+    m = re.match(r"^/api/v0/accounts/[^/]+/clusters/[^/]+/(tokens)(/[^/]+)?$", p)
+    if not m:
+        return p
+    return "tokens" + ("/ID" if m.group(2) else "")
+
+
+class Scenario:
+    def __init__(self, path, helper, keep):
+        self.path = path
+        self.name = os.path.basename(path)
+        self.helper = helper
+        self.keep = keep
+        self.title = self.name
+        self.tmp = tempfile.mkdtemp(prefix="ith-scn-")
+        os.chmod(self.tmp, 0o700)
+        self.account = str(uuid.uuid4())
+        self.cluster = str(uuid.uuid4())
+        self.mgmt = "mgmt_" + secrets.token_hex(24)
+        self.mgmt_file = os.path.join(self.tmp, "mgmt-token")
+        self.write_private(self.mgmt_file, self.mgmt)
+        self.emu = Emulator(self.tmp, self.account, self.cluster, self.mgmt_file)
+        self.config = os.path.join(self.tmp, "helper.conf")
+        self.last = None
+        self.calls_mark = 0
+        self.conns_mark = 0
+        self.vars = {}
+        self.env = {"PATH": "/usr/bin:/bin", "LANG": "C"}
+
+    @staticmethod
+    def write_private(path, text):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+
+    def subst(self, text, overrides=None):
+        overrides = overrides or {}
+        text = re.sub(r"@(\w+):([^@]*)@", lambda m: overrides.get(m.group(1), m.group(2)), text)
+        for k, v in {"URL": self.emu.base + "/api/v0" if self.emu else "http://127.0.0.1:9/api/v0",
+                     "TMP": self.tmp, "ACCOUNT": self.account, "CLUSTER": self.cluster,
+                     "CONFIG": self.config}.items():
+            text = text.replace("@%s@" % k, v)
+        for k, v in self.vars.items():
+            text = text.replace("$" + k, v)
+        return text
+
+    def state(self, profile="telegraf"):
+        p = os.path.join(self.tmp, "state", profile + ".state")
+        if not os.path.exists(p):
+            return {}
+        return json.load(open(p))
+
+    def emu_tokens(self):
+        return {t["id"]: t for t in self.emu.ctl("tokens")}
+
+    def all_secrets(self):
+        out = [self.mgmt]
+        if self.emu:
+            try:
+                out += [t["accessToken"] for t in self.emu.ctl("tokens") if t.get("accessToken")]
+            except OSError:
+                pass
+        return out + list(self.seen_secrets)
+
+    seen_secrets = set()
+
+    def token_ref(self, ref):
+        """'current' (state), 'retired0', or a remembered variable name -> token id."""
+        st = self.state()
+        if ref == "current":
+            return st.get("current", {}).get("id")
+        if ref.startswith("retired"):
+            return st["retired"][int(ref[7:])]["id"]
+        if ref in self.vars:
+            return self.vars[ref]
+        raise Failure("unknown token reference %r" % ref)
+
+    # ---- directives ----
+    def d_title(self, arg):
+        self.title = arg
+
+    def d_config(self, arg, block=None):
+        if block is not None:
+            text = block
+        else:
+            words = arg.split()
+            text = open(os.path.join(HERE, "scenarios", "configs", words[0] + ".conf")).read()
+            ov = dict(w.split("=", 1) for w in words[1:])
+            text = self.subst(text, ov)
+        self.write_private(self.config, self.subst(text))
+
+    def d_file(self, arg, block):
+        words = arg.split()
+        path = self.subst(words[0])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(self.subst(block))
+        os.chmod(path, int(words[1], 8) if len(words) > 1 else 0o600)
+
+    def d_mgmt_token(self, arg):
+        if arg == "wrong":
+            self.write_private(self.mgmt_file, "mgmt_" + secrets.token_hex(24))
+        elif arg == "good":
+            self.write_private(self.mgmt_file, self.mgmt)
+        else:
+            raise Failure("mgmt-token good|wrong")
+
+    def d_chmod(self, arg):
+        mode, path = arg.split(None, 1)
+        os.chmod(self.subst(path), int(mode, 8))
+
+    def d_chown(self, arg):
+        user, path = arg.split(None, 1)
+        pw = pwd.getpwnam(user)
+        os.chown(self.subst(path), pw.pw_uid, pw.pw_gid)
+
+    def d_mkdir(self, arg):
+        words = arg.split()
+        os.makedirs(self.subst(words[0]), exist_ok=True)
+        if len(words) > 1:
+            os.chmod(self.subst(words[0]), int(words[1], 8))
+
+    def d_symlink(self, arg):
+        target, link = arg.split()
+        os.symlink(self.subst(target), self.subst(link))
+
+    def d_run(self, arg):
+        args = [self.subst(a) for a in shlex.split(arg)]
+        if args and args[0] == "noconfig":
+            cmd = [self.helper] + args[1:]
+        else:
+            cmd = [self.helper, "-c", self.config] + args
+        try:
+            calls0 = len(self.emu.ctl("requests")) if self.emu else 0
+            conns0 = self.emu.ctl("connections")["connections"] if self.emu else 0
+        except OSError:
+            calls0 = conns0 = 0
+        t0 = time.time()
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT,
+                               env=self.env, cwd=self.tmp)
+        except subprocess.TimeoutExpired:
+            raise Failure("timed out after %ds: %s" % (RUN_TIMEOUT, arg))
+        self.last = {"rc": p.returncode, "out": p.stdout.decode("utf-8", "replace"),
+                     "err": p.stderr.decode("utf-8", "replace"), "cmd": arg, "secs": time.time() - t0}
+        if self.emu:
+            try:
+                self.last["calls"] = self.emu.ctl("requests")[calls0:]
+                self.last["conns"] = self.emu.ctl("connections")["connections"] - conns0
+            except OSError:
+                self.last["calls"], self.last["conns"] = [], 0
+        for s in self.all_secrets():
+            self.seen_secrets.add(s)
+            if s and s in self.last["err"]:
+                raise Failure("a secret appeared on stderr of: %s" % arg)
+        if os.environ.get("ITH_SCENARIO_TRACE"):
+            sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.last["err"]))
+
+    def need_run(self):
+        if not self.last:
+            raise Failure("no command has run yet")
+        return self.last
+
+    def d_exit(self, arg):
+        r = self.need_run()
+        if r["rc"] != int(arg):
+            raise Failure("`%s` exited %d, expected %s\nstdout: %s\nstderr: %s" %
+                          (r["cmd"], r["rc"], arg, r["out"][:2000], r["err"][:2000]))
+
+    def match(self, stream, arg):
+        r = self.need_run()
+        text = r[stream]
+        neg = arg.startswith("!~ ")
+        pat = self.subst(arg[3:] if (neg or arg.startswith("~ ")) else arg)
+        found = re.search(pat, text, re.M) is not None
+        if found == neg:
+            raise Failure("%s of `%s` %s /%s/:\n%s" % (stream, r["cmd"], "matches" if neg else "does not match",
+                                                      pat, text[:3000]))
+
+    def d_stdout(self, arg):
+        self.match("out", arg)
+
+    def d_stderr(self, arg):
+        self.match("err", arg)
+
+    def d_stdout_is(self, arg):
+        r = self.need_run()
+        want = self.emu_tokens()[self.token_ref(arg)]["accessToken"]
+        if r["out"] != want:
+            raise Failure("stdout is not exactly the %s token (len %d vs %d)" % (arg, len(r["out"]), len(want)))
+
+    def d_stdout_json(self, arg):
+        r = self.need_run()
+        key, pat = arg.split(None, 1)
+        obj = json.loads(r["out"])
+        for k in key.split("."):
+            obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+        if pat.startswith("token:"):
+            pat = "^" + re.escape(self.emu_tokens()[self.token_ref(pat[6:])]["accessToken"]) + "$"
+        if not re.search(self.subst(pat), str(obj)):
+            raise Failure("json %s = %r does not match /%s/" % (key, obj, pat))
+
+    def d_calls(self, arg):
+        r = self.need_run()
+        got = ["%s:%s" % (c["method"], norm_path(c["path"])) for c in r["calls"]]
+        want = [] if arg.strip() == "none" else arg.split()
+        if got != want:
+            raise Failure("`%s` made calls %s, expected %s" % (r["cmd"], got or "none", want or "none"))
+
+    def d_connections(self, arg):
+        r = self.need_run()
+        if r["conns"] != int(arg):
+            raise Failure("`%s` opened %d TCP connections, expected %s" % (r["cmd"], r["conns"], arg))
+
+    def d_remember(self, arg):
+        name, ref = arg.split()
+        self.vars[name] = self.token_ref(ref)
+        if not self.vars[name]:
+            raise Failure("nothing to remember for %s" % ref)
+
+    def d_token(self, arg):
+        ref, want = arg.split()
+        t = self.emu_tokens().get(self.token_ref(ref))
+        if t is None:
+            raise Failure("token %s unknown to the emulator" % ref)
+        state = "revoked" if t.get("revokedAt") else "live"
+        if state != want:
+            raise Failure("token %s is %s, expected %s" % (ref, state, want))
+
+    def d_live_tokens(self, arg):
+        n = sum(1 for t in self.emu_tokens().values() if not t.get("revokedAt"))
+        if n != int(arg):
+            raise Failure("%d live tokens on the emulator, expected %s" % (n, arg))
+
+    def d_created_tokens(self, arg):
+        n = len(self.emu_tokens())
+        if n != int(arg):
+            raise Failure("%d tokens on the emulator, expected %s" % (n, arg))
+
+    def d_token_field(self, arg):
+        ref, field, pat = arg.split(None, 2)
+        t = self.emu_tokens()[self.token_ref(ref)]
+        if not re.search(self.subst(pat), json.dumps(t.get(field))):
+            raise Failure("token %s %s = %r does not match /%s/" % (ref, field, t.get(field), pat))
+
+    def d_sleep(self, arg):
+        time.sleep(min(float(arg), 30))
+
+    def d_file_mode(self, arg):
+        path, mode = arg.split()
+        got = os.lstat(self.subst(path)).st_mode & 0o7777
+        if got != int(mode, 8):
+            raise Failure("%s has mode %04o, expected %s" % (path, got, mode))
+
+    def d_file_is_token(self, arg):
+        path, ref = arg.split()
+        want = self.emu_tokens()[self.token_ref(ref)]["accessToken"]
+        got = open(self.subst(path)).read()
+        if got != want:
+            raise Failure("%s does not hold exactly the %s token (%d bytes)" % (path, ref, len(got)))
+
+    def d_file_matches(self, arg):
+        path, pat = arg.split(None, 1)
+        got = open(self.subst(path)).read()
+        if not re.search(self.subst(pat), got, re.M):
+            raise Failure("%s does not match /%s/" % (path, pat))
+
+    def d_file_absent(self, arg):
+        if os.path.lexists(self.subst(arg)):
+            raise Failure("%s exists" % arg)
+
+    def d_file_exists(self, arg):
+        if not os.path.lexists(self.subst(arg)):
+            raise Failure("%s does not exist" % arg)
+
+    def d_state(self, arg):
+        key, pat = arg.split(None, 1)
+        obj = self.state()
+        for k in key.split("."):
+            obj = obj[int(k)] if isinstance(obj, list) else obj.get(k) if isinstance(obj, dict) else None
+        if not re.search(self.subst(pat), json.dumps(obj)):
+            raise Failure("state %s = %r does not match /%s/" % (key, obj, pat))
+
+    def d_emu_add_token(self, arg):
+        self.emu.ctl("tokens", json.loads(self.subst(arg)))
+
+    def d_emu_config(self, arg):
+        self.emu.ctl("config", json.loads(arg))
+
+    def d_emu_faults(self, arg):
+        self.emu.ctl("faults", json.loads(arg))
+
+    def d_emu_stop(self, arg):
+        self.emu.stop()
+        self.emu = None
+
+    def d_env(self, arg):
+        k, v = arg.split("=", 1)
+        self.env[k] = self.subst(v)
+
+    def run(self):
+        lines = open(self.path).read().split("\n")
+        i = 0
+        while i < len(lines):
+            line = lines[i].strip()
+            i += 1
+            if not line or line.startswith("#"):
+                continue
+            word, _, arg = line.partition(" ")
+            block = None
+            if arg.endswith("<<") or arg == "<<" or word.endswith("<<"):
+                arg = arg[:-2].strip() if arg.endswith("<<") else ""
+                word = word.rstrip("<")
+                body = []
+                while i < len(lines) and lines[i].rstrip() != "end":
+                    body.append(lines[i])
+                    i += 1
+                i += 1
+                block = "\n".join(body) + "\n"
+            fn = getattr(self, "d_" + word.replace("-", "_"), None)
+            if fn is None:
+                raise Failure("%s:%d: unknown directive %r" % (self.name, i, word))
+            try:
+                fn(arg, block) if block is not None else fn(arg)
+            except Failure as e:
+                raise Failure("%s:%d: %s" % (self.name, i, e))
+
+    def close(self):
+        if self.emu:
+            self.emu.stop()
+        if not self.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--helper", required=True)
+    ap.add_argument("--scenarios", default=os.path.join(HERE, "scenarios"))
+    ap.add_argument("--only", help="run scenarios whose file name contains this")
+    ap.add_argument("--keep", action="store_true", help="keep temporary directories")
+    a = ap.parse_args()
+    files = sorted(glob.glob(os.path.join(a.scenarios, "*.case")))
+    if a.only:
+        files = [f for f in files if a.only in os.path.basename(f)]
+    passed = failed = 0
+    t0 = time.time()
+    for n, f in enumerate(files, 1):
+        s = None
+        try:
+            s = Scenario(f, os.path.abspath(a.helper), a.keep)
+            s.run()
+            print("ok %d - %s: %s" % (n, os.path.basename(f), s.title), flush=True)
+            passed += 1
+        except Exception as e:  # report and go on with the next scenario
+            print("not ok %d - %s: %s\n  %s" % (n, os.path.basename(f), s.title if s else "",
+                                               str(e).replace("\n", "\n  ")), flush=True)
+            failed += 1
+        finally:
+            if s:
+                s.close()
+    print("scenarios took %.1fs" % (time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or not files else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
