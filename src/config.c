@@ -29,8 +29,16 @@ static int verr(const struct vctx *v, const config_setting_t *s, const char *nam
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return ith_error(ITH_E_CONFIG, "%s:%d: %s: %s", v->file,
-		s ? config_setting_source_line(s) : 0, name, msg);
+	int line = s ? config_setting_source_line(s) : 0;
+
+	if (line > 0)
+		return ith_error(ITH_E_CONFIG, "%s:%d: %s: %s", v->file, line, name, msg);
+	return ith_error(ITH_E_CONFIG, "%s: %s: %s", v->file, name, msg);
+}
+
+static void setting_name(char *buf, size_t len, const char *where, const char *key)
+{
+	snprintf(buf, len, "%s%s%s", where, *where ? "." : "", key);
 }
 
 static int check_keys(const struct vctx *v, const config_setting_t *grp, const char *where,
@@ -48,9 +56,11 @@ static int check_keys(const struct vctx *v, const config_setting_t *grp, const c
 				ok = true;
 		if (!ok) {
 			struct ith_strbuf list = ITH_STRBUF_INIT;
+			char full[200];
 			for (const char *const *a = allowed; *a; a++)
 				ith_strbuf_addf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-			int r = verr(v, c, where, "unknown setting '%s' (known: %s)", name ? name : "?", list.buf);
+			setting_name(full, sizeof(full), where, name ? name : "?");
+			int r = verr(v, c, full, "unknown setting (known: %s)", list.buf);
 			ith_strbuf_release(&list);
 			return r;
 		}
@@ -58,10 +68,6 @@ static int check_keys(const struct vctx *v, const config_setting_t *grp, const c
 	return 0;
 }
 
-static void setting_name(char *buf, size_t len, const char *where, const char *key)
-{
-	snprintf(buf, len, "%s%s%s", where, *where ? "." : "", key);
-}
 
 /* A string setting; *out untouched when absent and not required. */
 static int get_str(const struct vctx *v, const config_setting_t *grp, const char *where,
@@ -402,13 +408,15 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	p->line = config_setting_source_line(t);
 	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
 		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
-	if ((r = check_keys(v, t, where, keys)) < 0 || (r = get_str(v, t, where, "name", true, &s)) < 0)
+	if ((r = get_str(v, t, where, "name", true, &s)) < 0)
 		return r;
 	if (!ith_valid_profile_name(s))
 		return verr(v, config_setting_get_member(t, "name"), "tokens[].name",
 			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", s);
 	p->name = ith_xstrdup(s);
 	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
+	if ((r = check_keys(v, t, where, keys)) < 0)
+		return r;
 	s = "influx-token-helper";
 	if ((r = get_str(v, t, where, "description", false, &s)) < 0)
 		return r;

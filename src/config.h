@@ -29,7 +29,6 @@
 #define ITH_DEFAULT_CONFIG "/etc/influx-token-helper/helper.conf"
 #define ITH_DEFAULT_URL "https://console.influxdata.com/api/v0"
 #define ITH_DEFAULT_STATE_DIR "/var/lib/influx-token-helper"
-#define ITH_NAME_MAX 64
 #define ITH_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum ith_activation { ITH_ACT_NONE, ITH_ACT_DELAY, ITH_ACT_PROBE };

@@ -112,11 +112,22 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 	ith_perms_copy(&dst->perms, &src->perms);
 }
 
-static void record_failure(struct ith_state *st, int r)
+static void record_failure(struct ith_state *st)
 {
 	st->failures++;
 	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_errmsg());
-	(void)r;
+}
+
+/* Save st after a failure without losing the failure's message. */
+static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r)
+{
+	char msg[1024];
+
+	record_failure(st);
+	snprintf(msg, sizeof(msg), "%s", ith_errmsg());
+	if (ith_state_save(ctx->cfg->state_dir, p->name, st) < 0)
+		ith_log(ctx, ITH_LOG_WARN, "%s: could not record the failure: %s", p->name, ith_errmsg());
+	return ith_error(r, "%s", msg);
 }
 
 static bool known_id(const struct ith_state *st, const char *id)
@@ -294,15 +305,7 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		return ith_state_save(ctx->cfg->state_dir, p->name, st);
 	return 0;
 fail:
-	record_failure(st, r);
-	{
-		int keep = r;
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", ith_errmsg());
-		ith_state_save(ctx->cfg->state_dir, p->name, st);
-		ith_error(keep, "%s", msg);
-	}
-	return r;
+	return save_after_failure(ctx, p, st, r);
 }
 
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res)
@@ -427,13 +430,7 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigne
 	goto out_unlock;
 out:
 	/* Keep what is left to revoke on record. */
-	record_failure(&st, r);
-	{
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", ith_errmsg());
-		ith_state_save(ctx->cfg->state_dir, p->name, &st);
-		ith_error(r, "%s", msg);
-	}
+	r = save_after_failure(ctx, p, &st, r);
 out_unlock:
 	ith_state_release(&st);
 	ith_lock_release(&lock);
@@ -447,6 +444,7 @@ const char *ith_role_name(enum ith_token_role r)
 	case ITH_ROLE_NEXT: return "next";
 	case ITH_ROLE_RETIRED: return "retired";
 	case ITH_ROLE_ORPHAN: return "orphan";
+	case ITH_ROLE_FORMER: return "former";
 	default: return "unknown-profile";
 	}
 }
@@ -486,7 +484,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 		o->role = ITH_ROLE_UNKNOWN_PROFILE;
 		if (ith_config_profile(ctx->cfg, prof, &p) < 0)
 			continue;
-		o->role = ITH_ROLE_ORPHAN;
+		o->role = o->revoked || o->expired ? ITH_ROLE_FORMER : ITH_ROLE_ORPHAN;
 		if (ith_state_load(ctx->cfg->state_dir, prof, ctx->instance, &st) < 0)
 			continue;
 		if (st.has_current && !strcmp(st.current.id, o->tok.id))

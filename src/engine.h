@@ -82,7 +82,11 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *revoked);
 
 /* Tokens on the cluster carrying this instance's marker, classified. */
-enum ith_token_role { ITH_ROLE_CURRENT, ITH_ROLE_NEXT, ITH_ROLE_RETIRED, ITH_ROLE_ORPHAN, ITH_ROLE_UNKNOWN_PROFILE };
+/* former: revoked or expired and no longer in the state (nothing to do);
+ * orphan: live, ours, but unknown to the state (the next rotate after a
+ * failed create sweeps it). */
+enum ith_token_role { ITH_ROLE_CURRENT, ITH_ROLE_NEXT, ITH_ROLE_RETIRED, ITH_ROLE_ORPHAN, ITH_ROLE_FORMER,
+	ITH_ROLE_UNKNOWN_PROFILE };
 struct ith_owned {
 	struct ith_token tok;
 	char profile[ITH_NAME_MAX + 1];

@@ -373,46 +373,67 @@ static void machine_id_hash(char *out, size_t len)
 	snprintf(out, len, "%016llx", (unsigned long long)ith_hash64(buf[0] ? buf : "none"));
 }
 
+/* 1: *out holds a valid id for this machine; 0: missing or stale; <0: error. */
+static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists)
+{
+	char *text = NULL, id[ITH_UUID_LEN + 1];
+	size_t len = 0;
+	int fd, r;
+
+	*exists = false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", path, strerror(errno));
+	}
+	*exists = true;
+	r = ith_check_private_fd(fd, path, false);
+	if (r == 0)
+		r = ith_read_fd_capped(fd, 4096, &text, &len, path);
+	close(fd);
+	if (r < 0)
+		return r == ITH_E_CONFIG ? ITH_E_INTERNAL : r;
+	/* "<uuid> <machine-id-hash>\n" */
+	r = 0;
+	if (len >= ITH_UUID_LEN + 1 && text[ITH_UUID_LEN] == ' ') {
+		memcpy(id, text, ITH_UUID_LEN);
+		id[ITH_UUID_LEN] = '\0';
+		text[strcspn(text, "\n")] = '\0';
+		if (ith_is_uuid(id) && !strcmp(text + ITH_UUID_LEN + 1, mh)) {
+			memcpy(out, id, sizeof(id));
+			r = 1;
+		}
+	}
+	free(text);
+	return r;
+}
+
 int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated)
 {
-	char *path = state_path(dir, "instance", ""), *text = NULL, mh[32], id[ITH_UUID_LEN + 1];
-	size_t len = 0;
-	int fd, r = 0;
+	char *path = state_path(dir, "instance", ""), mh[32], id[ITH_UUID_LEN + 1], line[128];
+	struct ith_lock lock = ITH_LOCK_INIT;
+	bool exists;
+	int r;
 
 	*regenerated = false;
 	machine_id_hash(mh, sizeof(mh));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		r = ith_check_private_fd(fd, path, false);
-		if (r == 0)
-			r = ith_read_fd_capped(fd, 4096, &text, &len, path);
-		close(fd);
-		if (r < 0)
-			goto out;
-		/* "<uuid> <machine-id-hash>\n" */
-		if (len >= ITH_UUID_LEN + 1 && text[ITH_UUID_LEN] == ' ') {
-			memcpy(id, text, ITH_UUID_LEN);
-			id[ITH_UUID_LEN] = '\0';
-			text[strcspn(text, "\n")] = '\0';
-			if (ith_is_uuid(id) && !strcmp(text + ITH_UUID_LEN + 1, mh)) {
-				memcpy(out, id, sizeof(id));
-				goto out;
-			}
-		}
-		*regenerated = true;
-	} else if (errno != ENOENT) {
-		r = ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", path, strerror(errno));
+	if ((r = instance_read(path, mh, out, &exists)) != 0)
 		goto out;
-	}
+	/* Create (or regenerate) under a lock: concurrent first runs must agree. */
+	if ((r = ith_lock_acquire(dir, "instance", 30000, &lock)) < 0)
+		goto out;
+	if ((r = instance_read(path, mh, out, &exists)) != 0)
+		goto out;
+	*regenerated = exists;
 	if ((r = ith_uuid_v4(id)) < 0)
 		goto out;
-	char line[128];
 	snprintf(line, sizeof(line), "%s %s\n", id, mh);
 	if ((r = ith_write_atomic(path, line, strlen(line), 0600, (gid_t)-1)) < 0)
 		goto out;
 	memcpy(out, id, sizeof(id));
 out:
-	free(text);
+	ith_lock_release(&lock);
 	free(path);
-	return r;
+	return r < 0 ? r : 0;
 }

@@ -69,6 +69,7 @@ int64_t ith_now(void);  /* wall clock, unix seconds */
 
 /* ---- ids ---- */
 #define ITH_UUID_LEN 36
+#define ITH_NAME_MAX 64   /* profile names: [A-Za-z][A-Za-z0-9_]{0,63} */
 bool ith_is_uuid(const char *s);
 /* A random RFC 4122 version-4 UUID from getrandom(2). */
 int ith_uuid_v4(char out[ITH_UUID_LEN + 1]);

@@ -15,7 +15,14 @@ connections, and has a control interface under /_emu/ (no auth; loopback):
   GET  /_emu/tokens        all tokens, with secrets (the test's view)
   POST /_emu/tokens        add a token as-is (look-alikes made by "others")
   POST /_emu/config        {"hide_revoked": bool}
-  POST /_emu/faults        [{"method":"POST","status":500,"count":1}, ...]
+  POST /_emu/faults        [{"method":"POST","count":1, ...}, ...] armed faults, each
+                           for `count` matching requests (method, path substring):
+                           "status": N       answer N with an error body
+                           "delay": S        wait S seconds first
+                           "close": true     close the connection, no answer
+                           "body": "..."     answer this raw body ("status" default 200)
+                           "big": N          answer N bytes of blanks
+                           "lost": true      carry out the request, lose the answer
 
 Secrets never come in on argv: the management token is read from the file
 named by --mgmt-token-file. The bound port is written to --port-file.
@@ -23,9 +30,14 @@ named by --mgmt-token-file. The bound port is written to --port-file.
 import argparse
 import datetime as dt
 import json
+import os
 import re
+import io
 import secrets
+import socket
+import ssl
 import sys
+import time
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,7 +138,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.counted = True
                 st.connections += 1
             st.requests.append({"method": method, "path": self.path,
-                                "body": body.decode("utf-8", "replace")})
+                                "body": body.decode("utf-8", "replace"),
+                                "user_agent": self.headers.get("User-Agent"),
+                                "accept": self.headers.get("Accept"),
+                                "content_type": self.headers.get("Content-Type"),
+                                "auth_scheme": self.headers.get("Authorization", "").split(" ")[0]})
             fault = None
             for f in st.faults:
                 if f.get("count", 0) > 0 and f.get("method", method) == method and \
@@ -135,11 +151,40 @@ class Handler(BaseHTTPRequestHandler):
                     fault = f
                     break
         if fault:
-            return self.error(fault["status"], "injected fault")
+            if fault.get("delay"):
+                time.sleep(min(float(fault["delay"]), 60))
+            if fault.get("close"):           # connection closed with no answer
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if "body" in fault or "big" in fault:
+                raw = fault.get("body", "").encode() if "body" in fault else b" " * int(fault["big"])
+                self.send_response(fault.get("status", 200))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+                return None
+            if fault.get("lost"):            # the change is made, the answer is lost
+                self.api_silently(method, body)
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if "status" in fault:
+                return self.error(fault["status"], "injected fault")
         try:
             self.api(method, body)
         except Exception as e:  # a bug in the emulator must show, not hang a test
             self.error(500, "emulator error: %s" % e)
+
+    def api_silently(self, method, body):
+        """Run the request but throw its answer away (a lost answer)."""
+        real = self.wfile
+        self.wfile = io.BytesIO()
+        try:
+            self.api(method, body)
+        finally:
+            self.wfile = real
 
     # ---- the API ----
     def api(self, method, body):
@@ -301,15 +346,19 @@ def main():
     ap.add_argument("--mgmt-token-file", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, key included)")
     a = ap.parse_args()
     with open(a.mgmt_token_file) as f:
         mgmt = f.read().strip()
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
     srv.state = State(a.account, a.cluster, mgmt)
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.replace(a.port_file + ".tmp", a.port_file)
     try:
         srv.serve_forever(poll_interval=0.2)

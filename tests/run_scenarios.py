@@ -35,12 +35,15 @@ class Failure(Exception):
 
 
 class Emulator:
-    def __init__(self, tmp, account, cluster, mgmt_file):
+    def __init__(self, tmp, account, cluster, mgmt_file, tls_cert=None):
         self.port_file = os.path.join(tmp, "emu.port")
+        extra = ["--tls-cert", tls_cert] if tls_cert else []
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
         self.log = open(os.path.join(tmp, "emu.log"), "w")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "emulator.py"), "--account", account, "--cluster", cluster,
-             "--mgmt-token-file", mgmt_file, "--port-file", self.port_file],
+             "--mgmt-token-file", mgmt_file, "--port-file", self.port_file] + extra,
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.time() + 10
         while not os.path.exists(self.port_file):
@@ -48,12 +51,16 @@ class Emulator:
                 raise Failure("emulator did not start (see emu.log)")
             time.sleep(0.02)
         self.port = int(open(self.port_file).read())
-        self.base = "http://127.0.0.1:%d" % self.port
+        self.base = "%s://127.0.0.1:%d" % ("https" if tls_cert else "http", self.port)
+        self.sslctx = None
+        if tls_cert:
+            import ssl
+            self.sslctx = ssl.create_default_context(cafile=tls_cert)
 
     def ctl(self, path, body=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + "/_emu/" + path, data=data, method="POST" if data else "GET")
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=self.sslctx) as r:
             return json.loads(r.read() or b"null")
 
     def stop(self):
@@ -111,6 +118,10 @@ class Scenario:
                      "TMP": self.tmp, "ACCOUNT": self.account, "CLUSTER": self.cluster,
                      "CONFIG": self.config}.items():
             text = text.replace("@%s@" % k, v)
+        if "$INSTANCE" in text:
+            inst = os.path.join(self.tmp, "state", "instance")
+            if os.path.exists(inst):
+                self.vars["INSTANCE"] = open(inst).read().split()[0]
         for k, v in self.vars.items():
             text = text.replace("$" + k, v)
         return text
@@ -144,6 +155,8 @@ class Scenario:
             return st["retired"][int(ref[7:])]["id"]
         if ref in self.vars:
             return self.vars[ref]
+        if re.match(r"^[0-9a-f-]{36}$", ref):
+            return ref
         raise Failure("unknown token reference %r" % ref)
 
     # ---- directives ----
@@ -220,10 +233,13 @@ class Scenario:
                 self.last["conns"] = self.emu.ctl("connections")["connections"] - conns0
             except OSError:
                 self.last["calls"], self.last["conns"] = [], 0
+        is_get = "get" in args[:4]
         for s in self.all_secrets():
             self.seen_secrets.add(s)
             if s and s in self.last["err"]:
                 raise Failure("a secret appeared on stderr of: %s" % arg)
+            if s and not is_get and s in self.last["out"]:
+                raise Failure("a secret appeared on stdout of: %s" % arg)
         if os.environ.get("ITH_SCENARIO_TRACE"):
             sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.last["err"]))
 
@@ -336,6 +352,9 @@ class Scenario:
         if not re.search(self.subst(pat), got, re.M):
             raise Failure("%s does not match /%s/" % (path, pat))
 
+    def d_rm_file(self, arg):
+        os.unlink(self.subst(arg))
+
     def d_file_absent(self, arg):
         if os.path.lexists(self.subst(arg)):
             raise Failure("%s exists" % arg)
@@ -364,6 +383,74 @@ class Scenario:
     def d_emu_stop(self, arg):
         self.emu.stop()
         self.emu = None
+
+    def d_emu_tls(self, arg):
+        """Restart the emulator serving HTTPS with a fresh self-signed certificate for 127.0.0.1
+        (the certificate is at @TMP@/emu-cert.pem)."""
+        cert = os.path.join(self.tmp, "emu-cert.pem")
+        key = os.path.join(self.tmp, "emu-key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        with open(cert, "a") as f:
+            f.write(open(key).read())
+        self.emu.stop()
+        self.emu = Emulator(self.tmp, self.account, self.cluster, self.mgmt_file, tls_cert=cert)
+
+    def d_request_header(self, arg):
+        """request-header FIELD REGEX: every request of the last run has it."""
+        field, pat = arg.split(None, 1)
+        r = self.need_run()
+        if not r["calls"]:
+            raise Failure("no requests to check")
+        for c in r["calls"]:
+            if not re.search(pat, str(c.get(field))):
+                raise Failure("%s %s: %s = %r does not match /%s/" % (c["method"], c["path"], field, c.get(field), pat))
+
+    def d_run_parallel(self, arg):
+        """run-parallel N ARGS: N helpers at once; all must exit 0 and print the same stdout."""
+        n, rest = arg.split(None, 1)
+        args = [self.subst(a) for a in shlex.split(rest)]
+        calls0 = len(self.emu.ctl("requests"))
+        procs = [subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp)
+                 for _ in range(int(n))]
+        outs = []
+        for p in procs:
+            out, err = p.communicate(timeout=RUN_TIMEOUT)
+            outs.append(out)
+            if p.returncode != 0:
+                raise Failure("a parallel `%s` exited %d: %s" % (rest, p.returncode, err.decode()[:500]))
+            for s in self.all_secrets():
+                if s and s.encode() in err:
+                    raise Failure("a secret appeared on stderr of a parallel `%s`" % rest)
+        if len(set(outs)) != 1:
+            raise Failure("parallel outputs differ: %d distinct" % len(set(outs)))
+        self.last = {"rc": 0, "out": outs[0].decode(), "err": "", "cmd": "parallel " + rest,
+                     "calls": self.emu.ctl("requests")[calls0:], "conns": 0}
+
+    def d_state_set(self, arg):
+        """state-set KEY +SECONDS|VALUE: edit the state file as time passing would (KEY like current.expires_at)."""
+        key, val = arg.split()
+        path = os.path.join(self.tmp, "state", "telegraf.state")
+        st = json.load(open(path))
+        obj = st
+        parts = key.split(".")
+        for k in parts[:-1]:
+            obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+        obj[parts[-1]] = int(time.time()) + int(val[1:]) if val.startswith("+") else json.loads(val)
+        self.write_private(path, json.dumps(st))
+
+    def d_file_group(self, arg):
+        path, group = arg.split()
+        import grp
+        got = grp.getgrgid(os.lstat(self.subst(path)).st_gid).gr_name
+        if got != group:
+            raise Failure("%s has group %s, expected %s" % (path, got, group))
+
+    def d_env_mgmt(self, arg):
+        """env-mgmt VAR: put the management token in the helper's environment as VAR."""
+        self.env[arg] = self.mgmt
 
     def d_env(self, arg):
         k, v = arg.split("=", 1)

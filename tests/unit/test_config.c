@@ -1,0 +1,141 @@
+#include "suites.h"
+#include "config.h"
+#include "error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define HEAD \
+	"management = {\n" \
+	"  account_id = \"11111111-1111-4111-8111-111111111111\";\n" \
+	"  cluster_id = \"22222222-1111-4111-8111-111111111111\";\n" \
+	"  token_file = \"/etc/ith/mgmt\";\n" \
+	"};\n"
+
+static const char *good =
+	HEAD
+	"state_dir = \"/var/lib/ith\";\n"
+	"tokens = (\n"
+	"  { name = \"telegraf\"; write = [ \"sensors\" ]; read = [ \"a\", \"*\" ];\n"
+	"    lifetime = \"2h\"; renew_before = \"30m\"; grace = 60; activation = \"probe\";\n"
+	"    sinks = ( { type = \"file\"; path = \"/run/ith/telegraf\"; mode = \"0640\"; group = \"root\"; } );\n"
+	"    on_rotate = [ \"/bin/true\", \"x\" ]; },\n"
+	"  { name = \"reader\"; read = [ \"metrics\" ]; }\n"
+	");\n";
+
+static void test_good(void)
+{
+	struct ith_config c;
+	const struct ith_profile *p;
+
+	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", good), 0);
+	CU_ASSERT_STRING_EQUAL(c.account_id, "11111111-1111-4111-8111-111111111111");
+	CU_ASSERT_STRING_EQUAL(c.url, "https://console.influxdata.com/api/v0");
+	CU_ASSERT_STRING_EQUAL(c.cluster_url, "https://22222222-1111-4111-8111-111111111111.a.influxdb.io");
+	CU_ASSERT_EQUAL(c.timeout, 30);
+	CU_ASSERT_EQUAL(c.nprofiles, 2);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "telegraf", &p), 0);
+	CU_ASSERT_EQUAL(p->lifetime, 7200);
+	CU_ASSERT_EQUAL(p->renew_before, 1800);
+	CU_ASSERT_EQUAL(p->grace, 60);
+	CU_ASSERT_EQUAL(p->activation, ITH_ACT_PROBE);
+	CU_ASSERT_EQUAL(p->read.n, 2);
+	CU_ASSERT_EQUAL(p->nsinks, 1);
+	CU_ASSERT_EQUAL(p->sinks[0].mode, 0640);
+	CU_ASSERT_EQUAL(p->sinks[0].gid, 0);
+	CU_ASSERT_STRING_EQUAL(p->env_variable, "INFLUX_TOKEN");
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "reader", &p), 0);
+	CU_ASSERT_EQUAL(p->lifetime, 86400);  /* defaults */
+	CU_ASSERT_EQUAL(p->renew_before, 6 * 3600);
+	CU_ASSERT_EQUAL(p->grace, 900);
+	CU_ASSERT_EQUAL(p->activation, ITH_ACT_NONE);
+	/* two profiles: a name is needed */
+	CU_ASSERT_EQUAL(ith_config_profile(&c, NULL, &p), ITH_E_USAGE);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "nope", &p), ITH_E_USAGE);
+	ith_config_release(&c);
+}
+
+/* Each bad config must fail with ITH_E_CONFIG and a message holding `want`. */
+static void expect_bad(const char *text, const char *want)
+{
+	struct ith_config c;
+	int r = ith_config_load_string(&c, "t.conf", text);
+
+	CU_ASSERT_EQUAL(r, ITH_E_CONFIG);
+	if (!strstr(ith_errmsg(), want)) {
+		fprintf(stderr, "\n  message '%s' lacks '%s'\n", ith_errmsg(), want);
+		CU_FAIL("message");
+	}
+}
+
+#define T1(body) HEAD "state_dir = \"/s\";\ntokens = ( { " body " } );\n"
+
+static void test_bad(void)
+{
+	expect_bad("management = {", "t.conf:1: syntax:");
+	expect_bad(HEAD "tokens = ( { name = \"a\"; write = [\"d\"]; } );\nbogus = 1;\n", "t.conf:7: bogus: unknown setting");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; lifetme = \"1h\";"), "tokens[0] (a).lifetme: unknown setting");
+	expect_bad(T1("name = \"a\"; write = \"d\";"), "tokens[0] (a).write: must be an array");
+	expect_bad(T1("name = \"a\"; write = [ 1 ];"), "entry 1 must be a string");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; lifetime = true;"), "must be a duration");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; lifetime = \"1 h\";"), "not a duration");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; lifetime = \"1h\"; renew_before = \"1h\";"), "impossible window");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; renew_before = \"10m\"; grace = \"10m\";"), "impossible window");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; lifetime = 30; renew_before = 10; grace = 1;"), "at least 60s");
+	expect_bad(T1("name = \"a\"; write = [\"\"];"), "not a database name");
+	expect_bad(T1("name = \"a\"; write = [\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"];"), "not a database name");
+	expect_bad(T1("name = \"a\";"), "no permissions");
+	expect_bad(T1("name = \"1a\"; write = [\"d\"];"), "not a valid name");
+	expect_bad(T1("name = \"a-b\"; write = [\"d\"];"), "not a valid name");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; activation = \"later\";"), "not one of probe, delay, none");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"rel/x\"; } );"), "relative path");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"pipe\"; path = \"/x\"; } );"), "not a sink type");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x\"; mode = \"0999\"; } );"), "octal mode");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x\"; mode = \"0666\"; } );"), "world-writable");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x\"; group = \"no-such-group-ith\"; } );"), "no such group");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; on_rotate = [ \"systemctl\" ];"), "absolute path");
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; description = \"x [y]\";"), "without '['");
+	expect_bad(HEAD "state_dir = \"/s\";\ntokens = ( { name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x\"; } ); },\n"
+		"{ name = \"b\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x\"; } ); } );\n", "used by two sinks");
+	expect_bad(HEAD "tokens = ( { name = \"a\"; write = [\"d\"]; }, { name = \"a\"; write = [\"d\"]; } );\n", "duplicate profile name 'a'");
+	expect_bad(HEAD "tokens = ( );\n", "no token profiles");
+	expect_bad(HEAD, "tokens: required list is missing");
+	expect_bad("tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "management: required group is missing");
+	expect_bad("management = { account_id = \"x\"; cluster_id = \"22222222-1111-4111-8111-111111111111\"; };\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "t.conf:1: management.account_id: 'x' is not a UUID");
+	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
+		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; url = \"http://10.0.0.1/api\"; };\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "only to loopback");
+	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
+		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; url = \"ftp://x/\"; };\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "must start with https://");
+	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
+		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; token_file = \"/a\"; token_env = \"X\"; };\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "not both");
+	expect_bad(HEAD "state_dir = \"var/lib\";\ntokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "state_dir: 'var/lib' is a relative path");
+	expect_bad(HEAD "tokens = ( { name = \"a\"; write = [\"d\"]; } );\n@include \"x\"\n", "@include");
+}
+
+static void test_loopback(void)
+{
+	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://127.0.0.1:8080/api"));
+	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://127.1.2.3"));
+	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://localhost:1/"));
+	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://[::1]:9/x"));
+	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://128.0.0.1/"));
+	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://localhost.evil.com/"));
+	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1.evil.com/"));
+	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://[::1].x/"));
+	CU_ASSERT_FALSE(ith_url_is_loopback_http("https://127.0.0.1/"));
+}
+
+int register_config_tests(void)
+{
+	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
+	if (!s)
+		return -1;
+	ADD(s, test_good);
+	ADD(s, test_bad);
+	ADD(s, test_loopback);
+	return 0;
+}

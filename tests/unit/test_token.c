@@ -1,0 +1,152 @@
+#include "suites.h"
+#include "error.h"
+#include "token.h"
+
+#include <string.h>
+
+#define INST "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+
+static void test_marker_roundtrip(void)
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+
+	ith_strbuf_addstr(&sb, "Telegraf writer ");
+	ith_marker_format(INST, "telegraf", &sb);
+	CU_ASSERT_STRING_EQUAL(sb.buf, "Telegraf writer [influx-token-helper:" INST ":telegraf]");
+	CU_ASSERT_TRUE(ith_marker_parse(sb.buf, inst, prof));
+	CU_ASSERT_STRING_EQUAL(inst, INST);
+	CU_ASSERT_STRING_EQUAL(prof, "telegraf");
+	ith_strbuf_release(&sb);
+}
+
+static void test_marker_lookalikes(void)
+{
+	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+	struct ith_token t = ITH_TOKEN_INIT;
+	static const char *not_ours[] = {
+		"Telegraf writer",                                                     /* no marker */
+		"Telegraf writer [influx-token-helper:" INST ":telegraf] extra",         /* not at the end */
+		"Telegraf writer [influx-token-helper:" INST ":telegraf",               /* unterminated */
+		"Telegraf writer [influx-token-helper:0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5c:telegraf]", /* other instance */
+		"Telegraf writer [influx-token-helper:" INST ":telegraf2]",             /* other profile */
+		"Telegraf writer [influx-token-helper:" INST ":]",
+		"Telegraf writer [influx-token-helper:" INST ":tele-graf]",
+		"[influx-token-helper:" INST "telegraf]",
+		"",
+		NULL,
+	};
+	for (const char **d = not_ours; *d; d++) {
+		t.description = (char *)*d;
+		CU_ASSERT_FALSE(ith_token_owned(&t, INST, "telegraf"));
+	}
+	CU_ASSERT_FALSE(ith_marker_parse(NULL, inst, prof));
+	t.description = "x [influx-token-helper:" INST ":telegraf]";
+	CU_ASSERT_TRUE(ith_token_owned(&t, INST, "telegraf"));
+	CU_ASSERT_FALSE(ith_token_owned(&t, INST, "telegra"));
+	/* a description quoting a marker, then the real one: the last counts */
+	t.description = "[influx-token-helper:0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5c:x] [influx-token-helper:" INST ":telegraf]";
+	CU_ASSERT_TRUE(ith_token_owned(&t, INST, "telegraf"));
+	t.description = NULL;
+}
+
+static const char *create_answer =
+	"{\"accountId\":\"11111111-1111-4111-8111-111111111111\",\"clusterId\":\"33333333-3333-4333-8333-333333333333\","
+	"\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"Limited Access Token\","
+	"\"permissions\":[{\"action\":\"read\",\"resource\":\"DatabaseOne\"},{\"action\":\"write\",\"resource\":\"*\"}],"
+	"\"createdAt\":\"2023-12-21T17:32:28.000Z\",\"expiresAt\":\"2030-01-01T00:00:00Z\","
+	"\"accessToken\":\"apiv1_5555555555555555555555555555555555555555555555555555555555555555\"}";
+
+static void test_parse_token(void)
+{
+	struct ith_token t = ITH_TOKEN_INIT;
+
+	CU_ASSERT_EQUAL_FATAL(ith_token_parse_json(create_answer, strlen(create_answer), true, &t), 0);
+	CU_ASSERT_STRING_EQUAL(t.id, "55555555-5555-4555-8555-555555555555");
+	CU_ASSERT_EQUAL(t.perms.n, 2);
+	CU_ASSERT_STRING_EQUAL(t.perms.v[1].action, "write");
+	CU_ASSERT_STRING_EQUAL(t.perms.v[1].resource, "*");
+	CU_ASSERT_EQUAL(t.created_at, 1703179948);
+	CU_ASSERT_EQUAL(t.expires_at, 1893456000);
+	CU_ASSERT_EQUAL(t.revoked_at, 0);
+	CU_ASSERT_EQUAL(t.access_token.len, 70);
+	ith_token_release(&t);
+	CU_ASSERT_PTR_NULL(t.access_token.s);
+}
+
+static void expect_bad(const char *json, bool secret)
+{
+	struct ith_token t = ITH_TOKEN_INIT;
+	CU_ASSERT_EQUAL(ith_token_parse_json(json, strlen(json), secret, &t), ITH_E_DATA);
+}
+
+static void test_parse_bad(void)
+{
+	expect_bad("", false);
+	expect_bad("{", false);
+	expect_bad("[]", false);
+	expect_bad("{} x", false);
+	expect_bad("{\"id\":5,\"description\":\"d\",\"permissions\":[]}", false);
+	expect_bad("{\"id\":\"nope\",\"description\":\"d\",\"permissions\":[]}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"permissions\":[]}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\"}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":{}}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[{\"action\":\"admin\",\"resource\":\"x\"}]}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[],\"expiresAt\":\"tomorrow\"}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[],\"expiresAt\":12}", false);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[]}", true);  /* no secret */
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[],\"accessToken\":\"short\"}", true);
+	expect_bad("{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[],\"accessToken\":\"apiv1_55555555555555555 55555555555555\"}", true);
+	/* deeper than the limit */
+	char deep[41];
+	memset(deep, '[', 40);
+	deep[40] = '\0';
+	expect_bad(deep, false);
+}
+
+static void test_parse_list(void)
+{
+	const char *l = "[{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"a\",\"permissions\":[],"
+		"\"createdAt\":\"2023-12-21T17:32:28.000Z\",\"revokedAt\":\"2024-01-01T00:00:00Z\"},"
+		"{\"id\":\"66666666-6666-4666-8666-666666666666\",\"description\":\"b\",\"permissions\":[],\"expiresAt\":null}]";
+	struct ith_token_list out = { NULL, 0 };
+
+	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(l, strlen(l), &out), 0);
+	CU_ASSERT_EQUAL(out.n, 2);
+	CU_ASSERT_NOT_EQUAL(out.v[0].revoked_at, 0);
+	CU_ASSERT_EQUAL(out.v[1].expires_at, 0);
+	ith_token_list_release(&out);
+	CU_ASSERT_EQUAL(ith_token_list_parse_json("{}", 2, &out), ITH_E_DATA);
+	CU_ASSERT_EQUAL(ith_token_list_parse_json("[1]", 3, &out), ITH_E_DATA);
+}
+
+static void test_perms(void)
+{
+	char *w[] = { "b", "a" }, *r[] = { "a" }, *w2[] = { "a", "b", "a" };
+	struct ith_perms x, y;
+
+	ith_perms_from_lists(&x, w, 2, r, 1);
+	ith_perms_from_lists(&y, w2, 3, r, 1);
+	CU_ASSERT_EQUAL(x.n, 3);
+	CU_ASSERT_EQUAL(y.n, 3);
+	CU_ASSERT_TRUE(ith_perms_equal(&x, &y));
+	ith_perms_release(&y);
+	ith_perms_from_lists(&y, w, 2, NULL, 0);
+	CU_ASSERT_FALSE(ith_perms_equal(&x, &y));
+	ith_perms_release(&x);
+	ith_perms_release(&y);
+}
+
+int register_token_tests(void)
+{
+	CU_pSuite s = CU_add_suite("token: marker and API answers", NULL, NULL);
+	if (!s)
+		return -1;
+	ADD(s, test_marker_roundtrip);
+	ADD(s, test_marker_lookalikes);
+	ADD(s, test_parse_token);
+	ADD(s, test_parse_bad);
+	ADD(s, test_parse_list);
+	ADD(s, test_perms);
+	return 0;
+}
