@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HEAD \
@@ -129,6 +130,35 @@ static void test_loopback(void)
 	CU_ASSERT_FALSE(ith_url_is_loopback_http("https://127.0.0.1/"));
 }
 
+/* conf/helper.conf, as shipped, must load (its group made one this host has). */
+static void test_sample_config(void)
+{
+	char path[1024], *text, *g;
+	struct ith_config c;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/conf/helper.conf", ITH_SOURCE_DIR);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 16);
+	CU_ASSERT_EQUAL_FATAL(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	g = strstr(text, "group = \"telegraf\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	static const char repl[] = "group = \"root\"    ";  /* as long as the original */
+	memcpy(g, repl, sizeof(repl) - 1);
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, path, text), 0);
+	if (c.path)
+		ith_config_release(&c);
+	else
+		fprintf(stderr, "\n  %s\n", ith_errmsg());
+	free(text);
+}
+
 int register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
@@ -137,5 +167,6 @@ int register_config_tests(void)
 	ADD(s, test_good);
 	ADD(s, test_bad);
 	ADD(s, test_loopback);
+	ADD(s, test_sample_config);
 	return 0;
 }
