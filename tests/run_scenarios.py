@@ -352,6 +352,11 @@ class Scenario:
         if not re.search(self.subst(pat), got, re.M):
             raise Failure("%s does not match /%s/" % (path, pat))
 
+    def d_elapsed_below(self, arg):
+        r = self.need_run()
+        if r["secs"] >= float(arg):
+            raise Failure("`%s` took %.1fs, expected under %ss" % (r["cmd"], r["secs"], arg))
+
     def d_rm_file(self, arg):
         os.unlink(self.subst(arg))
 
