@@ -28,8 +28,10 @@ struct cli_command {
 	const char *help;
 };
 
-/* Load the config (and, with ctx, the state dir and instance id). Exit code or 0. */
-int cli_load(struct cli *cli, bool ctx);
+enum cli_need { CLI_CONFIG, CLI_STATE, CLI_STATE_READONLY };
+/* Load the config and, for CLI_STATE*, the state dir and instance id
+ * (read-only: creating nothing). Returns an exit code or 0. */
+int cli_load(struct cli *cli, enum cli_need need);
 /* Print "influx-token-helper: MSG" for err and return its exit code. */
 int cli_fail(int err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,11 +23,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("check", "no arguments expected");
-	if ((r = cli_load(cli, false)))
+	if ((r = cli_load(cli, CLI_CONFIG)))
 		return r;
 	printf("config:           %s ok (%zu token profile%s)\n", cli->cfg.path, cli->cfg.nprofiles,
 		cli->cfg.nprofiles == 1 ? "" : "s");
-	if ((r = cli_load(cli, true)))
+	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
 	printf("instance:         %s\n", cli->ctx.instance);

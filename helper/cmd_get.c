@@ -39,7 +39,7 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cli_usage_error("get", "at most one profile NAME");
-	if ((r = cli_load(cli, true)))
+	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
 	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p)) < 0)
 		return cli_fail(r);

@@ -33,7 +33,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("list", "unknown format '%s' (table, json)", fmt);
 	if (optind < argc)
 		return cli_usage_error("list", "no arguments expected");
-	if ((r = cli_load(cli, true)))
+	if ((r = cli_load(cli, CLI_STATE_READONLY)))
 		return r;
 	if ((r = ith_list_owned(&cli->ctx, &v, &n)) < 0)
 		return cli_fail(r);

@@ -4,26 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* What a revoke would do, from local state alone (no API call). */
-static int plan(struct cli *cli, const struct ith_profile *p)
-{
-	struct ith_state st;
-	int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st);
-
-	if (r < 0)
-		return cli_fail(r);
-	printf("%s: would revoke", p->name);
-	if (st.has_current)
-		printf(" %s (current)", st.current.id);
-	if (st.has_next)
-		printf(" %s (next)", st.next.id);
-	for (size_t i = 0; i < st.nretired; i++)
-		printf(" %s (retired)", st.retired[i].id);
-	printf(" and any orphans of this instance; would remove %zu sink file(s) and the state\n", p->nsinks);
-	ith_state_release(&st);
-	return 0;
-}
-
 int cmd_revoke(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -47,24 +27,23 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 	}
 	if (all == (optind < argc))
 		return cli_usage_error("revoke", "name the profiles to decommission, or give --all");
-	if ((rc = cli_load(cli, true)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
+	if ((rc = cli_load(cli, dry ? CLI_STATE_READONLY : CLI_STATE)) ||
+	    (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
 	for (size_t i = 0; i < n; i++) {
+		struct ith_strbuf plan = ITH_STRBUF_INIT;
 		unsigned revoked = 0;
-		int r;
-		if (dry) {
-			if ((r = plan(cli, profiles[i])) && !rc)
-				rc = r;
-			continue;
-		}
-		r = ith_revoke_profile(&cli->ctx, profiles[i], &revoked);
+		int r = ith_revoke_profile(&cli->ctx, profiles[i], dry, &plan, &revoked);
 		if (r < 0) {
 			int e = cli_fail(r);
 			if (!rc)
 				rc = e;
-			continue;
+		} else if (dry) {
+			fputs(plan.buf ? plan.buf : "", stdout);
+		} else {
+			printf("%s: revoked %u token(s); removed sinks and state\n", profiles[i]->name, revoked);
 		}
-		printf("%s: revoked %u token(s); removed sinks and state\n", profiles[i]->name, revoked);
+		ith_strbuf_release(&plan);
 	}
 	free(profiles);
 	return rc;

@@ -98,7 +98,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
 		return cli_usage_error("status", "unknown format '%s' (text, json)", fmt);
-	if ((rc = cli_load(cli, true)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
+	if ((rc = cli_load(cli, CLI_STATE_READONLY)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
 	if (!strcmp(fmt, "json")) {
 		root = json_object_new_object();
@@ -124,7 +124,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else if (!rc) {
-		printf("instance: %s\n", cli->ctx.instance);
+		printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
 	}
 	free(profiles);
 	return rc;

@@ -26,10 +26,14 @@ static const struct cli_command commands[] = {
 	  "                  when the profile's renew_before window is reached\n"
 	  "A cached get makes no network call. With the API down and the cached token\n"
 	  "still valid, it is printed with a warning on stderr (exit 0)." },
-	{ "rotate", cmd_rotate, "rotate [NAME...] [--force]",
-	  "Renew due tokens, publish them to the sinks, revoke tokens past their grace.\n"
+	{ "rotate", cmd_rotate, "rotate [NAME...] [--force] [--dry-run]",
+	  "Renew due tokens, wait (up to activation_timeout) for the new token to\n"
+	  "activate, publish it to the sinks, revoke tokens past their grace and\n"
+	  "orphans, and bring permissions in line with the config (PATCH, same secret).\n"
 	  "What the systemd timer or cron runs; a no-op without network when nothing is due.\n"
-	  "  --force         renew now even when not due" },
+	  "  --force         renew now even when not due\n"
+	  "  --dry-run       print the plan (create, promote, patch, revoke ids); change\n"
+	  "                  nothing: no POST/PATCH/DELETE, no state or sink writes" },
 	{ "status", cmd_status, "status [NAME...] [--format text|json]",
 	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
 	  "Reads local state only; never prints a secret." },
@@ -110,7 +114,7 @@ static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
 	fprintf(stderr, "influx-token-helper: %s%s\n", lvl == ITH_LOG_WARN ? "warning: " : "", msg);
 }
 
-int cli_load(struct cli *cli, bool ctx)
+int cli_load(struct cli *cli, enum cli_need need)
 {
 	int r;
 
@@ -119,8 +123,8 @@ int cli_load(struct cli *cli, bool ctx)
 			return cli_fail(r);
 		cli->cfg_loaded = true;
 	}
-	if (ctx && !cli->ctx_ready) {
-		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, log_stderr, cli)) < 0)
+	if (need != CLI_CONFIG && !cli->ctx_ready) {
+		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli)) < 0)
 			return cli_fail(r);
 		cli->ctx_ready = true;
 	}

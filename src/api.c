@@ -11,6 +11,9 @@
 
 struct ith_api {
 	CURL *curl;
+	CURL *dp;               /* data plane: activation probes */
+	long connect_timeout, timeout;
+	char *ca_file;
 	struct curl_slist *headers_get, *headers_body;
 	char *base;             /* url/accounts/A/clusters/C/tokens */
 	ith_api_trace_fn trace;
@@ -74,6 +77,28 @@ fail:
 	return NULL;
 }
 
+/* What every handle gets: verification on, no redirects, bounded time. */
+static void common_options(struct ith_api *api, CURL *c)
+{
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, api->connect_timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, api->timeout);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	if (api->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
+}
+
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
 {
 	static int global_done;
@@ -96,24 +121,10 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	ith_strbuf_addf(&sb, "%s/accounts/%s/clusters/%s/tokens", cfg->url, cfg->account_id, cfg->cluster_id);
 	api->base = ith_strbuf_detach(&sb);
 
-	CURL *c = api->curl;
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)cfg->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->timeout);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	if (cfg->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+	api->connect_timeout = (long)cfg->connect_timeout;
+	api->timeout = (long)cfg->timeout;
+	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
+	common_options(api, api->curl);
 	*out = api;
 	return 0;
 }
@@ -130,6 +141,9 @@ void ith_api_close(struct ith_api *api)
 		return;
 	if (api->curl)
 		curl_easy_cleanup(api->curl);
+	if (api->dp)
+		curl_easy_cleanup(api->dp);
+	free(api->ca_file);
 	slist_free_wiped(api->headers_get);
 	slist_free_wiped(api->headers_body);
 	free(api->base);
@@ -340,6 +354,64 @@ int ith_api_delete(struct ith_api *api, const char *id)
 
 	if (r == 0)
 		r = request(api, "DELETE", path, NULL, &b);
+	body_release(&b);
+	return r;
+}
+
+int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
+	const char *db, bool write, long *status)
+{
+	struct body b = { ITH_STRBUF_INIT, false };
+	struct ith_strbuf url = ITH_STRBUF_INIT, auth = ITH_STRBUF_INIT;
+	struct curl_slist *h = NULL, *t;
+	char *esc;
+	CURLcode cc;
+	long st = 0;
+	int r = 0;
+
+	if (!api->dp) {
+		if (!(api->dp = curl_easy_init()))
+			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
+		common_options(api, api->dp);
+	}
+	esc = curl_easy_escape(api->dp, db, 0);
+	if (!esc)
+		return ith_error(ITH_E_INTERNAL, "out of memory");
+	if (write)
+		ith_strbuf_addf(&url, "%s/api/v2/write?bucket=%s", cluster_url, esc);
+	else
+		ith_strbuf_addf(&url, "%s/query?db=%s&q=SHOW%%20MEASUREMENTS%%20LIMIT%%201", cluster_url, esc);
+	curl_free(esc);
+	auth.secret = true;
+	ith_strbuf_addstr(&auth, "Authorization: Token ");
+	ith_strbuf_add(&auth, token->s, token->len);
+	h = curl_slist_append(NULL, auth.buf);
+	ith_strbuf_release(&auth);
+	if (h && (t = curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
+		h = t;
+	b.sb.secret = true;
+	curl_easy_setopt(api->dp, CURLOPT_URL, url.buf);
+	curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(api->dp, CURLOPT_WRITEDATA, &b);
+	if (write) {
+		curl_easy_setopt(api->dp, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(api->dp, CURLOPT_POSTFIELDSIZE, 0L);
+	} else {
+		curl_easy_setopt(api->dp, CURLOPT_HTTPGET, 1L);
+	}
+	api->errbuf[0] = '\0';
+	cc = curl_easy_perform(api->dp);
+	curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_getinfo(api->dp, CURLINFO_RESPONSE_CODE, &st);
+	if (api->trace)
+		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st, 0);
+	if (cc != CURLE_OK && !(b.too_big && st))
+		r = ith_error(ITH_E_UNAVAILABLE, "activation probe %s: %s", url.buf,
+			api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
+	else
+		*status = st;
+	slist_free_wiped(h);
+	ith_strbuf_release(&url);
 	body_release(&b);
 	return r;
 }

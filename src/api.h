@@ -48,6 +48,16 @@ int ith_api_update(struct ith_api *api, const char *id, const char *description,
 	const struct ith_perms *perms, struct ith_token *out);
 int ith_api_delete(struct ith_api *api, const char *id);
 
+/*
+ * Activation probe on the data plane (cluster_url) with a database token:
+ * write: POST /api/v2/write?bucket=DB with an empty body; else GET
+ * /query?db=DB&q=SHOW MEASUREMENTS LIMIT 1. Authorization: Token <token>.
+ * On any HTTP answer returns 0 with *status set; ITH_E_UNAVAILABLE when no
+ * answer came. Uses its own handle (another host).
+ */
+int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
+	const char *db, bool write, long *status);
+
 /* Number of HTTP requests made through this handle. */
 unsigned ith_api_requests(const struct ith_api *api);
 

@@ -394,6 +394,36 @@ static int load_sink(const struct vctx *v, const config_setting_t *s, const char
 	return 0;
 }
 
+static bool list_has(const struct ith_strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write)
+{
+	if (p->probe_database) {
+		*db = p->probe_database;
+		*write = list_has(&p->write, p->probe_database) || list_has(&p->write, "*");
+		return true;
+	}
+	for (size_t i = 0; i < p->write.n; i++)
+		if (strcmp(p->write.v[i], "*")) {
+			*db = p->write.v[i];
+			*write = true;
+			return true;
+		}
+	for (size_t i = 0; i < p->read.n; i++)
+		if (strcmp(p->read.v[i], "*")) {
+			*db = p->read.v[i];
+			*write = false;
+			return true;
+		}
+	return false;
+}
+
 static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
 {
 	static const char *const keys[] = { "name", "description", "write", "read", "lifetime",
@@ -472,6 +502,17 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 		if (!ith_valid_db_name(s) || !strcmp(s, "*"))
 			return verr(v, config_setting_get_member(t, "probe_database"), where, "probe_database must be a database name");
 		p->probe_database = ith_xstrdup(s);
+	}
+	{
+		const char *db;
+		bool w;
+		if (p->activation == ITH_ACT_PROBE && !ith_probe_target(p, &db, &w))
+			return verr(v, config_setting_get_member(t, "activation"), where,
+				"activation \"probe\" needs a database to probe: the token only names \"*\", "
+				"so set probe_database = \"<a database>\"");
+		if (p->probe_database && !w && !list_has(&p->read, p->probe_database) && !list_has(&p->read, "*"))
+			return verr(v, config_setting_get_member(t, "probe_database"), where,
+				"probe_database '%s' is not among the token's read or write databases", p->probe_database);
 	}
 	s = "INFLUX_TOKEN";
 	if ((r = get_str(v, t, where, "env_variable", false, &s)) < 0)

@@ -87,6 +87,14 @@ int ith_config_profile(const struct ith_config *cfg, const char *name, const str
 /* Which path to load: -c, then $INFLUX_TOKEN_HELPER_CONFIG, then the default. */
 const char *ith_config_default_path(const char *opt);
 
+/*
+ * Where an activation probe goes: probe_database when set, else the first
+ * write database, else the first read database ("*" is no database). *write
+ * says whether the token may write there (probe by write, else by query).
+ * false when there is none (the loader refuses activation = "probe" then).
+ */
+bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write);
+
 /* true for http URLs whose host is 127.0.0.0/8, ::1 or localhost. */
 bool ith_url_is_loopback_http(const char *url);
 bool ith_valid_profile_name(const char *s);

@@ -2,13 +2,35 @@
 #include "error.h"
 #include "output.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* ---- context ---- */
 
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, ith_log_fn log, void *ud)
+/* Read-only: use what exists, create nothing. */
+static int ctx_init_readonly(struct ith_ctx *ctx)
+{
+	int fd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;  /* nothing yet: every state reads empty */
+		return ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+			"state_dir: cannot open '%s': %s", ctx->cfg->state_dir, strerror(errno));
+	}
+	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true);
+	close(fd);
+	if (r < 0)
+		return ith_error_prefix(r, "state_dir");
+	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance);
+}
+
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud)
 {
 	int r;
 
@@ -16,11 +38,17 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, ith_log_fn l
 	ctx->cfg = cfg;
 	ctx->log = log;
 	ctx->log_ud = ud;
+	ctx->readonly = readonly;
 	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30) * 1000;
+	if (readonly)
+		return ctx_init_readonly(ctx);
 	if ((r = ith_ensure_private_dir(cfg->state_dir)) < 0)
 		return ith_error_prefix(r, "state_dir");
 	if ((r = ith_instance_load(cfg->state_dir, ctx->instance, &ctx->instance_regenerated)) < 0)
 		return r;
+	if (ctx->instance_regenerated)
+		ith_log(ctx, ITH_LOG_WARN, "the machine id changed (a cloned image?): new instance id %s; tokens of the "
+			"old one are left alone", ctx->instance);
 	return 0;
 }
 
@@ -62,6 +90,11 @@ void ith_ctx_release(struct ith_ctx *ctx)
 	ith_api_close(ctx->api);
 	ith_secret_release(&ctx->mgmt);
 	memset(ctx, 0, sizeof(*ctx));
+}
+
+void ith_rotate_result_release(struct ith_rotate_result *res)
+{
+	ith_strbuf_release(&res->plan);
 }
 
 /* ---- arithmetic ---- */
@@ -109,21 +142,17 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 	ith_secret_set(&dst->token, src->token.s, src->token.len);
 	dst->created_at = src->created_at;
 	dst->expires_at = src->expires_at;
+	dst->started_at = src->started_at;
 	ith_perms_copy(&dst->perms, &src->perms);
 }
 
-static void record_failure(struct ith_state *st)
-{
-	st->failures++;
-	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_errmsg());
-}
-
-/* Save st after a failure without losing the failure's message. */
+/* Save st after a failure, counting it, without losing the failure's message. */
 static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r)
 {
 	char msg[1024];
 
-	record_failure(st);
+	st->failures++;
+	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_errmsg());
 	snprintf(msg, sizeof(msg), "%s", ith_errmsg());
 	if (ith_state_save(ctx->cfg->state_dir, p->name, st) < 0)
 		ith_log(ctx, ITH_LOG_WARN, "%s: could not record the failure: %s", p->name, ith_errmsg());
@@ -145,20 +174,30 @@ static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profi
 {
 	int r = ith_api_delete(api, id);
 
-	if (r == ITH_E_NOTFOUND)
+	if (r == ITH_E_NOTFOUND) {
+		ith_log(ctx, ITH_LOG_INFO, "%s: token %s was already gone (%s)", profile, id, why);
 		r = 0;
-	if (r == 0)
+	} else if (r == 0) {
 		ith_log(ctx, ITH_LOG_INFO, "%s: revoked token %s (%s)", profile, id, why);
+	}
 	return r;
+}
+
+/* Ours (this instance's exact marker for this profile), live, and not in the state. */
+static bool is_orphan(const struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	const struct ith_token *t)
+{
+	return ith_token_owned(t, ctx->instance, p->name) && !known_id(st, t->id) && !t->revoked_at;
 }
 
 /*
  * Orphans: tokens with this instance's marker for this profile that the
  * state does not hold (a create whose answer was lost, a crash between
- * create and save). Revoked unless already revoked.
+ * create and save, a state file lost). One list call, then DELETE each.
+ * plan: describe instead of revoking.
  */
 static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, unsigned *revoked)
+	const struct ith_state *st, unsigned *revoked, struct ith_strbuf *plan)
 {
 	struct ith_token_list l = { NULL, 0 };
 	int r = ith_api_list(api, &l);
@@ -166,10 +205,13 @@ static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct 
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < l.n && r == 0; i++) {
-		const struct ith_token *t = &l.v[i];
-		if (!ith_token_owned(t, ctx->instance, p->name) || known_id(st, t->id) || t->revoked_at)
+		if (!is_orphan(ctx, p, st, &l.v[i]))
 			continue;
-		r = revoke_id(ctx, api, p->name, t->id, "orphan");
+		if (plan) {
+			ith_strbuf_addf(plan, "%s: would revoke %s (orphan)\n", p->name, l.v[i].id);
+			continue;
+		}
+		r = revoke_id(ctx, api, p->name, l.v[i].id, "orphan");
 		if (r == 0)
 			(*revoked)++;
 	}
@@ -180,7 +222,7 @@ static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct 
 static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const struct ith_profile *p,
 	struct ith_state *st, int64_t now, unsigned *revoked)
 {
-	int r = 0;
+	int r;
 
 	for (size_t i = 0; i < st->nretired;) {
 		if (st->retired[i].revoke_after > now) {
@@ -189,8 +231,7 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 		}
 		if (!*api && (r = ith_ctx_api(ctx, api)) < 0)
 			return r;
-		r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over");
-		if (r < 0)
+		if ((r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over")) < 0)
 			return r;
 		ith_state_drop_retired(st, i);
 		(*revoked)++;
@@ -218,93 +259,267 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, p->sinks[i].path);
 		}
 	}
+	if (r < 0)
+		ith_error(r, "%s: a sink could not be written (see above)", p->name);
 	return r;
 }
 
-static int create_token(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
-	int64_t now, struct ith_rotate_result *res)
+/* Create the next token. The intent is saved first: a lost answer is swept later. */
+static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_perms *perms, int64_t now, struct ith_rotate_result *res)
 {
 	struct ith_strbuf desc = ITH_STRBUF_INIT;
-	struct ith_perms perms;
 	struct ith_token tok = ITH_TOKEN_INIT;
+	char when[32];
 	int r;
 
-	/* Record the intent first: if the answer is lost, the next run sweeps. */
 	st->pending_since = now;
 	st->last_attempt = now;
 	if ((r = ith_state_save(ctx->cfg->state_dir, p->name, st)) < 0)
 		return r;
 	ith_strbuf_addf(&desc, "%s ", p->description);
 	ith_marker_format(ctx->instance, p->name, &desc);
-	ith_perms_from_lists(&perms, p->write.v, p->write.n, p->read.v, p->read.n);
-	r = ith_api_create(api, desc.buf, &perms, now + p->lifetime, &tok);
+	r = ith_api_create(api, desc.buf, perms, now + p->lifetime, &tok);
 	ith_strbuf_release(&desc);
-	ith_perms_release(&perms);
 	if (r < 0) {
 		if (r == ITH_E_PERM)
 			st->pending_since = 0;  /* refused outright: nothing was made */
 		return r;
 	}
+	memcpy(st->next.id, tok.id, sizeof(tok.id));
+	st->next.token = tok.access_token;  /* moved, not copied */
+	tok.access_token.s = NULL;
+	tok.access_token.len = 0;
+	st->next.created_at = tok.created_at ? tok.created_at : now;
+	st->next.expires_at = tok.expires_at;
+	st->next.started_at = now;
+	ith_perms_copy(&st->next.perms, &tok.perms);
+	st->has_next = true;
+	res->created = true;
+	snprintf(res->new_id, sizeof(res->new_id), "%s", tok.id);
+	ith_token_release(&tok);
+	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
+	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
+	/* pending_since stays set until the sweep that follows has run */
+	return ith_state_save(ctx->cfg->state_dir, p->name, st);
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Is the next token active? none: yes. delay: once activation_timeout has
+ * passed since its creation. probe: once the data plane answers anything but
+ * 401 to it. With wait, polls (capped exponential backoff) until then or
+ * until activation_timeout after creation; without, looks once.
+ */
+static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	const struct ith_state *st, bool wait)
+{
+	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
+	double backoff = 0.5;
+	const char *db;
+	bool write;
+
+	switch (p->activation) {
+	case ITH_ACT_NONE:
+		return true;
+	case ITH_ACT_DELAY:
+		if (now < deadline && wait) {
+			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate", p->name,
+				(long long)(deadline - now), st->next.id);
+			sleep_s((double)(deadline - now));
+			now = ith_now();
+		}
+		return now >= deadline;
+	case ITH_ACT_PROBE:
+		break;
+	}
+	if (!ith_probe_target(p, &db, &write))
+		return true;  /* the loader refuses this; be safe */
+	for (;;) {
+		long status = 0;
+		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
+		if (r == 0 && status != 401) {
+			ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is active (probe answered %ld)", p->name, st->next.id, status);
+			return true;
+		}
+		if (r < 0)
+			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, ith_errmsg());
+		now = ith_now();
+		if (!wait || now >= deadline)
+			return false;
+		sleep_s(backoff < (double)(deadline - now) ? backoff : (double)(deadline - now));
+		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
+	}
+}
+
+/* Switch: next becomes current, the old current is retired for its grace. */
+static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	struct ith_rotate_result *res)
+{
 	if (st->has_current) {
 		ith_state_retire(st, st->current.id, now + p->grace, st->current.expires_at);
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
 	}
-	memcpy(st->current.id, tok.id, sizeof(tok.id));
-	st->current.token = tok.access_token;  /* moved */
-	tok.access_token.s = NULL;
-	tok.access_token.len = 0;
-	st->current.created_at = tok.created_at ? tok.created_at : now;
-	st->current.expires_at = tok.expires_at;
-	ith_perms_copy(&st->current.perms, &tok.perms);
+	st->current = st->next;  /* moved */
+	memset(&st->next, 0, sizeof(st->next));
 	st->has_current = true;
-	st->pending_since = 0;
+	st->has_next = false;
 	st->rotations++;
 	st->last_rotation = now;
 	st->last_error[0] = '\0';
 	res->rotated = true;
-	snprintf(res->new_id, sizeof(res->new_id), "%s", tok.id);
-	ith_token_release(&tok);
-	{
-		char when[32];
-		ith_format_rfc3339(st->current.expires_at, when, sizeof(when));
-		ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->current.id, when);
-	}
-	return ith_state_save(ctx->cfg->state_dir, p->name, st);
+	snprintf(res->new_id, sizeof(res->new_id), "%s", st->current.id);
+	if (res->old_id[0])
+		ith_log(ctx, ITH_LOG_INFO, "%s: switched to %s; %s stays valid for its %llds grace", p->name,
+			st->current.id, res->old_id, (long long)p->grace);
+	else
+		ith_log(ctx, ITH_LOG_INFO, "%s: now serving %s", p->name, st->current.id);
 }
 
-/* The rotation proper, lock held, st loaded. Saves st. */
+static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	struct ith_state_token *t, const struct ith_perms *want)
+{
+	struct ith_token answer = ITH_TOKEN_INIT;
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	int r = ith_api_update(api, t->id, NULL, want, &answer);
+
+	if (r < 0)
+		return r;
+	ith_token_release(&answer);
+	ith_perms_release(&t->perms);
+	ith_perms_copy(&t->perms, want);
+	ith_perms_format(want, &sb);
+	ith_log(ctx, ITH_LOG_INFO, "%s: token %s permissions set to %s (same secret)", p->name, t->id, sb.buf);
+	ith_strbuf_release(&sb);
+	return 0;
+}
+
+/* ---- the plan (dry run): say what rotate_locked would do, change nothing ---- */
+
+static int plan_rotation(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int flags,
+	const struct ith_perms *want, struct ith_rotate_result *res)
+{
+	struct ith_strbuf *pl = &res->plan;
+	int64_t now = ith_now();
+	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
+	size_t len0;
+	char when[32];
+	int r = 0;
+
+	ith_strbuf_addstr(pl, "");
+	len0 = pl->len;
+	if (st->has_current && !ith_perms_equal(want, &st->current.perms)) {
+		struct ith_strbuf sb = ITH_STRBUF_INIT;
+		ith_perms_format(want, &sb);
+		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
+		ith_strbuf_release(&sb);
+	}
+	if (due && !st->has_next) {
+		if (!st->has_current)
+			ith_strbuf_addf(pl, "%s: would create a token (none yet)\n", p->name);
+		else if (flags & ITH_ROTATE_FORCE)
+			ith_strbuf_addf(pl, "%s: would create a token (forced)\n", p->name);
+		else
+			ith_strbuf_addf(pl, "%s: would create a token (renewal due)\n", p->name);
+		ith_strbuf_addf(pl, "%s: would promote it once active (activation %s)%s\n", p->name,
+			p->activation == ITH_ACT_PROBE ? "probe" : p->activation == ITH_ACT_DELAY ? "delay" : "none",
+			st->has_current ? ", retiring the current one for its grace" : "");
+	} else if (st->has_next) {
+		ith_strbuf_addf(pl, "%s: would promote next %s once active\n", p->name, st->next.id);
+	}
+	for (size_t i = 0; i < st->nretired; i++)
+		if (st->retired[i].revoke_after <= now || (due && p->grace == 0))
+			ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
+	if (st->pending_since || (due && !st->has_next)) {
+		struct ith_api *api;
+		if (st->pending_since && ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
+			r = sweep_orphans(ctx, api, p, st, NULL, pl);
+		else if (!st->pending_since)
+			ith_strbuf_addf(pl, "%s: would revoke any orphans of this instance\n", p->name);
+	}
+	if (pl->len == len0) {
+		ith_format_rfc3339(ith_renew_at(st->current.expires_at, p->renew_before,
+			ith_splay(ctx->instance, p->name, p->renew_before)), when, sizeof(when));
+		ith_strbuf_addf(pl, "%s: nothing to do (renewal due %s)\n", p->name, when);
+	}
+	return r;
+}
+
+/* ---- the rotation proper: lock held, st loaded; saves st ---- */
+
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res)
 {
 	struct ith_api *api = NULL;
+	struct ith_perms want;
 	int64_t now = ith_now();
 	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
+	bool create = due && !st->has_next;  /* a pending next is the renewal already */
+	bool patch_cur, patch_next, changed = false;
 	int r = 0;
 
-	if (due || st->pending_since) {
+	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
+	if (flags & ITH_ROTATE_DRY_RUN) {
+		r = plan_rotation(ctx, p, st, flags, &want, res);
+		ith_perms_release(&want);
+		return r;
+	}
+	patch_cur = st->has_current && !ith_perms_equal(&want, &st->current.perms);
+	patch_next = st->has_next && !ith_perms_equal(&want, &st->next.perms);
+	if (create || patch_cur || patch_next || st->pending_since || st->has_next) {
 		if ((r = ith_ctx_api(ctx, &api)) < 0)
 			goto fail;
 	}
+	if (patch_cur) {
+		if ((r = patch_perms(ctx, api, p, &st->current, &want)) < 0)
+			goto fail;
+		res->patched = changed = true;
+	}
+	if (patch_next) {
+		if ((r = patch_perms(ctx, api, p, &st->next, &want)) < 0)
+			goto fail;
+		res->patched = changed = true;
+	}
+	if (create) {
+		if ((r = create_next(ctx, api, p, st, &want, now, res)) < 0)
+			goto fail;
+		changed = true;
+	}
 	if (st->pending_since) {
-		ith_log(ctx, ITH_LOG_INFO, "%s: an earlier create did not finish; sweeping orphans", p->name);
-		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked)) < 0)
+		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
 			goto fail;
 		st->pending_since = 0;
-		if ((r = ith_state_save(ctx->cfg->state_dir, p->name, st)) < 0)
-			return r;
+		changed = true;
 	}
-	if (due && (r = create_token(ctx, api, p, st, now, res)) < 0)
+	if (st->has_next) {
+		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT)) {
+			promote(ctx, p, st, ith_now(), res);
+			changed = true;
+		} else if (flags & ITH_ROTATE_WAIT) {
+			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active yet after %llds; consumers keep the current "
+				"token, the next run tries again", p->name, st->next.id, (long long)p->activation_timeout);
+		}
+	}
+	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
 		goto fail;
-	r = sync_sinks(ctx, p, st, &res->sinks_written);
-	if (r < 0)
+	if ((r = revoke_due_retired(ctx, &api, p, st, ith_now(), &res->revoked)) < 0)
 		goto fail;
-	if ((r = revoke_due_retired(ctx, &api, p, st, now, &res->revoked)) < 0)
-		goto fail;
-	if (res->rotated || res->revoked)
+	if (res->revoked)
+		changed = true;
+	ith_perms_release(&want);
+	if (changed)
 		return ith_state_save(ctx->cfg->state_dir, p->name, st);
 	return 0;
 fail:
+	ith_perms_release(&want);
 	return save_after_failure(ctx, p, st, r);
 }
 
@@ -315,11 +530,12 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	if (!(flags & ITH_ROTATE_DRY_RUN) &&
+	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
 		return r;
 	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st);
 	if (r == 0) {
-		if (st.loaded_foreign)
+		if (st.loaded_foreign && ctx->instance[0])
 			ith_log(ctx, ITH_LOG_WARN, "%s: state of another helper instance found (cloned disk?); "
 				"starting afresh and leaving its tokens alone", p->name);
 		r = rotate_locked(ctx, p, &st, flags, res);
@@ -327,6 +543,19 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 	}
 	ith_lock_release(&lock);
 	return r;
+}
+
+/* ---- get ---- */
+
+static bool valid(const struct ith_state_token *t, int64_t now)
+{
+	return t->expires_at > now;
+}
+
+static int serve(const struct ith_state_token *t, struct ith_state_token *out)
+{
+	state_token_copy(out, t);
+	return 0;
 }
 
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
@@ -339,77 +568,117 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	int r;
 
 	*stale = false;
-	if (min_ttl > p->lifetime - 60)
+	if (min_ttl >= p->lifetime)
 		return ith_error(ITH_E_USAGE, "--min-ttl %llds cannot be met: profile '%s' makes tokens that live %llds",
 			(long long)min_ttl, p->name, (long long)p->lifetime);
 	/* Fast path: no lock, no network. State files are replaced atomically. */
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
 		return r;
 	if (fresh(&st, p, ctx->instance, now, min_ttl)) {
-		state_token_copy(out, &st.current);
-		ith_state_release(&st);
-		return 0;
+		r = serve(&st.current, out);
+		goto out;
 	}
+	/* get never waits on a rotation in progress while it has something valid to give. */
+	if (st.has_current && valid(&st.current, now) && min_ttl < 0) {
+		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock);
+		if (r == ITH_E_TEMP) {
+			ith_log(ctx, ITH_LOG_DEBUG, "%s: a rotation is in progress; serving the current token", p->name);
+			r = serve(&st.current, out);
+			goto out;
+		}
+	} else if ((!st.has_current || !valid(&st.current, now)) && st.has_next && valid(&st.next, now)) {
+		r = serve(&st.next, out);  /* nothing current: the next token at once */
+		goto out;
+	} else {
+		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock);
+	}
+	if (r < 0)
+		goto out;
 	ith_state_release(&st);
-
-	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
-		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
 		goto out;
 	now = ith_now();
 	if (!fresh(&st, p, ctx->instance, now, min_ttl)) {
 		/* Renewal not due by the window but the caller wants more: force. */
-		int flags = st.has_current && !ith_renewal_due(&st, p, ctx->instance, now) ? ITH_ROTATE_FORCE : 0;
+		int flags = st.has_current && !st.has_next && !ith_renewal_due(&st, p, ctx->instance, now) ?
+			ITH_ROTATE_FORCE : 0;
 		memset(&res, 0, sizeof(res));
 		r = rotate_locked(ctx, p, &st, flags, &res);
+		ith_rotate_result_release(&res);
 		if (r < 0) {
-			if (st.has_current && st.current.expires_at > now) {
-				char left[32];
-				ith_format_duration(st.current.expires_at - now, left, sizeof(left));
-				ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
-					p->name, ith_errmsg(), left);
-				*stale = true;
-				r = 0;
-			} else {
+			if (!(st.has_current && valid(&st.current, now)))
 				goto out;
-			}
+			char left[32];
+			ith_format_duration(st.current.expires_at - now, left, sizeof(left));
+			ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
+				p->name, ith_errmsg(), left);
+			*stale = true;
+			r = 0;
 		}
 	}
-	if (!st.has_current) {
-		r = ith_error(ITH_E_UNAVAILABLE, "%s: no token available", p->name);
-		goto out;
-	}
-	state_token_copy(out, &st.current);
+	if (st.has_current && valid(&st.current, now))
+		r = serve(&st.current, out);
+	else if (st.has_next && valid(&st.next, now))
+		r = serve(&st.next, out);
+	else
+		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
 out:
 	ith_state_release(&st);
 	ith_lock_release(&lock);
 	return r;
 }
 
-int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *revoked)
+/* ---- decommission ---- */
+
+int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
-	struct ith_api *api;
+	struct ith_api *api = NULL;
 	struct ith_state st;
+	const char *ids[ITH_MAX_RETIRED + 2];
+	const char *roles[ITH_MAX_RETIRED + 2];
+	size_t n = 0;
 	int r;
 
 	*revoked = 0;
-	if ((r = ith_ctx_api(ctx, &api)) < 0)
-		return r;
-	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+		goto out_unlock;
+	if (st.has_current) {
+		ids[n] = st.current.id;
+		roles[n++] = "current";
+	}
+	if (st.has_next) {
+		ids[n] = st.next.id;
+		roles[n++] = "next";
+	}
+	for (size_t i = 0; i < st.nretired; i++) {
+		ids[n] = st.retired[i].id;
+		roles[n++] = "retired";
+	}
+	if (dry_run) {
+		for (size_t i = 0; i < n; i++)
+			ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
+		if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
+			r = sweep_orphans(ctx, api, p, &st, revoked, plan);
+		for (size_t i = 0; i < p->nsinks; i++)
+			ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+		goto out_unlock;
+	}
+	if ((r = ith_ctx_api(ctx, &api)) < 0)
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)
 		if ((r = ith_sink_remove(&p->sinks[i])) < 0)
 			goto out;
-	if (st.has_current) {
-		if ((r = revoke_id(ctx, api, p->name, st.current.id, "decommission")) < 0)
+	/* Revoke from the end so each success can be dropped from the state. */
+	while (st.nretired) {
+		if ((r = revoke_id(ctx, api, p->name, st.retired[st.nretired - 1].id, "decommission")) < 0)
 			goto out;
 		(*revoked)++;
-		ith_state_token_release(&st.current);
-		st.has_current = false;
+		st.nretired--;
 	}
 	if (st.has_next) {
 		if ((r = revoke_id(ctx, api, p->name, st.next.id, "decommission")) < 0)
@@ -418,13 +687,14 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigne
 		ith_state_token_release(&st.next);
 		st.has_next = false;
 	}
-	while (st.nretired) {
-		if ((r = revoke_id(ctx, api, p->name, st.retired[0].id, "decommission")) < 0)
+	if (st.has_current) {
+		if ((r = revoke_id(ctx, api, p->name, st.current.id, "decommission")) < 0)
 			goto out;
 		(*revoked)++;
-		ith_state_drop_retired(&st, 0);
+		ith_state_token_release(&st.current);
+		st.has_current = false;
 	}
-	if ((r = sweep_orphans(ctx, api, p, &st, revoked)) < 0)
+	if ((r = sweep_orphans(ctx, api, p, &st, revoked, NULL)) < 0)
 		goto out;
 	r = ith_state_remove(ctx->cfg->state_dir, p->name);
 	goto out_unlock;
@@ -436,6 +706,8 @@ out_unlock:
 	ith_lock_release(&lock);
 	return r;
 }
+
+/* ---- list ---- */
 
 const char *ith_role_name(enum ith_token_role r)
 {

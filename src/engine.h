@@ -33,7 +33,8 @@ typedef void (*ith_log_fn)(void *ud, enum ith_log_level lvl, const char *msg);
 
 struct ith_ctx {
 	const struct ith_config *cfg;
-	char instance[ITH_UUID_LEN + 1];
+	char instance[ITH_UUID_LEN + 1];   /* "" in a read-only context with no instance yet */
+	bool readonly;                     /* creates nothing on disk (status, dry runs) */
 	bool instance_regenerated;
 	struct ith_api *api;
 	struct ith_secret mgmt;
@@ -42,7 +43,9 @@ struct ith_ctx {
 	int64_t lock_timeout_ms;
 };
 
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, ith_log_fn log, void *ud);
+/* readonly: do not create the state directory or the instance id (status,
+ * --dry-run); a missing one then reads as an empty state. */
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud);
 /* Open (once) the API handle: loads the management token. */
 int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out);
 void ith_ctx_release(struct ith_ctx *ctx);
@@ -59,14 +62,27 @@ bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, co
 	int64_t now);
 
 /* ---- operations ---- */
-enum { ITH_ROTATE_FORCE = 1 };
-
-struct ith_rotate_result {
-	bool rotated;
-	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
-	unsigned revoked, sinks_written;
+enum {
+	ITH_ROTATE_FORCE = 1,     /* renew now, due or not */
+	ITH_ROTATE_WAIT = 2,      /* wait (bounded by activation_timeout) for the new token to activate */
+	ITH_ROTATE_DRY_RUN = 4,   /* only describe the plan in res->plan: no change, no changing call */
 };
 
+struct ith_rotate_result {
+	bool created, rotated, patched;
+	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
+	unsigned revoked, sinks_written;
+	struct ith_strbuf plan;   /* dry run: one line per step */
+};
+void ith_rotate_result_release(struct ith_rotate_result *res);
+
+/*
+ * The lifecycle step for one profile, lock held throughout: sweep orphans
+ * after a create (or a recorded, unfinished one), reconcile permissions by
+ * PATCH, create the next token when renewal is due, promote it once active
+ * (publishing to sinks, retiring the old one for its grace), revoke retired
+ * tokens whose grace is over.
+ */
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res);
 
 /*
@@ -78,8 +94,10 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	bool *stale);
 
 /* Revoke every token of the profile (current, next, retired, orphans),
- * remove its sinks and state. */
-int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *revoked);
+ * remove its sinks and state. dry_run: describe it in *plan (may be NULL
+ * otherwise), using only a read-only list call. */
+int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked);
 
 /* Tokens on the cluster carrying this instance's marker, classified. */
 /* former: revoked or expired and no longer in the state (nothing to do);

@@ -71,6 +71,7 @@ static json_object *token_json(const struct ith_state_token *t)
 	json_object_object_add(o, "token", json_object_new_string_len(t->token.s ? t->token.s : "", (int)t->token.len));
 	json_object_object_add(o, "created_at", json_object_new_int64(t->created_at));
 	json_object_object_add(o, "expires_at", json_object_new_int64(t->expires_at));
+	json_object_object_add(o, "started_at", json_object_new_int64(t->started_at));
 	for (size_t i = 0; i < t->perms.n; i++) {
 		json_object *p = json_object_new_object();
 		json_object_object_add(p, "action", json_object_new_string(t->perms.v[i].action));
@@ -158,7 +159,7 @@ static int token_from_json(json_object *o, struct ith_state_token *t)
 	if (!json_object_is_type(o, json_type_object))
 		return ith_error(ITH_E_INTERNAL, "a token entry is not an object");
 	if ((r = get_id(o, t->id)) < 0 || (r = get_i64(o, "created_at", &t->created_at)) < 0 ||
-	    (r = get_i64(o, "expires_at", &t->expires_at)) < 0)
+	    (r = get_i64(o, "expires_at", &t->expires_at)) < 0 || (r = get_i64(o, "started_at", &t->started_at)) < 0)
 		return r;
 	if (!json_object_object_get_ex(o, "token", &v) || !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) < 1)
@@ -434,6 +435,21 @@ int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regener
 	memcpy(out, id, sizeof(id));
 out:
 	ith_lock_release(&lock);
+	free(path);
+	return r < 0 ? r : 0;
+}
+
+int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
+{
+	char *path = state_path(dir, "instance", ""), mh[32];
+	bool exists;
+	int r;
+
+	machine_id_hash(mh, sizeof(mh));
+	out[0] = '\0';
+	r = instance_read(path, mh, out, &exists);
+	if (r <= 0)
+		out[0] = '\0';
 	free(path);
 	return r < 0 ? r : 0;
 }

@@ -38,6 +38,7 @@ struct ith_state_token {
 	char id[ITH_UUID_LEN + 1];
 	struct ith_secret token;
 	int64_t created_at, expires_at;
+	int64_t started_at;        /* our clock when created: the activation clock */
 	struct ith_perms perms;
 };
 
@@ -84,5 +85,7 @@ void ith_lock_release(struct ith_lock *l);
 /* The instance id, created on first use; regenerated when the machine id
  * changed since (clones diverge). *regenerated tells which happened. */
 int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated);
+/* Read-only: the id if there is a current one, else out = "" (never writes). */
+int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1]);
 
 #endif

@@ -403,12 +403,16 @@ class Scenario:
         self.emu = Emulator(self.tmp, self.account, self.cluster, self.mgmt_file, tls_cert=cert)
 
     def d_request_header(self, arg):
-        """request-header FIELD REGEX: every request of the last run has it."""
+        """request-header [METHOD] FIELD REGEX: every (METHOD) request of the last run has it."""
+        method = None
+        if arg.split()[0] in ("GET", "POST", "PATCH", "DELETE"):
+            method, arg = arg.split(None, 1)
         field, pat = arg.split(None, 1)
         r = self.need_run()
-        if not r["calls"]:
+        calls = [c for c in r["calls"] if method in (None, c["method"])]
+        if not calls:
             raise Failure("no requests to check")
-        for c in r["calls"]:
+        for c in calls:
             if not re.search(pat, str(c.get(field))):
                 raise Failure("%s %s: %s = %r does not match /%s/" % (c["method"], c["path"], field, c.get(field), pat))
 
