@@ -8,17 +8,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Health in one word: missing, expired, renew-due, failing, ok. */
+/* Health in one word: missing, expired, renew-due, failing, activating, ok. */
 static const char *health(const struct ith_state *st, const struct ith_profile *p, const char *inst, int64_t now)
 {
 	if (!st->has_current)
-		return "missing";
+		return st->has_next ? "activating" : "missing";
 	if (st->current.expires_at <= now)
 		return "expired";
-	if (ith_renewal_due(st, p, inst, now))
-		return "renew-due";
 	if (st->last_error[0])
 		return "failing";
+	if (st->has_next)
+		return "activating";
+	if (ith_renewal_due(st, p, inst, now))
+		return "renew-due";
 	return "ok";
 }
 
@@ -40,6 +42,8 @@ static json_object *profile_json(const struct ith_state *st, const struct ith_pr
 		json_object_object_add(o, "renew_at", json_object_new_string(when));
 		json_object_object_add(o, "age_seconds", json_object_new_int64(now - st->current.created_at));
 	}
+	if (st->has_next)
+		json_object_object_add(o, "next_id", json_object_new_string(st->next.id));
 	json_object_object_add(o, "rotations", json_object_new_int64((int64_t)st->rotations));
 	json_object_object_add(o, "failures", json_object_new_int64((int64_t)st->failures));
 	json_object_object_add(o, "retired", json_object_new_int64((int64_t)st->nretired));
@@ -63,6 +67,8 @@ static void profile_text(const struct ith_state *st, const struct ith_profile *p
 		ith_format_duration(renew - now, left, sizeof(left));
 		printf("  renewal:     %s (in %s)\n", when, left);
 	}
+	if (st->has_next)
+		printf("  next:        %s (activating for %llds)\n", st->next.id, (long long)(now - st->next.started_at));
 	printf("  rotations:   %llu, failures: %llu\n", (unsigned long long)st->rotations,
 		(unsigned long long)st->failures);
 	if (st->nretired)

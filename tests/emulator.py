@@ -14,7 +14,13 @@ connections, and has a control interface under /_emu/ (no auth; loopback):
   GET  /_emu/connections   TCP connections that carried API requests so far
   GET  /_emu/tokens        all tokens, with secrets (the test's view)
   POST /_emu/tokens        add a token as-is (look-alikes made by "others")
-  POST /_emu/config        {"hide_revoked": bool}
+  POST /_emu/config        {"hide_revoked": bool, "activation_delay": seconds}
+  POST /_emu/forget        {"id": ...}: the token vanishes (DELETE then answers 404)
+
+The data plane, for activation probes: POST /api/v2/write?bucket=DB and
+GET /query?db=DB with "Authorization: Token <database token>" answer 401 for
+unknown, revoked or expired tokens and for activation_delay seconds after
+creation, 403 without the permission, else 204 / 200.
   POST /_emu/faults        [{"method":"POST","count":1, ...}, ...] armed faults, each
                            for `count` matching requests (method, path substring):
                            "status": N       answer N with an error body
@@ -76,6 +82,7 @@ class State:
         self.requests = []
         self.connections = 0
         self.hide_revoked = False
+        self.activation_delay = 0.0   # data plane: 401 for this long after creation
         self.faults = []
 
     def public(self, t):
@@ -133,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         if self.path.startswith("/_emu/"):
             return self.control(method, body)
+        if self.path.startswith("/api/v2/write") or self.path.startswith("/query"):
+            return self.data_plane(method)
         with st.lock:
             if not self.counted:
                 self.counted = True
@@ -176,6 +185,44 @@ class Handler(BaseHTTPRequestHandler):
             self.api(method, body)
         except Exception as e:  # a bug in the emulator must show, not hang a test
             self.error(500, "emulator error: %s" % e)
+
+    def data_plane(self, method):
+        """Writes and queries with a database token: 401 unknown, revoked, expired or not yet
+        active (activation_delay); 403 without the permission; else success."""
+        st = self.server.state
+        from urllib.parse import urlparse, parse_qs
+        u = urlparse(self.path)
+        q = parse_qs(u.query)
+        write = u.path == "/api/v2/write"
+        if (write and method != "POST") or (not write and method != "GET"):
+            return self.error(405, "method not allowed")
+        db = (q.get("bucket") if write else q.get("db")) or [""]
+        db = db[0]
+        auth = self.headers.get("Authorization", "")
+        with st.lock:
+            st.requests.append({"method": method, "path": self.path, "body": "",
+                                "user_agent": self.headers.get("User-Agent"), "accept": self.headers.get("Accept"),
+                                "content_type": self.headers.get("Content-Type"),
+                                "auth_scheme": auth.split(" ")[0]})
+            tok = None
+            if auth.startswith("Token "):
+                for t in st.tokens.values():
+                    if t.get("accessToken") and t["accessToken"] == auth[6:]:
+                        tok = t
+            delay = st.activation_delay
+        if tok is None or tok.get("revokedAt"):
+            return self.error(401, "unauthorized")
+        exp = parse_rfc3339(tok["expiresAt"]) if tok.get("expiresAt") else None
+        if exp is not None and exp <= now():
+            return self.error(401, "token expired")
+        if (now() - parse_rfc3339(tok["createdAt"])).total_seconds() < delay:
+            return self.error(401, "unauthorized")  # not yet activated
+        want = "write" if write else "read"
+        if not any(p["action"] == want and p["resource"] in (db, "*") for p in tok["permissions"]):
+            return self.error(403, "forbidden")
+        if write:
+            return self.send_json(204, None)
+        return self.send_json(200, {"results": [{"statement_id": 0}]})
 
     def api_silently(self, method, body):
         """Run the request but throw its answer away (a lost answer)."""
@@ -332,6 +379,12 @@ class Handler(BaseHTTPRequestHandler):
             if p == "/_emu/config" and method == "POST":
                 cfg = json.loads(body)
                 st.hide_revoked = bool(cfg.get("hide_revoked", st.hide_revoked))
+                st.activation_delay = float(cfg.get("activation_delay", st.activation_delay))
+                return self.send_json(200, {})
+            if p == "/_emu/forget" and method == "POST":   # the token vanishes: DELETE answers 404
+                i = json.loads(body)["id"]
+                st.tokens.pop(i, None)
+                st.order = [x for x in st.order if x != i]
                 return self.send_json(200, {})
             if p == "/_emu/faults" and method == "POST":
                 st.faults = json.loads(body)

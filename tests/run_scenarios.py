@@ -115,6 +115,7 @@ class Scenario:
         overrides = overrides or {}
         text = re.sub(r"@(\w+):([^@]*)@", lambda m: overrides.get(m.group(1), m.group(2)), text)
         for k, v in {"URL": self.emu.base + "/api/v0" if self.emu else "http://127.0.0.1:9/api/v0",
+                     "EMU": self.emu.base if self.emu else "http://127.0.0.1:9",
                      "TMP": self.tmp, "ACCOUNT": self.account, "CLUSTER": self.cluster,
                      "CONFIG": self.config}.items():
             text = text.replace("@%s@" % k, v)
@@ -149,8 +150,8 @@ class Scenario:
     def token_ref(self, ref):
         """'current' (state), 'retired0', or a remembered variable name -> token id."""
         st = self.state()
-        if ref == "current":
-            return st.get("current", {}).get("id")
+        if ref in ("current", "next"):
+            return (st.get(ref) or {}).get("id")
         if ref.startswith("retired"):
             return st["retired"][int(ref[7:])]["id"]
         if ref in self.vars:
@@ -282,10 +283,13 @@ class Scenario:
         obj = json.loads(r["out"])
         for k in key.split("."):
             obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+        neg = pat.startswith("!")
+        if neg:
+            pat = pat[1:]
         if pat.startswith("token:"):
             pat = "^" + re.escape(self.emu_tokens()[self.token_ref(pat[6:])]["accessToken"]) + "$"
-        if not re.search(self.subst(pat), str(obj)):
-            raise Failure("json %s = %r does not match /%s/" % (key, obj, pat))
+        if (re.search(self.subst(pat), str(obj)) is None) != neg:
+            raise Failure("json %s = %r %s /%s/" % (key, obj, "matches" if neg else "does not match", pat))
 
     def d_calls(self, arg):
         r = self.need_run()
@@ -352,6 +356,54 @@ class Scenario:
         if not re.search(self.subst(pat), got, re.M):
             raise Failure("%s does not match /%s/" % (path, pat))
 
+    def d_calls_like(self, arg):
+        """calls-like REGEX: the last run's calls, joined by spaces, match (fullmatch)."""
+        r = self.need_run()
+        got = " ".join("%s:%s" % (c["method"], norm_path(c["path"])) for c in r["calls"])
+        if not re.fullmatch(arg, got):
+            raise Failure("`%s` made calls %r, not matching /%s/" % (r["cmd"], got, arg))
+
+    def d_no_changing_calls(self, arg):
+        r = self.need_run()
+        bad = [c for c in r["calls"] if c["method"] in ("POST", "PATCH", "DELETE")]
+        if bad:
+            raise Failure("`%s` made changing calls: %s" % (r["cmd"], [(c["method"], c["path"]) for c in bad]))
+
+    def d_elapsed_above(self, arg):
+        r = self.need_run()
+        if r["secs"] <= float(arg):
+            raise Failure("`%s` took %.1fs, expected over %ss" % (r["cmd"], r["secs"], arg))
+
+    def d_snapshot(self, arg):
+        """snapshot NAME PATH: remember a file's inode, mtime and content."""
+        name, path = arg.split()
+        st = os.lstat(self.subst(path))
+        self.vars["snap:" + name] = json.dumps([st.st_ino, st.st_mtime_ns, open(self.subst(path), "rb").read().hex()])
+
+    def d_unchanged(self, arg):
+        """unchanged NAME PATH: the file is the very one snapshot NAME saw."""
+        name, path = arg.split()
+        st = os.lstat(self.subst(path))
+        now = json.dumps([st.st_ino, st.st_mtime_ns, open(self.subst(path), "rb").read().hex()])
+        if now != self.vars["snap:" + name]:
+            raise Failure("%s changed since snapshot %s" % (path, name))
+
+    def d_run_bg(self, arg):
+        """run-bg ARGS: start the helper in the background; wait-bg collects it as the last run."""
+        args = [self.subst(a) for a in shlex.split(arg)]
+        self.bg = (arg, time.time(), len(self.emu.ctl("requests")),
+                   subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp))
+
+    def d_wait_bg(self, arg):
+        cmd, t0, calls0, p = self.bg
+        out, err = p.communicate(timeout=RUN_TIMEOUT)
+        self.last = {"rc": p.returncode, "out": out.decode(), "err": err.decode(), "cmd": cmd,
+                     "secs": time.time() - t0, "calls": self.emu.ctl("requests")[calls0:], "conns": 0}
+        for s in self.all_secrets():
+            if s and s in self.last["err"]:
+                raise Failure("a secret appeared on stderr of: %s" % cmd)
+
     def d_elapsed_below(self, arg):
         r = self.need_run()
         if r["secs"] >= float(arg):
@@ -381,6 +433,15 @@ class Scenario:
 
     def d_emu_config(self, arg):
         self.emu.ctl("config", json.loads(arg))
+
+    def d_emu_forget(self, arg):
+        self.emu.ctl("forget", {"id": self.subst(arg)})
+
+    def d_remember_var(self, arg):
+        """remember-var NAME VAR: copy a variable (e.g. INSTANCE) under another name."""
+        name, var = arg.split()
+        self.subst("$" + var)
+        self.vars[name] = self.vars[var]
 
     def d_emu_faults(self, arg):
         self.emu.ctl("faults", json.loads(arg))
