@@ -330,6 +330,8 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	case ITH_ACT_NONE:
 		return true;
 	case ITH_ACT_DELAY:
+		/* started_at has one-second resolution: wait at least the full delay */
+		deadline += 1;
 		if (now < deadline && wait) {
 			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate", p->name,
 				(long long)(deadline - now), st->next.id);
