@@ -8,17 +8,23 @@
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "offline", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool offline = false;
 	struct ith_token_list l = { NULL, 0 };
 	struct ith_api *api;
 	size_t mine = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "oh", opts, NULL)) != -1) {
 		if (c == 'h')
 			return cli_command_help("check");
+		if (c == 'o') {
+			offline = true;
+			continue;
+		}
 		return cli_usage_error("check", "unknown option");
 	}
 	if (optind < argc)
@@ -27,6 +33,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return r;
 	printf("config:           %s ok (%zu token profile%s)\n", cli->cfg.path, cli->cfg.nprofiles,
 		cli->cfg.nprofiles == 1 ? "" : "s");
+	if (offline)
+		return 0;
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);

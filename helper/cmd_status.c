@@ -8,77 +8,161 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Health in one word: missing, expired, renew-due, failing, activating, ok. */
-static const char *health(const struct ith_state *st, const struct ith_profile *p, const char *inst, int64_t now)
+/* One profile's health, the same for every format. Never a secret. */
+struct health {
+	const char *name;
+	const char *state;        /* ok, renew-due, activating, failing, expired, missing, error */
+	bool has_current;
+	char id[ITH_UUID_LEN + 1], next_id[ITH_UUID_LEN + 1];
+	int64_t expires_at, seconds_left, age_seconds, renew_at, next_age;
+	uint64_t rotations, failures, hook_failures;
+	size_t retired;
+	char last_error[256], last_hook_error[256];
+};
+
+static void health_of(struct cli *cli, const struct ith_profile *p, int64_t now, struct health *h)
 {
-	if (!st->has_current)
-		return st->has_next ? "activating" : "missing";
-	if (st->current.expires_at <= now)
-		return "expired";
-	if (st->last_error[0])
-		return "failing";
-	if (st->has_next)
-		return "activating";
-	if (ith_renewal_due(st, p, inst, now))
-		return "renew-due";
-	return "ok";
+	const char *inst = cli->ctx.instance;
+	struct ith_state st;
+
+	memset(h, 0, sizeof(*h));
+	h->name = p->name;
+	if (ith_state_load(cli->cfg.state_dir, p->name, inst, &st) < 0) {
+		h->state = "error";
+		snprintf(h->last_error, sizeof(h->last_error), "%s", ith_errmsg());
+		return;
+	}
+	if (!st.has_current)
+		h->state = st.has_next ? "activating" : "missing";
+	else if (st.current.expires_at <= now)
+		h->state = "expired";
+	else if (st.last_error[0])
+		h->state = "failing";
+	else if (st.has_next)
+		h->state = "activating";
+	else if (ith_renewal_due(&st, p, inst, now))
+		h->state = "renew-due";
+	else
+		h->state = "ok";
+	h->has_current = st.has_current;
+	if (st.has_current) {
+		memcpy(h->id, st.current.id, sizeof(h->id));
+		h->expires_at = st.current.expires_at;
+		h->seconds_left = st.current.expires_at - now;
+		h->age_seconds = now - st.current.created_at;
+		h->renew_at = ith_renew_at(st.current.expires_at, p->renew_before, ith_splay(inst, p->name, p->renew_before));
+	}
+	if (st.has_next) {
+		memcpy(h->next_id, st.next.id, sizeof(h->next_id));
+		h->next_age = now - st.next.started_at;
+	}
+	h->rotations = st.rotations;
+	h->failures = st.failures;
+	h->hook_failures = st.hook_failures;
+	h->retired = st.nretired;
+	memcpy(h->last_error, st.last_error, sizeof(h->last_error));
+	memcpy(h->last_hook_error, st.last_hook_error, sizeof(h->last_hook_error));
+	ith_state_release(&st);
 }
 
-static json_object *profile_json(const struct ith_state *st, const struct ith_profile *p, const char *inst, int64_t now)
+static json_object *health_json(const struct health *h)
 {
 	json_object *o = json_object_new_object();
 	char when[32];
 
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "state", json_object_new_string(health(st, p, inst, now)));
-	if (st->has_current) {
-		int64_t renew = ith_renew_at(st->current.expires_at, p->renew_before,
-			ith_splay(inst, p->name, p->renew_before));
-		json_object_object_add(o, "id", json_object_new_string(st->current.id));
-		ith_format_rfc3339(st->current.expires_at, when, sizeof(when));
+	json_object_object_add(o, "name", json_object_new_string(h->name));
+	json_object_object_add(o, "state", json_object_new_string(h->state));
+	if (h->has_current) {
+		json_object_object_add(o, "id", json_object_new_string(h->id));
+		ith_format_rfc3339(h->expires_at, when, sizeof(when));
 		json_object_object_add(o, "expires_at", json_object_new_string(when));
-		json_object_object_add(o, "seconds_left", json_object_new_int64(st->current.expires_at - now));
-		ith_format_rfc3339(renew, when, sizeof(when));
+		json_object_object_add(o, "seconds_left", json_object_new_int64(h->seconds_left));
+		json_object_object_add(o, "age_seconds", json_object_new_int64(h->age_seconds));
+		ith_format_rfc3339(h->renew_at, when, sizeof(when));
 		json_object_object_add(o, "renew_at", json_object_new_string(when));
-		json_object_object_add(o, "age_seconds", json_object_new_int64(now - st->current.created_at));
 	}
-	if (st->has_next)
-		json_object_object_add(o, "next_id", json_object_new_string(st->next.id));
-	json_object_object_add(o, "rotations", json_object_new_int64((int64_t)st->rotations));
-	json_object_object_add(o, "failures", json_object_new_int64((int64_t)st->failures));
-	json_object_object_add(o, "retired", json_object_new_int64((int64_t)st->nretired));
-	json_object_object_add(o, "last_error", json_object_new_string(st->last_error));
+	if (h->next_id[0])
+		json_object_object_add(o, "next_id", json_object_new_string(h->next_id));
+	json_object_object_add(o, "rotations", json_object_new_int64((int64_t)h->rotations));
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)h->failures));
+	json_object_object_add(o, "hook_failures", json_object_new_int64((int64_t)h->hook_failures));
+	json_object_object_add(o, "retired", json_object_new_int64((int64_t)h->retired));
+	json_object_object_add(o, "last_error", json_object_new_string(h->last_error));
+	json_object_object_add(o, "last_hook_error", json_object_new_string(h->last_hook_error));
 	return o;
 }
 
-static void profile_text(const struct ith_state *st, const struct ith_profile *p, const char *inst, int64_t now)
+static void health_text(const struct ith_profile *p, const struct health *h, int64_t now)
 {
 	char when[32], left[32];
+	struct stat sb;
 
-	printf("%s: %s\n", p->name, health(st, p, inst, now));
-	if (st->has_current) {
-		int64_t renew = ith_renew_at(st->current.expires_at, p->renew_before,
-			ith_splay(inst, p->name, p->renew_before));
-		printf("  token:       %s\n", st->current.id);
-		ith_format_rfc3339(st->current.expires_at, when, sizeof(when));
-		ith_format_duration(st->current.expires_at - now, left, sizeof(left));
+	printf("%s: %s\n", h->name, h->state);
+	if (h->has_current) {
+		printf("  token:       %s\n", h->id);
+		ith_format_rfc3339(h->expires_at, when, sizeof(when));
+		ith_format_duration(h->seconds_left, left, sizeof(left));
 		printf("  expires:     %s (%s left)\n", when, left);
-		ith_format_rfc3339(renew, when, sizeof(when));
-		ith_format_duration(renew - now, left, sizeof(left));
+		ith_format_rfc3339(h->renew_at, when, sizeof(when));
+		ith_format_duration(h->renew_at - now, left, sizeof(left));
 		printf("  renewal:     %s (in %s)\n", when, left);
 	}
-	if (st->has_next)
-		printf("  next:        %s (activating for %llds)\n", st->next.id, (long long)(now - st->next.started_at));
-	printf("  rotations:   %llu, failures: %llu\n", (unsigned long long)st->rotations,
-		(unsigned long long)st->failures);
-	if (st->nretired)
-		printf("  retired:     %zu awaiting revocation\n", st->nretired);
-	for (size_t i = 0; i < p->nsinks; i++) {
-		struct stat sb;
+	if (h->next_id[0])
+		printf("  next:        %s (activating for %llds)\n", h->next_id, (long long)h->next_age);
+	printf("  rotations:   %llu, failures: %llu, hook failures: %llu\n", (unsigned long long)h->rotations,
+		(unsigned long long)h->failures, (unsigned long long)h->hook_failures);
+	if (h->retired)
+		printf("  retired:     %zu awaiting revocation\n", h->retired);
+	for (size_t i = 0; i < p->nsinks; i++)
 		printf("  sink:        %s (%s)\n", p->sinks[i].path, lstat(p->sinks[i].path, &sb) == 0 ? "present" : "missing");
+	if (h->last_error[0])
+		printf("  last error:  %s\n", h->last_error);
+	if (h->last_hook_error[0])
+		printf("  last hook:   %s\n", h->last_hook_error);
+}
+
+/* Line protocol: escape a tag value (commas, equals signs, spaces). */
+static void lp_tag(struct ith_strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ',' || *s == '=' || *s == ' ' || *s == '\\')
+			ith_strbuf_add(sb, "\\", 1);
+		ith_strbuf_add(sb, s, 1);
 	}
-	if (st->last_error[0])
-		printf("  last error:  %s\n", st->last_error);
+}
+
+/* Line protocol: a double-quoted string field; control characters become blanks. */
+static void lp_string(struct ith_strbuf *sb, const char *s)
+{
+	ith_strbuf_add(sb, "\"", 1);
+	for (; *s; s++) {
+		char c = (unsigned char)*s < 0x20 ? ' ' : *s;
+		if (c == '"' || c == '\\')
+			ith_strbuf_add(sb, "\\", 1);
+		ith_strbuf_add(sb, &c, 1);
+	}
+	ith_strbuf_add(sb, "\"", 1);
+}
+
+static void health_influx(const struct cli *cli, const struct health *h, struct ith_strbuf *sb)
+{
+	ith_strbuf_addstr(sb, "influx_token_helper,name=");
+	lp_tag(sb, h->name);
+	ith_strbuf_addstr(sb, ",cluster_id=");
+	lp_tag(sb, cli->cfg.cluster_id);
+	ith_strbuf_addstr(sb, " ");
+	if (h->has_current)
+		ith_strbuf_addf(sb, "expires_at=%lldi,seconds_left=%lldi,age_seconds=%lldi,",
+			(long long)h->expires_at, (long long)h->seconds_left, (long long)h->age_seconds);
+	ith_strbuf_addf(sb, "rotations=%llui,failures=%llui,hook_failures=%llui,retired=%zui,ok=%s,state=",
+		(unsigned long long)h->rotations, (unsigned long long)h->failures,
+		(unsigned long long)h->hook_failures, h->retired, strcmp(h->state, "ok") ? "false" : "true");
+	lp_string(sb, h->state);
+	ith_strbuf_addstr(sb, ",last_error=");
+	lp_string(sb, h->last_error);
+	ith_strbuf_addstr(sb, ",last_hook_error=");
+	lp_string(sb, h->last_hook_error);
+	ith_strbuf_addstr(sb, "\n");
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -90,6 +174,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	};
 	const struct ith_profile **profiles = NULL;
 	const char *fmt = "text";
+	struct ith_strbuf lines = ITH_STRBUF_INIT;
 	json_object *root = NULL, *arr = NULL;
 	size_t n = 0;
 	int64_t now = ith_now();
@@ -102,8 +187,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		default: return cli_usage_error("status", "unknown option");
 		}
 	}
-	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
-		return cli_usage_error("status", "unknown format '%s' (text, json)", fmt);
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "influx"))
+		return cli_usage_error("status", "unknown format '%s' (text, json, influx)", fmt);
 	if ((rc = cli_load(cli, CLI_STATE_READONLY)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
 	if (!strcmp(fmt, "json")) {
@@ -111,27 +196,27 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		arr = json_object_new_array();
 		json_object_object_add(root, "instance", json_object_new_string(cli->ctx.instance));
 	}
+	/* Unhealthy profiles are data, not failures: exit 0 so inputs.exec keeps collecting. */
 	for (size_t i = 0; i < n; i++) {
-		struct ith_state st;
-		int r = ith_state_load(cli->cfg.state_dir, profiles[i]->name, cli->ctx.instance, &st);
-		if (r < 0) {
-			rc = cli_fail(r);
-			break;
-		}
+		struct health h;
+		health_of(cli, profiles[i], now, &h);
 		if (arr)
-			json_object_array_add(arr, profile_json(&st, profiles[i], cli->ctx.instance, now));
+			json_object_array_add(arr, health_json(&h));
+		else if (!strcmp(fmt, "influx"))
+			health_influx(cli, &h, &lines);
 		else
-			profile_text(&st, profiles[i], cli->ctx.instance, now);
-		ith_state_release(&st);
+			health_text(profiles[i], &h, now);
 	}
 	if (root) {
 		json_object_object_add(root, "profiles", arr);
-		if (!rc)
-			printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
-	} else if (!rc) {
+	} else if (!strcmp(fmt, "influx")) {
+		fputs(lines.buf ? lines.buf : "", stdout);
+	} else {
 		printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
 	}
+	ith_strbuf_release(&lines);
 	free(profiles);
-	return rc;
+	return 0;
 }

@@ -34,9 +34,12 @@ static const struct cli_command commands[] = {
 	  "  --force         renew now even when not due\n"
 	  "  --dry-run       print the plan (create, promote, patch, revoke ids); change\n"
 	  "                  nothing: no POST/PATCH/DELETE, no state or sink writes" },
-	{ "status", cmd_status, "status [NAME...] [--format text|json]",
+	{ "status", cmd_status, "status [NAME...] [--format text|json|influx]",
 	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
-	  "Reads local state only; never prints a secret." },
+	  "Reads local state only; never prints a secret. Exits 0 even when a profile\n"
+	  "is unhealthy (its state field says so).\n"
+	  "  --format influx  one line-protocol line per profile, measurement\n"
+	  "                   influx_token_helper, for Telegraf [[inputs.exec]]" },
 	{ "list", cmd_list, "list [--format table|json]",
 	  "List this helper instance's tokens on the cluster with their role\n"
 	  "(current, retired, orphan) and state (one read-only API call)." },
@@ -45,9 +48,10 @@ static const struct cli_command commands[] = {
 	  "remove their sink files and state.\n"
 	  "  --all           every configured profile\n"
 	  "  --dry-run       say what would be revoked, change nothing" },
-	{ "check", cmd_check, "check",
+	{ "check", cmd_check, "check [--offline]",
 	  "Validate the configuration, state directory, management token, and\n"
-	  "reach the API with one read-only call. Exit 0 when all is well." },
+	  "reach the API with one read-only call. Exit 0 when all is well.\n"
+	  "  --offline       validate the configuration only: no files, no network" },
 };
 
 static void usage(FILE *f)

@@ -21,6 +21,10 @@ ith_ensure_packages() {
 ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjson-c-dev libconfig-dev
   libcunit1-dev python3 ca-certificates openssl)
 
+# Only the tests need these: a real InfluxDB 1.x to accept the line protocol
+# of `status --format influx` (started by the test on a loopback port).
+ITH_TEST_PACKAGES=(influxdb)
+
 # ith_build DIR [cmake args...]
 ith_build() {
   local dir=$1; shift

@@ -1,5 +1,6 @@
 #include "engine.h"
 #include "error.h"
+#include "hook.h"
 #include "output.h"
 
 #include <errno.h>
@@ -386,6 +387,21 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		ith_log(ctx, ITH_LOG_INFO, "%s: now serving %s", p->name, st->current.id);
 }
 
+/* After a switch, sinks written: tell the consumer. A failure is recorded, never undone. */
+static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st)
+{
+	if (!p->on_rotate.n)
+		return;
+	if (ith_hook_run(p, &st->current) < 0) {
+		st->hook_failures++;
+		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_errmsg());
+		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_errmsg());
+	} else {
+		st->last_hook_error[0] = '\0';
+		ith_log(ctx, ITH_LOG_INFO, "%s: on_rotate %s exited 0", p->name, p->on_rotate.v[0]);
+	}
+}
+
 static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	struct ith_state_token *t, const struct ith_perms *want)
 {
@@ -512,6 +528,8 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	}
 	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
 		goto fail;
+	if (res->rotated)
+		run_hook(ctx, p, st);
 	if ((r = revoke_due_retired(ctx, &api, p, st, ith_now(), &res->revoked)) < 0)
 		goto fail;
 	if (res->revoked)

@@ -77,7 +77,7 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 	case ITH_FMT_ENV:
 		ith_strbuf_addf(out, "%s=", p->env_variable);
 		add_sh_quoted(out, t->token.s, t->token.len);
-		ith_strbuf_addstr(out, "\n");
+		ith_strbuf_addf(out, "\n%s_EXPIRES_AT='%s'\n", p->env_variable, when);
 		break;
 	case ITH_FMT_EXEC_CREDENTIAL:
 		ith_strbuf_addstr(out, "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","

@@ -4,7 +4,7 @@
  *
  *   raw              the token, no trailing newline
  *   json             {"name","id","token","expires_at"}
- *   env              NAME='token' (sh-quoted) and a newline
+ *   env              NAME='token' and NAME_EXPIRES_AT='<RFC 3339>' lines (sh-quoted)
  *   exec-credential  client.authentication.k8s.io/v1 ExecCredential
  *
  * Sinks: `file` holds the raw token (what secretstores.docker reads), `env`

@@ -118,6 +118,8 @@ char *ith_state_to_json(const struct ith_state *st)
 	json_object_object_add(root, "last_rotation", json_object_new_int64(st->last_rotation));
 	json_object_object_add(root, "last_attempt", json_object_new_int64(st->last_attempt));
 	json_object_object_add(root, "last_error", json_object_new_string(st->last_error));
+	json_object_object_add(root, "hook_failures", json_object_new_int64((int64_t)st->hook_failures));
+	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	out = ith_xstrdup(text);
 	ith_wipe((void *)text, strlen(text));
@@ -240,6 +242,11 @@ int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
 	st.failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
 		snprintf(st.last_error, sizeof(st.last_error), "%s", json_object_get_string(v));
+	if ((r = get_i64(root, "hook_failures", &n)) < 0)
+		goto out;
+	st.hook_failures = (uint64_t)n;
+	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
+		snprintf(st.last_hook_error, sizeof(st.last_hook_error), "%s", json_object_get_string(v));
 	*out = st;
 	memset(&st, 0, sizeof(st));
 out:

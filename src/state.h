@@ -58,6 +58,8 @@ struct ith_state {
 	uint64_t rotations, failures;
 	int64_t last_rotation, last_attempt;
 	char last_error[256];
+	uint64_t hook_failures;
+	char last_hook_error[256];  /* "" when the last hook run succeeded */
 	bool loaded_foreign;       /* a file of another instance was found and ignored */
 };
 

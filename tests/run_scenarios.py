@@ -404,6 +404,126 @@ class Scenario:
             if s and s in self.last["err"]:
                 raise Failure("a secret appeared on stderr of: %s" % cmd)
 
+    def d_sh_source(self, arg):
+        """sh-source PATH VAR REF: `sh` sources PATH; $VAR is exactly token REF."""
+        path, var, ref = arg.split()
+        want = self.emu_tokens()[self.token_ref(ref)]["accessToken"]
+        p = subprocess.run(["sh", "-c", '. "$1" && printf %%s "$%s"' % var, "sh", self.subst(path)],
+                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+        if p.returncode != 0 or p.stdout != want:
+            raise Failure("sourcing %s with sh did not give %s the %s token (rc %d)" % (path, var, ref, p.returncode))
+
+    def d_save_stdout(self, arg):
+        self.write_private(self.subst(arg), self.need_run()["out"])
+
+    def d_sha256_is_token(self, arg):
+        """sha256-is-token PATH REF: PATH holds the sha256 hex of token REF (and nothing secret)."""
+        import hashlib
+        path, ref = arg.split()
+        want = hashlib.sha256(self.emu_tokens()[self.token_ref(ref)]["accessToken"].encode()).hexdigest()
+        got = open(self.subst(path)).read().split()[0]
+        if got != want:
+            raise Failure("%s: sha256 %s is not that of the %s token" % (path, got[:16], ref))
+
+    def d_no_secret_in(self, arg):
+        text = open(self.subst(arg), errors="replace").read()
+        for sec in self.all_secrets():
+            if sec and sec in text:
+                raise Failure("a secret is in %s" % arg)
+
+    def d_influx_accepts(self, arg):
+        """influx-accepts N: a real InfluxDB 1.x (started here on loopback) accepts the last stdout
+        as line protocol (/write 204) and then holds N points of measurement influx_token_helper."""
+        import socket
+        import urllib.parse
+        if not getattr(self, "influxd", None):
+            if not shutil.which("influxd"):
+                raise Failure("influxd is not installed (apt-get install influxdb)")
+            d = os.path.join(self.tmp, "influxdb")
+            os.makedirs(d)
+
+            def free():
+                so = socket.socket()
+                so.bind(("127.0.0.1", 0))
+                port = so.getsockname()[1]
+                so.close()
+                return port
+            http_port, rpc_port = free(), free()
+            conf = os.path.join(d, "influxdb.conf")
+            with open(conf, "w") as f:
+                f.write('reporting-disabled = true\nbind-address = "127.0.0.1:%d"\n'
+                        '[meta]\n  dir = "%s/meta"\n[data]\n  dir = "%s/data"\n  wal-dir = "%s/wal"\n'
+                        '[monitor]\n  store-enabled = false\n'
+                        '[http]\n  bind-address = "127.0.0.1:%d"\n  log-enabled = false\n'
+                        % (rpc_port, d, d, d, http_port))
+            log = open(os.path.join(d, "influxd.log"), "w")
+            self.influxd = subprocess.Popen(["influxd", "-config", conf], stdout=log, stderr=log,
+                                            stdin=subprocess.DEVNULL)
+            self.influx_url = "http://127.0.0.1:%d" % http_port
+            deadline = time.time() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(self.influx_url + "/ping", timeout=2)
+                    break
+                except OSError:
+                    if time.time() > deadline or self.influxd.poll() is not None:
+                        raise Failure("influxd did not start")
+                    time.sleep(0.2)
+            urllib.request.urlopen(urllib.request.Request(
+                self.influx_url + "/query?q=CREATE%20DATABASE%20ith", data=b"", method="POST"), timeout=10)
+        body = self.need_run()["out"].encode()
+        req = urllib.request.Request(self.influx_url + "/write?db=ith&precision=ns", data=body, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            raise Failure("InfluxDB refused the line protocol: %d %s" % (e.code, e.read()[:300]))
+        if status != 204:
+            raise Failure("InfluxDB /write answered %d" % status)
+        q = urllib.parse.quote("SELECT * FROM influx_token_helper")
+        with urllib.request.urlopen(self.influx_url + "/query?db=ith&q=" + q, timeout=10) as r:
+            res = json.loads(r.read())
+        series = res["results"][0].get("series", [])
+        n = sum(len(x["values"]) for x in series)
+        if n != int(arg):
+            raise Failure("InfluxDB holds %d points, expected %s: %s" % (n, arg, json.dumps(res)[:500]))
+        self.influx_columns = series[0]["columns"] if series else []
+
+    def d_influx_has_columns(self, arg):
+        missing = [c for c in arg.split() if c not in self.influx_columns]
+        if missing:
+            raise Failure("InfluxDB points lack %s (have %s)" % (missing, self.influx_columns))
+
+    def d_reader_start(self, arg):
+        """reader-start PATH: a thread reads PATH in a loop until reader-check."""
+        import threading
+        path = self.subst(arg)
+        self.reads = []
+        self.reader_stop = threading.Event()
+
+        def loop():
+            while not self.reader_stop.is_set():
+                try:
+                    with open(path) as f:
+                        self.reads.append(f.read())
+                except FileNotFoundError:
+                    self.reads.append(None)
+        self.reader = threading.Thread(target=loop, daemon=True)
+        self.reader.start()
+
+    def d_reader_check(self, arg):
+        """reader-check: every read saw a whole token the emulator issued; never empty, never missing."""
+        self.reader_stop.set()
+        self.reader.join(10)
+        issued = {t["accessToken"] for t in self.emu_tokens().values()}
+        bad = [r for r in self.reads if r not in issued]
+        distinct = len(set(self.reads))
+        if bad:
+            raise Failure("%d of %d reads saw a partial, empty or missing file" % (len(bad), len(self.reads)))
+        if distinct < int(arg or 2):
+            raise Failure("the reader saw only %d distinct tokens" % distinct)
+        print("  (reader: %d reads, %d distinct tokens, none partial)" % (len(self.reads), distinct))
+
     def d_elapsed_below(self, arg):
         r = self.need_run()
         if r["secs"] >= float(arg):
@@ -556,6 +676,13 @@ class Scenario:
     def close(self):
         if self.emu:
             self.emu.stop()
+        if getattr(self, "influxd", None):
+            self.influxd.terminate()
+            try:
+                self.influxd.wait(10)
+            except subprocess.TimeoutExpired:
+                self.influxd.kill()
+                self.influxd.wait()
         if not self.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
 

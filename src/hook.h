@@ -1,0 +1,25 @@
+/*
+ * hook.h - running a profile's on_rotate command after a switch.
+ *
+ * argv as configured (argv[0] an absolute path: no shell, no PATH lookup),
+ * stdin from /dev/null, stdout and stderr to ours, its own process group,
+ * and an environment that holds no secret and nothing inherited:
+ *     PATH=/usr/sbin:/usr/bin:/sbin:/bin
+ *     INFLUX_TOKEN_HELPER_PROFILE=<name>
+ *     INFLUX_TOKEN_HELPER_TOKEN_ID=<id>
+ *     INFLUX_TOKEN_HELPER_EXPIRES_AT=<RFC 3339>
+ * Killed (SIGTERM, then SIGKILL) when it outlives hook_timeout.
+ *
+ * Error handling: returns 0 when the command exited 0; otherwise a negative
+ * ith_err with the reason (exit status, signal, timeout, exec failure) as
+ * the message. A failing hook never undoes a rotation: callers record it.
+ */
+#ifndef ITH_HOOK_H
+#define ITH_HOOK_H
+
+#include "config.h"
+#include "state.h"
+
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t);
+
+#endif
