@@ -3,6 +3,8 @@
 #include "version.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <sys/random.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@ struct ith_api {
 	CURL *curl;
 	CURL *dp;               /* data plane: activation probes */
 	long connect_timeout, timeout;
+	int64_t deadline_ms;    /* monotonic: no request or backoff beyond it */
 	char *ca_file;
 	struct curl_slist *headers_get, *headers_body;
 	char *base;             /* url/accounts/A/clusters/C/tokens */
@@ -77,6 +80,13 @@ fail:
 	return NULL;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* What every handle gets: verification on, no redirects, bounded time. */
 static void common_options(struct ith_api *api, CURL *c)
 {
@@ -123,6 +133,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 
 	api->connect_timeout = (long)cfg->connect_timeout;
 	api->timeout = (long)cfg->timeout;
+	api->deadline_ms = mono_ms() + cfg->deadline * 1000;
 	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
 	common_options(api, api->curl);
 	*out = api;
@@ -195,23 +206,59 @@ static int status_error(long status, const char *method, const struct body *b)
 		msg[0] ? ": " : "", msg);
 }
 
-/*
- * One request. path is appended to the tokens base ("" or "/ID"). On success
- * b holds the body; the caller releases b either way.
- */
-static int request(struct ith_api *api, const char *method, const char *path, const char *json,
-	struct body *b)
+/* Full jitter: uniform in [0, min(cap, base * 2^attempt)). */
+static int64_t backoff_ms(int attempt)
 {
-	struct ith_strbuf url = ITH_STRBUF_INIT;
-	CURL *c = api->curl;
-	CURLcode cc;
-	long status = 0;
-	struct timespec t0, t1;
-	int r = 0;
+	int64_t ceiling = ITH_API_BACKOFF_BASE_MS << (attempt < 10 ? attempt : 10);
+	uint32_t rnd = 0;
 
-	b->sb.secret = true;
-	ith_strbuf_addf(&url, "%s%s", api->base, path);
-	curl_easy_setopt(c, CURLOPT_URL, url.buf);
+	if (ceiling > ITH_API_BACKOFF_CAP_MS)
+		ceiling = ITH_API_BACKOFF_CAP_MS;
+	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		rnd = (uint32_t)mono_ms() * 2654435761u;
+	return (int64_t)(rnd % (uint32_t)ceiling);
+}
+
+static bool curl_retryable(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_PEER_FAILED_VERIFICATION:  /* a wrong certificate does not get better */
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_WRITE_ERROR:               /* our size cap */
+	case CURLE_OUT_OF_MEMORY:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * One attempt. On success b holds the body, *status the HTTP status and
+ * *retry_after the server's Retry-After in seconds (-1: none).
+ */
+static CURLcode attempt(struct ith_api *api, const char *method, const char *url, const char *json,
+	struct body *b, long *status, int64_t *retry_after)
+{
+	CURL *c = api->curl;
+	int64_t left = api->deadline_ms - mono_ms();
+	long limit = api->timeout * 1000L;
+	curl_off_t ra = -1;
+	CURLcode cc;
+
+	if (left < limit)
+		limit = left > 1 ? (long)left : 1;
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, limit);
+	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, json ? api->headers_body : api->headers_get);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
@@ -223,21 +270,73 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 	if (strcmp(method, "GET") && strcmp(method, "POST"))
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	api->errbuf[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cc = curl_easy_perform(c);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	api->requests++;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (api->trace)
-		api->trace(api->trace_ud, method, path[0] ? path : "/", status,
-			(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-	if (b->too_big)
-		r = ith_error(ITH_E_DATA, "%s %s: answer is larger than %d bytes", method, url.buf, ITH_JSON_MAX_BYTES);
-	else if (cc != CURLE_OK)
-		r = ith_error(ITH_E_UNAVAILABLE, "%s %s: %s", method, url.buf,
-			api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
-	else if (status / 100 != 2)  /* the spec says 200 (204 for DELETE); any 2xx is success */
-		r = status_error(status, method, b);
+	*status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+#if LIBCURL_VERSION_NUM >= 0x074200
+	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
+		ra = -1;
+#endif
+	*retry_after = ra > 0 ? (int64_t)ra : -1;
+	return cc;
+}
+
+/*
+ * One request with retries. path is appended to the tokens base ("" or
+ * "/ID"). On success b holds the body; the caller releases b either way.
+ */
+static int request(struct ith_api *api, const char *method, const char *path, const char *json,
+	struct body *b)
+{
+	struct ith_strbuf url = ITH_STRBUF_INIT;
+	int r = 0;
+
+	b->sb.secret = true;
+	ith_strbuf_addf(&url, "%s%s", api->base, path);
+	for (int n = 0;; n++) {
+		int64_t t0 = mono_ms(), retry_after, wait;
+		long status;
+		CURLcode cc;
+
+		if (t0 >= api->deadline_ms) {
+			if (r == 0)
+				r = ith_error(ITH_E_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
+					method, url.buf);
+			break;
+		}
+		ith_strbuf_release(&b->sb);
+		b->sb.secret = true;
+		b->too_big = false;
+		cc = attempt(api, method, url.buf, json, b, &status, &retry_after);
+		if (api->trace)
+			api->trace(api->trace_ud, method, path[0] ? path : "/", status, (long)(mono_ms() - t0));
+		if (b->too_big) {
+			r = ith_error(ITH_E_DATA, "%s %s: answer is larger than %d bytes", method, url.buf,
+				ITH_JSON_MAX_BYTES);
+			break;
+		}
+		if (cc == CURLE_OK && status / 100 == 2) {
+			r = 0;  /* the spec says 200 (204 for DELETE); any 2xx is success */
+			break;
+		}
+		if (cc != CURLE_OK)
+			r = ith_error(ITH_E_UNAVAILABLE, "%s %s: %s", method, url.buf,
+				api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
+		else
+			r = status_error(status, method, b);
+		bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);
+		if (!again || n + 1 >= ITH_API_MAX_ATTEMPTS)
+			break;
+		wait = backoff_ms(n);
+		if (retry_after >= 0)
+			wait = (retry_after > ITH_API_RETRY_AFTER_CAP ? ITH_API_RETRY_AFTER_CAP : retry_after) * 1000;
+		if (mono_ms() + wait >= api->deadline_ms) {
+			ith_error_prefix(r, "giving up before the command's deadline");
+			break;
+		}
+		sleep_ms(wait);
+	}
 	ith_strbuf_release(&url);
 	return r;
 }

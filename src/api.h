@@ -15,7 +15,14 @@
  *     r = ith_api_create(api, description, &perms, expires_at, &tok);
  *     ith_api_close(api);
  *
- * Error handling (HTTP status -> ith_err):
+ * Retries: connection failures, 429 and 5xx are retried (at most
+ * ITH_API_MAX_ATTEMPTS attempts) with capped exponential backoff and full
+ * jitter, honouring Retry-After (capped at ITH_API_RETRY_AFTER_CAP s), all
+ * inside the command's deadline (management.deadline, from ith_api_open).
+ * Create is retried too: call it only with the intent recorded in the state,
+ * so that a duplicate made by a retry is a known orphan to sweep.
+ *
+ * Error handling (HTTP status -> ith_err, after retries):
  *     401, 403              ITH_E_PERM         (exit 77)
  *     404                   ITH_E_NOTFOUND     (DELETE callers treat as done)
  *     429                   ITH_E_TEMP         (exit 75)
@@ -27,6 +34,11 @@
 
 #include "config.h"
 #include "token.h"
+
+#define ITH_API_MAX_ATTEMPTS 5
+#define ITH_API_BACKOFF_BASE_MS 250
+#define ITH_API_BACKOFF_CAP_MS 8000
+#define ITH_API_RETRY_AFTER_CAP 30
 
 struct ith_api;
 

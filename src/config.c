@@ -277,7 +277,7 @@ static char *strip_slash(const char *s)
 static int load_management(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
 {
 	static const char *const keys[] = { "account_id", "cluster_id", "token_file", "token_env",
-		"url", "timeout", "connect_timeout", "ca_file", NULL };
+		"url", "timeout", "connect_timeout", "deadline", "ca_file", NULL };
 	const char *s = NULL;
 	int r;
 
@@ -318,9 +318,13 @@ static int load_management(const struct vctx *v, struct ith_config *cfg, const c
 	cfg->url = strip_slash(s);
 	cfg->timeout = 30;
 	cfg->connect_timeout = 10;
+	cfg->deadline = 60;
 	if ((r = get_duration(v, m, "management", "timeout", &cfg->timeout)) < 0 ||
-	    (r = get_duration(v, m, "management", "connect_timeout", &cfg->connect_timeout)) < 0)
+	    (r = get_duration(v, m, "management", "connect_timeout", &cfg->connect_timeout)) < 0 ||
+	    (r = get_duration(v, m, "management", "deadline", &cfg->deadline)) < 0)
 		return r;
+	if (cfg->deadline < 1 || cfg->deadline > 3600)
+		return verr(v, config_setting_get_member(m, "deadline"), "management.deadline", "must be between 1s and 1h");
 	if (cfg->timeout < 1 || cfg->timeout > 3600)
 		return verr(v, config_setting_get_member(m, "timeout"), "management.timeout",
 			"must be between 1s and 1h");

@@ -68,8 +68,9 @@ struct ith_config {
 	char *token_file;
 	char *token_env;
 	char *url;          /* management API base, no trailing slash */
-	int64_t timeout;
+	int64_t timeout;            /* one request */
 	int64_t connect_timeout;
+	int64_t deadline;           /* all requests of one command, retries included */
 	char *ca_file;
 	char *cluster_url;  /* data plane base */
 	char *state_dir;

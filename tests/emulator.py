@@ -24,6 +24,7 @@ creation, 403 without the permission, else 204 / 200.
   POST /_emu/faults        [{"method":"POST","count":1, ...}, ...] armed faults, each
                            for `count` matching requests (method, path substring):
                            "status": N       answer N with an error body
+                           "retry_after": V  with a Retry-After header (seconds or HTTP-date)
                            "delay": S        wait S seconds first
                            "close": true     close the connection, no answer
                            "body": "..."     answer this raw body ("status" default 200)
@@ -112,8 +113,15 @@ class Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
 
-    def error(self, status, message):
-        self.send_json(status, {"code": status, "message": message})
+    def error(self, status, message, headers=None):
+        body = json.dumps({"code": status, "message": message}).encode()
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -180,7 +188,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return None
             if "status" in fault:
-                return self.error(fault["status"], "injected fault")
+                extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
+                return self.error(fault["status"], "injected fault", extra)
         try:
             self.api(method, body)
         except Exception as e:  # a bug in the emulator must show, not hang a test
