@@ -16,14 +16,12 @@
 /* Read-only: use what exists, create nothing. */
 static int ctx_init_readonly(struct ith_ctx *ctx)
 {
-	int fd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r;
+	int fd, r;
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;  /* nothing yet: every state reads empty */
-		return ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
-			"state_dir: cannot open '%s': %s", ctx->cfg->state_dir, strerror(errno));
-	}
+	if (access(ctx->cfg->state_dir, F_OK) < 0 && errno == ENOENT)
+		return 0;  /* nothing yet: every state reads empty */
+	if ((fd = ith_open_dir_nofollow(ctx->cfg->state_dir)) < 0)
+		return ith_error_prefix(fd, "state_dir");
 	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true);
 	close(fd);
 	if (r < 0)

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -417,6 +418,22 @@ int ith_check_private_fd(int fd, const char *path, bool is_dir)
 	return 0;
 }
 
+int ith_open_dir_nofollow(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	/* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR: tell them apart */
+	if (errno == ELOOP || (errno == ENOTDIR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
+		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; symlinks are refused (use the real path)", path);
+	if (errno == ENOTDIR)
+		return ith_error(ITH_E_PERM, "'%s' is not a directory", path);
+	return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open directory '%s': %s", path,
+		strerror(errno));
+}
+
 int ith_ensure_private_dir(const char *path)
 {
 	int fd, r;
@@ -424,11 +441,9 @@ int ith_ensure_private_dir(const char *path)
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
 			"cannot create directory '%s': %s", path, strerror(errno));
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ith_open_dir_nofollow(path);
 	if (fd < 0)
-		return ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL,
-			"cannot open directory '%s': %s%s", path, strerror(errno),
-			errno == ELOOP ? " (symlinks are refused)" : "");
+		return fd;
 	r = ith_check_private_fd(fd, path, true);
 	close(fd);
 	return r;
@@ -448,6 +463,33 @@ static int fsync_parent(const char *path)
 	return r;
 }
 
+/*
+ * Remove "<path>.tmp-*" left by a writer killed mid-write (they may hold a
+ * token). Safe because every writer of a given path holds that path's lock.
+ */
+static void remove_stale_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
+	struct ith_strbuf prefix = ITH_STRBUF_INIT;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	ith_strbuf_addf(&prefix, "%s.tmp-", slash + 1);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix.buf, prefix.len) || strlen(e->d_name) != prefix.len + 8)
+			continue;
+		struct ith_strbuf p = ITH_STRBUF_INIT;
+		ith_strbuf_addf(&p, "%s/%s", dir, e->d_name);
+		unlink(p.buf);
+		ith_strbuf_release(&p);
+	}
+	if (d)
+		closedir(d);
+	ith_strbuf_release(&prefix);
+	free(dir);
+}
+
 int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
 	struct ith_strbuf tmp = ITH_STRBUF_INIT;
@@ -462,6 +504,7 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	/* Refuse to replace a symlink: someone may want us to write elsewhere. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; refusing to replace it (remove it first)", path);
+	remove_stale_temps(path);
 	if ((r = ith_uuid_v4(rnd)) < 0)
 		return r;
 	ith_strbuf_addf(&tmp, "%s.tmp-%.8s", path, rnd);

@@ -83,6 +83,8 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 /* Refuse a secret file or private dir that others can read or that another
  * user owns; the message says how to fix it. ITH_E_PERM on refusal. */
 int ith_check_private_fd(int fd, const char *path, bool is_dir);
+/* Open a directory, refusing symlinks (ITH_E_PERM); returns the fd or an ith_err. */
+int ith_open_dir_nofollow(const char *path);
 /* Create dir with mode if missing (one level), then check it is private. */
 int ith_ensure_private_dir(const char *path);
 /* Durably replace path with data: mode set before any byte is written,

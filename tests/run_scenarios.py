@@ -524,6 +524,144 @@ class Scenario:
             raise Failure("the reader saw only %d distinct tokens" % distinct)
         print("  (reader: %d reads, %d distinct tokens, none partial)" % (len(self.reads), distinct))
 
+    def helper_cmd(self, args):
+        return [self.helper, "-c", self.config] + [self.subst(a) for a in shlex.split(args)]
+
+    def get_raw(self):
+        p = subprocess.run(self.helper_cmd("get"), capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
+                           stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def d_crash_trials(self, arg):
+        """crash-trials N: N times, start `rotate --force` with every API request slowed, kill -9 it at a
+        random moment, then one repair `rotate`; after each repair: sink == get == a live token."""
+        import random
+        seed = int.from_bytes(os.urandom(4), "big")
+        rng = random.Random(seed)
+        sink = os.path.join(self.tmp, "run", "telegraf")
+        killed_mid = 0
+        for i in range(int(arg)):
+            self.emu.ctl("faults", [{"delay": 0.12, "count": 1000}])
+            p = subprocess.Popen(self.helper_cmd("rotate --force"), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=self.env)
+            time.sleep(rng.uniform(0.0, 0.7))
+            if p.poll() is None:
+                killed_mid += 1
+            p.kill()
+            _, err = p.communicate()
+            self.emu.ctl("faults", [])
+            r = subprocess.run(self.helper_cmd("rotate"), capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
+                               stdin=subprocess.DEVNULL)
+            if r.returncode != 0:
+                raise Failure("trial %d (seed %d): repair rotate exited %d: %s" % (i, seed, r.returncode, r.stderr[:500]))
+            rc, tok, gerr = self.get_raw()
+            toks = self.emu_tokens()
+            live = {t["accessToken"] for t in toks.values() if not t.get("revokedAt")}
+            sink_tok = open(sink).read() if os.path.exists(sink) else None
+            for sec in self.all_secrets():
+                if sec in err.decode() + r.stderr.decode() + gerr:
+                    raise Failure("trial %d: a secret on stderr" % i)
+            if rc != 0 or tok != sink_tok or tok not in live:
+                raise Failure("trial %d (seed %d): get rc %d, get == sink: %s, live: %s" %
+                              (i, seed, rc, tok == sink_tok, tok in live))
+            leftovers = [f for f in os.listdir(os.path.dirname(sink)) if ".tmp-" in f]
+            if leftovers:
+                raise Failure("trial %d: temp files left behind: %s" % (i, leftovers))
+        print("  (crash trials: %s, %d killed mid-run, seed %d)" % (arg, killed_mid, seed))
+        if killed_mid < int(arg) // 2:
+            raise Failure("only %d of %s kills landed mid-run" % (killed_mid, arg))
+
+    def d_storm(self, arg):
+        """storm G R S: G gets, R `rotate --force` and S `status --format json` at once; every get prints a
+        whole token the emulator issued and still live, every status parses, all exit 0."""
+        g, r, s_ = (int(x) for x in arg.split())
+        cmds = [("get", "get")] * g + [("rotate", "rotate --force")] * r + [("status", "status --format json")] * s_
+        import random
+        random.shuffle(cmds)
+        procs = [(kind, subprocess.Popen(self.helper_cmd(c), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, env=self.env)) for kind, c in cmds]
+        results = [(kind, p, *p.communicate(timeout=RUN_TIMEOUT)) for kind, p in procs]
+        toks = self.emu_tokens()
+        live = {t["accessToken"] for t in toks.values() if not t.get("revokedAt")}
+        for kind, p, out, err in results:
+            if p.returncode != 0:
+                raise Failure("a %s in the storm exited %d: %s" % (kind, p.returncode, err.decode()[:300]))
+            for sec in self.all_secrets():
+                if sec.encode() in err or (kind != "get" and sec.encode() in out):
+                    raise Failure("a secret leaked from a %s in the storm" % kind)
+            if kind == "get" and out.decode() not in live:
+                raise Failure("a get in the storm printed %d bytes that are not a whole live token" % len(out))
+            if kind == "status":
+                json.loads(out)
+        print("  (storm: %d processes, all consistent)" % len(results))
+
+    def d_run_closed_fds(self, arg):
+        """run-closed-fds ARGS: run with file descriptors 0, 1 and 2 closed."""
+        def close012():
+            for fd in (0, 1, 2):
+                os.close(fd)
+        p = subprocess.run(self.helper_cmd(arg), preexec_fn=close012, env=self.env, timeout=RUN_TIMEOUT,
+                           stdin=None, stdout=None, stderr=None)
+        self.last = {"rc": p.returncode, "out": "", "err": "", "cmd": arg, "secs": 0, "calls": [], "conns": 0}
+
+    def d_hygiene_as_nobody(self, arg):
+        """hygiene-as-nobody: run `check` as user nobody (setpriv) with the API slowed, and look at it
+        through /proc mid-run: core limit 0, not dumpable (its /proc files owned by root), no secret in
+        its argv."""
+        pw = pwd.getpwnam("nobody")
+        base = tempfile.mkdtemp(prefix="ith-hyg-")
+        os.chmod(base, 0o711)
+        try:
+            d = os.path.join(base, "n")
+            os.mkdir(d, 0o700)
+            tok = os.path.join(d, "mgmt-token")
+            self.write_private(tok, self.mgmt)
+            conf = os.path.join(d, "helper.conf")
+            with open(conf, "w") as f:
+                f.write('management = { account_id = "%s"; cluster_id = "%s"; token_file = "%s"; url = "%s"; };\n'
+                        'state_dir = "%s/state";\ntokens = ( { name = "t"; write = [ "db" ]; } );\n'
+                        % (self.account, self.cluster, tok, self.emu.base + "/api/v0", d))
+            for path in (d, tok, conf):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+            self.emu.ctl("faults", [{"method": "GET", "delay": 2, "count": 1}])
+            p = subprocess.Popen(["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups",
+                                  self.helper, "-c", conf, "check"], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env)
+            deadline = time.time() + 5
+            while time.time() < deadline:
+                try:
+                    if os.readlink("/proc/%d/exe" % p.pid) == os.path.realpath(self.helper):
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.02)
+            time.sleep(0.5)  # past harden(), inside the slowed request
+            limits = open("/proc/%d/limits" % p.pid).read()
+            environ_owner = os.stat("/proc/%d/environ" % p.pid).st_uid
+            status_uid = [l for l in open("/proc/%d/status" % p.pid) if l.startswith("Uid:")][0].split()[1]
+            cmdline = open("/proc/%d/cmdline" % p.pid, "rb").read()
+            out, err = p.communicate(timeout=RUN_TIMEOUT)
+            if p.returncode != 0:
+                raise Failure("check as nobody exited %d: %s" % (p.returncode, err.decode()[:300]))
+            if not re.search(r"^Max core file size\s+0\s+0\s", limits, re.M):
+                raise Failure("core dumps not disabled:\n" + limits)
+            if int(status_uid) != pw.pw_uid:
+                raise Failure("not running as nobody (uid %s)" % status_uid)
+            if environ_owner != 0:
+                raise Failure("the process is dumpable (/proc/PID/environ owned by uid %d)" % environ_owner)
+            if any(sec.encode() in cmdline for sec in self.all_secrets()):
+                raise Failure("a secret in argv")
+            print("  (as nobody: core limit 0, not dumpable, argv clean)")
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
+    def d_json_file(self, arg):
+        """json-file PATH: PATH parses as JSON (e.g. a state file not polluted by messages)."""
+        try:
+            json.load(open(self.subst(arg)))
+        except ValueError as e:
+            raise Failure("%s is not valid JSON: %s" % (arg, e))
+
     def d_elapsed_below(self, arg):
         r = self.need_run()
         if r["secs"] >= float(arg):

@@ -187,6 +187,14 @@ static void test_write_atomic(void)
 	fd = open(path, O_RDONLY);
 	CU_ASSERT_EQUAL(read(fd, buf, sizeof(buf)), 4);
 	close(fd);
+	/* a temp file left by a writer killed mid-write is cleaned up by the next write */
+	char stale[600];
+	snprintf(stale, sizeof(stale), "%s.tmp-deadbeef", path);
+	fd = open(stale, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_TRUE(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL(ith_write_atomic(path, "xyz", 3, 0600, (gid_t)-1), 0);
+	CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	CU_ASSERT_EQUAL(symlink(path, link), 0);
 	CU_ASSERT_EQUAL(ith_write_atomic(link, "x", 1, 0600, (gid_t)-1), ITH_E_PERM);
