@@ -22,8 +22,9 @@ ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjso
   libcunit1-dev python3 ca-certificates openssl)
 
 # Only the tests need these: a real InfluxDB 1.x to accept the line protocol
-# of `status --format influx` (started by the test on a loopback port).
-ITH_TEST_PACKAGES=(influxdb)
+# of `status --format influx` (started by the test on a loopback port),
+# clang with libFuzzer for the fuzz smoke run, valgrind.
+ITH_TEST_PACKAGES=(influxdb clang libclang-rt-dev valgrind)
 
 # ith_build DIR [cmake args...]
 ith_build() {

@@ -508,9 +508,9 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 		p->probe_database = ith_xstrdup(s);
 	}
 	{
-		const char *db;
-		bool w;
-		if (p->activation == ITH_ACT_PROBE && !ith_probe_target(p, &db, &w))
+		const char *db = NULL;
+		bool w = false, has_target = ith_probe_target(p, &db, &w);
+		if (p->activation == ITH_ACT_PROBE && !has_target)
 			return verr(v, config_setting_get_member(t, "activation"), where,
 				"activation \"probe\" needs a database to probe: the token only names \"*\", "
 				"so set probe_database = \"<a database>\"");

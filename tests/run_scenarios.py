@@ -104,6 +104,9 @@ class Scenario:
         self.conns_mark = 0
         self.vars = {}
         self.env = {"PATH": "/usr/bin:/bin", "LANG": "C"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # sanitizer runs
+            if k in os.environ:
+                self.env[k] = os.environ[k]
 
     @staticmethod
     def write_private(path, text):
@@ -830,11 +833,15 @@ def main():
     ap.add_argument("--helper", required=True)
     ap.add_argument("--scenarios", default=os.path.join(HERE, "scenarios"))
     ap.add_argument("--only", help="run scenarios whose file name contains this")
+    ap.add_argument("--only-list", help="comma-separated scenario number prefixes, e.g. 001,044")
     ap.add_argument("--keep", action="store_true", help="keep temporary directories")
     a = ap.parse_args()
     files = sorted(glob.glob(os.path.join(a.scenarios, "*.case")))
     if a.only:
         files = [f for f in files if a.only in os.path.basename(f)]
+    if a.only_list:
+        prefixes = tuple(x.strip() + "-" for x in a.only_list.split(","))
+        files = [f for f in files if os.path.basename(f).startswith(prefixes)]
     passed = failed = 0
     t0 = time.time()
     for n, f in enumerate(files, 1):

@@ -1,0 +1,27 @@
+/* libFuzzer target: the config loader on arbitrary text. */
+#include "config.h"
+#include "error.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ith_config c;
+	char *text = malloc(size + 1);
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	if (ith_config_load_string(&c, "fuzz.conf", text) == 0) {
+		const struct ith_profile *p;
+		(void)ith_config_profile(&c, NULL, &p);
+		ith_config_release(&c);
+	}
+	free(text);
+	return 0;
+}
