@@ -536,43 +536,46 @@ class Scenario:
         return p.returncode, p.stdout.decode(), p.stderr.decode()
 
     def d_crash_trials(self, arg):
-        """crash-trials N: N times, start `rotate --force` with every API request slowed, kill -9 it at a
-        random moment, then one repair `rotate`; after each repair: sink == get == a live token."""
+        """crash-trials N: until N kills have landed mid-run (at most 3N trials): start `rotate --force`
+        with every API request slowed, kill -9 it at a random moment, then one repair `rotate`; after
+        each repair: sink == get == a live token, and no temp file left."""
         import random
         seed = int.from_bytes(os.urandom(4), "big")
         rng = random.Random(seed)
         sink = os.path.join(self.tmp, "run", "telegraf")
-        killed_mid = 0
-        for i in range(int(arg)):
-            self.emu.ctl("faults", [{"delay": 0.12, "count": 1000}])
+        want, mid, trials = int(arg), 0, 0
+        while mid < want and trials < 3 * want:
+            trials += 1
+            self.emu.ctl("faults", [{"delay": 0.25, "count": 1000}])
             p = subprocess.Popen(self.helper_cmd("rotate --force"), stdin=subprocess.DEVNULL,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=self.env)
-            time.sleep(rng.uniform(0.0, 0.7))
+            time.sleep(rng.uniform(0.02, 0.6))
             if p.poll() is None:
-                killed_mid += 1
+                mid += 1
             p.kill()
             _, err = p.communicate()
             self.emu.ctl("faults", [])
             r = subprocess.run(self.helper_cmd("rotate"), capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
                                stdin=subprocess.DEVNULL)
             if r.returncode != 0:
-                raise Failure("trial %d (seed %d): repair rotate exited %d: %s" % (i, seed, r.returncode, r.stderr[:500]))
+                raise Failure("trial %d (seed %d): repair rotate exited %d: %s" % (trials, seed, r.returncode,
+                                                                                  r.stderr[:500]))
             rc, tok, gerr = self.get_raw()
             toks = self.emu_tokens()
             live = {t["accessToken"] for t in toks.values() if not t.get("revokedAt")}
             sink_tok = open(sink).read() if os.path.exists(sink) else None
             for sec in self.all_secrets():
                 if sec in err.decode() + r.stderr.decode() + gerr:
-                    raise Failure("trial %d: a secret on stderr" % i)
+                    raise Failure("trial %d: a secret on stderr" % trials)
             if rc != 0 or tok != sink_tok or tok not in live:
                 raise Failure("trial %d (seed %d): get rc %d, get == sink: %s, live: %s" %
-                              (i, seed, rc, tok == sink_tok, tok in live))
+                              (trials, seed, rc, tok == sink_tok, tok in live))
             leftovers = [f for f in os.listdir(os.path.dirname(sink)) if ".tmp-" in f]
             if leftovers:
-                raise Failure("trial %d: temp files left behind: %s" % (i, leftovers))
-        print("  (crash trials: %s, %d killed mid-run, seed %d)" % (arg, killed_mid, seed))
-        if killed_mid < int(arg) // 2:
-            raise Failure("only %d of %s kills landed mid-run" % (killed_mid, arg))
+                raise Failure("trial %d: temp files left behind: %s" % (trials, leftovers))
+        print("  (crash trials: %d, %d killed mid-run, seed %d)" % (trials, mid, seed))
+        if mid < want:
+            raise Failure("only %d of %d kills landed mid-run" % (mid, trials))
 
     def d_storm(self, arg):
         """storm G R S: G gets, R `rotate --force` and S `status --format json` at once; every get prints a
