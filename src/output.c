@@ -115,7 +115,9 @@ static int ensure_parent(const char *path)
 		return 0;
 	dir = ith_xstrndup(path, (size_t)(slash - path));
 	if (lstat(dir, &st) < 0) {
-		if (errno != ENOENT || mkdir(dir, 0755) < 0)
+		/* 0755 despite our umask 077: the consumer (e.g. group telegraf) must
+		 * traverse it; the token files' own modes keep them private. */
+		if (errno != ENOENT || mkdir(dir, 0755) < 0 || chmod(dir, 0755) < 0)
 			r = ith_error(ITH_E_INTERNAL, "cannot create sink directory '%s': %s", dir, strerror(errno));
 	} else if (!S_ISDIR(st.st_mode)) {
 		r = ith_error(ITH_E_PERM, "sink directory '%s' is not a directory", dir);

@@ -224,9 +224,11 @@ class Scenario:
         except OSError:
             calls0 = conns0 = 0
         t0 = time.time()
+        umask = getattr(self, "child_umask", None)
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT,
-                               env=self.env, cwd=self.tmp)
+                               env=self.env, cwd=self.tmp,
+                               preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
         except subprocess.TimeoutExpired:
             raise Failure("timed out after %ds: %s" % (RUN_TIMEOUT, arg))
         self.last = {"rc": p.returncode, "out": p.stdout.decode("utf-8", "replace"),
@@ -785,6 +787,10 @@ class Scenario:
     def d_env_mgmt(self, arg):
         """env-mgmt VAR: put the management token in the helper's environment as VAR."""
         self.env[arg] = self.mgmt
+
+    def d_umask(self, arg):
+        """umask MODE: later runs start with this umask."""
+        self.child_umask = int(arg, 8)
 
     def d_env(self, arg):
         k, v = arg.split("=", 1)
