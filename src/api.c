@@ -2,7 +2,7 @@
 #include "error.h"
 #include "version.h"
 
-#include <curl/curl.h>
+#include "curl-dl.h"
 #include <errno.h>
 #include <sys/random.h>
 #include <json-c/json.h>
@@ -47,7 +47,7 @@ static void slist_free_wiped(struct curl_slist *l)
 {
 	for (struct curl_slist *e = l; e; e = e->next)
 		ith_wipe(e->data, strlen(e->data));
-	curl_slist_free_all(l);
+	sym_curl_slist_free_all(l);
 }
 
 static struct curl_slist *make_headers(const struct ith_secret *mgmt, bool with_body)
@@ -58,21 +58,21 @@ static struct curl_slist *make_headers(const struct ith_secret *mgmt, bool with_
 	auth.secret = true;
 	ith_strbuf_addstr(&auth, "Authorization: Bearer ");
 	ith_strbuf_add(&auth, mgmt->s, mgmt->len);
-	t = curl_slist_append(h, auth.buf);
+	t = sym_curl_slist_append(h, auth.buf);
 	ith_strbuf_release(&auth);
 	if (!t)
 		return NULL;
 	h = t;
-	if (!(t = curl_slist_append(h, "Accept: application/json")))
+	if (!(t = sym_curl_slist_append(h, "Accept: application/json")))
 		goto fail;
 	h = t;
 	if (with_body) {
-		if (!(t = curl_slist_append(h, "Content-Type: application/json")))
+		if (!(t = sym_curl_slist_append(h, "Content-Type: application/json")))
 			goto fail;
 		h = t;
 	}
 	/* No "Expect: 100-continue" round trip. */
-	if (!(t = curl_slist_append(h, "Expect:")))
+	if (!(t = sym_curl_slist_append(h, "Expect:")))
 		goto fail;
 	return t;
 fail:
@@ -90,23 +90,23 @@ static int64_t mono_ms(void)
 /* What every handle gets: verification on, no redirects, bounded time. */
 static void common_options(struct ith_api *api, CURL *c)
 {
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, api->connect_timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, api->timeout);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
+	sym_curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
+	sym_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, api->connect_timeout);
+	sym_curl_easy_setopt(c, CURLOPT_TIMEOUT, api->timeout);
+	sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	sym_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	sym_curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	if (api->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
+		sym_curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
 }
 
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
@@ -115,13 +115,17 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	struct ith_api *api;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
 
+	int r = ith_dlopen_curl();
+
+	if (r < 0)
+		return r;
 	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl");
 		global_done = 1;
 	}
 	api = ith_xcalloc(1, sizeof(*api));
-	api->curl = curl_easy_init();
+	api->curl = sym_curl_easy_init();
 	api->headers_get = make_headers(mgmt, false);
 	api->headers_body = make_headers(mgmt, true);
 	if (!api->curl || !api->headers_get || !api->headers_body) {
@@ -151,9 +155,9 @@ void ith_api_close(struct ith_api *api)
 	if (!api)
 		return;
 	if (api->curl)
-		curl_easy_cleanup(api->curl);
+		sym_curl_easy_cleanup(api->curl);
 	if (api->dp)
-		curl_easy_cleanup(api->dp);
+		sym_curl_easy_cleanup(api->dp);
 	free(api->ca_file);
 	slist_free_wiped(api->headers_get);
 	slist_free_wiped(api->headers_body);
@@ -257,25 +261,25 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
 
 	if (left < limit)
 		limit = left > 1 ? (long)left : 1;
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, limit);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, json ? api->headers_body : api->headers_get);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	sym_curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, limit);
+	sym_curl_easy_setopt(c, CURLOPT_URL, url);
+	sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	sym_curl_easy_setopt(c, CURLOPT_HTTPHEADER, json ? api->headers_body : api->headers_get);
+	sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	sym_curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	if (json) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
 	}
 	if (strcmp(method, "GET") && strcmp(method, "POST"))
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+		sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	api->errbuf[0] = '\0';
-	cc = curl_easy_perform(c);
+	cc = sym_curl_easy_perform(c);
 	api->requests++;
 	*status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	sym_curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 #if LIBCURL_VERSION_NUM >= 0x074200
-	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
+	if (sym_curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK)
 		ra = -1;
 #endif
 	*retry_after = ra > 0 ? (int64_t)ra : -1;
@@ -322,7 +326,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		}
 		if (cc != CURLE_OK)
 			r = ith_error(ITH_E_UNAVAILABLE, "%s %s: %s", method, url.buf,
-				api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
+				api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
 		else
 			r = status_error(status, method, b);
 		bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);
@@ -469,44 +473,44 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	int r = 0;
 
 	if (!api->dp) {
-		if (!(api->dp = curl_easy_init()))
+		if (!(api->dp = sym_curl_easy_init()))
 			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
 		common_options(api, api->dp);
 	}
-	esc = curl_easy_escape(api->dp, db, 0);
+	esc = sym_curl_easy_escape(api->dp, db, 0);
 	if (!esc)
 		return ith_error(ITH_E_INTERNAL, "out of memory");
 	if (write)
 		ith_strbuf_addf(&url, "%s/api/v2/write?bucket=%s", cluster_url, esc);
 	else
 		ith_strbuf_addf(&url, "%s/query?db=%s&q=SHOW%%20MEASUREMENTS%%20LIMIT%%201", cluster_url, esc);
-	curl_free(esc);
+	sym_curl_free(esc);
 	auth.secret = true;
 	ith_strbuf_addstr(&auth, "Authorization: Token ");
 	ith_strbuf_add(&auth, token->s, token->len);
-	h = curl_slist_append(NULL, auth.buf);
+	h = sym_curl_slist_append(NULL, auth.buf);
 	ith_strbuf_release(&auth);
-	if (h && (t = curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
+	if (h && (t = sym_curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
 		h = t;
 	b.sb.secret = true;
-	curl_easy_setopt(api->dp, CURLOPT_URL, url.buf);
-	curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(api->dp, CURLOPT_WRITEDATA, &b);
+	sym_curl_easy_setopt(api->dp, CURLOPT_URL, url.buf);
+	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, h);
+	sym_curl_easy_setopt(api->dp, CURLOPT_WRITEDATA, &b);
 	if (write) {
-		curl_easy_setopt(api->dp, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(api->dp, CURLOPT_POSTFIELDSIZE, 0L);
+		sym_curl_easy_setopt(api->dp, CURLOPT_POSTFIELDS, "");
+		sym_curl_easy_setopt(api->dp, CURLOPT_POSTFIELDSIZE, 0L);
 	} else {
-		curl_easy_setopt(api->dp, CURLOPT_HTTPGET, 1L);
+		sym_curl_easy_setopt(api->dp, CURLOPT_HTTPGET, 1L);
 	}
 	api->errbuf[0] = '\0';
-	cc = curl_easy_perform(api->dp);
-	curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_getinfo(api->dp, CURLINFO_RESPONSE_CODE, &st);
+	cc = sym_curl_easy_perform(api->dp);
+	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, NULL);
+	sym_curl_easy_getinfo(api->dp, CURLINFO_RESPONSE_CODE, &st);
 	if (api->trace)
 		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st, 0);
 	if (cc != CURLE_OK && !(b.too_big && st))
 		r = ith_error(ITH_E_UNAVAILABLE, "activation probe %s: %s", url.buf,
-			api->errbuf[0] ? api->errbuf : curl_easy_strerror(cc));
+			api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
 	else
 		*status = st;
 	slist_free_wiped(h);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -324,10 +326,46 @@ int ith_state_remove(const char *dir, const char *profile)
 	return r;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;  /* only to interrupt flock(2) */
+}
+
+/*
+ * Blocking flock(2) bounded by a one-shot interval timer: a waiter wakes the
+ * moment the lock is released (a 100-process stampede on a cold cache costs
+ * little more than one run), and gives up at the timeout.
+ */
+static int flock_bounded(int fd, int64_t timeout_ms)
+{
+	struct sigaction sa, old_sa;
+	struct itimerval it, old_it;
+	int r, e;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK || timeout_ms <= 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;  /* no SA_RESTART: flock returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old_sa);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = timeout_ms / 1000;
+	it.it_value.tv_usec = (timeout_ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, &old_it);
+	r = flock(fd, LOCK_EX);
+	e = errno;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	errno = r < 0 && e == EINTR ? EWOULDBLOCK : e;
+	return r;
+}
+
 int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out)
 {
 	char *path = state_path(dir, profile, ".lock");
-	struct timespec t0, now, nap = { 0, 20 * 1000 * 1000 };
 	int fd, r = 0;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -336,18 +374,12 @@ int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, s
 			"cannot open lock file '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			r = ith_error(ITH_E_INTERNAL, "cannot lock '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms) {
+	if (flock_bounded(fd, timeout_ms) < 0) {
+		if (errno == EWOULDBLOCK)
 			r = ith_error(ITH_E_TEMP, "'%s' is locked by another influx-token-helper run; try again later", path);
-			goto out;
-		}
-		nanosleep(&nap, NULL);
+		else
+			r = ith_error(ITH_E_INTERNAL, "cannot lock '%s': %s", path, strerror(errno));
+		goto out;
 	}
 	out->fd = fd;
 	fd = -1;

@@ -153,7 +153,7 @@ static int get_string_field(json_object *obj, const char *key, bool required, co
 
 static int get_time_field(json_object *obj, const char *key, bool required, int64_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	int r = get_string_field(obj, key, required, &s);
 
 	if (r < 0)

@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "curl-dl.h"
 #include "engine.h"
 
 #include <string.h>
@@ -56,11 +57,23 @@ static void test_due(void)
 	ith_state_release(&st);
 }
 
+/* libcurl is loaded on demand: every symbol the client uses must resolve. */
+static void test_dlopen_curl(void)
+{
+	CU_ASSERT_EQUAL_FATAL(ith_dlopen_curl(), 0);
+#define CHECK_SYM(name) CU_ASSERT_PTR_NOT_NULL(sym_##name);
+	ITH_CURL_SYMBOLS(CHECK_SYM)
+#undef CHECK_SYM
+	CU_ASSERT_PTR_NOT_NULL(ith_curl_version());
+	CU_ASSERT_EQUAL(ith_dlopen_curl(), 0);  /* idempotent */
+}
+
 int register_engine_tests(void)
 {
-	CU_pSuite s = CU_add_suite("engine: renewal arithmetic", NULL, NULL);
+	CU_pSuite s = CU_add_suite("engine: renewal arithmetic; libcurl on demand", NULL, NULL);
 	if (!s)
 		return -1;
+	ADD(s, test_dlopen_curl);
 	ADD(s, test_splay);
 	ADD(s, test_renew_at);
 	ADD(s, test_due);
