@@ -23,8 +23,9 @@ ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjso
 
 # Only the tests need these: a real InfluxDB 1.x to accept the line protocol
 # of `status --format influx` (started by the test on a loopback port),
-# clang with libFuzzer for the fuzz smoke run, valgrind.
-ITH_TEST_PACKAGES=(influxdb clang libclang-rt-dev valgrind)
+# clang with libFuzzer for the fuzz smoke run, valgrind, and what builds and
+# checks the deb and rpm (rpmbuild comes from Debian's rpm package).
+ITH_TEST_PACKAGES=(influxdb clang libclang-rt-dev valgrind rpm lintian dpkg-dev systemd man-db groff-base)
 
 # ith_build DIR [cmake args...]
 ith_build() {

@@ -1,0 +1,102 @@
+#!/bin/bash
+# Packages: build the .deb and .rpm with CPack, lint and inspect them, and
+# (as root with CI=true or ITH_TEST_INSTALL=1) install the .deb, run the
+# installed binary against the emulator as the service user, and purge it.
+# Usage: tests/test_packages.sh BUILD_DIR
+set -u
+build=$(cd "$1" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+bad() { echo "not ok - $*"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+cd "$build" || exit 1
+rm -rf packages
+cpack -G DEB >cpack-deb.log 2>&1 && cpack -G RPM >cpack-rpm.log 2>&1 || { cat cpack-*.log; echo "0 passed, 1 failed"; exit 1; }
+deb=$(ls packages/*.deb) rpm=$(ls packages/*.rpm)
+ok "both packages build: $(basename "$deb"), $(basename "$rpm")"
+
+# lintian: no errors; warnings listed
+lintian --tag-display-limit 0 "$deb" >lintian.txt 2>/dev/null
+grep -E '^[EW]:' lintian.txt | sed 's/^/  lintian: /'
+check "lintian reports 0 errors ($(grep -c '^W:' lintian.txt) warnings)" test "$(grep -c '^E:' lintian.txt)" -eq 0
+
+# the units, pointed at the built binary
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed "s|/usr/bin/influx-token-helper|$build/influx-token-helper|" "$src/packaging/systemd/influx-token-helper.service" \
+  >"$tmp/influx-token-helper.service"
+cp "$src/packaging/systemd/influx-token-helper.timer" "$tmp/"
+check "systemd-analyze verify passes on the units" \
+  systemd-analyze verify --man=no "$tmp/influx-token-helper.service" "$tmp/influx-token-helper.timer"
+
+# contents and requirements
+dpkg-deb -f "$deb" Depends | grep -q 'libcurl4' && dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' &&
+  dpkg-deb -f "$deb" Depends | grep -q 'libconfig9'
+check "deb Depends names libcurl4, libjson-c5, libconfig9: $(dpkg-deb -f "$deb" Depends)" test $? -eq 0
+check "deb conffiles holds helper.conf" sh -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xO ./conffiles | grep -qx /etc/influx-token-helper/helper.conf"
+rpm -qpl "$rpm" >rpm-files.txt 2>/dev/null
+rpm -qpR "$rpm" >rpm-requires.txt 2>/dev/null
+want_files="/usr/bin/influx-token-helper /etc/influx-token-helper/helper.conf
+/usr/lib/systemd/system/influx-token-helper.service /usr/lib/systemd/system/influx-token-helper.timer
+/usr/lib/sysusers.d/influx-token-helper.conf /usr/lib/tmpfiles.d/influx-token-helper.conf
+/usr/share/man/man1/influx-token-helper.1.gz /usr/share/man/man5/helper.conf.5.gz
+/usr/share/bash-completion/completions/influx-token-helper"
+missing=""
+for f in $want_files; do grep -qx "$f" rpm-files.txt || missing="$missing $f"; done
+check "rpm -qpl lists the binary, config, units, sysusers/tmpfiles, man pages, completion${missing:+ (missing:$missing)}" test -z "$missing"
+check "rpm -qpR requires libcurl, json-c, libconfig" sh -c "grep -q '^libcurl' rpm-requires.txt && grep -q '^json-c' rpm-requires.txt && grep -q '^libconfig' rpm-requires.txt"
+check "rpm marks helper.conf %config, 0640 root:influx-token-helper" \
+  sh -c "rpm -qp --dump '$rpm' 2>/dev/null | grep -qE '^/etc/influx-token-helper/helper.conf .* 0100640 root influx-token-helper 1 '"
+check "the man pages render" sh -c "zcat '$build/pkg/influx-token-helper.1.gz' | groff -man -Tutf8 -ww -z 2>&1 | (! grep .) && zcat '$build/pkg/helper.conf.5.gz' | groff -man -Tutf8 -ww -z 2>&1 | (! grep .)"
+check "bash completion loads" bash -n "$src/packaging/completion/influx-token-helper"
+
+if [ "$(id -u)" -ne 0 ] || { [ "${CI:-}" != true ] && [ -z "${ITH_TEST_INSTALL:-}" ]; }; then
+  echo "skip - installing the .deb (needs root and CI=true or ITH_TEST_INSTALL=1)"
+else
+  dpkg --purge influx-token-helper >/dev/null 2>&1
+  check "dpkg -i installs the .deb" dpkg -i "$deb"
+  check "the installed binary runs --version" sh -c "/usr/bin/influx-token-helper --version | grep -q ' $(dpkg-deb -f "$deb" Version)\$'"
+  check "system user and private directories exist" sh -c \
+    "id influx-token-helper >/dev/null && [ \"\$(stat -c '%a %U' /var/lib/influx-token-helper)\" = '700 influx-token-helper' ] &&
+     [ \"\$(stat -c '%a %U:%G' /etc/influx-token-helper/helper.conf)\" = '640 root:influx-token-helper' ]"
+  check "systemd-analyze verify passes on the installed units" \
+    systemd-analyze verify --man="$(command -v man >/dev/null && echo yes || echo no)" \
+      /usr/lib/systemd/system/influx-token-helper.service /usr/lib/systemd/system/influx-token-helper.timer
+  # check and rotate against the emulator, as the service user, with the packaged state dir
+  mkdir -p "$tmp/emu" && chmod 0711 "$tmp"
+  head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/emu/mgmt"
+  account=$(cat /proc/sys/kernel/random/uuid) cluster=$(cat /proc/sys/kernel/random/uuid)
+  python3 "$src/tests/emulator.py" --account "$account" --cluster "$cluster" --mgmt-token-file "$tmp/emu/mgmt" \
+    --port-file "$tmp/emu/port" </dev/null >/dev/null 2>&1 &
+  emu=$!
+  for _ in $(seq 100); do [ -s "$tmp/emu/port" ] && break; sleep 0.05; done
+  mkdir -m 0700 "$tmp/u"
+  install -m 0600 "$tmp/emu/mgmt" "$tmp/u/mgmt"
+  cat >"$tmp/u/helper.conf" <<CONF
+management = { account_id = "$account"; cluster_id = "$cluster"; token_file = "$tmp/u/mgmt";
+  url = "http://127.0.0.1:$(cat "$tmp/emu/port")/api/v0"; };
+tokens = ( { name = "pkgtest"; write = [ "sensors" ];
+  sinks = ( { type = "file"; path = "/run/influx-token-helper/pkgtest"; mode = "0640"; group = "telegraf"; } ); } );
+CONF
+  chown -R influx-token-helper: "$tmp/u"
+  as_user() { setpriv --reuid=influx-token-helper --regid=influx-token-helper --init-groups "$@"; }
+  check "the installed binary passes check against the emulator (as the service user)" \
+    as_user /usr/bin/influx-token-helper -c "$tmp/u/helper.conf" check
+  check "rotate writes the token file for group telegraf without root" sh -c \
+    "setpriv --reuid=influx-token-helper --regid=influx-token-helper --init-groups /usr/bin/influx-token-helper -q -c '$tmp/u/helper.conf' rotate &&
+     [ \"\$(stat -c '%a %G' /run/influx-token-helper/pkgtest)\" = '640 telegraf' ]"
+  kill "$emu" 2>/dev/null; wait "$emu" 2>/dev/null
+  dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' >"$tmp/files"
+  check "dpkg --purge removes the package" dpkg --purge influx-token-helper
+  left=""
+  while read -r f; do [ -e "$f" ] && left="$left $f"; done <"$tmp/files"
+  for d in /etc/influx-token-helper /var/lib/influx-token-helper /run/influx-token-helper; do
+    [ -e "$d" ] && left="$left $d"
+  done
+  check "dpkg --purge leaves no files behind${left:+:$left}" test -z "$left"
+fi
+echo "packages: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
