@@ -20,18 +20,24 @@ struct health {
 	char last_error[256], last_hook_error[256];
 };
 
-static void health_of(struct cli *cli, const struct ith_profile *p, int64_t now, struct health *h)
+/* public: read status_dir's secret-free copy (this user may not read state_dir). */
+static void health_of(struct cli *cli, const struct ith_profile *p, int64_t now, bool public, struct health *h)
 {
 	const char *inst = cli->ctx.instance;
 	struct ith_state st;
+	int r;
 
 	memset(h, 0, sizeof(*h));
 	h->name = p->name;
-	if (ith_state_load(cli->cfg.state_dir, p->name, inst, &st) < 0) {
+	r = public ? ith_state_load_public(cli->cfg.status_dir, p->name, &st)
+		   : ith_state_load(cli->cfg.state_dir, p->name, inst, &st);
+	if (r < 0) {
 		h->state = "error";
 		snprintf(h->last_error, sizeof(h->last_error), "%s", ith_errmsg());
 		return;
 	}
+	if (public)
+		inst = st.instance;
 	if (!st.has_current)
 		h->state = st.has_next ? "activating" : "missing";
 	else if (st.current.expires_at <= now)
@@ -189,8 +195,18 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "influx"))
 		return cli_usage_error("status", "unknown format '%s' (text, json, influx)", fmt);
-	if ((rc = cli_load(cli, CLI_STATE_READONLY)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
+	if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
+	bool public = false;
+	int r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
+	if (r == 0) {
+		cli->ctx_ready = true;
+	} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
+		public = true;  /* not ours to read: the published, secret-free copies */
+	} else {
+		free(profiles);
+		return cli_fail(r);
+	}
 	if (!strcmp(fmt, "json")) {
 		root = json_object_new_object();
 		arr = json_object_new_array();
@@ -199,7 +215,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	/* Unhealthy profiles are data, not failures: exit 0 so inputs.exec keeps collecting. */
 	for (size_t i = 0; i < n; i++) {
 		struct health h;
-		health_of(cli, profiles[i], now, &h);
+		health_of(cli, profiles[i], now, public, &h);
 		if (arr)
 			json_object_array_add(arr, health_json(&h));
 		else if (!strcmp(fmt, "influx"))

@@ -551,7 +551,7 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
-	static const char *const keys[] = { "management", "cluster_url", "state_dir", "tokens", NULL };
+	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
 	const config_setting_t *m, *t;
 	const char *s = NULL;
 	int r, n;
@@ -578,6 +578,11 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 		return r;
 	if (!cfg->state_dir)
 		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
+		return r;
+	if (cfg->status_dir && !strcmp(cfg->status_dir, cfg->state_dir))
+		return verr(v, config_setting_get_member(root, "status_dir"), "status_dir",
+			"must differ from state_dir (it is readable by everyone)");
 	t = config_setting_get_member(root, "tokens");
 	if (!t)
 		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
@@ -680,6 +685,7 @@ void ith_config_release(struct ith_config *cfg)
 	free(cfg->ca_file);
 	free(cfg->cluster_url);
 	free(cfg->state_dir);
+	free(cfg->status_dir);
 	for (size_t i = 0; i < cfg->nprofiles; i++)
 		profile_release(&cfg->profiles[i]);
 	free(cfg->profiles);

@@ -74,6 +74,7 @@ struct ith_config {
 	char *ca_file;
 	char *cluster_url;  /* data plane base */
 	char *state_dir;
+	char *status_dir;   /* optional: public, secret-free copies of the state for `status` */
 	struct ith_profile *profiles;
 	size_t nprofiles;
 };

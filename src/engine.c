@@ -145,6 +145,16 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 	ith_perms_copy(&dst->perms, &src->perms);
 }
 
+/* Save the state; with status_dir, publish its secret-free copy too. */
+static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st)
+{
+	int r = ith_state_save(ctx->cfg->state_dir, p->name, st);
+
+	if (r == 0 && ctx->cfg->status_dir && ith_state_publish(ctx->cfg->status_dir, p->name, st) < 0)
+		ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
+	return r;
+}
+
 /* Save st after a failure, counting it, without losing the failure's message. */
 static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r)
 {
@@ -153,7 +163,7 @@ static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, 
 	st->failures++;
 	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_errmsg());
 	snprintf(msg, sizeof(msg), "%s", ith_errmsg());
-	if (ith_state_save(ctx->cfg->state_dir, p->name, st) < 0)
+	if (save_state(ctx, p, st) < 0)
 		ith_log(ctx, ITH_LOG_WARN, "%s: could not record the failure: %s", p->name, ith_errmsg());
 	return ith_error(r, "%s", msg);
 }
@@ -274,7 +284,7 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 
 	st->pending_since = now;
 	st->last_attempt = now;
-	if ((r = ith_state_save(ctx->cfg->state_dir, p->name, st)) < 0)
+	if ((r = save_state(ctx, p, st)) < 0)
 		return r;
 	ith_strbuf_addf(&desc, "%s ", p->description);
 	ith_marker_format(ctx->instance, p->name, &desc);
@@ -300,7 +310,7 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
 	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
 	/* pending_since stays set until the sweep that follows has run */
-	return ith_state_save(ctx->cfg->state_dir, p->name, st);
+	return save_state(ctx, p, st);
 }
 
 static void sleep_s(double s)
@@ -534,7 +544,7 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		changed = true;
 	ith_perms_release(&want);
 	if (changed)
-		return ith_state_save(ctx->cfg->state_dir, p->name, st);
+		return save_state(ctx, p, st);
 	return 0;
 fail:
 	ith_perms_release(&want);
@@ -715,6 +725,8 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 	if ((r = sweep_orphans(ctx, api, p, &st, revoked, NULL)) < 0)
 		goto out;
 	r = ith_state_remove(ctx->cfg->state_dir, p->name);
+	if (r == 0 && ctx->cfg->status_dir)
+		r = ith_state_unpublish(ctx->cfg->status_dir, p->name);
 	goto out_unlock;
 out:
 	/* Keep what is left to revoke on record. */

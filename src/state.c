@@ -65,12 +65,13 @@ static char *state_path(const char *dir, const char *profile, const char *ext)
 
 /* ---- JSON ---- */
 
-static json_object *token_json(const struct ith_state_token *t)
+static json_object *token_json(const struct ith_state_token *t, bool with_secrets)
 {
 	json_object *o = json_object_new_object(), *perms = json_object_new_array();
 
 	json_object_object_add(o, "id", json_object_new_string(t->id));
-	json_object_object_add(o, "token", json_object_new_string_len(t->token.s ? t->token.s : "", (int)t->token.len));
+	if (with_secrets)
+		json_object_object_add(o, "token", json_object_new_string_len(t->token.s ? t->token.s : "", (int)t->token.len));
 	json_object_object_add(o, "created_at", json_object_new_int64(t->created_at));
 	json_object_object_add(o, "expires_at", json_object_new_int64(t->expires_at));
 	json_object_object_add(o, "started_at", json_object_new_int64(t->started_at));
@@ -97,15 +98,20 @@ static void wipe_token_strings(json_object *root)
 
 char *ith_state_to_json(const struct ith_state *st)
 {
+	return ith_state_to_json_ex(st, true);
+}
+
+char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets)
+{
 	json_object *root = json_object_new_object(), *ret = json_object_new_array();
 	char *out;
 
 	json_object_object_add(root, "version", json_object_new_int(1));
 	json_object_object_add(root, "instance", json_object_new_string(st->instance));
 	if (st->has_current)
-		json_object_object_add(root, "current", token_json(&st->current));
+		json_object_object_add(root, "current", token_json(&st->current, with_secrets));
 	if (st->has_next)
-		json_object_object_add(root, "next", token_json(&st->next));
+		json_object_object_add(root, "next", token_json(&st->next, with_secrets));
 	for (size_t i = 0; i < st->nretired; i++) {
 		json_object *r = json_object_new_object();
 		json_object_object_add(r, "id", json_object_new_string(st->retired[i].id));
@@ -155,7 +161,7 @@ static int get_id(json_object *o, char *out)
 	return 0;
 }
 
-static int token_from_json(json_object *o, struct ith_state_token *t)
+static int token_from_json(json_object *o, bool need_secret, struct ith_state_token *t)
 {
 	json_object *v, *perms;
 	int r;
@@ -166,9 +172,12 @@ static int token_from_json(json_object *o, struct ith_state_token *t)
 	    (r = get_i64(o, "expires_at", &t->expires_at)) < 0 || (r = get_i64(o, "started_at", &t->started_at)) < 0)
 		return r;
 	if (!json_object_object_get_ex(o, "token", &v) || !json_object_is_type(v, json_type_string) ||
-	    json_object_get_string_len(v) < 1)
-		return ith_error(ITH_E_INTERNAL, "token entry %s has no secret", t->id);
-	ith_secret_set(&t->token, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	    json_object_get_string_len(v) < 1) {
+		if (need_secret)
+			return ith_error(ITH_E_INTERNAL, "token entry %s has no secret", t->id);
+	} else {
+		ith_secret_set(&t->token, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	}
 	if (json_object_object_get_ex(o, "permissions", &perms) && json_object_is_type(perms, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(perms); i++) {
 			json_object *p = json_object_array_get_idx(perms, i), *a, *res;
@@ -183,6 +192,11 @@ static int token_from_json(json_object *o, struct ith_state_token *t)
 }
 
 int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
+{
+	return ith_state_from_json_ex(text, len, true, out);
+}
+
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out)
 {
 	json_tokener *tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
 	json_object *root, *v;
@@ -209,12 +223,12 @@ int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
 	}
 	memcpy(st.instance, json_object_get_string(v), ITH_UUID_LEN + 1);
 	if (json_object_object_get_ex(root, "current", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, &st.current)) < 0)
+		if ((r = token_from_json(v, need_secrets, &st.current)) < 0)
 			goto out;
 		st.has_current = true;
 	}
 	if (json_object_object_get_ex(root, "next", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, &st.next)) < 0)
+		if ((r = token_from_json(v, need_secrets, &st.next)) < 0)
 			goto out;
 		st.has_next = true;
 	}
@@ -491,4 +505,58 @@ int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
 		out[0] = '\0';
 	free(path);
 	return r < 0 ? r : 0;
+}
+
+int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st)
+{
+	char *path = state_path(status_dir, profile, ".json");
+	char *text = ith_state_to_json_ex(st, false);
+	int r = 0;
+
+	/* 0755 despite our umask 077: other users (Telegraf) read these files. */
+	if (mkdir(status_dir, 0755) == 0) {
+		if (chmod(status_dir, 0755) < 0)
+			r = ith_error(ITH_E_INTERNAL, "cannot chmod status_dir '%s': %s", status_dir, strerror(errno));
+	} else if (errno != EEXIST) {
+		r = ith_error(ITH_E_INTERNAL, "cannot create status_dir '%s': %s", status_dir, strerror(errno));
+	}
+	if (r == 0)
+		r = ith_write_atomic(path, text, strlen(text), 0644, (gid_t)-1);
+	free(text);
+	free(path);
+	return r;
+}
+
+int ith_state_unpublish(const char *status_dir, const char *profile)
+{
+	char *path = state_path(status_dir, profile, ".json");
+	int r = ith_unlink_if_exists(path);
+
+	free(path);
+	return r;
+}
+
+int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out)
+{
+	char *path = state_path(status_dir, profile, ".json"), *text = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = 0;
+		if (errno == ENOENT)
+			ith_state_init(out, NULL);
+		else
+			r = ith_error(ITH_E_PERM, "cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return r;
+	}
+	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, &text, &len, path);
+	close(fd);
+	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0)
+		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, ith_errmsg());
+	free(text);
+	free(path);
+	return r;
 }

@@ -73,8 +73,19 @@ int ith_state_remove(const char *dir, const char *profile);
 /* Add to retired (dropping the oldest entry when full). */
 void ith_state_retire(struct ith_state *st, const char *id, int64_t revoke_after, int64_t expires_at);
 void ith_state_drop_retired(struct ith_state *st, size_t i);
-/* Serialise / parse (exposed for tests). */
+/*
+ * The public form: the state without any secret, world-readable, in
+ * status_dir (when configured) so that `status` works for users who may not
+ * read state_dir (Telegraf's inputs.exec). Written after every state save.
+ */
+int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st);
+int ith_state_unpublish(const char *status_dir, const char *profile);
+int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out);
+
+/* Serialise / parse (exposed for tests). with_secrets false: no "token" fields. */
+char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets);
 char *ith_state_to_json(const struct ith_state *st);    /* free with ith_free_secret_str */
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out);
 int ith_state_from_json(const char *text, size_t len, struct ith_state *out);
 
 struct ith_lock {

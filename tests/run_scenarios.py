@@ -788,6 +788,20 @@ class Scenario:
         """env-mgmt VAR: put the management token in the helper's environment as VAR."""
         self.env[arg] = self.mgmt
 
+    def d_run_as(self, arg):
+        """run-as USER ARGS: run the helper as USER (setpriv), with the scenario's config."""
+        user, rest = arg.split(None, 1)
+        pw = pwd.getpwnam(user)
+        cmd = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups"] + \
+            self.helper_cmd(rest)
+        t0 = time.time()
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env)
+        self.last = {"rc": p.returncode, "out": p.stdout.decode(), "err": p.stderr.decode(), "cmd": "as %s: %s" % (user, rest),
+                     "secs": time.time() - t0, "calls": [], "conns": 0}
+        for sec in self.all_secrets():
+            if sec in self.last["err"] or sec in self.last["out"]:
+                raise Failure("a secret leaked from `%s`" % rest)
+
     def d_umask(self, arg):
         """umask MODE: later runs start with this umask."""
         self.child_umask = int(arg, 8)

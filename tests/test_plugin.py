@@ -52,6 +52,8 @@ class TelegrafFragment(unittest.TestCase):
         key = out["token"][2:-1].split(":")[1]
         conf = open(os.path.join(ROOT, "conf", "helper-telegraf.conf")).read()
         self.assertIn('name = "%s";' % key, conf)
+        # inputs.exec runs `status` as telegraf: it needs the public copies
+        self.assertRegex(conf, r'(?m)^status_dir = "/run/influx-token-helper/status";')
         self.assertRegex(conf, r'\{ type = "file"; path = "%s/%s";' % (re.escape(store["path"]), key))
 
 
