@@ -1,6 +1,8 @@
 #include "cli.h"
 #include "output.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -10,7 +12,9 @@
 
 /* One profile's health, the same for every format. Never a secret. */
 struct health {
-	const char *name;
+	char name[ITH_NAME_MAX + 1];
+	char cluster_id[ITH_UUID_LEN + 1];
+	const struct ith_profile *profile;  /* NULL with --from (no config) */
 	const char *state;        /* ok, renew-due, activating, failing, expired, missing, error */
 	bool has_current;
 	char id[ITH_UUID_LEN + 1], next_id[ITH_UUID_LEN + 1];
@@ -20,54 +24,86 @@ struct health {
 	char last_error[256], last_hook_error[256];
 };
 
-/* public: read status_dir's secret-free copy (this user may not read state_dir). */
-static void health_of(struct cli *cli, const struct ith_profile *p, int64_t now, bool public, struct health *h)
+static void health_init(struct health *h, const char *name, const char *cluster_id, const struct ith_profile *p)
 {
-	const char *inst = cli->ctx.instance;
-	struct ith_state st;
-	int r;
-
 	memset(h, 0, sizeof(*h));
-	h->name = p->name;
-	r = public ? ith_state_load_public(cli->cfg.status_dir, p->name, &st)
-		   : ith_state_load(cli->cfg.state_dir, p->name, inst, &st);
-	if (r < 0) {
-		h->state = "error";
-		snprintf(h->last_error, sizeof(h->last_error), "%s", ith_errmsg());
-		return;
-	}
-	if (public)
-		inst = st.instance;
-	if (!st.has_current)
-		h->state = st.has_next ? "activating" : "missing";
-	else if (st.current.expires_at <= now)
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", cluster_id);
+	h->profile = p;
+}
+
+static void health_error(struct health *h)
+{
+	h->state = "error";
+	snprintf(h->last_error, sizeof(h->last_error), "%s", ith_errmsg());
+}
+
+/* renew_at: when the current token's renewal is due. */
+static void health_from(const struct ith_state *st, int64_t renew_at, int64_t now, struct health *h)
+{
+	if (!st->has_current)
+		h->state = st->has_next ? "activating" : "missing";
+	else if (st->current.expires_at <= now)
 		h->state = "expired";
-	else if (st.last_error[0])
+	else if (st->last_error[0])
 		h->state = "failing";
-	else if (st.has_next)
+	else if (st->has_next)
 		h->state = "activating";
-	else if (ith_renewal_due(&st, p, inst, now))
+	else if (renew_at && now >= renew_at)
 		h->state = "renew-due";
 	else
 		h->state = "ok";
-	h->has_current = st.has_current;
-	if (st.has_current) {
-		memcpy(h->id, st.current.id, sizeof(h->id));
-		h->expires_at = st.current.expires_at;
-		h->seconds_left = st.current.expires_at - now;
-		h->age_seconds = now - st.current.created_at;
-		h->renew_at = ith_renew_at(st.current.expires_at, p->renew_before, ith_splay(inst, p->name, p->renew_before));
+	h->has_current = st->has_current;
+	if (st->has_current) {
+		memcpy(h->id, st->current.id, sizeof(h->id));
+		h->expires_at = st->current.expires_at;
+		h->seconds_left = st->current.expires_at - now;
+		h->age_seconds = now - st->current.created_at;
+		h->renew_at = renew_at;
 	}
-	if (st.has_next) {
-		memcpy(h->next_id, st.next.id, sizeof(h->next_id));
-		h->next_age = now - st.next.started_at;
+	if (st->has_next) {
+		memcpy(h->next_id, st->next.id, sizeof(h->next_id));
+		h->next_age = now - st->next.started_at;
 	}
-	h->rotations = st.rotations;
-	h->failures = st.failures;
-	h->hook_failures = st.hook_failures;
-	h->retired = st.nretired;
-	memcpy(h->last_error, st.last_error, sizeof(h->last_error));
-	memcpy(h->last_hook_error, st.last_hook_error, sizeof(h->last_hook_error));
+	h->rotations = st->rotations;
+	h->failures = st->failures;
+	h->hook_failures = st->hook_failures;
+	h->retired = st->nretired;
+	memcpy(h->last_error, st->last_error, sizeof(h->last_error));
+	memcpy(h->last_hook_error, st->last_hook_error, sizeof(h->last_hook_error));
+}
+
+/* From the state (public: from status_dir's copy, for users who may not read state_dir). */
+static void health_of_profile(struct cli *cli, const struct ith_profile *p, int64_t now, bool public, struct health *h)
+{
+	const char *inst = cli->ctx.instance;
+	struct ith_public pub;
+	struct ith_state st;
+	int r;
+
+	health_init(h, p->name, cli->cfg.cluster_id, p);
+	r = public ? ith_state_load_public(cli->cfg.status_dir, p->name, &st, &pub)
+		   : ith_state_load(cli->cfg.state_dir, p->name, inst, &st);
+	if (r < 0)
+		return health_error(h);
+	if (public)
+		inst = st.instance;
+	health_from(&st, st.has_current ? ith_renew_at(st.current.expires_at, p->renew_before,
+		ith_splay(inst, p->name, p->renew_before)) : 0, now, h);
+	ith_state_release(&st);
+}
+
+/* --from DIR: the published copies alone, no configuration needed. */
+static void health_of_file(const char *dir, const char *name, int64_t now, struct health *h)
+{
+	struct ith_public pub;
+	struct ith_state st;
+
+	health_init(h, name, "", NULL);
+	if (ith_state_load_public(dir, name, &st, &pub) < 0)
+		return health_error(h);
+	snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", pub.cluster_id);
+	health_from(&st, pub.renew_at, now, h);
 	ith_state_release(&st);
 }
 
@@ -98,8 +134,9 @@ static json_object *health_json(const struct health *h)
 	return o;
 }
 
-static void health_text(const struct ith_profile *p, const struct health *h, int64_t now)
+static void health_text(const struct health *h, int64_t now)
 {
+	const struct ith_profile *p = h->profile;
 	char when[32], left[32];
 	struct stat sb;
 
@@ -119,7 +156,7 @@ static void health_text(const struct ith_profile *p, const struct health *h, int
 		(unsigned long long)h->failures, (unsigned long long)h->hook_failures);
 	if (h->retired)
 		printf("  retired:     %zu awaiting revocation\n", h->retired);
-	for (size_t i = 0; i < p->nsinks; i++)
+	for (size_t i = 0; p && i < p->nsinks; i++)
 		printf("  sink:        %s (%s)\n", p->sinks[i].path, lstat(p->sinks[i].path, &sb) == 0 ? "present" : "missing");
 	if (h->last_error[0])
 		printf("  last error:  %s\n", h->last_error);
@@ -150,12 +187,14 @@ static void lp_string(struct ith_strbuf *sb, const char *s)
 	ith_strbuf_add(sb, "\"", 1);
 }
 
-static void health_influx(const struct cli *cli, const struct health *h, struct ith_strbuf *sb)
+static void health_influx(const struct health *h, struct ith_strbuf *sb)
 {
 	ith_strbuf_addstr(sb, "influx_token_helper,name=");
 	lp_tag(sb, h->name);
-	ith_strbuf_addstr(sb, ",cluster_id=");
-	lp_tag(sb, cli->cfg.cluster_id);
+	if (h->cluster_id[0]) {  /* an empty tag value is not line protocol */
+		ith_strbuf_addstr(sb, ",cluster_id=");
+		lp_tag(sb, h->cluster_id);
+	}
 	ith_strbuf_addstr(sb, " ");
 	if (h->has_current)
 		ith_strbuf_addf(sb, "expires_at=%lldi,seconds_left=%lldi,age_seconds=%lldi,",
@@ -171,68 +210,138 @@ static void health_influx(const struct cli *cli, const struct health *h, struct 
 	ith_strbuf_addstr(sb, "\n");
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The profile names published in DIR (*.json), sorted. */
+static int published_names(const char *dir, char ***out, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t k = 0, alloc = 0;
+
+	if (!d) {
+		if (errno == ENOENT) {  /* nothing published yet: no lines, not an error */
+			*out = NULL;
+			*n = 0;
+			return 0;
+		}
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "status --from: cannot open '%s': %s", dir,
+			strerror(errno));
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		char *name = ith_xstrndup(e->d_name, len - 5);
+		if (!ith_valid_profile_name(name)) {
+			free(name);
+			continue;
+		}
+		if (k == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			char **nv = ith_xcalloc(alloc, sizeof(*nv));
+			if (k)
+				memcpy(nv, v, k * sizeof(*nv));
+			free(v);
+			v = nv;
+		}
+		v[k++] = name;
+	}
+	closedir(d);
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_str);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ith_profile **profiles = NULL;
-	const char *fmt = "text";
+	const char *fmt = "text", *from = NULL;
+	char **names = NULL;
 	struct ith_strbuf lines = ITH_STRBUF_INIT;
 	json_object *root = NULL, *arr = NULL;
+	struct health *hs;
+	bool public = false;
 	size_t n = 0;
 	int64_t now = ith_now();
-	int c, rc;
+	int c, rc, r;
 
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
+		case 'F': from = optarg; break;
 		case 'h': return cli_command_help("status");
 		default: return cli_usage_error("status", "unknown option");
 		}
 	}
 	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "influx"))
 		return cli_usage_error("status", "unknown format '%s' (text, json, influx)", fmt);
-	if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
-		return rc;
-	bool public = false;
-	int r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
-	if (r == 0) {
-		cli->ctx_ready = true;
-	} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
-		public = true;  /* not ours to read: the published, secret-free copies */
+	if (from) {
+		if (optind < argc) {
+			n = (size_t)(argc - optind);
+			names = ith_xcalloc(n, sizeof(*names));
+			for (size_t i = 0; i < n; i++)
+				names[i] = ith_xstrdup(argv[optind + (int)i]);
+		} else if ((r = published_names(from, &names, &n)) < 0) {
+			return cli_fail(r);
+		}
 	} else {
-		free(profiles);
-		return cli_fail(r);
+		if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
+			return rc;
+		r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
+		if (r == 0) {
+			cli->ctx_ready = true;
+		} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
+			public = true;  /* not ours to read: the published, secret-free copies */
+		} else {
+			free(profiles);
+			return cli_fail(r);
+		}
 	}
+	hs = ith_xcalloc(n, sizeof(*hs));
+	for (size_t i = 0; i < n; i++) {
+		if (from)
+			health_of_file(from, names[i], now, &hs[i]);
+		else
+			health_of_profile(cli, profiles[i], now, public, &hs[i]);
+	}
+	/* Unhealthy profiles are data, not failures: exit 0 so inputs.exec keeps collecting. */
 	if (!strcmp(fmt, "json")) {
 		root = json_object_new_object();
 		arr = json_object_new_array();
 		json_object_object_add(root, "instance", json_object_new_string(cli->ctx.instance));
-	}
-	/* Unhealthy profiles are data, not failures: exit 0 so inputs.exec keeps collecting. */
-	for (size_t i = 0; i < n; i++) {
-		struct health h;
-		health_of(cli, profiles[i], now, public, &h);
-		if (arr)
-			json_object_array_add(arr, health_json(&h));
-		else if (!strcmp(fmt, "influx"))
-			health_influx(cli, &h, &lines);
-		else
-			health_text(profiles[i], &h, now);
-	}
-	if (root) {
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, health_json(&hs[i]));
 		json_object_object_add(root, "profiles", arr);
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else if (!strcmp(fmt, "influx")) {
+		for (size_t i = 0; i < n; i++)
+			health_influx(&hs[i], &lines);
 		fputs(lines.buf ? lines.buf : "", stdout);
 	} else {
-		printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
+		for (size_t i = 0; i < n; i++)
+			health_text(&hs[i], now);
+		if (!from)
+			printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
 	}
 	ith_strbuf_release(&lines);
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(hs);
 	free(profiles);
 	return 0;
 }

@@ -34,12 +34,15 @@ static const struct cli_command commands[] = {
 	  "  --force         renew now even when not due\n"
 	  "  --dry-run       print the plan (create, promote, patch, revoke ids); change\n"
 	  "                  nothing: no POST/PATCH/DELETE, no state or sink writes" },
-	{ "status", cmd_status, "status [NAME...] [--format text|json|influx]",
+	{ "status", cmd_status, "status [NAME...] [--format text|json|influx] [--from DIR]",
 	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
 	  "Reads local state only; never prints a secret. Exits 0 even when a profile\n"
 	  "is unhealthy (its state field says so).\n"
 	  "  --format influx  one line-protocol line per profile, measurement\n"
-	  "                   influx_token_helper, for Telegraf [[inputs.exec]]" },
+	  "                   influx_token_helper, for Telegraf [[inputs.exec]]\n"
+	  "  --from DIR       read the secret-free copies published in DIR (the\n"
+	  "                   config's status_dir) instead: no configuration needed,\n"
+	  "                   for users such as telegraf who may not read it" },
 	{ "list", cmd_list, "list [--format table|json]",
 	  "List this helper instance's tokens on the cluster with their role\n"
 	  "(current, retired, orphan) and state (one read-only API call)." },

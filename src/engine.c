@@ -150,8 +150,14 @@ static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const st
 {
 	int r = ith_state_save(ctx->cfg->state_dir, p->name, st);
 
-	if (r == 0 && ctx->cfg->status_dir && ith_state_publish(ctx->cfg->status_dir, p->name, st) < 0)
-		ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
+	if (r == 0 && ctx->cfg->status_dir) {
+		struct ith_public pub;
+		memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
+		pub.renew_at = st->has_current ? ith_renew_at(st->current.expires_at, p->renew_before,
+			ith_splay(ctx->instance, p->name, p->renew_before)) : 0;
+		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub) < 0)
+			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
+	}
 	return r;
 }
 

@@ -98,10 +98,10 @@ static void wipe_token_strings(json_object *root)
 
 char *ith_state_to_json(const struct ith_state *st)
 {
-	return ith_state_to_json_ex(st, true);
+	return ith_state_to_json_ex(st, true, NULL);
 }
 
-char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets)
+char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const struct ith_public *pub)
 {
 	json_object *root = json_object_new_object(), *ret = json_object_new_array();
 	char *out;
@@ -128,6 +128,10 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets)
 	json_object_object_add(root, "last_error", json_object_new_string(st->last_error));
 	json_object_object_add(root, "hook_failures", json_object_new_int64((int64_t)st->hook_failures));
 	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
+	if (pub) {
+		json_object_object_add(root, "cluster_id", json_object_new_string(pub->cluster_id));
+		json_object_object_add(root, "renew_at", json_object_new_int64(pub->renew_at));
+	}
 	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	out = ith_xstrdup(text);
 	ith_wipe((void *)text, strlen(text));
@@ -507,10 +511,11 @@ int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
 	return r < 0 ? r : 0;
 }
 
-int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st)
+int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
+	const struct ith_public *pub)
 {
 	char *path = state_path(status_dir, profile, ".json");
-	char *text = ith_state_to_json_ex(st, false);
+	char *text = ith_state_to_json_ex(st, false, pub);
 	int r = 0;
 
 	/* 0755 despite our umask 077: other users (Telegraf) read these files. */
@@ -536,7 +541,22 @@ int ith_state_unpublish(const char *status_dir, const char *profile)
 	return r;
 }
 
-int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out)
+static void public_fields(const char *text, size_t len, struct ith_public *pub)
+{
+	json_object *root = json_tokener_parse(text), *v;
+
+	memset(pub, 0, sizeof(*pub));
+	(void)len;
+	if (root && json_object_object_get_ex(root, "cluster_id", &v) && json_object_is_type(v, json_type_string) &&
+	    ith_is_uuid(json_object_get_string(v)))
+		memcpy(pub->cluster_id, json_object_get_string(v), ITH_UUID_LEN + 1);
+	if (root && json_object_object_get_ex(root, "renew_at", &v) && json_object_is_type(v, json_type_int))
+		pub->renew_at = json_object_get_int64(v);
+	json_object_put(root);
+}
+
+int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
+	struct ith_public *pub)
 {
 	char *path = state_path(status_dir, profile, ".json"), *text = NULL;
 	size_t len = 0;
@@ -545,9 +565,11 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		r = 0;
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
 			ith_state_init(out, NULL);
-		else
+			if (pub)
+				memset(pub, 0, sizeof(*pub));
+		} else
 			r = ith_error(ITH_E_PERM, "cannot open '%s': %s", path, strerror(errno));
 		free(path);
 		return r;
@@ -556,6 +578,8 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 	close(fd);
 	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0)
 		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, ith_errmsg());
+	if (r == 0 && pub)
+		public_fields(text, len, pub);
 	free(text);
 	free(path);
 	return r;

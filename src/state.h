@@ -78,12 +78,19 @@ void ith_state_drop_retired(struct ith_state *st, size_t i);
  * status_dir (when configured) so that `status` works for users who may not
  * read state_dir (Telegraf's inputs.exec). Written after every state save.
  */
-int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st);
+struct ith_public {
+	char cluster_id[ITH_UUID_LEN + 1];
+	int64_t renew_at;          /* when the current token's renewal is due (0: none) */
+};
+int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
+	const struct ith_public *pub);
 int ith_state_unpublish(const char *status_dir, const char *profile);
-int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out);
+/* pub may be NULL. A missing file reads as an empty state. */
+int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
+	struct ith_public *pub);
 
 /* Serialise / parse (exposed for tests). with_secrets false: no "token" fields. */
-char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets);
+char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const struct ith_public *pub);
 char *ith_state_to_json(const struct ith_state *st);    /* free with ith_free_secret_str */
 int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out);
 int ith_state_from_json(const char *text, size_t len, struct ith_state *out);

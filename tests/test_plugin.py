@@ -43,7 +43,8 @@ class TelegrafFragment(unittest.TestCase):
 
     def test_exec(self):
         (ex,) = self.t["inputs"]["exec"]
-        self.assertEqual(ex["commands"], [["/usr/bin/influx-token-helper", "status", "--format", "influx"]])
+        self.assertEqual(ex["commands"], [["/usr/bin/influx-token-helper", "status", "--format", "influx",
+                                           "--from", "/run/influx-token-helper/status"]])
         self.assertEqual(ex["data_format"], "influx")
 
     def test_store_reads_the_sink(self):
@@ -52,8 +53,9 @@ class TelegrafFragment(unittest.TestCase):
         key = out["token"][2:-1].split(":")[1]
         conf = open(os.path.join(ROOT, "conf", "helper-telegraf.conf")).read()
         self.assertIn('name = "%s";' % key, conf)
-        # inputs.exec runs `status` as telegraf: it needs the public copies
-        self.assertRegex(conf, r'(?m)^status_dir = "/run/influx-token-helper/status";')
+        # inputs.exec runs `status --from` as telegraf: the config must publish there
+        (ex,) = self.t["inputs"]["exec"]
+        self.assertRegex(conf, r'(?m)^status_dir = "%s";' % re.escape(ex["commands"][0][-1]))
         self.assertRegex(conf, r'\{ type = "file"; path = "%s/%s";' % (re.escape(store["path"]), key))
 
 
