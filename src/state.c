@@ -335,13 +335,18 @@ int ith_state_save(const char *dir, const char *profile, const struct ith_state 
 	return r;
 }
 
-int ith_state_remove(const char *dir, const char *profile)
+static int remove_in(const char *dir, const char *profile, const char *ext)
 {
-	char *path = state_path(dir, profile, ".state");
+	char *path = state_path(dir, profile, ext);
 	int r = ith_unlink_if_exists(path);
 
 	free(path);
 	return r;
+}
+
+int ith_state_remove(const char *dir, const char *profile)
+{
+	return remove_in(dir, profile, ".state");
 }
 
 static void on_alarm(int sig)
@@ -534,11 +539,7 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 
 int ith_state_unpublish(const char *status_dir, const char *profile)
 {
-	char *path = state_path(status_dir, profile, ".json");
-	int r = ith_unlink_if_exists(path);
-
-	free(path);
-	return r;
+	return remove_in(status_dir, profile, ".json");
 }
 
 static void public_fields(const char *text, size_t len, struct ith_public *pub)
