@@ -22,6 +22,7 @@ struct ith_api {
 	ith_api_trace_fn trace;
 	void *trace_ud;
 	unsigned requests;
+	unsigned last_attempts;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -170,6 +171,11 @@ unsigned ith_api_requests(const struct ith_api *api)
 	return api->requests;
 }
 
+unsigned ith_api_last_attempts(const struct ith_api *api)
+{
+	return api->last_attempts;
+}
+
 /* The server's {code,message} text, made safe to print. */
 static void error_message(const struct body *b, char *out, size_t len)
 {
@@ -313,6 +319,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		b->sb.secret = true;
 		b->too_big = false;
 		cc = attempt(api, method, url.buf, json, b, &status, &retry_after);
+		api->last_attempts = (unsigned)n + 1;
 		if (api->trace)
 			api->trace(api->trace_ud, method, path[0] ? path : "/", status, (long)(mono_ms() - t0));
 		if (b->too_big) {

@@ -70,6 +70,9 @@ int ith_api_delete(struct ith_api *api, const char *id);
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
 	const char *db, bool write, long *status);
 
+/* Attempts the last management request took (1: no retry). */
+unsigned ith_api_last_attempts(const struct ith_api *api);
+
 /* Number of HTTP requests made through this handle. */
 unsigned ith_api_requests(const struct ith_api *api);
 

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Seconds beyond the request timeout for a server to finish a request. */
+#define ITH_INFLIGHT_MARGIN 5
+
 /* ---- context ---- */
 
 /* Read-only: use what exists, create nothing. */
@@ -496,6 +499,7 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
 	bool create = due && !st->has_next;  /* a pending next is the renewal already */
 	bool patch_cur, patch_next, changed = false;
+	int64_t pending_before = st->pending_since;
 	int r = 0;
 
 	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
@@ -520,15 +524,26 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 			goto fail;
 		res->patched = changed = true;
 	}
+	unsigned create_attempts = 0;
 	if (create) {
-		if ((r = create_next(ctx, api, p, st, &want, now, res)) < 0)
+		r = create_next(ctx, api, p, st, &want, now, res);
+		create_attempts = ith_api_last_attempts(api);
+		if (r < 0)
 			goto fail;
 		changed = true;
 	}
 	if (st->pending_since) {
 		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
 			goto fail;
-		st->pending_since = 0;
+		/*
+		 * A create still in flight (from a run killed mid-request, or an
+		 * attempt of ours that timed out) may commit after this sweep: keep
+		 * the intent, so that the next run sweeps again, until no such
+		 * request can be alive. One clean attempt of our own leaves none.
+		 */
+		int64_t since = pending_before ? pending_before : st->pending_since;
+		bool clean = res->created && !pending_before && create_attempts == 1;
+		st->pending_since = clean || ith_now() - since > ctx->cfg->timeout + ITH_INFLIGHT_MARGIN ? 0 : since;
 		changed = true;
 	}
 	if (st->has_next) {
