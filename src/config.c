@@ -743,17 +743,12 @@ static int token_from_file(const char *path, struct ith_secret *out)
 {
 	char *text = NULL, what[4200];
 	size_t len = 0;
-	int fd, r;
+	int r;
 
 	snprintf(what, sizeof(what), "management token file '%s'", path);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return ith_error(errno == EACCES || errno == ELOOP ? ITH_E_PERM : ITH_E_CONFIG,
-			"cannot open %s: %s", what, strerror(errno));
-	r = ith_check_private_fd(fd, path, false);
-	if (r == 0)
-		r = ith_read_fd_capped(fd, 16384, &text, &len, what);
-	close(fd);
+	r = ith_read_file(path, 16384, true, ITH_E_CONFIG, what, &text, &len);
+	if (r == ITH_E_NOTFOUND || r == ITH_E_INTERNAL)
+		r = ITH_E_CONFIG;  /* a token_file that cannot be read is a configuration error */
 	if (r == 0) {
 		r = token_from_text(text, len, what, out);
 		ith_freezero(text, len + 1);

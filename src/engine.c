@@ -40,7 +40,6 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonl
 	ctx->cfg = cfg;
 	ctx->log = log;
 	ctx->log_ud = ud;
-	ctx->readonly = readonly;
 	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30) * 1000;
 	if (readonly)
 		return ctx_init_readonly(ctx);

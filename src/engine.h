@@ -34,7 +34,6 @@ typedef void (*ith_log_fn)(void *ud, enum ith_log_level lvl, const char *msg);
 struct ith_ctx {
 	const struct ith_config *cfg;
 	char instance[ITH_UUID_LEN + 1];   /* "" in a read-only context with no instance yet */
-	bool readonly;                     /* creates nothing on disk (status, dry runs) */
 	bool instance_regenerated;
 	struct ith_api *api;
 	struct ith_secret mgmt;

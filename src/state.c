@@ -280,31 +280,19 @@ out:
 
 int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out)
 {
-	char *path = state_path(dir, profile, ".state"), *text = NULL;
+	char *path = state_path(dir, profile, ".state"), *text = NULL, what[4200];
 	size_t len = 0;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			ith_state_init(out, instance);
-			r = 0;
-		} else {
-			r = ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
-				"cannot open state file '%s': %s%s", path, strerror(errno),
-				errno == ELOOP ? " (a symbolic link; remove it)" : "");
-		}
+	snprintf(what, sizeof(what), "state file '%s'", path);
+	r = ith_read_file(path, ITH_STATE_MAX_BYTES, true, ITH_E_INTERNAL, what, &text, &len);
+	if (r == ITH_E_NOTFOUND) {
+		ith_state_init(out, instance);
+		r = 0;
 		goto out;
 	}
-	r = ith_check_private_fd(fd, path, false);
-	if (r == 0)
-		r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, &text, &len, path);
-	close(fd);
-	if (r < 0) {
-		if (r == ITH_E_CONFIG)
-			r = ITH_E_INTERNAL;
+	if (r < 0)
 		goto out;
-	}
 	r = ith_state_from_json(text, len, out);
 	if (r < 0) {
 		r = ith_error(ITH_E_INTERNAL, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
@@ -439,24 +427,18 @@ static void machine_id_hash(char *out, size_t len)
 /* 1: *out holds a valid id for this machine; 0: missing or stale; <0: error. */
 static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists)
 {
-	char *text = NULL, id[ITH_UUID_LEN + 1];
+	char *text = NULL, id[ITH_UUID_LEN + 1], what[4200];
 	size_t len = 0;
-	int fd, r;
+	int r;
 
 	*exists = false;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return ith_error(errno == ELOOP ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", path, strerror(errno));
-	}
-	*exists = true;
-	r = ith_check_private_fd(fd, path, false);
-	if (r == 0)
-		r = ith_read_fd_capped(fd, 4096, &text, &len, path);
-	close(fd);
+	snprintf(what, sizeof(what), "instance file '%s'", path);
+	r = ith_read_file(path, 4096, true, ITH_E_INTERNAL, what, &text, &len);
+	if (r == ITH_E_NOTFOUND)
+		return 0;
 	if (r < 0)
-		return r == ITH_E_CONFIG ? ITH_E_INTERNAL : r;
+		return r;
+	*exists = true;
 	/* "<uuid> <machine-id-hash>\n" */
 	r = 0;
 	if (len >= ITH_UUID_LEN + 1 && text[ITH_UUID_LEN] == ' ') {
@@ -559,24 +541,19 @@ static void public_fields(const char *text, size_t len, struct ith_public *pub)
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
 	struct ith_public *pub)
 {
-	char *path = state_path(status_dir, profile, ".json"), *text = NULL;
+	char *path = state_path(status_dir, profile, ".json"), *text = NULL, what[4200];
 	size_t len = 0;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		r = 0;
-		if (errno == ENOENT) {
-			ith_state_init(out, NULL);
-			if (pub)
-				memset(pub, 0, sizeof(*pub));
-		} else
-			r = ith_error(ITH_E_PERM, "cannot open '%s': %s", path, strerror(errno));
+	snprintf(what, sizeof(what), "status file '%s'", path);
+	r = ith_read_file(path, ITH_STATE_MAX_BYTES, false, ITH_E_INTERNAL, what, &text, &len);
+	if (r == ITH_E_NOTFOUND) {
+		ith_state_init(out, NULL);
+		if (pub)
+			memset(pub, 0, sizeof(*pub));
 		free(path);
-		return r;
+		return 0;
 	}
-	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, &text, &len, path);
-	close(fd);
 	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0)
 		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, ith_errmsg());
 	if (r == 0 && pub)

@@ -397,6 +397,29 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 	return 0;
 }
 
+int ith_read_file(const char *path, size_t cap, bool private, int too_big, const char *what,
+	char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ELOOP)
+			return ith_error(ITH_E_PERM, "%s is a symbolic link; refusing it (remove it)", what);
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s: %s", what,
+			strerror(errno));
+	}
+	r = private ? ith_check_private_fd(fd, path, false) : 0;
+	if (r == 0) {
+		r = ith_read_fd_capped(fd, cap, out, len, what);
+		if (r == ITH_E_CONFIG)  /* ith_read_fd_capped's "too large" */
+			r = too_big;
+	}
+	close(fd);
+	return r;
+}
+
 int ith_check_private_fd(int fd, const char *path, bool is_dir)
 {
 	struct stat st;

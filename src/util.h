@@ -80,6 +80,16 @@ uint64_t ith_hash64(const char *s);
 /* Read at most cap bytes from fd; more is an error (ITH_E_CONFIG by default
  * wording "too large"). Result is NUL-terminated; *len excludes the NUL. */
 int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what);
+/*
+ * Read a whole file, refusing symlinks (O_NOFOLLOW), at most cap bytes,
+ * NUL-terminated (*len excludes the NUL; wipe with ith_freezero(*out, *len + 1)).
+ * private: also refuse it unless this user owns it and no one else may read
+ * it (ith_check_private_fd). what names it in messages.
+ * Returns 0; ITH_E_NOTFOUND when it does not exist; ITH_E_PERM for a symlink,
+ * EACCES or unsafe modes; too_big when it exceeds cap; ITH_E_INTERNAL else.
+ */
+int ith_read_file(const char *path, size_t cap, bool private, int too_big, const char *what,
+	char **out, size_t *len);
 /* Refuse a secret file or private dir that others can read or that another
  * user owns; the message says how to fix it. ITH_E_PERM on refusal. */
 int ith_check_private_fd(int fd, const char *path, bool is_dir);
