@@ -8,7 +8,14 @@
    sweep, activation none; target 1 connection, <= 3 requests) and of
    revoking N tokens (target 1 connection);
 4. contention: 100 concurrent cold `get`s (empty state) against one cold
-   `get` (target: one create, wall <= 3x).
+   `get` (target: one create, wall <= 3x);
+5. inventory at fleet scale: a sweep (a `rotate` with a create intent open)
+   over 1,000, 10,000 and 50,000 listed tokens, 90% revoked, of other hosts:
+   peak RSS (target <= 32 MB at 50,000) and wall time;
+6. fleet renewal spread: bench/renewal_sim.c (the core's renewal function for
+   10,000 hosts installed in the same minute, under the packaged timer): per
+   day, creates in the busiest 10 minutes over the mean (target <= 1.5 from
+   day 2 on, creates per day <= 1.1 * N * 24h / P).
 
 Benchmarks print numbers; they are not pass/fail tests. Usage:
     bench/run.py --helper build-release/influx-token-helper [--runs 300]
@@ -54,9 +61,20 @@ class Bed:
                     '  sinks = ( { type = "file"; path = "%s/run/%s"; } ); } );\n'
                     % (self.account, self.cluster, tok, self.base, self.state, name, self.tmp, name))
 
-    def ctl(self, path):
-        with urllib.request.urlopen(self.base + "/_emu/" + path, timeout=10) as r:
+    def ctl(self, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + "/_emu/" + path, data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(req, timeout=120) as r:
             return json.loads(r.read())
+
+    def list_bytes(self):
+        """Size of the list answer as the helper receives it."""
+        tok = open(os.path.join(self.tmp, "mgmt-token")).read()
+        req = urllib.request.Request("%s/api/v0/accounts/%s/clusters/%s/tokens" % (self.base, self.account,
+                                                                                self.cluster),
+                                     headers={"Authorization": "Bearer " + tok, "Accept": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return len(r.read())
 
     def counters(self):
         return len(self.ctl("requests")), self.ctl("connections")["connections"]
@@ -107,17 +125,74 @@ def cold_get_wall(helper, n):
         bed.close()
 
 
+def sweep_figures(helper, n, trials=3):
+    """Peak RSS (KB) and wall time (ms) of a `rotate` that sweeps an inventory of n tokens."""
+    bed = Bed()
+    try:
+        bed.ctl("seed", {"count": n, "revoked": n * 9 // 10, "other_hosts": True, "extra": True})
+        assert run([helper, "-q", "-c", bed.conf, "get"]).returncode == 0
+        size = bed.list_bytes()
+        path = os.path.join(bed.state, "telegraf.state")
+        rss, wall = [], []
+        for _ in range(trials):
+            st = json.load(open(path))
+            st["pending_since"] = int(time.time())   # a create intent open: the next run sweeps
+            fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, json.dumps(st).encode())
+            os.close(fd)
+            os.replace(path + ".tmp", path)
+            r0, _ = bed.counters()
+            p = subprocess.run(["/usr/bin/time", "-f", "%M %e", helper, "-q", "-c", bed.conf, "rotate"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            assert p.returncode == 0, p.stderr
+            lists = sum(1 for r in bed.ctl("requests")[r0:] if r["method"] == "GET")
+            assert lists == 1, "expected one list call, saw %d" % lists
+            kb, secs = p.stderr.strip().splitlines()[-1].split()
+            rss.append(int(kb))
+            wall.append(float(secs) * 1000)
+        return statistics.median(rss), statistics.median(wall), size
+    finally:
+        bed.close()
+
+
+def renewal_sim(helper):
+    sim = os.path.join(os.path.dirname(helper), "renewal-sim")
+    if not os.path.exists(sim):
+        print("   (renewal-sim not built: cmake --build <tree> --target renewal-sim)")
+        return
+    print(subprocess.run([sim, "10000", "8"], check=True, capture_output=True, text=True).stdout, end="")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--helper", default=os.path.join(ROOT, "build-release", "influx-token-helper"))
     ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated section numbers (1+2 go together)")
     a = ap.parse_args()
     helper = os.path.abspath(a.helper)
+    only = set(a.only.split(","))
     git = shutil.which("git")
     print("influx-token-helper benchmarks, %s, %d cores" % (time.strftime("%Y-%m-%d %H:%M"), os.cpu_count()))
     print("helper: %s" % helper)
+    if "5" in only:
+        print("\n5. a sweep over a fleet-sized inventory (90% revoked, other hosts), median of 3 runs:")
+        print("   %8s  %10s  %12s  %10s" % ("tokens", "answer", "peak RSS", "wall"))
+        for n in (1000, 10000, 50000):
+            rss, wall, size = sweep_figures(helper, n)
+            print("   %8d  %7.1f MB  %9.1f MB  %7.0f ms" % (n, size / 1e6, rss / 1024, wall))
+        print("   (target: peak RSS <= 32 MB at 50,000; the wall time includes the emulator's own JSON encoding)")
+    if "6" in only:
+        print("\n6. fleet renewal spread (bench/renewal_sim.c):")
+        renewal_sim(helper)
+    if only & {"1", "2", "3"}:
+        cached_and_network(helper, git, a.runs)
+    if "4" in only:
+        contention(helper)
 
-    # 1 + 2: cached get against git credential-store
+
+def cached_and_network(helper, git, runs):
+    """Sections 1-3."""
+    # 1 + 2: cached get against git credential-store (3: network, in the same bed)
     bed = Bed()
     try:
         assert run([helper, "-q", "-c", bed.conf, "get"]).returncode == 0
@@ -125,8 +200,8 @@ def main():
         subprocess.run([git, "credential-store", "--file", store, "store"], check=True,
                        input=b"protocol=https\nhost=example.com\nusername=u\npassword=p\n\n")
         (g_med, g_mean, g_sd), (h_med, h_mean, h_sd) = hyperfine_median(
-            ["%s credential-store --file %s get" % (git, store), "%s -c %s get" % (helper, bed.conf)], a.runs)
-        print("\n1. cached get, median of %d runs (hyperfine -N):" % a.runs)
+            ["%s credential-store --file %s get" % (git, store), "%s -c %s get" % (helper, bed.conf)], runs)
+        print("\n1. cached get, median of %d runs (hyperfine -N):" % runs)
         print("   git credential-store get   %6.3f ms  (mean %.3f ± %.3f)" % (g_med, g_mean, g_sd))
         print("   influx-token-helper get    %6.3f ms  (mean %.3f ± %.3f)" % (h_med, h_mean, h_sd))
         print("   ratio                      %6.2fx   (target <= 1.0)" % (h_med / g_med))
@@ -157,7 +232,10 @@ def main():
     finally:
         bed.close()
 
-    # 4: contention
+
+
+def contention(helper):
+    """Section 4."""
     one = statistics.median(cold_get_wall(helper, 1)[0] for _ in range(5))
     walls, creates, distinct = [], set(), set()
     for _ in range(5):

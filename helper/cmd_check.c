@@ -14,8 +14,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	};
 	bool offline = false;
 	struct ith_token_list l = { NULL, 0 };
+	struct ith_list_stats stats;
 	struct ith_api *api;
-	size_t mine = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "oh", opts, NULL)) != -1) {
@@ -43,14 +43,10 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return cli_fail(r);
 	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :
 		cli->cfg.token_env ? "the environment" : "$CREDENTIALS_DIRECTORY");
-	if ((r = ith_api_list(api, &l)) < 0)
+	if ((r = ith_list_ours(&cli->ctx, api, &l, &stats)) < 0)
 		return cli_fail(r);
-	for (size_t i = 0; i < l.n; i++) {
-		char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
-		if (ith_marker_parse(l.v[i].description, inst, prof) && !strcmp(inst, cli->ctx.instance))
-			mine++;
-	}
-	printf("management API:   %s ok (%zu tokens on the cluster, %zu of this instance)\n", cli->cfg.url, l.n, mine);
+	printf("management API:   %s ok (%zu tokens on the cluster, %zu of this instance)\n", cli->cfg.url,
+		stats.total, stats.ours);
 	ith_token_list_release(&l);
 	return 0;
 }

@@ -88,8 +88,7 @@ static void health_of_profile(struct cli *cli, const struct ith_profile *p, int6
 		return health_error(h);
 	if (public)
 		inst = st.instance;
-	health_from(&st, st.has_current ? ith_renew_at(st.current.expires_at, p->renew_before,
-		ith_splay(inst, p->name, p->renew_before)) : 0, now, h);
+	health_from(&st, st.has_current ? ith_token_renew_at(&st.current, p, inst) : 0, now, h);
 	ith_state_release(&st);
 }
 

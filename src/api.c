@@ -23,19 +23,37 @@ struct ith_api {
 	void *trace_ud;
 	unsigned requests;
 	unsigned last_attempts;
+	long last_status;       /* of the last attempt; 0: no answer */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
 struct body {
 	struct ith_strbuf sb;   /* secret: create answers carry accessToken */
 	bool too_big;
+	/* list answers: a 2xx body goes to the parser as it arrives, never held whole */
+	struct ith_list_parser *lp;
+	CURL *c;
+	int stream_err;
 };
+#define BODY_INIT { ITH_STRBUF_INIT, false, NULL, NULL, 0 }
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct body *b = ud;
 	size_t n = size * nmemb;
 
+	if (b->lp) {
+		long status = 0;
+		sym_curl_easy_getinfo(b->c, CURLINFO_RESPONSE_CODE, &status);
+		if (status / 100 == 2) {
+			int r = ith_list_parser_feed(b->lp, ptr, n);
+			if (r < 0) {
+				b->stream_err = r;
+				return 0;  /* abort the transfer: the message is recorded */
+			}
+			return n;
+		}
+	}
 	if (b->sb.len + n > ITH_JSON_MAX_BYTES) {
 		b->too_big = true;
 		return 0;  /* abort the transfer */
@@ -176,6 +194,12 @@ unsigned ith_api_last_attempts(const struct ith_api *api)
 	return api->last_attempts;
 }
 
+bool ith_api_last_refused(const struct ith_api *api)
+{
+	return api->last_attempts == 1 && api->last_status >= 400 && api->last_status < 500 &&
+		api->last_status != 408 && api->last_status != 429;
+}
+
 /* The server's {code,message} text, made safe to print. */
 static void error_message(const struct body *b, char *out, size_t len)
 {
@@ -279,6 +303,14 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
 	}
 	if (strcmp(method, "GET") && strcmp(method, "POST"))
 		sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	/*
+	 * A create goes on a connection of its own: on a reused keep-alive
+	 * connection that the server closed without an answer, libcurl sends
+	 * the request again by itself, and a create whose answer was lost
+	 * would be made twice while we count one attempt (and so skip the
+	 * sweep that finds the first one).
+	 */
+	sym_curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, strcmp(method, "POST") ? 0L : 1L);
 	api->errbuf[0] = '\0';
 	cc = sym_curl_easy_perform(c);
 	api->requests++;
@@ -318,10 +350,22 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		ith_strbuf_release(&b->sb);
 		b->sb.secret = true;
 		b->too_big = false;
+		b->stream_err = 0;
+		b->c = api->curl;
+		if (b->lp)
+			ith_list_parser_reset(b->lp);
 		cc = attempt(api, method, url.buf, json, b, &status, &retry_after);
 		api->last_attempts = (unsigned)n + 1;
-		if (api->trace)
-			api->trace(api->trace_ud, method, path[0] ? path : "/", status, (long)(mono_ms() - t0));
+		api->last_status = cc == CURLE_OK || b->stream_err || b->too_big ? status : 0;
+		if (api->trace) {
+			char shown[64];
+			snprintf(shown, sizeof(shown), "tokens%s", path);
+			api->trace(api->trace_ud, method, shown, status, (long)(mono_ms() - t0));
+		}
+		if (b->stream_err) {
+			r = b->stream_err;  /* the parser's message stands */
+			break;
+		}
 		if (b->too_big) {
 			r = ith_error(ITH_E_DATA, "%s %s: answer is larger than %d bytes", method, url.buf,
 				ITH_JSON_MAX_BYTES);
@@ -357,13 +401,17 @@ static void body_release(struct body *b)
 	ith_strbuf_release(&b->sb);
 }
 
-int ith_api_list(struct ith_api *api, struct ith_token_list *out)
+int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, void *ud, struct ith_token_list *out,
+	struct ith_list_stats *stats)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
-	int r = request(api, "GET", "", NULL, &b);
+	struct body b = BODY_INIT;
+	int r;
 
+	b.lp = ith_list_parser_new(instance, note, ud);
+	r = request(api, "GET", "", NULL, &b);
 	if (r == 0)
-		r = ith_token_list_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, out);
+		r = ith_list_parser_finish(b.lp, out, stats);
+	ith_list_parser_free(b.lp);
 	body_release(&b);
 	return r;
 }
@@ -384,7 +432,7 @@ static json_object *perms_json(const struct ith_perms *p)
 int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
 	int64_t expires_at, struct ith_token *out)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
+	struct body b = BODY_INIT;
 	json_object *req = json_object_new_object();
 	struct ith_token t = ITH_TOKEN_INIT;
 	char when[32];
@@ -394,6 +442,7 @@ int ith_api_create(struct ith_api *api, const char *description, const struct it
 	json_object_object_add(req, "permissions", perms_json(perms));
 	if (expires_at) {
 		ith_format_rfc3339(expires_at, when, sizeof(when));
+		json_object_object_add(req, "expirationType", json_object_new_string("datetime"));
 		json_object_object_add(req, "expiresAt", json_object_new_string(when));
 	}
 	r = request(api, "POST", "", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b);
@@ -403,8 +452,6 @@ int ith_api_create(struct ith_api *api, const char *description, const struct it
 	body_release(&b);
 	if (r < 0)
 		return r;
-	if (!t.expires_at)
-		t.expires_at = expires_at;  /* the spec's example answer has none */
 	*out = t;
 	return 0;
 }
@@ -419,7 +466,7 @@ static int id_path(const char *id, char *buf, size_t len)
 
 int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
+	struct body b = BODY_INIT;
 	char path[64];
 	int r = id_path(id, path, sizeof(path));
 
@@ -434,7 +481,7 @@ int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out)
 int ith_api_update(struct ith_api *api, const char *id, const char *description,
 	const struct ith_perms *perms, struct ith_token *out)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
+	struct body b = BODY_INIT;
 	json_object *req;
 	char path[64];
 	int r = id_path(id, path, sizeof(path));
@@ -458,7 +505,7 @@ int ith_api_update(struct ith_api *api, const char *id, const char *description,
 
 int ith_api_delete(struct ith_api *api, const char *id)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
+	struct body b = BODY_INIT;
 	char path[64];
 	int r = id_path(id, path, sizeof(path));
 
@@ -471,7 +518,7 @@ int ith_api_delete(struct ith_api *api, const char *id)
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
 	const char *db, bool write, long *status)
 {
-	struct body b = { ITH_STRBUF_INIT, false };
+	struct body b = BODY_INIT;
 	struct ith_strbuf url = ITH_STRBUF_INIT, auth = ITH_STRBUF_INIT;
 	struct curl_slist *h = NULL, *t;
 	char *esc;

@@ -7,7 +7,8 @@
  * Accept and, with a body, Content-Type: application/json, and User-Agent
  * influx-token-helper/VERSION. TLS peer and host verification are always on;
  * redirects are never followed (they would carry the management token).
- * Answer bodies are capped at ITH_JSON_MAX_BYTES and parsed by token.c.
+ * Answer bodies are capped at ITH_JSON_MAX_BYTES (list answers, streamed,
+ * at ITH_LIST_MAX_BYTES) and parsed by token.c.
  *
  * Calling sequence:
  *     struct ith_api *api;
@@ -49,9 +50,17 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 void ith_api_set_trace(struct ith_api *api, ith_api_trace_fn fn, void *ud);
 void ith_api_close(struct ith_api *api);
 
-int ith_api_list(struct ith_api *api, struct ith_token_list *out);
-/* expires_at 0: no expiry. The answer's expiresAt, when missing, is taken
- * from what was asked. out->access_token holds the secret. */
+/*
+ * The cluster's tokens, streamed through ith_list_parser (token.h): only
+ * tokens with instance's marker are kept in out; the rest are counted in
+ * stats (may be NULL). note (may be NULL) hears about skipped elements.
+ * The answer may be up to ITH_LIST_MAX_BYTES long.
+ */
+int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, void *ud, struct ith_token_list *out,
+	struct ith_list_stats *stats);
+/* expires_at 0: no expiry; else sent with "expirationType": "datetime".
+ * out->expires_at is what the answer shows (0: nothing): the caller confirms
+ * it. out->access_token holds the secret. */
 int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
 	int64_t expires_at, struct ith_token *out);
 int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out);
@@ -72,6 +81,10 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 
 /* Attempts the last management request took (1: no retry). */
 unsigned ith_api_last_attempts(const struct ith_api *api);
+
+/* The last management request was answered with a refusal (4xx but 408 and
+ * 429) at its one and only attempt: the server made no change. */
+bool ith_api_last_refused(const struct ith_api *api);
 
 /* Number of HTTP requests made through this handle. */
 unsigned ith_api_requests(const struct ith_api *api);

@@ -13,6 +13,8 @@
 
 /* Seconds beyond the request timeout for a server to finish a request. */
 #define ITH_INFLIGHT_MARGIN 5
+/* How much later than asked a server may set a new token's expiry. */
+#define ITH_EXPIRY_SLACK 300
 
 /* ---- context ---- */
 
@@ -100,28 +102,52 @@ void ith_rotate_result_release(struct ith_rotate_result *res)
 
 /* ---- arithmetic ---- */
 
-int64_t ith_splay(const char *instance, const char *profile, int64_t renew_before)
+int64_t ith_phase(const char *instance, const char *profile, int64_t period)
 {
 	char key[ITH_UUID_LEN + ITH_NAME_MAX + 2];
-	int64_t range = renew_before / 10;
 
-	if (range <= 0)
+	if (period <= 0)
 		return 0;
 	snprintf(key, sizeof(key), "%s:%s", instance, profile);
-	return (int64_t)(ith_hash64(key) % (uint64_t)range);
+	return (int64_t)(ith_hash64(key) % (uint64_t)period);
 }
 
-int64_t ith_renew_at(int64_t expires_at, int64_t renew_before, int64_t splay)
+/* floor(a / b) for b > 0, whatever the sign of a. */
+static int64_t floor_div(int64_t a, int64_t b)
 {
-	return expires_at - renew_before + splay;
+	return a / b - (a % b < 0);
+}
+
+int64_t ith_renew_at(int64_t expires_at, int64_t created, int64_t period, int64_t renew_before, int64_t phase)
+{
+	int64_t edge = expires_at - renew_before, at;
+
+	if (period <= 0)
+		return edge;
+	at = floor_div(edge - phase, period) * period + phase;
+	/*
+	 * A token made on or after that phase point lives shorter than asked
+	 * (the server shortened it): renewing at once would only make another
+	 * such token, so it is renewed at its window's edge instead.
+	 */
+	if (created && at <= created)
+		return edge;
+	return at;
+}
+
+int64_t ith_token_renew_at(const struct ith_state_token *t, const struct ith_profile *p, const char *instance)
+{
+	int64_t period = p->lifetime - p->renew_before;
+
+	return ith_renew_at(t->expires_at, t->started_at ? t->started_at : t->created_at, period, p->renew_before,
+		ith_phase(instance, p->name, period));
 }
 
 bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, const char *instance, int64_t now)
 {
 	if (!st->has_current)
 		return true;
-	return now >= ith_renew_at(st->current.expires_at, p->renew_before,
-		ith_splay(instance, p->name, p->renew_before));
+	return now >= ith_token_renew_at(&st->current, p, instance);
 }
 
 static bool fresh(const struct ith_state *st, const struct ith_profile *p, const char *instance, int64_t now,
@@ -155,8 +181,7 @@ static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const st
 	if (r == 0 && ctx->cfg->status_dir) {
 		struct ith_public pub;
 		memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
-		pub.renew_at = st->has_current ? ith_renew_at(st->current.expires_at, p->renew_before,
-			ith_splay(ctx->instance, p->name, p->renew_before)) : 0;
+		pub.renew_at = st->has_current ? ith_token_renew_at(&st->current, p, ctx->instance) : 0;
 		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub) < 0)
 			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
 	}
@@ -207,6 +232,26 @@ static bool is_orphan(const struct ith_ctx *ctx, const struct ith_profile *p, co
 	return ith_token_owned(t, ctx->instance, p->name) && !known_id(st, t->id) && !t->revoked_at;
 }
 
+/* Elements of a list answer that were not even a token: -v shows them. */
+static void list_note(void *ud, const char *msg)
+{
+	ith_log(ud, ITH_LOG_DEBUG, "token list: %s", msg);
+}
+
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats)
+{
+	struct ith_list_stats st;
+	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st);
+
+	if (r == 0) {
+		ith_log(ctx, ITH_LOG_DEBUG, "token list: %zu tokens, %zu of this instance, %zu of others (%zu of them "
+			"revoked), %zu skipped", st.total, st.ours, st.foreign, st.revoked, st.skipped);
+		if (stats)
+			*stats = st;
+	}
+	return r;
+}
+
 /*
  * Orphans: tokens with this instance's marker for this profile that the
  * state does not hold (a create whose answer was lost, a crash between
@@ -217,7 +262,7 @@ static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct 
 	const struct ith_state *st, unsigned *revoked, struct ith_strbuf *plan)
 {
 	struct ith_token_list l = { NULL, 0 };
-	int r = ith_api_list(api, &l);
+	int r = ith_list_ours(ctx, api, &l, NULL);
 
 	if (r < 0)
 		return r;
@@ -281,26 +326,86 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 	return r;
 }
 
-/* Create the next token. The intent is saved first: a lost answer is swept later. */
+/*
+ * Expiry is confirmed, never assumed: the create answer (or, when it shows
+ * none, a GET of the token) must show an expiry in the future and no later
+ * than asked (plus ITH_EXPIRY_SLACK). Otherwise the token is revoked at once
+ * and never served, written or recorded; the create intent stays open, so a
+ * token that could not be revoked is swept as an orphan by the next run.
+ */
+static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	struct ith_token *tok, int64_t asked)
+{
+	char when[32], what[96];
+	int64_t now;
+	int r;
+
+	if (!tok->expires_at) {
+		struct ith_token g = ITH_TOKEN_INIT;
+		ith_log(ctx, ITH_LOG_DEBUG, "%s: the create answer shows no expiry; asking for token %s", p->name, tok->id);
+		if ((r = ith_api_get(api, tok->id, &g)) < 0)
+			return ith_error_prefix(r, "%s: token %s was created but its expiry could not be confirmed; it is "
+				"not used, and the next run revokes it", p->name, tok->id);
+		if (strcmp(g.id, tok->id))
+			r = ith_error(ITH_E_DATA, "the server answered the GET of token %s with another token", tok->id);
+		tok->expires_at = g.expires_at;
+		ith_token_release(&g);
+		if (r < 0)
+			return r;
+	}
+	now = ith_now();
+	if (!tok->expires_at) {
+		snprintf(what, sizeof(what), "shows no expiry (the token would never expire)");
+	} else if (tok->expires_at <= now) {
+		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
+		snprintf(what, sizeof(what), "shows an expiry in the past (%s)", when);
+	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK) {
+		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
+		snprintf(what, sizeof(what), "shows an expiry later than asked (%s)", when);
+	} else {
+		return 0;
+	}
+	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed");
+	if (r < 0)
+		return ith_error(ITH_E_DATA, "%s: the server %s for new token %s; it is not used, and revoking it failed "
+			"(%s): the next run revokes it", p->name, what, tok->id, ith_errmsg());
+	return ith_error(ITH_E_DATA, "%s: the server %s for new token %s; it was revoked at once and not used",
+		p->name, what, tok->id);
+}
+
+/*
+ * Create the next token. The intent (pending_since) is saved first, so that
+ * a token whose answer is lost is swept later; *attempts is the number of
+ * create requests sent (more than one: an earlier one may have committed).
+ */
 static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_perms *perms, int64_t now, struct ith_rotate_result *res)
+	const struct ith_perms *perms, int64_t now, unsigned *attempts, struct ith_rotate_result *res)
 {
 	struct ith_strbuf desc = ITH_STRBUF_INIT;
 	struct ith_token tok = ITH_TOKEN_INIT;
+	int64_t asked = now + p->lifetime;
 	char when[32];
 	int r;
 
-	st->pending_since = now;
+	bool own_intent = !st->pending_since;
+
+	if (own_intent)
+		st->pending_since = now;
 	st->last_attempt = now;
 	if ((r = save_state(ctx, p, st)) < 0)
 		return r;
 	ith_strbuf_addf(&desc, "%s ", p->description);
 	ith_marker_format(ctx->instance, p->name, &desc);
-	r = ith_api_create(api, desc.buf, perms, now + p->lifetime, &tok);
+	r = ith_api_create(api, desc.buf, perms, asked, &tok);
+	*attempts = ith_api_last_attempts(api);
 	ith_strbuf_release(&desc);
 	if (r < 0) {
-		if (r == ITH_E_PERM)
-			st->pending_since = 0;  /* refused outright: nothing was made */
+		if (ith_api_last_refused(api) && own_intent)
+			st->pending_since = 0;  /* refused outright, and no earlier create in flight */
+		return r;
+	}
+	if ((r = confirm_expiry(ctx, api, p, &tok, asked)) < 0) {
+		ith_token_release(&tok);  /* wipes the secret */
 		return r;
 	}
 	memcpy(st->next.id, tok.id, sizeof(tok.id));
@@ -317,7 +422,6 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	ith_token_release(&tok);
 	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
 	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
-	/* pending_since stays set until the sweep that follows has run */
 	return save_state(ctx, p, st);
 }
 
@@ -329,20 +433,54 @@ static void sleep_s(double s)
 		;
 }
 
+/* What a probe answer means. */
+enum probe_verdict { PROBE_ACTIVE, PROBE_NOT_YET, PROBE_FAILED };
+
+static enum probe_verdict probe_verdict(int r, long status)
+{
+	if (r < 0)
+		return PROBE_FAILED;
+	if (status / 100 == 2)
+		return PROBE_ACTIVE;
+	if (status == 401 || status == 403)
+		return PROBE_NOT_YET;
+	return PROBE_FAILED;
+}
+
+/* "HTTP 404 (...)" or the connection error, for messages. */
+static void probe_describe(int r, long status, char *out, size_t len)
+{
+	if (r < 0)
+		snprintf(out, len, "no answer (%s): is the data plane at cluster_url reachable?", ith_errmsg());
+	else if (status == 401 || status == 403)
+		snprintf(out, len, "HTTP %ld (not active yet)", status);
+	else if (status == 404)
+		snprintf(out, len, "HTTP 404: cluster_url or the probed database is wrong");
+	else if (status >= 500)
+		snprintf(out, len, "HTTP %ld: the data plane is failing", status);
+	else
+		snprintf(out, len, "HTTP %ld: not an answer a database token gets; check cluster_url", status);
+}
+
 /*
  * Is the next token active? none: yes. delay: once activation_timeout has
- * passed since its creation. probe: once the data plane answers anything but
- * 401 to it. With wait, polls (capped exponential backoff) until then or
- * until activation_timeout after creation; without, looks once.
+ * passed since its creation. probe: once the data plane answers 2xx to it;
+ * 401/403 mean not yet; 404, other answers and no answer are probe failures,
+ * reported and never taken as active. With wait, polls (capped exponential
+ * backoff) until activation_timeout after creation; without, looks once.
+ * *failed: the last probe failed (not merely "not yet").
  */
 static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait)
+	const struct ith_state *st, bool wait, bool *failed)
 {
 	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
 	double backoff = 0.5;
+	long reported = -1;
+	char seen[320];
 	const char *db;
 	bool write;
 
+	*failed = false;
 	switch (p->activation) {
 	case ITH_ACT_NONE:
 		return true;
@@ -364,15 +502,32 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	for (;;) {
 		long status = 0;
 		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
-		if (r == 0 && status != 401) {
+		enum probe_verdict v = probe_verdict(r, status);
+
+		if (v == PROBE_ACTIVE) {
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is active (probe answered %ld)", p->name, st->next.id, status);
 			return true;
 		}
-		if (r < 0)
-			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, ith_errmsg());
+		probe_describe(r, status, seen, sizeof(seen));
+		*failed = v == PROBE_FAILED;
+		if (*failed && reported != (r < 0 ? 0 : status)) {
+			reported = r < 0 ? 0 : status;
+			ith_log(ctx, ITH_LOG_WARN, "%s: activation probe of token %s failed: %s; it is not promoted",
+				p->name, st->next.id, seen);
+		} else {
+			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, seen);
+		}
 		now = ith_now();
-		if (!wait || now >= deadline)
+		if (!wait || now >= deadline) {
+			if (wait)
+				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds (last probe: %s); consumers "
+					"keep the current token, the next run tries again", p->name, st->next.id,
+					(long long)p->activation_timeout, seen);
+			if (*failed)
+				ith_error(ITH_E_UNAVAILABLE, "%s: activation probe of token %s failed: %s", p->name,
+					st->next.id, seen);
 			return false;
+		}
 		sleep_s(backoff < (double)(deadline - now) ? backoff : (double)(deadline - now));
 		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
 	}
@@ -450,6 +605,14 @@ static int plan_rotation(struct ith_ctx *ctx, const struct ith_profile *p, const
 
 	ith_strbuf_addstr(pl, "");
 	len0 = pl->len;
+	if (st->pending_since) {
+		/* an earlier create's answer was not recorded: the sweep comes first (a read-only list) */
+		struct ith_api *api;
+		if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
+			r = sweep_orphans(ctx, api, p, st, NULL, pl);
+		if (r < 0)
+			return r;
+	}
 	if (st->has_current && !ith_perms_equal(want, &st->current.perms)) {
 		struct ith_strbuf sb = ITH_STRBUF_INIT;
 		ith_perms_format(want, &sb);
@@ -472,16 +635,8 @@ static int plan_rotation(struct ith_ctx *ctx, const struct ith_profile *p, const
 	for (size_t i = 0; i < st->nretired; i++)
 		if (st->retired[i].revoke_after <= now || (due && p->grace == 0))
 			ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
-	if (st->pending_since || (due && !st->has_next)) {
-		struct ith_api *api;
-		if (st->pending_since && ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
-			r = sweep_orphans(ctx, api, p, st, NULL, pl);
-		else if (!st->pending_since)
-			ith_strbuf_addf(pl, "%s: would revoke any orphans of this instance\n", p->name);
-	}
 	if (pl->len == len0) {
-		ith_format_rfc3339(ith_renew_at(st->current.expires_at, p->renew_before,
-			ith_splay(ctx->instance, p->name, p->renew_before)), when, sizeof(when));
+		ith_format_rfc3339(ith_token_renew_at(&st->current, p, ctx->instance), when, sizeof(when));
 		ith_strbuf_addf(pl, "%s: nothing to do (renewal due %s)\n", p->name, when);
 	}
 	return r;
@@ -498,7 +653,6 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
 	bool create = due && !st->has_next;  /* a pending next is the renewal already */
 	bool patch_cur, patch_next, changed = false;
-	int64_t pending_before = st->pending_since;
 	int r = 0;
 
 	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
@@ -513,6 +667,20 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		if ((r = ith_ctx_api(ctx, &api)) < 0)
 			goto fail;
 	}
+	/*
+	 * A create intent left open by an earlier run (a lost answer, a crash,
+	 * a create that failed): sweep before creating again, so failing
+	 * creates cannot pile up orphans. A create still in flight may commit
+	 * after this sweep: the intent stays open, and the next run sweeps
+	 * again, until no such request can be alive.
+	 */
+	if (st->pending_since) {
+		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
+			goto fail;
+		if (ith_now() - st->pending_since > ctx->cfg->timeout + ITH_INFLIGHT_MARGIN)
+			st->pending_since = 0;
+		changed = true;
+	}
 	if (patch_cur) {
 		if ((r = patch_perms(ctx, api, p, &st->current, &want)) < 0)
 			goto fail;
@@ -523,35 +691,30 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 			goto fail;
 		res->patched = changed = true;
 	}
-	unsigned create_attempts = 0;
 	if (create) {
-		r = create_next(ctx, api, p, st, &want, now, res);
-		create_attempts = ith_api_last_attempts(api);
+		bool had_intent = st->pending_since != 0;
+		unsigned attempts = 0;
+
+		r = create_next(ctx, api, p, st, &want, now, &attempts, res);
 		if (r < 0)
 			goto fail;
 		changed = true;
+		if (!had_intent && attempts == 1) {
+			st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
+		} else if (!had_intent) {
+			/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
+			if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
+				goto fail;
+		}
 	}
-	if (st->pending_since) {
-		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
-			goto fail;
-		/*
-		 * A create still in flight (from a run killed mid-request, or an
-		 * attempt of ours that timed out) may commit after this sweep: keep
-		 * the intent, so that the next run sweeps again, until no such
-		 * request can be alive. One clean attempt of our own leaves none.
-		 */
-		int64_t since = pending_before ? pending_before : st->pending_since;
-		bool clean = res->created && !pending_before && create_attempts == 1;
-		st->pending_since = clean || ith_now() - since > ctx->cfg->timeout + ITH_INFLIGHT_MARGIN ? 0 : since;
-		changed = true;
-	}
+	char probe_msg[1024] = "";
 	if (st->has_next) {
-		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT)) {
+		bool failed;
+		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT, &failed)) {
 			promote(ctx, p, st, ith_now(), res);
 			changed = true;
-		} else if (flags & ITH_ROTATE_WAIT) {
-			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active yet after %llds; consumers keep the current "
-				"token, the next run tries again", p->name, st->next.id, (long long)p->activation_timeout);
+		} else if (failed && (flags & ITH_ROTATE_WAIT)) {
+			snprintf(probe_msg, sizeof(probe_msg), "%s", ith_errmsg());
 		}
 	}
 	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
@@ -562,6 +725,11 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		goto fail;
 	if (res->revoked)
 		changed = true;
+	if (probe_msg[0]) {
+		/* the rotation could not finish: the operator must hear of it */
+		r = ith_error(ITH_E_UNAVAILABLE, "%s", probe_msg);
+		goto fail;
+	}
 	ith_perms_release(&want);
 	if (changed)
 		return save_state(ctx, p, st);
@@ -787,7 +955,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 	int64_t now = ith_now();
 	int r;
 
-	if ((r = ith_ctx_api(ctx, &api)) < 0 || (r = ith_api_list(api, &l)) < 0)
+	if ((r = ith_ctx_api(ctx, &api)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL)) < 0)
 		return r;
 	v = ith_xcalloc(l.n, sizeof(*v));
 	for (size_t i = 0; i < l.n; i++) {

@@ -51,11 +51,23 @@ void ith_ctx_release(struct ith_ctx *ctx);
 void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* ---- renewal arithmetic (pure) ---- */
-/* Stable per (instance, profile), in [0, renew_before/10). */
-int64_t ith_splay(const char *instance, const char *profile, int64_t renew_before);
-/* When a token expiring at expires_at is due for renewal. */
-int64_t ith_renew_at(int64_t expires_at, int64_t renew_before, int64_t splay);
+/* ---- renewal arithmetic (pure) ----
+ *
+ * Phase-locked renewal: each (instance, profile) has a stable phase over the
+ * renewal period P = lifetime - renew_before. A token is due at the latest
+ * moment t = phase (mod P) that is not after expires_at - renew_before, so a
+ * host renews exactly once per P and a fleet installed in the same minute
+ * spreads its renewals evenly over P after the first cycle (a host's first
+ * token may be renewed early, once). A token the server made shorter than
+ * asked, so that this moment falls before its creation, is due at
+ * expires_at - renew_before instead.
+ */
+/* Stable per (instance, profile), in [0, period). */
+int64_t ith_phase(const char *instance, const char *profile, int64_t period);
+/* created: when the token was made (0: unknown); period: P; phase: ith_phase. */
+int64_t ith_renew_at(int64_t expires_at, int64_t created, int64_t period, int64_t renew_before, int64_t phase);
+/* The same for a token of the profile held in the state. */
+int64_t ith_token_renew_at(const struct ith_state_token *t, const struct ith_profile *p, const char *instance);
 /* Due: no token, forced, or now >= renew_at. */
 bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, const char *instance,
 	int64_t now);
@@ -97,6 +109,11 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
  * otherwise), using only a read-only list call. */
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
 	unsigned *revoked);
+
+/* This instance's tokens on the cluster, any profile (the rest of the
+ * inventory is streamed past and counted in stats, which may be NULL);
+ * skipped list elements are noted at debug level. */
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats);
 
 /* Tokens on the cluster carrying this instance's marker, classified. */
 /* former: revoked or expired and no longer in the state (nothing to do);

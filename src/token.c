@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,41 +279,315 @@ int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct 
 	return r;
 }
 
-int ith_token_list_parse_json(const char *text, size_t len, struct ith_token_list *out)
+/* ---- the list answer, streamed ---- */
+
+#define LP_NOTES_MAX 5
+
+enum lp_phase { LP_START, LP_BEFORE, LP_ELEM, LP_AFTER, LP_DONE };
+
+struct ith_list_parser {
+	char instance[ITH_UUID_LEN + 1];      /* "" keeps nothing */
+	ith_note_fn note;
+	void *note_ud;
+	enum lp_phase phase;
+	bool first;                           /* just after '[': ']' may follow */
+	/* the element being framed */
+	struct ith_strbuf elem;               /* secret: it could hold anything */
+	bool oversized, scalar, in_str, esc;
+	size_t depth;
+	size_t bytes;
+	struct ith_token_list list;
+	size_t alloc;
+	struct ith_list_stats st;
+	int err;
+};
+
+/* Server text in a message: printable ASCII only, capped. */
+static const char *printable(const char *s, char *out, size_t n)
 {
-	json_object *o = NULL;
-	struct ith_token_list l = { NULL, 0 };
-	size_t n;
-	int r = parse_text(text, len, &o);
+	size_t j = 0;
+
+	for (size_t i = 0; s && s[i] && j + 1 < n; i++)
+		out[j++] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+	out[j] = '\0';
+	return out;
+}
+
+static void lp_note(struct ith_list_parser *lp, const char *fmt, ...) ITH_PRINTF(2, 3);
+static void lp_note(struct ith_list_parser *lp, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (++lp->st.skipped > LP_NOTES_MAX || !lp->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lp->note(lp->note_ud, msg);
+}
+
+struct ith_list_parser *ith_list_parser_new(const char *instance, ith_note_fn note, void *ud)
+{
+	struct ith_list_parser *lp = ith_xcalloc(1, sizeof(*lp));
+
+	if (instance && ith_is_uuid(instance))
+		memcpy(lp->instance, instance, sizeof(lp->instance));
+	lp->note = note;
+	lp->note_ud = ud;
+	lp->elem.secret = true;
+	return lp;
+}
+
+void ith_list_parser_reset(struct ith_list_parser *lp)
+{
+	ith_strbuf_release(&lp->elem);
+	lp->elem.secret = true;
+	ith_token_list_release(&lp->list);
+	lp->alloc = 0;
+	lp->phase = LP_START;
+	lp->bytes = 0;
+	lp->err = 0;
+	memset(&lp->st, 0, sizeof(lp->st));
+}
+
+void ith_list_parser_free(struct ith_list_parser *lp)
+{
+	if (!lp)
+		return;
+	ith_list_parser_reset(lp);
+	free(lp);
+}
+
+static int lp_keep(struct ith_list_parser *lp, json_object *o, const char *id)
+{
+	struct ith_token t = ITH_TOKEN_INIT;
+	char shown[48];
+	int r = token_from_obj(o, false, &t);
 
 	if (r < 0)
-		return r;
-	if (!json_object_is_type(o, json_type_array)) {
-		r = ith_error(ITH_E_DATA, "API answer: token list is a %s, not an array",
+		return ith_error_prefix(r, "token %s of the list (one of this instance's)", printable(id, shown, 41));
+	if (lp->list.n == lp->alloc) {
+		struct ith_token *nv;
+		lp->alloc = lp->alloc ? lp->alloc * 2 : 8;
+		nv = ith_xcalloc(lp->alloc, sizeof(*nv));
+		if (lp->list.n)
+			memcpy(nv, lp->list.v, lp->list.n * sizeof(*nv));
+		free(lp->list.v);
+		lp->list.v = nv;
+	}
+	lp->list.v[lp->list.n++] = t;
+	lp->st.ours++;
+	return 0;
+}
+
+/* One element: ours (strict), foreign (opaque, counted) or skipped (noted). */
+static int lp_classify(struct ith_list_parser *lp, json_object *o, size_t idx)
+{
+	json_object *v;
+	const char *id, *desc = NULL;
+	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+
+	if (!json_object_is_type(o, json_type_object)) {
+		lp_note(lp, "list element %zu is a %s, not a token object: skipped", idx,
 			json_type_to_name(json_object_get_type(o)));
+		return 0;
+	}
+	if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string)) {
+		lp_note(lp, "list element %zu has no string id: skipped", idx);
+		return 0;
+	}
+	id = json_object_get_string(v);
+	if (json_object_object_get_ex(o, "description", &v) && json_object_is_type(v, json_type_string) &&
+	    strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v))
+		desc = json_object_get_string(v);
+	if (lp->instance[0] && ith_marker_parse(desc, inst, prof) && !strcmp(inst, lp->instance))
+		return lp_keep(lp, o, id);
+	lp->st.foreign++;
+	if (json_object_object_get_ex(o, "revokedAt", &v) && !json_object_is_type(v, json_type_null))
+		lp->st.revoked++;
+	return 0;
+}
+
+static int lp_element_done(struct ith_list_parser *lp)
+{
+	size_t idx = lp->st.total++;
+	json_tokener *tok;
+	json_object *o;
+	int r = 0;
+
+	if (lp->oversized) {
+		lp_note(lp, "list element %zu is larger than %d bytes: skipped", idx, ITH_LIST_ELEMENT_MAX);
 		goto out;
 	}
-	n = json_object_array_length(o);
-	if (n > 100000) {
-		r = ith_error(ITH_E_DATA, "API answer: token list is implausibly long");
-		goto out;
+	if (!(tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH)))
+		return ith_error(ITH_E_INTERNAL, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, lp->elem.buf, (int)lp->elem.len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != lp->elem.len) {
+		lp_note(lp, "list element %zu is not valid JSON: skipped", idx);
+	} else {
+		r = lp_classify(lp, o, idx);
+		wipe_json_secrets(o);
 	}
-	l.v = ith_xcalloc(n, sizeof(*l.v));
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(o, i);
-		wipe_json_secrets(e);
-		if ((r = token_from_obj(e, false, &l.v[i])) < 0) {
-			ith_error_prefix(r, "token %zu of the list", i);
-			goto out;
-		}
-		l.n = i + 1;
-	}
-	*out = l;
-	l.v = NULL;
-	l.n = 0;
-out:
-	ith_token_list_release(&l);
 	json_object_put(o);
+	json_tokener_free(tok);
+out:
+	ith_strbuf_release(&lp->elem);
+	lp->elem.secret = true;
+	return r;
+}
+
+static int lp_fail(struct ith_list_parser *lp, const char *what)
+{
+	return lp->err = ith_error(ITH_E_DATA, "API answer: the token list %s (at byte %zu)", what, lp->bytes);
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void lp_take(struct ith_list_parser *lp, const char *p, size_t n)
+{
+	if (lp->oversized || !n)
+		return;
+	if (lp->elem.len + n > ITH_LIST_ELEMENT_MAX) {
+		lp->oversized = true;
+		ith_strbuf_release(&lp->elem);
+		lp->elem.secret = true;
+		return;
+	}
+	ith_strbuf_add(&lp->elem, p, n);
+}
+
+/* Frame elements: strings (with escapes) and nesting are tracked, values are parsed by json-c. */
+int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len)
+{
+	size_t span = 0;   /* start in buf of the element bytes not yet taken */
+
+	if (lp->err)
+		return lp->err;
+	if (len > ITH_LIST_MAX_BYTES - lp->bytes)
+		return lp->err = ith_error(ITH_E_DATA, "API answer: the token list is larger than %d bytes",
+			ITH_LIST_MAX_BYTES);
+	for (size_t i = 0; i < len; i++, lp->bytes++) {
+		char c = buf[i];
+
+		switch (lp->phase) {
+		case LP_START:
+			if (is_ws(c))
+				continue;
+			if (c != '[')
+				return lp_fail(lp, "is not a JSON array");
+			lp->phase = LP_BEFORE;
+			lp->first = true;
+			continue;
+		case LP_BEFORE:
+			if (is_ws(c))
+				continue;
+			if (c == ']' && lp->first) {
+				lp->phase = LP_DONE;
+				continue;
+			}
+			if (c == ']' || c == ',')
+				return lp_fail(lp, "has an empty element");
+			lp->phase = LP_ELEM;
+			lp->oversized = false;
+			lp->scalar = c != '{' && c != '[';
+			lp->in_str = lp->esc = false;
+			lp->depth = 0;
+			span = i;
+			break;  /* c is the element's first byte */
+		case LP_ELEM:
+			break;
+		case LP_AFTER:
+			if (is_ws(c))
+				continue;
+			if (c == ',') {
+				lp->phase = LP_BEFORE;
+				lp->first = false;
+			} else if (c == ']') {
+				lp->phase = LP_DONE;
+			} else {
+				return lp_fail(lp, "lacks a ',' between elements");
+			}
+			continue;
+		case LP_DONE:
+			if (!is_ws(c))
+				return lp_fail(lp, "is followed by more bytes");
+			continue;
+		}
+		/* LP_ELEM */
+		bool end_before = false, end_after = false;
+		if (lp->in_str) {
+			if (lp->esc)
+				lp->esc = false;
+			else if (c == '\\')
+				lp->esc = true;
+			else if (c == '"')
+				lp->in_str = false;
+		} else if (c == '"') {
+			lp->in_str = true;
+		} else if (lp->scalar && lp->depth == 0 && (c == ',' || c == ']' || is_ws(c))) {
+			end_before = true;
+		} else if (c == '{' || c == '[') {
+			lp->depth++;
+		} else if (c == '}' || c == ']') {
+			if (lp->depth == 0)
+				return lp_fail(lp, "has unbalanced brackets");
+			if (--lp->depth == 0 && !lp->scalar)
+				end_after = true;
+		}
+		if (end_before || end_after) {
+			int r;
+			lp_take(lp, buf + span, i - span + (end_after ? 1 : 0));
+			if ((r = lp_element_done(lp)) < 0)
+				return lp->err = r;
+			lp->phase = LP_AFTER;
+			if (end_before) {
+				i--;  /* the delimiter belongs to LP_AFTER */
+				lp->bytes--;
+			}
+		}
+	}
+	if (lp->phase == LP_ELEM)
+		lp_take(lp, buf + span, len - span);
+	return 0;
+}
+
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats)
+{
+	if (lp->err)
+		return lp->err;
+	if (lp->phase == LP_START)
+		return lp->err = ith_error(ITH_E_DATA, "API answer is empty where the token list was expected");
+	if (lp->phase != LP_DONE)
+		return lp_fail(lp, "is truncated");
+	if (lp->st.skipped > LP_NOTES_MAX && lp->note) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%zu more list elements skipped", lp->st.skipped - LP_NOTES_MAX);
+		lp->note(lp->note_ud, msg);
+	}
+	*out = lp->list;
+	lp->list.v = NULL;
+	lp->list.n = 0;
+	lp->alloc = 0;
+	if (stats)
+		*stats = lp->st;
+	return 0;
+}
+
+int ith_token_list_parse_json(const char *text, size_t len, const char *instance, struct ith_token_list *out,
+	struct ith_list_stats *stats)
+{
+	struct ith_list_parser *lp = ith_list_parser_new(instance, NULL, NULL);
+	int r = ith_list_parser_feed(lp, text, len);
+
+	if (r == 0)
+		r = ith_list_parser_finish(lp, out, stats);
+	ith_list_parser_free(lp);
 	return r;
 }
 

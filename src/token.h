@@ -25,8 +25,10 @@
 
 #include "util.h"
 
-#define ITH_JSON_MAX_BYTES (4 * 1024 * 1024)
+#define ITH_JSON_MAX_BYTES (4 * 1024 * 1024)    /* one token object, an error body */
 #define ITH_JSON_MAX_DEPTH 16
+#define ITH_LIST_MAX_BYTES (512 * 1024 * 1024)  /* a whole list answer, streamed */
+#define ITH_LIST_ELEMENT_MAX (1024 * 1024)      /* one element of it; larger ones are skipped */
 #define ITH_MARKER_PREFIX "[influx-token-helper:"
 
 struct ith_perm {
@@ -71,8 +73,42 @@ void ith_perms_format(const struct ith_perms *p, struct ith_strbuf *out);
 
 /* One token object. want_secret: require and keep accessToken (create answer). */
 int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out);
-/* The list answer: a JSON array of token objects. */
-int ith_token_list_parse_json(const char *text, size_t len, struct ith_token_list *out);
+/*
+ * The list answer, parsed as it arrives (a JSON array of token objects that
+ * may hold tens of thousands of tokens of other hosts and teams):
+ *
+ *     struct ith_list_parser *lp = ith_list_parser_new(instance, note, ud);
+ *     r = ith_list_parser_feed(lp, chunk, n);      // any split, repeatedly
+ *     r = ith_list_parser_finish(lp, &list, &stats);
+ *     ith_list_parser_free(lp);
+ *
+ * Elements are framed one at a time and each is parsed on its own, so memory
+ * does not grow with the inventory. Only tokens whose description carries
+ * the marker of `instance` (any profile) are parsed strictly and kept in the
+ * list; a token of ours that does not parse is ITH_E_DATA naming its id.
+ * Every other element is foreign: read as an opaque record (id, description,
+ * revokedAt) whatever else it holds, counted and dropped; one that is not
+ * even that (not an object, no string id, not JSON, over
+ * ITH_LIST_ELEMENT_MAX) is skipped with a note. instance NULL: keep nothing.
+ * Broken framing (not an array, truncated, trailing bytes) is ITH_E_DATA.
+ */
+struct ith_list_stats {
+	size_t total;       /* elements in the answer */
+	size_t ours;        /* kept: this instance's tokens */
+	size_t foreign;     /* opaque records of other hosts and teams */
+	size_t revoked;     /* of the foreign ones, revoked */
+	size_t skipped;     /* elements that were not even an opaque record */
+};
+typedef void (*ith_note_fn)(void *ud, const char *msg);
+struct ith_list_parser;
+struct ith_list_parser *ith_list_parser_new(const char *instance, ith_note_fn note, void *ud);
+void ith_list_parser_reset(struct ith_list_parser *lp);
+int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len);
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats);
+void ith_list_parser_free(struct ith_list_parser *lp);
+/* The same over a complete text (tests, fuzzing). stats may be NULL. */
+int ith_token_list_parse_json(const char *text, size_t len, const char *instance, struct ith_token_list *out,
+	struct ith_list_stats *stats);
 
 /* Marker */
 void ith_marker_format(const char *instance, const char *profile, struct ith_strbuf *out);

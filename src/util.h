@@ -73,7 +73,7 @@ int64_t ith_now(void);  /* wall clock, unix seconds */
 bool ith_is_uuid(const char *s);
 /* A random RFC 4122 version-4 UUID from getrandom(2). */
 int ith_uuid_v4(char out[ITH_UUID_LEN + 1]);
-/* FNV-1a 64-bit: stable, for per-instance splay. Not for secrets. */
+/* FNV-1a 64-bit: stable, for per-instance renewal phases. Not for secrets. */
 uint64_t ith_hash64(const char *s);
 
 /* ---- files ---- */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stateful emulator of the InfluxDB Cloud Dedicated Management API (tokens part).
 
-Serves the five token endpoints of shared/spec/management-openapi.yml on
+Serves the five token endpoints of the Management API (OpenAPI spec, tokens part) on
 127.0.0.1 with the spec's status codes (create 200, delete 204) and
 {code, message} error bodies, and checks requests strictly: UUIDs, the Bearer
 management token, a description, the permissions shape, an RFC 3339
@@ -14,7 +14,16 @@ connections, and has a control interface under /_emu/ (no auth; loopback):
   GET  /_emu/connections   TCP connections that carried API requests so far
   GET  /_emu/tokens        all tokens, with secrets (the test's view)
   POST /_emu/tokens        add a token as-is (look-alikes made by "others")
-  POST /_emu/config        {"hide_revoked": bool, "activation_delay": seconds}
+  POST /_emu/config        {"hide_revoked": bool (default false: revoked tokens are listed, as
+                            influxctl's --include-revoked shows they exist), "activation_delay": seconds,
+                            "documented_expiry": bool (expiresAt counts only with
+                            "expirationType": "datetime", as the docs say; default false),
+                            "expiry_shift": seconds added to the expiry a create stores}
+  POST /_emu/seed          {"count": N, "revoked": M, "actions": [...], "other_hosts": bool,
+                            "extra": bool}: N tokens of other hosts and teams in one call, the
+                            first M of them revoked, permission actions cycling through
+                            "actions" (default read, write, manage), with other hosts' markers
+                            when other_hosts, with unknown fields when extra
   POST /_emu/forget        {"id": ...}: the token vanishes (DELETE then answers 404)
 
 The data plane, for activation probes: POST /api/v2/write?bucket=DB and
@@ -30,6 +39,11 @@ creation, 403 without the permission, else 204 / 200.
                            "body": "..."     answer this raw body ("status" default 200)
                            "big": N          answer N bytes of blanks
                            "lost": true      carry out the request, lose the answer
+                           "patch": {...}    carry out the request, answer with these fields
+                                             changed (null removes one): e.g. a create answer
+                                             with a past expiresAt, the token still committed
+                           Faults with a "path" under /api/v2/write or /query apply to the
+                           data plane ("status", "delay" and "close" only).
 
 Secrets never come in on argv: the management token is read from the file
 named by --mgmt-token-file. The bound port is written to --port-file.
@@ -84,7 +98,19 @@ class State:
         self.connections = 0
         self.hide_revoked = False
         self.activation_delay = 0.0   # data plane: 401 for this long after creation
+        self.documented_expiry = False  # expiresAt only with expirationType "datetime"
+        self.expiry_shift = 0.0
         self.faults = []
+
+    def take_fault(self, method, path, data_plane):
+        """The first armed fault matching the request, its count used up (lock held)."""
+        for f in self.faults:
+            fp = f.get("path", "")
+            on_dp = fp.startswith("/api/v2/write") or fp.startswith("/query")
+            if f.get("count", 0) > 0 and on_dp == data_plane and f.get("method", method) == method and fp in path:
+                f["count"] -= 1
+                return f
+        return None
 
     def public(self, t):
         out = {k: v for k, v in t.items() if k != "accessToken" and v is not None}
@@ -104,6 +130,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- plumbing ----
     def send_json(self, status, obj):
+        patch = getattr(self, "answer_patch", None)
+        if patch is not None and isinstance(obj, dict):
+            self.answer_patch = None
+            obj = dict(obj)
+            for k, v in patch.items():
+                if v is None:
+                    obj.pop(k, None)
+                else:
+                    obj[k] = v
         body = b"" if obj is None else json.dumps(obj).encode()
         self.send_response(status)
         if obj is not None:
@@ -160,13 +195,8 @@ class Handler(BaseHTTPRequestHandler):
                                 "accept": self.headers.get("Accept"),
                                 "content_type": self.headers.get("Content-Type"),
                                 "auth_scheme": self.headers.get("Authorization", "").split(" ")[0]})
-            fault = None
-            for f in st.faults:
-                if f.get("count", 0) > 0 and f.get("method", method) == method and \
-                        f.get("path", "") in self.path:
-                    f["count"] -= 1
-                    fault = f
-                    break
+            fault = st.take_fault(method, self.path, False)
+        self.answer_patch = None
         if fault:
             if fault.get("delay"):
                 time.sleep(min(float(fault["delay"]), 60))
@@ -190,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             if "status" in fault:
                 extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
                 return self.error(fault["status"], "injected fault", extra)
+            if "patch" in fault:             # the change is made, the answer altered
+                self.answer_patch = fault["patch"]
         try:
             self.api(method, body)
         except Exception as e:  # a bug in the emulator must show, not hang a test
@@ -213,12 +245,22 @@ class Handler(BaseHTTPRequestHandler):
                                 "user_agent": self.headers.get("User-Agent"), "accept": self.headers.get("Accept"),
                                 "content_type": self.headers.get("Content-Type"),
                                 "auth_scheme": auth.split(" ")[0]})
+            fault = st.take_fault(method, self.path, True)
             tok = None
             if auth.startswith("Token "):
                 for t in st.tokens.values():
                     if t.get("accessToken") and t["accessToken"] == auth[6:]:
                         tok = t
             delay = st.activation_delay
+        if fault:
+            if fault.get("delay"):
+                time.sleep(min(float(fault["delay"]), 60))
+            if fault.get("close"):
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if "status" in fault:
+                return self.error(fault["status"], "injected fault")
         if tok is None or tok.get("revokedAt"):
             return self.error(401, "unauthorized")
         exp = parse_rfc3339(tok["expiresAt"]) if tok.get("expiresAt") else None
@@ -317,9 +359,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def create(self, req):
         st = self.server.state
-        unknown = set(req) - {"description", "permissions", "expiresAt"}
+        unknown = set(req) - {"description", "permissions", "expiresAt", "expirationType"}
         if unknown:
             return self.error(400, "unknown fields: %s" % ", ".join(sorted(unknown)))
+        etype = req.get("expirationType")
+        if etype not in (None, "datetime", "noExpiration"):
+            return self.error(400, "expirationType must be datetime or noExpiration")
+        if etype == "datetime" and req.get("expiresAt") is None:
+            return self.error(400, "expiresAt is required when expirationType is datetime")
         if not isinstance(req.get("description"), str) or not req["description"]:
             return self.error(400, "description is required")
         perms = req.get("permissions", [])
@@ -333,10 +380,16 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error(400, "expiresAt must be an RFC 3339 date-time")
             if t <= now():
                 return self.error(400, "expiresAt must be in the future")
+        # The docs: expiresAt "is only required when expirationType is datetime"; read literally,
+        # without that type (or with noExpiration) the token never expires.
+        if etype == "noExpiration" or (st.documented_expiry and etype != "datetime"):
+            exp = None
+        if exp is not None and st.expiry_shift:
+            exp = rfc3339(parse_rfc3339(exp) + dt.timedelta(seconds=st.expiry_shift))
         tok = {
             "accountId": st.account, "clusterId": st.cluster, "id": str(uuid.uuid4()),
             "description": req["description"], "permissions": perms,
-            "createdAt": rfc3339(now()), "expiresAt": exp, "revokedAt": None,
+            "createdAt": rfc3339(now()), "expiresAt": exp, "revokedAt": None, "expirationType": etype,
             "accessToken": "apiv1_" + secrets.token_hex(32),
         }
         with st.lock:
@@ -389,7 +442,11 @@ class Handler(BaseHTTPRequestHandler):
                 cfg = json.loads(body)
                 st.hide_revoked = bool(cfg.get("hide_revoked", st.hide_revoked))
                 st.activation_delay = float(cfg.get("activation_delay", st.activation_delay))
+                st.documented_expiry = bool(cfg.get("documented_expiry", st.documented_expiry))
+                st.expiry_shift = float(cfg.get("expiry_shift", st.expiry_shift))
                 return self.send_json(200, {})
+            if p == "/_emu/seed" and method == "POST":
+                return self.send_json(200, {"seeded": seed(st, json.loads(body))})
             if p == "/_emu/forget" and method == "POST":   # the token vanishes: DELETE answers 404
                 i = json.loads(body)["id"]
                 st.tokens.pop(i, None)
@@ -401,14 +458,45 @@ class Handler(BaseHTTPRequestHandler):
         self.error(404, "no such control endpoint")
 
 
+def seed(st, req):
+    """Many tokens of other hosts and teams in one call (lock held): the inventory of a shared,
+    fleet-sized cluster, revoked ones included, with actions the helper never makes."""
+    count = int(req.get("count", 0))
+    revoked = int(req.get("revoked", 0))
+    actions = req.get("actions") or ["read", "write", "manage"]
+    created = rfc3339(now() - dt.timedelta(days=2))
+    gone = rfc3339(now() - dt.timedelta(days=1))
+    for i in range(count):
+        tid = str(uuid.uuid4())
+        if req.get("other_hosts"):
+            desc = "Telegraf writer [influx-token-helper:%s:telegraf]" % uuid.uuid4()
+        else:
+            desc = "team token %d" % i
+        t = {"accountId": st.account, "clusterId": st.cluster, "id": tid, "description": desc,
+             "permissions": [{"action": actions[i % len(actions)], "resource": "db%d" % (i % 50)}],
+             "createdAt": created, "expiresAt": rfc3339(now() + dt.timedelta(days=30)),
+             "revokedAt": gone if i < revoked else None}
+        if req.get("extra"):
+            t["expirationType"] = "datetime"
+            t["labels"] = {"team": "ops", "n": i}
+        st.tokens[tid] = t
+        st.order.append(tid)
+    return count
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--account", required=True)
-    ap.add_argument("--cluster", required=True)
-    ap.add_argument("--mgmt-token-file", required=True)
-    ap.add_argument("--port-file", required=True)
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, key included)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="The management token is read from a file, never from the command line. "
+               "The control interface (/_emu/...) is described at the top of this file.")
+    ap.add_argument("--account", required=True, metavar="UUID", help="the only account id the API accepts")
+    ap.add_argument("--cluster", required=True, metavar="UUID", help="the only cluster id the API accepts")
+    ap.add_argument("--mgmt-token-file", required=True, metavar="FILE",
+                    help="file holding the management token that requests must carry as Bearer")
+    ap.add_argument("--port-file", required=True, metavar="FILE",
+                    help="where the bound port is written (atomically) once the server listens")
+    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
+    ap.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (PEM, key included)")
     a = ap.parse_args()
     with open(a.mgmt_token_file) as f:
         mgmt = f.read().strip()

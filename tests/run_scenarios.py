@@ -11,6 +11,7 @@ Ends with the line "N passed, M failed"; exit status 1 when any failed.
 """
 import argparse
 import glob
+import datetime
 import json
 import os
 import pwd
@@ -338,6 +339,40 @@ class Scenario:
         t = self.emu_tokens()[self.token_ref(ref)]
         if not re.search(self.subst(pat), json.dumps(t.get(field))):
             raise Failure("token %s %s = %r does not match /%s/" % (ref, field, t.get(field), pat))
+
+    def d_stdout_json_emu(self, arg):
+        """stdout-json-emu KEY REF FIELD: the last run's JSON stdout at KEY names the same instant (or
+        value) as the emulator's FIELD of token REF: what the server holds, not what was asked."""
+        r = self.need_run()
+        key, ref, field = arg.split()
+        obj = json.loads(r["out"])
+        for k in key.split("."):
+            obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+        want = self.emu_tokens()[self.token_ref(ref)].get(field)
+
+        def instant(v):
+            try:
+                return datetime.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+            except (AttributeError, ValueError):
+                return v
+        if instant(obj) != instant(want) and not (isinstance(instant(obj), float) and isinstance(instant(want), float)
+                                                and abs(instant(obj) - instant(want)) < 1):
+            raise Failure("%s = %r, but the emulator's %s of %s is %r" % (key, obj, field, ref, want))
+
+    def d_sleep_until_json(self, arg):
+        """sleep-until-json KEY OFFSET: sleep until the RFC 3339 time at KEY of the last run's JSON
+        stdout plus OFFSET seconds (may be negative); at most 30 s."""
+        r = self.need_run()
+        key, off = arg.split()
+        obj = json.loads(r["out"])
+        for k in key.split("."):
+            obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+        when = datetime.datetime.fromisoformat(obj.replace("Z", "+00:00")).timestamp() + float(off)
+        wait = when - time.time()
+        if wait > 30:
+            raise Failure("%s is %.0f s away: more than 30 s" % (key, wait))
+        if wait > 0:
+            time.sleep(wait)
 
     def d_sleep(self, arg):
         time.sleep(min(float(arg), 30))
@@ -709,8 +744,12 @@ class Scenario:
         self.subst("$" + var)
         self.vars[name] = self.vars[var]
 
+    def d_emu_seed(self, arg):
+        """emu-seed JSON: many tokens of other hosts and teams in one call (see the emulator's /_emu/seed)."""
+        self.emu.ctl("seed", json.loads(arg))
+
     def d_emu_faults(self, arg):
-        self.emu.ctl("faults", json.loads(arg))
+        self.emu.ctl("faults", json.loads(self.subst(arg)))
 
     def d_emu_stop(self, arg):
         self.emu.stop()

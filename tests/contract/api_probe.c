@@ -40,15 +40,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "api-probe: %s\n", ith_errmsg());
 		return ith_exit_code(r);
 	}
-	fails += report("list", ith_api_list(api, &l));
+	fails += report("list", ith_api_list(api, "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", NULL, NULL, &l, NULL));
 	ith_perms_from_lists(&perms, w, 1, rd, 1);
 	r = ith_api_create(api, "contract probe [influx-token-helper:0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b:probe]",
 		&perms, ith_now() + 3600, &t);
 	fails += report("create", r);
 	if (r == 0) {
-		/* Prism's example answer has no expiresAt: the client falls back to what was asked. */
-		printf("create  expires_at %s\n", t.expires_at > ith_now() ? "set" : "MISSING");
-		fails += t.expires_at <= ith_now();
+		/* Prism's example answer has no expiresAt: the engine then asks with a GET (and, with no
+		 * expiry there either, revokes the token); the API layer reports what the answer shows. */
+		printf("create  expires_at %s\n", t.expires_at ? "shown" : "not shown (the engine GETs the token)");
 		fails += report("get", ith_api_get(api, t.id, &g));
 		fails += report("update", ith_api_update(api, t.id, NULL, &perms, &u));
 		fails += report("delete", ith_api_delete(api, t.id));

@@ -27,8 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)ith_marker_parse(t.description, inst, prof);
 		ith_token_release(&t);
 	}
-	if (ith_token_list_parse_json(text, size, &l) == 0)
+	/* the list parser, whole and in two pieces split at every 97th byte */
+	if (ith_token_list_parse_json(text, size, "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", &l, NULL) == 0)
 		ith_token_list_release(&l);
+	{
+		struct ith_list_parser *lp = ith_list_parser_new("0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", NULL, NULL);
+		size_t cut = size % 97 < size ? size % 97 : 0;
+		if (ith_list_parser_feed(lp, text, cut) == 0 && ith_list_parser_feed(lp, text + cut, size - cut) == 0 &&
+		    ith_list_parser_finish(lp, &l, NULL) == 0)
+			ith_token_list_release(&l);
+		ith_list_parser_free(lp);
+	}
 	if (ith_state_from_json(text, size, &st) == 0) {
 		char *back = ith_state_to_json(&st);
 		ith_free_secret_str(back);

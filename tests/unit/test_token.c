@@ -2,6 +2,7 @@
 #include "error.h"
 #include "token.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define INST "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -104,20 +105,134 @@ static void test_parse_bad(void)
 	expect_bad(deep, false);
 }
 
+#define OURS_DESC "x [influx-token-helper:" INST ":telegraf]"
+#define OTHER_DESC "x [influx-token-helper:11111111-2222-4333-8444-555555555555:telegraf]"
+
+static const char list_text[] =
+	" [ {\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"" OURS_DESC "\",\"permissions\":[],"
+	"\"createdAt\":\"2023-12-21T17:32:28.000Z\",\"revokedAt\":\"2024-01-01T00:00:00Z\",\"new\":{\"a\":[1,\"]}\"]}},"
+	/* another team's token: an action we never make, a resource that is no database name, extra fields */
+	"{\"id\":\"other-team-1\",\"description\":\"ops \\\"admin\\\" \\\\ [x]\",\"permissions\":[{\"action\":\"manage\","
+	"\"resource\":{\"kind\":\"cluster\"}}],\"revokedAt\":\"2024-01-01T00:00:00Z\",\"expirationType\":\"noExpiration\"},"
+	"{\"id\":\"77777777-7777-4777-8777-777777777777\",\"description\":\"" OTHER_DESC "\",\"permissions\":7},"
+	/* not even an opaque record: skipped */
+	"42, \"text\", null, {\"description\":\"no id\"}, [1,2],"
+	"{\"id\":\"66666666-6666-4666-8666-666666666666\",\"description\":\"" OURS_DESC "\",\"permissions\":"
+	"[{\"action\":\"write\",\"resource\":\"sensors\"}],\"expiresAt\":null} ]\n";
+
+static void check_list_result(struct ith_token_list *out, struct ith_list_stats *st)
+{
+	CU_ASSERT_EQUAL_FATAL(out->n, 2);
+	CU_ASSERT_STRING_EQUAL(out->v[0].id, "55555555-5555-4555-8555-555555555555");
+	CU_ASSERT_NOT_EQUAL(out->v[0].revoked_at, 0);
+	CU_ASSERT_STRING_EQUAL(out->v[1].id, "66666666-6666-4666-8666-666666666666");
+	CU_ASSERT_EQUAL(out->v[1].expires_at, 0);
+	CU_ASSERT_EQUAL(out->v[1].perms.n, 1);
+	CU_ASSERT_EQUAL(st->total, 9);
+	CU_ASSERT_EQUAL(st->ours, 2);
+	CU_ASSERT_EQUAL(st->foreign, 2);
+	CU_ASSERT_EQUAL(st->revoked, 1);
+	CU_ASSERT_EQUAL(st->skipped, 5);
+}
+
+static unsigned notes;
+static void count_note(void *ud, const char *msg)
+{
+	(void)ud;
+	(void)msg;
+	notes++;
+}
+
 static void test_parse_list(void)
 {
-	const char *l = "[{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"a\",\"permissions\":[],"
-		"\"createdAt\":\"2023-12-21T17:32:28.000Z\",\"revokedAt\":\"2024-01-01T00:00:00Z\"},"
-		"{\"id\":\"66666666-6666-4666-8666-666666666666\",\"description\":\"b\",\"permissions\":[],\"expiresAt\":null}]";
+	struct ith_token_list out = { NULL, 0 };
+	struct ith_list_stats st;
+	size_t len = strlen(list_text);
+
+	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(list_text, len, INST, &out, &st), 0);
+	check_list_result(&out, &st);
+	ith_token_list_release(&out);
+	/* fed in pieces, split at every possible point, and one byte at a time: the same */
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct ith_list_parser *lp = ith_list_parser_new(INST, NULL, NULL);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text, cut), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + cut, len - cut), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st), 0);
+		check_list_result(&out, &st);
+		ith_token_list_release(&out);
+		ith_list_parser_free(lp);
+	}
+	struct ith_list_parser *lp = ith_list_parser_new(INST, count_note, NULL);
+	notes = 0;
+	for (size_t i = 0; i < len; i++)
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + i, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st), 0);
+	check_list_result(&out, &st);
+	CU_ASSERT_EQUAL(notes, 5);  /* one per skipped element, up to 5 */
+	ith_token_list_release(&out);
+	/* reset: a retried request starts again */
+	ith_list_parser_reset(lp);
+	CU_ASSERT_EQUAL(ith_list_parser_feed(lp, "[]", 2), 0);
+	CU_ASSERT_EQUAL(ith_list_parser_finish(lp, &out, &st), 0);
+	CU_ASSERT_EQUAL(out.n, 0);
+	CU_ASSERT_EQUAL(st.total, 0);
+	ith_list_parser_free(lp);
+	/* no instance: nothing kept, everything counted */
+	CU_ASSERT_EQUAL(ith_token_list_parse_json(list_text, len, NULL, &out, &st), 0);
+	CU_ASSERT_EQUAL(out.n, 0);
+	CU_ASSERT_EQUAL(st.foreign, 4);
+}
+
+static void expect_list_error(const char *text, const char *msg)
+{
 	struct ith_token_list out = { NULL, 0 };
 
-	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(l, strlen(l), &out), 0);
-	CU_ASSERT_EQUAL(out.n, 2);
-	CU_ASSERT_NOT_EQUAL(out.v[0].revoked_at, 0);
-	CU_ASSERT_EQUAL(out.v[1].expires_at, 0);
+	CU_ASSERT_EQUAL(ith_token_list_parse_json(text, strlen(text), INST, &out, NULL), ITH_E_DATA);
+	if (!strstr(ith_errmsg(), msg))
+		fprintf(stderr, "\nexpected '%s' in '%s'\n", msg, ith_errmsg());
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), msg));
+	CU_ASSERT_EQUAL(out.n, 0);
+}
+
+static void test_parse_list_errors(void)
+{
+	expect_list_error("{}", "is not a JSON array");
+	expect_list_error("", "is empty");
+	expect_list_error("[{\"id\":\"a\"}", "is truncated");
+	expect_list_error("[{\"id\":\"a\"} {}]", "lacks a ','");
+	expect_list_error("[{\"id\":\"a\"},]", "empty element");
+	expect_list_error("[] x", "followed by more bytes");
+	expect_list_error("[{\"id\":\"a\"}}]", "lacks a ','");
+	expect_list_error("[1}]", "unbalanced");
+	expect_list_error("[\"unterminated]", "is truncated");
+	/* a token of ours that does not parse is an error naming its id */
+	expect_list_error("[{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"" OURS_DESC "\","
+		"\"permissions\":[{\"action\":\"manage\",\"resource\":\"x\"}]}]",
+		"token 55555555-5555-4555-8555-555555555555 of the list (one of this instance's): API answer: unknown "
+		"permission action 'manage'");
+	expect_list_error("[{\"id\":\"not-a-uuid\\u001b[31m\",\"description\":\"" OURS_DESC "\",\"permissions\":[]}]",
+		"token not-a-uuid?[31m of the list (one of this instance's): API answer: token id is not a UUID");
+}
+
+/* An element over the per-element cap is skipped, and the answer goes on. */
+static void test_parse_list_oversized(void)
+{
+	size_t big = ITH_LIST_ELEMENT_MAX + 10;
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	struct ith_token_list out = { NULL, 0 };
+	struct ith_list_stats st;
+
+	ith_strbuf_addstr(&sb, "[{\"id\":\"x\",\"description\":\"");
+	for (size_t i = 0; i < big; i++)
+		ith_strbuf_add(&sb, "a", 1);
+	ith_strbuf_addstr(&sb, "\"},{\"id\":\"66666666-6666-4666-8666-666666666666\",\"description\":\"" OURS_DESC "\","
+		"\"permissions\":[]}]");
+	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(sb.buf, sb.len, INST, &out, &st), 0);
+	CU_ASSERT_EQUAL(out.n, 1);
+	CU_ASSERT_EQUAL(st.skipped, 1);
+	CU_ASSERT_EQUAL(st.total, 2);
 	ith_token_list_release(&out);
-	CU_ASSERT_EQUAL(ith_token_list_parse_json("{}", 2, &out), ITH_E_DATA);
-	CU_ASSERT_EQUAL(ith_token_list_parse_json("[1]", 3, &out), ITH_E_DATA);
+	ith_strbuf_release(&sb);
 }
 
 static void test_perms(void)
@@ -147,6 +262,8 @@ int register_token_tests(void)
 	ADD(s, test_parse_token);
 	ADD(s, test_parse_bad);
 	ADD(s, test_parse_list);
+	ADD(s, test_parse_list_errors);
+	ADD(s, test_parse_list_oversized);
 	ADD(s, test_perms);
 	return 0;
 }
