@@ -32,6 +32,11 @@ PLUGIN = os.path.join(ROOT, "plugin", "telegraf")
 SYSTEMD = os.path.join(ROOT, "packaging", "systemd")
 
 
+def read(path):
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
 def toml_loads(text):
     """The one place TOML is parsed (a fallback for Python < 3.11 hooks in here)."""
     import tomllib
@@ -60,6 +65,8 @@ def parse_range(spec):
     return low, high
 
 
+# In each Opt, `since` is the first Telegraf tag whose source holds the option
+# (v1.27.0 where it was there from the start) and `until` the first without it.
 # The schema below was read from influxdata/telegraf at every tag from v1.27.0
 # (the first release with secret stores) through v1.39.3, the newest checked.
 # A range without an upper bound is checked as if later releases kept v1.39's
@@ -337,7 +344,7 @@ def sample_sinks():
     """{path: (type, mode)} for every sink of the conf/*.conf samples."""
     sinks = {}
     for c in glob.glob(os.path.join(ROOT, "conf", "*.conf")):
-        for m in re.finditer(r'^\s*\{ type = "(file|env)"; *path = "([^"]+)";(?: mode = "(\d+)";)?', open(c).read(),
+        for m in re.finditer(r'^\s*\{ type = "(file|env)"; *path = "([^"]+)";(?: mode = "(\d+)";)?', read(c),
                              re.M):
             sinks[m.group(2)] = (m.group(1), m.group(3))
     return sinks
@@ -394,7 +401,7 @@ class Fragments(unittest.TestCase):
         self.assertGreaterEqual(len(frags), 4)
         for f in frags:
             with self.subTest(fragment=os.path.basename(f)):
-                text = open(f).read()
+                text = read(f)
                 spec, rotation = header(text, "telegraf"), header(text, "rotation")
                 self.assertTrue(spec, "no '# telegraf: >=X.Y.Z[,<X.Y.Z]' header")
                 self.assertEqual(schema_errors(toml_loads(text), spec, rotation), [])
@@ -403,7 +410,7 @@ class Fragments(unittest.TestCase):
         """Together, the live fragments cover every release from 1.27.0 on, with no gap."""
         covered = []
         for f in fragments():
-            text = open(f).read()
+            text = read(f)
             if header(text, "rotation") == "live":
                 covered.append(parse_range(header(text, "telegraf")))
         for v in check_points(OLDEST, None) + [CHECKED_THROUGH]:
@@ -415,11 +422,11 @@ class Fragments(unittest.TestCase):
         sinks = sample_sinks()
         creds = {}
         for d in glob.glob(os.path.join(PLUGIN, "systemd", "*.conf")):
-            for m in re.finditer(r"(?m)^LoadCredential=([^:\s]+):(\S+)$", open(d).read()):
+            for m in re.finditer(r"(?m)^LoadCredential=([^:\s]+):(\S+)$", read(d)):
                 creds[m.group(1)] = m.group(2)
         for f in fragments():
             with self.subTest(fragment=os.path.basename(f)):
-                doc = toml_loads(open(f).read())
+                doc = toml_loads(read(f))
                 stores = {t["id"]: (n, t) for n, _, t in plugin_tables(doc) if n.startswith("secretstores.")}
                 refs = [r for n, _, t in plugin_tables(doc) if n.startswith("outputs.")
                         for v in t.values() if isinstance(v, str) for r in SECRET_REF.findall(v)]
@@ -434,12 +441,12 @@ class Fragments(unittest.TestCase):
                         self.assertEqual(sinks.get(creds[cred]), ("file", "0600"), creds[cred])
 
     def test_exec_reads_the_published_status(self):
-        conf = open(os.path.join(ROOT, "conf", "helper-telegraf.conf")).read()
+        conf = read(os.path.join(ROOT, "conf", "helper-telegraf.conf"))
         status_dir = re.search(r'(?m)^status_dir = "([^"]+)";', conf).group(1)
         want = ["/usr/bin/influx-token-helper", "status", "--format", "influx", "--from", status_dir]
         n = 0
         for f in fragments():
-            for name, _, t in plugin_tables(toml_loads(open(f).read())):
+            for name, _, t in plugin_tables(toml_loads(read(f))):
                 if name == "inputs.exec":
                     n += 1
                     (cmd,) = t["commands"]
@@ -455,7 +462,7 @@ class Fragments(unittest.TestCase):
                  + [os.path.join(ROOT, "README.md")])
         for p in paths:
             if os.path.isfile(p):
-                for para in re.split(r"\n\s*\n", open(p, errors="replace").read()):
+                for para in re.split(r"\n\s*\n", read(p)):
                     if "influxdb_v3" in para:
                         self.assertIn("do not use it", para, p)
 
@@ -467,29 +474,36 @@ class Readme(unittest.TestCase):
 
     def test_toml_blocks_pass_the_schema(self):
         for d in self.DOCS:
-            for block in re.findall(r"```toml\n(.*?)```", open(d).read(), re.S):
+            for block in re.findall(r"```toml\n(.*?)```", read(d), re.S):
                 with self.subTest(doc=os.path.relpath(d, ROOT), block=block[:60]):
                     spec = header(block, "telegraf")
                     self.assertTrue(spec, "a toml block without a '# telegraf: RANGE' line")
                     self.assertEqual(schema_errors(toml_loads(block), spec, header(block, "rotation") or "live"), [])
 
     def test_table_lists_each_fragment_with_its_range(self):
-        text = open(os.path.join(PLUGIN, "README.md")).read()
+        text = read(os.path.join(PLUGIN, "README.md"))
         rows = {m.group(2): (m.group(1), m.group(3)) for m in
                 re.finditer(r"(?m)^\| `([^`]+)` \| `([\w.-]+\.conf)` \|[^|]*\| ([^|]+) \|", text)}
         for f in fragments():
             name = os.path.basename(f)
             with self.subTest(fragment=name):
                 self.assertIn(name, rows, "plugin/telegraf/README.md's table does not list it")
-                ftext = open(f).read()
+                ftext = read(f)
                 self.assertEqual(rows[name][0], header(ftext, "telegraf"))
                 live = header(ftext, "rotation") == "live"
                 self.assertEqual(rows[name][1].strip().startswith("yes"), live, rows[name][1])
 
+    def test_every_drop_in_is_listed(self):
+        """The drop-in table of plugin/telegraf/README.md lists each shipped drop-in once."""
+        text = read(os.path.join(PLUGIN, "README.md"))
+        rows = re.findall(r"(?m)^\| `(systemd/[\w.-]+\.conf)` \|", text)
+        shipped = sorted("systemd/" + os.path.basename(d) for d in glob.glob(os.path.join(PLUGIN, "systemd", "*.conf")))
+        self.assertEqual(sorted(set(rows)), shipped)
+
     def test_named_files_exist(self):
         """Every plugin/telegraf file or packaged unit the READMEs name is shipped."""
         for d in self.DOCS:
-            text = open(d).read()
+            text = read(d)
             for m in re.findall(r"(?<=plugin/|helper/)telegraf/(?:systemd/)?[\w.@-]+\.conf", text):
                 self.assertTrue(os.path.exists(os.path.join(ROOT, "plugin", m)), "%s names %s" % (d, m))
             for m in re.findall(r"`(systemd/[\w.-]+\.conf)`", text):
@@ -504,7 +518,7 @@ class SampleConfigs(unittest.TestCase):
         self.assertGreaterEqual(len(confs), 3)
         for c in confs:
             with self.subTest(conf=os.path.basename(c)):
-                text = open(c).read().replace('group = "telegraf"', 'group = "root"')  # no telegraf group here
+                text = read(c).replace('group = "telegraf"', 'group = "root"')  # no telegraf group here
                 with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
                     f.write(text)
                     f.flush()
@@ -536,7 +550,7 @@ class DropIns(unittest.TestCase):
         sinks = sample_sinks()
         for d in self.dropins():
             with self.subTest(dropin=os.path.basename(d)):
-                text = open(d).read()
+                text = read(d)
                 m = re.search(r"Needs the profile's `(file|env)` sink (\S+)", text)
                 self.assertTrue(m, "the header must say: Needs the profile's `file|env` sink PATH")
                 self.assertEqual(sinks.get(m.group(2), (None,))[0], m.group(1))
@@ -545,7 +559,7 @@ class DropIns(unittest.TestCase):
     def test_no_mandatory_env_file(self):
         """A required EnvironmentFile= that is missing stops the service: only '-' ones."""
         for d in self.dropins():
-            for line in open(d):
+            for line in read(d).splitlines():
                 if line.startswith("EnvironmentFile="):
                     self.assertTrue(line.startswith("EnvironmentFile=-"), d)
 
@@ -558,12 +572,12 @@ class DropIns(unittest.TestCase):
         path = self.ini(os.path.join(SYSTEMD, "influx-token-helper-restart@.path"), strict=False)  # PathChanged= twice
         svc = self.ini(os.path.join(SYSTEMD, "influx-token-helper-restart@.service"))
         watched = [line.split("=", 1)[1].strip() for line in
-                   open(os.path.join(SYSTEMD, "influx-token-helper-restart@.path")) if line.startswith("PathChanged=")]
+                   read(os.path.join(SYSTEMD, "influx-token-helper-restart@.path")).splitlines() if line.startswith("PathChanged=")]
         self.assertEqual(path["Path"]["Unit"], "influx-token-helper-restart@%i.service")
         self.assertEqual(svc["Service"]["ExecStart"], "systemctl try-restart %i.service")
         self.assertEqual(svc["Unit"]["After"], "influx-token-helper.service")
         for d in self.dropins():
-            text = open(d).read()
+            text = read(d)
             if "influx-token-helper-restart@telegraf.path" in text:
                 used = re.search(r"(?m)^(?:EnvironmentFile=-|LoadCredential=[^:]+:)(\S+)$", text).group(1)
                 self.assertIn(used.replace("/telegraf.", "/%i."), watched, d)
