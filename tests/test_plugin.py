@@ -22,6 +22,7 @@ import configparser
 import glob
 import os
 import re
+import shlex
 import subprocess
 import tempfile
 import unittest
@@ -564,9 +565,25 @@ class DropIns(unittest.TestCase):
                     self.assertTrue(line.startswith("EnvironmentFile=-"), d)
 
     def test_token_file_checked_before_start(self):
+        """ExecStartPre= (split as systemd does for this quoting) fails, saying what to do, while
+        the token file is missing or empty, and passes once it holds a token."""
         s = self.ini(os.path.join(PLUGIN, "systemd", "telegraf-influx-token-helper.conf"))["Service"]
-        self.assertIn("test -s /run/influx-token-helper/telegraf ||", s["ExecStartPre"])
-        self.assertIn("exit 1", s["ExecStartPre"])
+        with tempfile.TemporaryDirectory() as d:
+            tok = os.path.join(d, "telegraf")
+            self.assertIn("/run/influx-token-helper/telegraf ", s["ExecStartPre"])
+            argv = shlex.split(s["ExecStartPre"].replace("/run/influx-token-helper/telegraf ", tok + " "))
+            self.assertEqual(argv[0], "/bin/sh")
+            for content in (None, ""):
+                if content is not None:
+                    open(tok, "w").close()
+                p = subprocess.run(argv, capture_output=True, text=True)
+                self.assertEqual(p.returncode, 1)
+                self.assertIn("no token file", p.stderr)
+                self.assertIn("journalctl -u influx-token-helper.service", p.stderr)
+            with open(tok, "w") as f:
+                f.write("tok")
+            p = subprocess.run(argv, capture_output=True, text=True)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
 
     def test_restart_pair_watches_the_sinks_drop_ins_use(self):
         path = self.ini(os.path.join(SYSTEMD, "influx-token-helper-restart@.path"), strict=False)  # PathChanged= twice
