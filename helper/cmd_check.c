@@ -1,9 +1,35 @@
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/*
+ * A file sink that does not exist yet: Telegraf resolves every secret when it
+ * loads its config, so a secretstores.docker (or a LoadCredential=) reading
+ * this file stops all of Telegraf from starting. The helper cannot read
+ * Telegraf's config to know which sinks it uses: it warns about each one.
+ * A warning, not an error: before the first rotate this is the normal state.
+ */
+static void warn_missing_sinks(const struct ith_config *cfg)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		for (size_t j = 0; j < p->nsinks; j++) {
+			if (p->sinks[j].type != ITH_SINK_FILE || lstat(p->sinks[j].path, &st) == 0 || errno != ENOENT)
+				continue;
+			fprintf(stderr, "influx-token-helper: warning: file sink '%s' of profile '%s' does not exist yet; "
+				"Telegraf does not start while a secret store or LoadCredential= it reads is missing: "
+				"run `influx-token-helper rotate` (or start influx-token-helper.service) before Telegraf\n",
+				p->sinks[j].path, p->name);
+		}
+	}
+}
 
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
@@ -33,6 +59,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return r;
 	printf("config:           %s ok (%zu token profile%s)\n", cli->cfg.path, cli->cfg.nprofiles,
 		cli->cfg.nprofiles == 1 ? "" : "s");
+	warn_missing_sinks(&cli->cfg);
 	if (offline)
 		return 0;
 	if ((r = cli_load(cli, CLI_STATE)))

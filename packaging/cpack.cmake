@@ -21,11 +21,16 @@ install(FILES ${CMAKE_BINARY_DIR}/pkg/influx-token-helper.1.gz DESTINATION ${CMA
 install(FILES ${CMAKE_BINARY_DIR}/pkg/helper.conf.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES ${CMAKE_BINARY_DIR}/pkg/changelog.gz DESTINATION ${ITH_PKG_DOC} RENAME changelog.gz)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright README.md DESTINATION ${ITH_PKG_DOC})
-install(FILES conf/helper-telegraf.conf conf/helper-cron.conf DESTINATION ${ITH_PKG_DOC}/examples)
+install(FILES conf/helper-telegraf.conf conf/helper-telegraf-credential.conf conf/helper-cron.conf
+        DESTINATION ${ITH_PKG_DOC}/examples)
 install(DIRECTORY plugin/telegraf DESTINATION ${ITH_PKG_SHARE})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/maint-common.sh DESTINATION ${ITH_PKG_SHARE})
+# The restart pair for consumers that read their token once:
+# influx-token-helper-restart@<unit>.path, enabled per consumer.
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper.service
               ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper.timer
+              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.path
+              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.service
         DESTINATION lib/systemd/system)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sysusers.conf DESTINATION lib/sysusers.d RENAME influx-token-helper.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME influx-token-helper.conf)

@@ -25,11 +25,41 @@ check "lintian reports 0 errors ($(grep -c '^W:' lintian.txt) warnings)" test "$
 # the units, pointed at the built binary
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# verify_units DIR UNIT...: systemd-analyze verify in DIR; any message at all
+# (an unknown key or a bad value is only "ignoring" to systemd) is a failure.
+verify_units() {
+  local dir=$1 out; shift
+  out=$(cd "$dir" && systemd-analyze verify --man="${ITH_VERIFY_MAN:-no}" "$@" 2>&1) && [ -z "$out" ] && return 0
+  echo "$out" | sed 's/^/  systemd-analyze: /'
+  return 1
+}
+# A stand-in telegraf.service shaped like Telegraf's packaged unit, for the drop-ins.
+telegraf_unit() {
+  printf '%s\n' '[Unit]' 'Description=Telegraf (stand-in)' 'Wants=network-online.target' 'After=network-online.target' \
+    '[Service]' 'Type=notify' 'NotifyAccess=all' 'EnvironmentFile=-/etc/default/telegraf' 'User=telegraf' \
+    'ExecStart=/bin/true' 'Restart=on-failure' '[Install]' 'WantedBy=multi-user.target' >"$1/telegraf.service"
+}
+mkdir "$tmp/units"
 sed "s|/usr/bin/influx-token-helper|$build/influx-token-helper|" "$src/packaging/systemd/influx-token-helper.service" \
-  >"$tmp/influx-token-helper.service"
-cp "$src/packaging/systemd/influx-token-helper.timer" "$tmp/"
-check "systemd-analyze verify passes on the units" \
-  systemd-analyze verify --man=no "$tmp/influx-token-helper.service" "$tmp/influx-token-helper.timer"
+  >"$tmp/units/influx-token-helper.service"
+units="influx-token-helper.service"
+for f in "$src"/packaging/systemd/*; do
+  n=$(basename "$f")
+  [ "$n" = influx-token-helper.service ] && continue
+  cp "$f" "$tmp/units/"
+  case $n in *@.*) units="$units ${n%@.*}@telegraf.${n##*.}" ;; *) units="$units $n" ;; esac
+done
+telegraf_unit "$tmp/units"
+# shellcheck disable=SC2086
+check "systemd-analyze verify passes on the units ($units)" verify_units "$tmp/units" $units telegraf.service
+ndrop=0
+for d in "$src"/plugin/telegraf/systemd/*.conf; do
+  rm -rf "$tmp/units/telegraf.service.d" && mkdir "$tmp/units/telegraf.service.d" && cp "$d" "$tmp/units/telegraf.service.d/"
+  check "systemd-analyze verify passes on telegraf.service with drop-in $(basename "$d")" \
+    verify_units "$tmp/units" telegraf.service influx-token-helper-restart@telegraf.path
+  ndrop=$((ndrop + 1))
+done
+check "every drop-in verified ($ndrop)" test "$ndrop" -ge 3
 
 # contents and requirements
 dpkg-deb -f "$deb" Depends | grep -q 'libcurl4' && dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' &&
@@ -40,12 +70,26 @@ rpm -qpl "$rpm" >rpm-files.txt 2>/dev/null
 rpm -qpR "$rpm" >rpm-requires.txt 2>/dev/null
 want_files="/usr/bin/influx-token-helper /etc/influx-token-helper/helper.conf
 /usr/lib/systemd/system/influx-token-helper.service /usr/lib/systemd/system/influx-token-helper.timer
+/usr/lib/systemd/system/influx-token-helper-restart@.path /usr/lib/systemd/system/influx-token-helper-restart@.service
+/usr/share/influx-token-helper/telegraf/telegraf.conf /usr/share/influx-token-helper/telegraf/telegraf-1.34.conf
+/usr/share/influx-token-helper/telegraf/telegraf-1.27.conf /usr/share/influx-token-helper/telegraf/telegraf-credential.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-credential.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-env.conf
+/usr/share/doc/influx-token-helper/examples/helper-telegraf.conf
 /usr/lib/sysusers.d/influx-token-helper.conf /usr/lib/tmpfiles.d/influx-token-helper.conf
 /usr/share/man/man1/influx-token-helper.1.gz /usr/share/man/man5/helper.conf.5.gz
 /usr/share/bash-completion/completions/influx-token-helper"
 missing=""
 for f in $want_files; do grep -qx "$f" rpm-files.txt || missing="$missing $f"; done
-check "rpm -qpl lists the binary, config, units, sysusers/tmpfiles, man pages, completion${missing:+ (missing:$missing)}" test -z "$missing"
+check "rpm -qpl lists the binary, config, units, sysusers/tmpfiles, man pages, completion, Telegraf files${missing:+ (missing:$missing)}" test -z "$missing"
+# every shipped Telegraf file and unit is in both packages
+shipped=$(cd "$src" && { ls plugin/telegraf/*.conf plugin/telegraf/systemd/*.conf | sed 's|^plugin/|/usr/share/influx-token-helper/|'
+  ls packaging/systemd/* | sed 's|^packaging/systemd/|/usr/lib/systemd/system/|'; })
+dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >deb-files.txt
+missing=""
+for f in $shipped; do grep -qx "$f" rpm-files.txt && grep -qx "$f" deb-files.txt || missing="$missing $f"; done
+check "both packages hold every fragment, drop-in and unit${missing:+ (missing:$missing)}" test -z "$missing"
 check "rpm -qpR requires libcurl, json-c, libconfig" sh -c "grep -q '^libcurl' rpm-requires.txt && grep -q '^json-c' rpm-requires.txt && grep -q '^libconfig' rpm-requires.txt"
 check "rpm marks helper.conf %config, 0640 root:influx-token-helper" \
   sh -c "rpm -qp --dump '$rpm' 2>/dev/null | grep -qE '^/etc/influx-token-helper/helper.conf .* 0100640 root influx-token-helper 1 '"
@@ -61,9 +105,17 @@ else
   check "system user and private directories exist" sh -c \
     "id influx-token-helper >/dev/null && [ \"\$(stat -c '%a %U' /var/lib/influx-token-helper)\" = '700 influx-token-helper' ] &&
      [ \"\$(stat -c '%a %U:%G' /etc/influx-token-helper/helper.conf)\" = '640 root:influx-token-helper' ]"
-  check "systemd-analyze verify passes on the installed units" \
-    systemd-analyze verify --man="$(command -v man >/dev/null && echo yes || echo no)" \
-      /usr/lib/systemd/system/influx-token-helper.service /usr/lib/systemd/system/influx-token-helper.timer
+  mkdir "$tmp/inst" && cp /usr/lib/systemd/system/influx-token-helper* "$tmp/inst/" && telegraf_unit "$tmp/inst"
+  mkdir "$tmp/inst/telegraf.service.d" && cp /usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf "$tmp/inst/telegraf.service.d/"
+  check "systemd-analyze verify passes on the installed units and drop-in" env ITH_VERIFY_MAN="$(command -v man >/dev/null && echo yes || echo no)" \
+    bash -c "$(declare -f verify_units); verify_units '$tmp/inst' influx-token-helper.service influx-token-helper.timer influx-token-helper-restart@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service"
+/usr/lib/systemd/system/influx-token-helper-restart@.path /usr/lib/systemd/system/influx-token-helper-restart@.service
+/usr/share/influx-token-helper/telegraf/telegraf.conf /usr/share/influx-token-helper/telegraf/telegraf-1.34.conf
+/usr/share/influx-token-helper/telegraf/telegraf-1.27.conf /usr/share/influx-token-helper/telegraf/telegraf-credential.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-credential.conf
+/usr/share/influx-token-helper/telegraf/systemd/telegraf-env.conf
+/usr/share/doc/influx-token-helper/examples/helper-telegraf.conf
   # check and rotate against the emulator, as the service user, with the packaged state dir
   mkdir -p "$tmp/emu" && chmod 0711 "$tmp"
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/emu/mgmt"
