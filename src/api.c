@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct ith_api {
@@ -88,8 +89,13 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* What every handle gets: verification on, no redirects, bounded time. */
-static void common_options(struct ith_api *api, CURL *c)
+/*
+ * What every handle gets: verification on, no redirects, bounded time.
+ * Plain http (only ever to loopback, see ith_url_parse) never goes through a
+ * proxy, which would see the bearer token in clear; https honours the usual
+ * proxy variables (https_proxy, no_proxy: libcurl's defaults).
+ */
+static void common_options(struct ith_api *api, CURL *c, const char *url)
 {
 	sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
@@ -108,6 +114,10 @@ static void common_options(struct ith_api *api, CURL *c)
 	sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	if (api->ca_file)
 		sym_curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
+	if (strncasecmp(url, "https://", 8)) {
+		sym_curl_easy_setopt(c, CURLOPT_PROXY, "");
+		sym_curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	}
 }
 
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
@@ -140,7 +150,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	api->timeout = (long)cfg->timeout;
 	api->deadline_ms = mono_ms() + cfg->deadline * 1000;
 	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
-	common_options(api, api->curl);
+	common_options(api, api->curl, cfg->url);
 	*out = api;
 	return 0;
 }
@@ -482,7 +492,7 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	if (!api->dp) {
 		if (!(api->dp = sym_curl_easy_init()))
 			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
-		common_options(api, api->dp);
+		common_options(api, api->dp, cluster_url);
 	}
 	esc = sym_curl_easy_escape(api->dp, db, 0);
 	if (!esc)

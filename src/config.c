@@ -214,32 +214,95 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
-bool ith_url_is_loopback_http(const char *url)
+const char *ith_url_parse(const char *url, struct ith_url *u)
 {
-	const char *h, *end;
-	char host[256];
-	struct in_addr a4;
+	const char *p, *auth, *aend, *h, *hend;
+	size_t n = strlen(url);
 
-	if (strncasecmp(url, "http://", 7))
-		return false;
-	h = url + 7;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (!end)
-			return false;
-		return (size_t)(end - h - 1) == 3 && !strncmp(h + 1, "::1", 3) &&
-		       (end[1] == '\0' || end[1] == ':' || end[1] == '/');
+	memset(u, 0, sizeof(*u));
+	u->port = -1;
+	if (n > 2000)
+		return "is too long (at most 2000 characters)";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f || strchr("\"'\\<>{}|^`", url[i]))
+			return "holds a space, a control character or a character not allowed in a URL";
+	if (!strncasecmp(url, "https://", 8)) {
+		u->https = true;
+		auth = url + 8;
+	} else if (!strncasecmp(url, "http://", 7)) {
+		auth = url + 7;
+	} else {
+		return "must start with https://";
 	}
-	end = h + strcspn(h, ":/?#");
-	if ((size_t)(end - h) >= sizeof(host) || end == h)
-		return false;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	if (!strcasecmp(host, "localhost"))
+	aend = auth + strcspn(auth, "/?#");
+	if (strpbrk(auth, "?#"))
+		return "must not have a query (?) or fragment (#)";
+	if (memchr(auth, '@', (size_t)(aend - auth)))
+		return "holds a user name or password (user@host); the URL must not carry credentials";
+	h = auth;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(aend - h));
+		struct in6_addr a6;
+		if (!close || (size_t)(close - h - 1) >= sizeof(u->host))
+			return "has an unterminated [IPv6] host";
+		memcpy(u->host, h + 1, (size_t)(close - h - 1));
+		u->host[close - h - 1] = '\0';
+		if (inet_pton(AF_INET6, u->host, &a6) != 1)
+			return "has a bracketed host that is not an IPv6 address";
+		u->ipv6 = true;
+		hend = close + 1;
+		if (hend != aend && *hend != ':')
+			return "has characters after the ] of its IPv6 host";
+	} else {
+		hend = memchr(h, ':', (size_t)(aend - h));
+		if (!hend)
+			hend = aend;
+		if ((size_t)(hend - h) >= sizeof(u->host))
+			return "has a host name that is too long";
+		for (p = h; p < hend; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
+				return "has a host with characters other than letters, digits, '-', '.' and '_'";
+		memcpy(u->host, h, (size_t)(hend - h));
+		u->host[hend - h] = '\0';
+	}
+	if (!u->host[0])
+		return "has no host";
+	if (hend < aend) {  /* ":port" */
+		long port = 0;
+		if (hend + 1 == aend || aend - hend - 1 > 5)
+			return "has an empty or overlong port";
+		for (p = hend + 1; p < aend; p++) {
+			if (!isdigit((unsigned char)*p))
+				return "has a port that is not a number";
+			port = port * 10 + (*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return "has a port out of range (1-65535)";
+		u->port = (int)port;
+	}
+	u->path = aend;
+	return NULL;
+}
+
+bool ith_url_host_is_loopback(const struct ith_url *u)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (u->ipv6)
+		return inet_pton(AF_INET6, u->host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	if (!strcasecmp(u->host, "localhost"))
 		return true;
-	if (inet_pton(AF_INET, host, &a4) == 1)
+	if (inet_pton(AF_INET, u->host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	return false;
+}
+
+bool ith_url_is_loopback_http(const char *url)
+{
+	struct ith_url u;
+
+	return !ith_url_parse(url, &u) && !u.https && ith_url_host_is_loopback(&u);
 }
 
 static int check_url(const struct vctx *v, const config_setting_t *grp, const char *where,
@@ -247,23 +310,17 @@ static int check_url(const struct vctx *v, const config_setting_t *grp, const ch
 {
 	char name[160];
 	const config_setting_t *s = config_setting_get_member(grp, key);
-	size_t n = strlen(url);
+	const char *why;
+	struct ith_url u;
 
 	setting_name(name, sizeof(name), where, key);
-	if (n > 2000 || strpbrk(url, " \t\r\n\"'\\"))
-		return verr(v, s, name, "'%.80s' is not a valid URL", url);
-	if (!strncasecmp(url, "https://", 8)) {
-		if (n == 8 || url[8] == '/')
-			return verr(v, s, name, "'%s' has no host", url);
-		return 0;
-	}
-	if (!strncasecmp(url, "http://", 7)) {
-		if (!ith_url_is_loopback_http(url))
-			return verr(v, s, name,
-				"'%s': plain http:// is allowed only to loopback addresses (127.0.0.1, ::1, localhost); use https://", url);
-		return 0;
-	}
-	return verr(v, s, name, "'%.80s' must start with https://", url);
+	why = ith_url_parse(url, &u);
+	if (why)
+		return verr(v, s, name, "'%.80s' %s", url, why);
+	if (!u.https && !ith_url_host_is_loopback(&u))
+		return verr(v, s, name,
+			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", url);
+	return 0;
 }
 
 static char *strip_slash(const char *s)
