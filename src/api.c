@@ -190,7 +190,6 @@ unsigned ith_api_last_attempts(const struct ith_api *api)
 static void error_message(const struct body *b, char *out, size_t len)
 {
 	json_object *o = NULL, *m;
-	size_t j = 0;
 
 	out[0] = '\0';
 	if (!b->sb.buf || b->sb.len > 65536)
@@ -198,10 +197,7 @@ static void error_message(const struct body *b, char *out, size_t len)
 	o = json_tokener_parse(b->sb.buf);
 	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "message", &m) &&
 	    json_object_is_type(m, json_type_string)) {
-		const char *s = json_object_get_string(m);
-		for (size_t i = 0; s[i] && j + 1 < len && i < 200; i++)
-			out[j++] = ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
-		out[j] = '\0';
+		ith_safe_text(json_object_get_string(m), out, len < 201 ? len : 201);
 	}
 	json_object_put(o);
 }

@@ -63,6 +63,7 @@ void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ith_sanitize_inplace(msg);
 	ctx->log(ctx->log_ud, lvl, msg);
 }
 

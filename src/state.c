@@ -261,12 +261,12 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 		goto out;
 	st.failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
-		snprintf(st.last_error, sizeof(st.last_error), "%s", json_object_get_string(v));
+		ith_safe_text(json_object_get_string(v), st.last_error, sizeof(st.last_error));
 	if ((r = get_i64(root, "hook_failures", &n)) < 0)
 		goto out;
 	st.hook_failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
-		snprintf(st.last_hook_error, sizeof(st.last_hook_error), "%s", json_object_get_string(v));
+		ith_safe_text(json_object_get_string(v), st.last_hook_error, sizeof(st.last_hook_error));
 	*out = st;
 	memset(&st, 0, sizeof(st));
 out:

@@ -356,6 +356,102 @@ uint64_t ith_hash64(const char *s)
 
 /* ---- files ---- */
 
+/*
+ * Length of the safe character at s (1-4 bytes), or 0 when it must be
+ * replaced; *skip is how many bytes the character or bad byte takes.
+ */
+static size_t safe_char(const unsigned char *s, size_t *skip)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	*skip = 1;
+	if (c < 0x20 || c == 0x7f)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	n = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+	if (!n)
+		return 0;
+	cp = c & (0x7fu >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3fu);
+	}
+	*skip = n;
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) ||       /* surrogates */
+	    (cp >= 0x80 && cp <= 0x9f) ||           /* C1 controls (CSI ...) */
+	    (cp >= 0x2028 && cp <= 0x202e) ||       /* line/paragraph separators, bidi embeddings */
+	    (cp >= 0x2066 && cp <= 0x2069) ||       /* bidi isolates */
+	    cp == 0x200e || cp == 0x200f || cp == 0xfeff)
+		return 0;
+	return n;
+}
+
+const char *ith_safe_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)(s ? s : "");
+	size_t i = 0, j = 0;
+
+	if (len < 4) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	while (in[i]) {
+		size_t skip, n = safe_char(in + i, &skip), need = n ? n : 1;
+		if (j + need > len - 1) {
+			/* cut: make room for "..." on a character boundary */
+			if (j > len - 4) {
+				j = len - 4;
+				while (j > 0 && ((unsigned char)buf[j] & 0xc0) == 0x80)
+					j--;
+			}
+			memcpy(buf + j, "...", 3);
+			j += 3;
+			break;
+		}
+		if (n)
+			memcpy(buf + j, in + i, n);
+		else
+			buf[j] = '?';
+		j += need;
+		i += skip;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+bool ith_text_is_safe(const char *s)
+{
+	const unsigned char *in = (const unsigned char *)s;
+	size_t skip;
+
+	for (size_t i = 0; in[i]; i += skip)
+		if (!safe_char(in + i, &skip))
+			return false;
+	return true;
+}
+
+void ith_sanitize_inplace(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, j = 0, skip, n;
+
+	while (p[i]) {
+		n = safe_char(p + i, &skip);
+		if (n)
+			memmove(p + j, p + i, n);
+		else
+			p[j] = '?';
+		j += n ? n : 1;
+		i += skip;
+	}
+	p[j] = '\0';
+}
+
 bool ith_path_is_absolute(const char *p)
 {
 	return p && p[0] == '/';

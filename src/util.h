@@ -56,6 +56,20 @@ void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
 void ith_strbuf_release(struct ith_strbuf *sb);
 char *ith_strbuf_detach(struct ith_strbuf *sb);
 
+/* ---- text from elsewhere ---- */
+/*
+ * Text a server (or a file others can write) provided, made safe to print,
+ * log or store: ASCII and C1 control characters (ESC, CR, LF, ...), invalid
+ * UTF-8, bidi overrides and line separators each become '?'; the result is
+ * capped at len - 1 bytes, ending in "..." when cut (never mid-character).
+ * Writes buf (len >= 4) and returns it; s NULL is "".
+ */
+const char *ith_safe_text(const char *s, char *buf, size_t len);
+/* s is unchanged by ith_safe_text (ignoring the cap). */
+bool ith_text_is_safe(const char *s);
+/* Sanitise s in place (same rules, no cap). */
+void ith_sanitize_inplace(char *s);
+
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
 int ith_parse_duration(const char *s, int64_t *out);

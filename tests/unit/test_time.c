@@ -90,6 +90,31 @@ static void test_strbuf(void)
 	CU_ASSERT_PTR_NULL(sb.buf);
 }
 
+static void test_safe_text(void)
+{
+	char b[16], big[64];
+	char s[] = "ok\x1b[31m\nx";
+
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("plain text", b, sizeof(b)), "plain text");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text(NULL, b, sizeof(b)), "");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("a\x1b]0;t\x07\r\n", b, sizeof(b)), "a?]0;t???");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("caf\xc3\xa9", b, sizeof(b)), "caf\xc3\xa9");           /* UTF-8 kept */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xc2\x9b" "2J", b, sizeof(b)), "?2J");                  /* C1 CSI */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xe2\x80\xae" "abc", b, sizeof(b)), "?abc");           /* RLO */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xff\xc3(\xe0\x80\x80", b, sizeof(b)), "?" "?(?");   /* invalid; an overlong form is one ? */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789abcdefghij", b, sizeof(b)), "0123456789ab...");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789abcde", b, sizeof(b)), "0123456789abcde");
+	/* never cut inside a character */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789a\xc3\xa9\xc3\xa9\xc3\xa9", b, sizeof(b)), "0123456789a...");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CU_ASSERT_EQUAL(strlen(ith_safe_text(big, b, sizeof(b))), sizeof(b) - 1);
+	CU_ASSERT_TRUE(ith_text_is_safe("caf\xc3\xa9 ok"));
+	CU_ASSERT_FALSE(ith_text_is_safe("a\tb"));
+	ith_sanitize_inplace(s);
+	CU_ASSERT_STRING_EQUAL(s, "ok?[31m?x");
+}
+
 int register_time_tests(void)
 {
 	CU_pSuite s = CU_add_suite("util: durations, RFC 3339, ids", NULL, NULL);
@@ -102,5 +127,6 @@ int register_time_tests(void)
 	ADD(s, test_format_roundtrip);
 	ADD(s, test_uuid);
 	ADD(s, test_strbuf);
+	ADD(s, test_safe_text);
 	return 0;
 }
