@@ -176,6 +176,13 @@ void ith_api_close(struct ith_api *api)
 	free(api);
 }
 
+int64_t ith_api_ms_left(const struct ith_api *api)
+{
+	int64_t left = api->deadline_ms - mono_ms();
+
+	return left > 0 ? left : 0;
+}
+
 unsigned ith_api_requests(const struct ith_api *api)
 {
 	return api->requests;
@@ -506,6 +513,10 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	if (h && (t = sym_curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
 		h = t;
 	b.sb.secret = true;
+	{
+		int64_t left = ith_api_ms_left(api);  /* a probe too ends by the command's deadline */
+		sym_curl_easy_setopt(api->dp, CURLOPT_TIMEOUT_MS, left < api->timeout * 1000L ? (long)(left > 1 ? left : 1) : api->timeout * 1000L);
+	}
 	sym_curl_easy_setopt(api->dp, CURLOPT_URL, url.buf);
 	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, h);
 	sym_curl_easy_setopt(api->dp, CURLOPT_WRITEDATA, &b);

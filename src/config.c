@@ -556,6 +556,19 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	else
 		return verr(v, config_setting_get_member(t, "activation"), where,
 			"activation '%.40s' is not one of probe, delay, none", s);
+	/*
+	 * The activation wait must end while the current token has time left:
+	 * the old one is retired for `grace` after the switch, so the switch
+	 * must come at most renew_before - grace after the renewal started.
+	 */
+	if (p->activation != ITH_ACT_NONE && p->activation_timeout > p->renew_before - p->grace) {
+		x = config_setting_get_member(t, "activation_timeout");
+		return verr(v, x ? x : t, where,
+			"activation_timeout (%llds) must be at most renew_before - grace (%llds - %llds = %llds), or the "
+			"current token could expire while its successor is still activating; lower activation_timeout or "
+			"raise renew_before", (long long)p->activation_timeout, (long long)p->renew_before,
+			(long long)p->grace, (long long)(p->renew_before - p->grace));
+	}
 	s = NULL;
 	if ((r = get_str(v, t, where, "probe_database", false, &s)) < 0)
 		return r;

@@ -340,6 +340,8 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	const struct ith_state *st, bool wait)
 {
 	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
+	/* no wait beyond the command's deadline (management.deadline) */
+	int64_t stop = now + (api ? ith_api_ms_left(api) / 1000 : ctx->cfg->deadline);
 	double backoff = 0.5;
 	const char *db;
 	bool write;
@@ -351,9 +353,11 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		/* started_at has one-second resolution: wait at least the full delay */
 		deadline += 1;
 		if (now < deadline && wait) {
-			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate", p->name,
-				(long long)(deadline - now), st->next.id);
-			sleep_s((double)(deadline - now));
+			int64_t until = deadline < stop ? deadline : stop;
+			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate%s", p->name,
+				(long long)(until - now), st->next.id, until < deadline ? " (capped by management.deadline)" : "");
+			if (until > now)
+				sleep_s((double)(until - now));
 			now = ith_now();
 		}
 		return now >= deadline;
@@ -372,8 +376,10 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		if (r < 0)
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, ith_errmsg());
 		now = ith_now();
-		if (!wait || now >= deadline)
+		if (!wait || now >= deadline || now >= stop)
 			return false;
+		if (stop < deadline)
+			deadline = stop;
 		sleep_s(backoff < (double)(deadline - now) ? backoff : (double)(deadline - now));
 		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
 	}
