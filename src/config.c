@@ -619,6 +619,105 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	return 0;
 }
 
+static bool same_path(const char *a, const char *b)
+{
+	char *na = ith_path_normalize(a), *nb = ith_path_normalize(b);
+	bool same = !strcmp(na, nb);
+
+	free(na);
+	free(nb);
+	return same;
+}
+
+/* A file the helper owns or reads, for the collision check. */
+struct owned_file {
+	char *path;             /* normalised */
+	char what[200];         /* the setting it comes from, for messages */
+};
+
+static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
+	ITH_PRINTF(5, 6);
+
+static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	va_list ap;
+
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		abort();
+	ith_strbuf_addf(&sb, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+	(*v)[*n].path = ith_path_normalize(sb.buf);
+	ith_strbuf_release(&sb);
+	va_start(ap, fmt);
+	vsnprintf((*v)[*n].what, sizeof((*v)[*n].what), fmt, ap);
+	va_end(ap);
+	(*n)++;
+}
+
+/*
+ * Two sinks, or a sink and a file the helper owns or reads (state files,
+ * instance id, locks, status copies, token_file, ca_file, a hook program,
+ * the config itself, state_dir or status_dir), resolving lexically to one
+ * path: each rotation would overwrite the other. The layout is state.c's.
+ */
+static int check_collisions(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
+{
+	struct owned_file *own = NULL;
+	size_t nown = 0, nfixed;
+	int r = 0;
+
+	owned_add(&own, &nown, cfg->path, NULL, "the configuration file itself");
+	if (cfg->token_file)
+		owned_add(&own, &nown, cfg->token_file, NULL, "management.token_file");
+	if (cfg->ca_file)
+		owned_add(&own, &nown, cfg->ca_file, NULL, "management.ca_file");
+	owned_add(&own, &nown, cfg->state_dir, NULL, "state_dir");
+	owned_add(&own, &nown, cfg->state_dir, "instance", "state_dir (its instance file)");
+	owned_add(&own, &nown, cfg->state_dir, "instance.lock", "state_dir (its instance lock)");
+	if (cfg->status_dir)
+		owned_add(&own, &nown, cfg->status_dir, NULL, "status_dir");
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		char f[ITH_NAME_MAX + 8];
+		snprintf(f, sizeof(f), "%s.state", p->name);
+		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's state file)", p->name);
+		snprintf(f, sizeof(f), "%s.lock", p->name);
+		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's lock file)", p->name);
+		if (cfg->status_dir) {
+			snprintf(f, sizeof(f), "%s.json", p->name);
+			owned_add(&own, &nown, cfg->status_dir, f, "status_dir (profile %s's status copy)", p->name);
+		}
+		if (p->on_rotate.n)
+			owned_add(&own, &nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
+	}
+	nfixed = nown;
+	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
+		for (size_t j = 0; j < p->nsinks && !r; j++) {
+			const config_setting_t *s = config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "path");
+			char name[160];
+			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].path", i, p->name, j);
+			owned_add(&own, &nown, p->sinks[j].path, NULL, "%s", name);
+			for (size_t k = 0; k + 1 < nown && !r; k++) {
+				if (strcmp(own[k].path, own[nown - 1].path))
+					continue;
+				if (k >= nfixed)
+					r = verr(v, s, name, "'%s' is used by two sinks: this one and %s; give each sink its own file",
+						p->sinks[j].path, own[k].what);
+				else
+					r = verr(v, s, name, "'%s' is the same file as %s ('%s'), which the helper uses itself; "
+						"give the sink a path of its own", p->sinks[j].path, own[k].what, own[k].path);
+			}
+		}
+	}
+	for (size_t k = 0; k < nown; k++)
+		free(own[k].path);
+	free(own);
+	return r;
+}
+
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
 	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
@@ -650,7 +749,7 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
 	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
 		return r;
-	if (cfg->status_dir && !strcmp(cfg->status_dir, cfg->state_dir))
+	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
 		return verr(v, config_setting_get_member(root, "status_dir"), "status_dir",
 			"must differ from state_dir (it is readable by everyone)");
 	t = config_setting_get_member(root, "tokens");
@@ -674,15 +773,7 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
 					cfg->profiles[j].line);
 	}
-	/* Two sinks writing one file would fight: refuse. */
-	for (size_t i = 0; i < cfg->nprofiles; i++)
-		for (size_t a = 0; a < cfg->profiles[i].nsinks; a++)
-			for (size_t j = i; j < cfg->nprofiles; j++)
-				for (size_t b = (j == i ? a + 1 : 0); b < cfg->profiles[j].nsinks; b++)
-					if (!strcmp(cfg->profiles[i].sinks[a].path, cfg->profiles[j].sinks[b].path))
-						return verr(v, config_setting_get_elem(t, (unsigned)j), "sinks",
-							"path '%s' is used by two sinks", cfg->profiles[j].sinks[b].path);
-	return 0;
+	return check_collisions(v, cfg, t);
 }
 
 int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)

@@ -452,6 +452,45 @@ void ith_sanitize_inplace(char *s)
 	p[j] = '\0';
 }
 
+char *ith_path_normalize(const char *path)
+{
+	char cwd[4096] = "";
+	size_t n, j = 1;
+	char *out;
+	const char *p;
+
+	if (!ith_path_is_absolute(path) && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	n = strlen(cwd) + strlen(path) + 3;
+	out = ith_xmalloc(n);
+	out[0] = '/';
+	for (int pass = 0; pass < 2; pass++) {
+		p = pass == 0 ? cwd : path;
+		while (*p) {
+			size_t len;
+			while (*p == '/')
+				p++;
+			len = strcspn(p, "/");
+			if (len == 0)
+				break;
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				while (j > 1 && out[j - 1] != '/')
+					j--;
+				if (j > 1)
+					j--;
+			} else if (!(len == 1 && p[0] == '.')) {
+				if (j > 1)
+					out[j++] = '/';
+				memcpy(out + j, p, len);
+				j += len;
+			}
+			p += len;
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
 bool ith_path_is_absolute(const char *p)
 {
 	return p && p[0] == '/';

@@ -117,5 +117,11 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 /* Remove a file if it exists (ENOENT is fine). */
 int ith_unlink_if_exists(const char *path);
 bool ith_path_is_absolute(const char *p);
+/*
+ * An absolute path with ".", ".." and repeated or trailing '/' resolved
+ * lexically (symlinks are not looked at): "/run//a/./b/../c" -> "/run/a/c".
+ * A relative path is taken from the current directory. Free the result.
+ */
+char *ith_path_normalize(const char *path);
 
 #endif

@@ -151,6 +151,40 @@ static void test_loopback(void)
 	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://[0:0:0:0:0:0:0:1]/api"));
 }
 
+static void norm_is(const char *in, const char *want)
+{
+	char *got = ith_path_normalize(in);
+	if (strcmp(got, want)) {
+		fprintf(stderr, "\n  normalize('%s') = '%s', want '%s'\n", in, got, want);
+		CU_FAIL("normalize");
+	}
+	free(got);
+}
+
+static void test_collisions(void)
+{
+	struct ith_config c;
+
+	norm_is("/run//ith/./token", "/run/ith/token");
+	norm_is("/run/ith/x/../token", "/run/ith/token");
+	norm_is("/../../a/.", "/a");
+	norm_is("/", "/");
+	norm_is("/a/b/..", "/a");
+	norm_is("/a/b/../..", "/");
+	/* the config file itself */
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", HEAD "state_dir = \"/s\";\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/etc/ith/./helper.conf\"; } ); } );\n"),
+		ITH_E_CONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is the same file as the configuration file itself"));
+	/* its own state file, through .. */
+	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x/../s/a.state\"; } );"),
+		"tokens[0] (a).sinks[0].path: '/x/../s/a.state' is the same file as state_dir (profile a's state file) ('/s/a.state')");
+	/* a sink elsewhere is fine */
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", T1("name = \"a\"; write = [\"d\"]; "
+		"sinks = ( { type = \"file\"; path = \"/s2/a.state\"; }, { type = \"env\"; path = \"/s/../s2/a.env\"; } );")), 0);
+	ith_config_release(&c);
+}
+
 static void test_url_parse(void)
 {
 	struct ith_url u;
@@ -211,6 +245,7 @@ int register_config_tests(void)
 	ADD(s, test_bad);
 	ADD(s, test_loopback);
 	ADD(s, test_url_parse);
+	ADD(s, test_collisions);
 	ADD(s, test_sample_config);
 	return 0;
 }
