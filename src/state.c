@@ -503,17 +503,18 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 {
 	char *path = state_path(status_dir, profile, ".json");
 	char *text = ith_state_to_json_ex(st, false, pub);
-	int r = 0;
+	/*
+	 * 0755 despite our umask 077: other users (Telegraf) read these files,
+	 * but only the helper may write the directory (ith_dir_open_secure
+	 * refuses a symlinked, foreign or group/world-writable one), so no
+	 * one can swap a copy for a forged one.
+	 */
+	int dfd = ith_dir_open_secure(status_dir, 0755, "status_dir"), r = dfd;
 
-	/* 0755 despite our umask 077: other users (Telegraf) read these files. */
-	if (mkdir(status_dir, 0755) == 0) {
-		if (chmod(status_dir, 0755) < 0)
-			r = ith_error(ITH_E_INTERNAL, "cannot chmod status_dir '%s': %s", status_dir, strerror(errno));
-	} else if (errno != EEXIST) {
-		r = ith_error(ITH_E_INTERNAL, "cannot create status_dir '%s': %s", status_dir, strerror(errno));
+	if (dfd >= 0) {
+		r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1);
+		close(dfd);
 	}
-	if (r == 0)
-		r = ith_write_atomic(path, text, strlen(text), 0644, (gid_t)-1);
 	free(text);
 	free(path);
 	return r;
