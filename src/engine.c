@@ -401,6 +401,8 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	st->rotations++;
 	st->last_rotation = now;
 	st->last_error[0] = '\0';
+	if (p->on_rotate.n)  /* owed until it has run for this token (run_hook) */
+		memcpy(st->hook_pending, st->current.id, sizeof(st->hook_pending));
 	res->rotated = true;
 	snprintf(res->new_id, sizeof(res->new_id), "%s", st->current.id);
 	if (res->old_id[0])
@@ -410,17 +412,37 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		ith_log(ctx, ITH_LOG_INFO, "%s: now serving %s", p->name, st->current.id);
 }
 
-/* After a switch, sinks written: tell the consumer. A failure is recorded, never undone. */
+struct hook_out {
+	struct ith_ctx *ctx;
+	const char *profile;
+};
+
+/* A line the hook printed: to our stderr (the log), never to our stdout. */
+static void hook_line(void *ud, const char *line)
+{
+	struct hook_out *h = ud;
+
+	ith_log(h->ctx, ITH_LOG_INFO, "%s: on_rotate: %s", h->profile, line);
+}
+
+/*
+ * After a switch, sinks written and the state saved: tell the consumer. A
+ * failure is recorded, never undone; the hook stays pending (hook_pending)
+ * and the next run tries again, until it has run for the current token.
+ */
 static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st)
 {
+	struct hook_out h = { ctx, p->name };
+
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current) < 0) {
+	if (ith_hook_run(p, &st->current, hook_line, &h) < 0) {
 		st->hook_failures++;
 		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_errmsg());
 		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_errmsg());
 	} else {
 		st->last_hook_error[0] = '\0';
+		st->hook_pending[0] = '\0';
 		ith_log(ctx, ITH_LOG_INFO, "%s: on_rotate %s exited 0", p->name, p->on_rotate.v[0]);
 	}
 }
@@ -563,15 +585,18 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	}
 	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
 		goto fail;
-	if (res->rotated)
-		run_hook(ctx, p, st);
 	if ((r = revoke_due_retired(ctx, &api, p, st, ith_now(), &res->revoked)) < 0)
 		goto fail;
 	if (res->revoked)
 		changed = true;
 	ith_perms_release(&want);
-	if (changed)
+	if (changed && (r = save_state(ctx, p, st)) < 0)
+		return r;
+	/* after the save: a `get` from the hook, or from a consumer it restarts, sees the new token */
+	if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id)) {
+		run_hook(ctx, p, st);
 		return save_state(ctx, p, st);
+	}
 	return 0;
 fail:
 	ith_perms_release(&want);

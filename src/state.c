@@ -128,6 +128,7 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 	json_object_object_add(root, "last_error", json_object_new_string(st->last_error));
 	json_object_object_add(root, "hook_failures", json_object_new_int64((int64_t)st->hook_failures));
 	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
+	json_object_object_add(root, "hook_pending", json_object_new_string(st->hook_pending));
 	if (pub) {
 		json_object_object_add(root, "cluster_id", json_object_new_string(pub->cluster_id));
 		json_object_object_add(root, "renew_at", json_object_new_int64(pub->renew_at));
@@ -267,6 +268,9 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 	st.hook_failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
 		ith_safe_text(json_object_get_string(v), st.last_hook_error, sizeof(st.last_hook_error));
+	if (json_object_object_get_ex(root, "hook_pending", &v) && json_object_is_type(v, json_type_string) &&
+	    ith_is_uuid(json_object_get_string(v)))
+		memcpy(st.hook_pending, json_object_get_string(v), ITH_UUID_LEN + 1);
 	*out = st;
 	memset(&st, 0, sizeof(st));
 out:
