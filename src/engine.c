@@ -40,7 +40,8 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonl
 	ctx->cfg = cfg;
 	ctx->log = log;
 	ctx->log_ud = ud;
-	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30) * 1000;
+	/* a lock wait too ends by the command's deadline */
+	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30 < cfg->deadline ? cfg->timeout * 4 + 30 : cfg->deadline) * 1000;
 	if (readonly)
 		return ctx_init_readonly(ctx);
 	if ((r = ith_ensure_private_dir(cfg->state_dir)) < 0)
