@@ -616,7 +616,7 @@ static int check_dir_stat(const struct stat *st, const char *path, bool last, co
 	return 0;
 }
 
-int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what)
+static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing)
 {
 	char *norm, *comp, *save = NULL;
 	struct ith_strbuf so_far = ITH_STRBUF_INIT;
@@ -661,8 +661,10 @@ int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what)
 					what, path, so_far.buf);
 			else if (e == ENOTDIR)
 				r = ith_error(ITH_E_PERM, "%s '%s': '%s' is not a directory", what, path, so_far.buf);
-			else if (e == ENOENT)
-				r = ith_error(ITH_E_NOTFOUND, "%s '%s' does not exist", what, so_far.buf);
+			else if (e == ENOENT) {
+				r = ith_error(ITH_E_INTERNAL, "%s '%s': '%s' does not exist", what, path, so_far.buf);
+				*missing = true;
+			}
 			else
 				r = ith_error(e == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s '%s': %s", what,
 					so_far.buf, strerror(e));
@@ -688,6 +690,13 @@ out:
 		return r;
 	}
 	return fd;
+}
+
+int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what)
+{
+	bool missing = false;
+
+	return dir_open_secure(path, create_mode, what, &missing);
 }
 
 int ith_ensure_private_dir(const char *path)
@@ -796,7 +805,7 @@ out:
 }
 
 /* The parent directory of an absolute file path, opened by ith_dir_open_secure. */
-static int open_parent(const char *path, const char *what)
+static int open_parent(const char *path, const char *what, bool *missing)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
@@ -805,14 +814,15 @@ static int open_parent(const char *path, const char *what)
 	if (!ith_path_is_absolute(path) || !slash)
 		return ith_error(ITH_E_CONFIG, "'%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = ith_dir_open_secure(dir, 0, what);
+	fd = dir_open_secure(dir, 0, what, missing);
 	free(dir);
 	return fd;
 }
 
 int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
-	int dfd = open_parent(path, "directory"), r;
+	bool missing = false;
+	int dfd = open_parent(path, "directory", &missing), r;
 
 	if (dfd < 0)
 		return dfd;
@@ -823,9 +833,10 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 
 int ith_unlink_if_exists(const char *path)
 {
-	int dfd = open_parent(path, "directory"), r = 0;
+	bool missing = false;
+	int dfd = open_parent(path, "directory", &missing), r = 0;
 
-	if (dfd == ITH_E_NOTFOUND)
+	if (dfd < 0 && missing)
 		return 0;  /* no directory, no file */
 	if (dfd < 0)
 		return dfd;

@@ -118,7 +118,7 @@ int ith_open_dir_nofollow(const char *path);
  * refused. create_mode != 0: the last component is made with exactly that
  * mode when missing. what names it in messages ("sink directory").
  * Returns the descriptor, for every later step (openat, renameat, unlinkat,
- * fchmod, fchown); ITH_E_PERM on refusal, ITH_E_NOTFOUND when missing.
+ * fchmod, fchown); ITH_E_PERM on refusal, ITH_E_INTERNAL else (missing).
  */
 int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what);
 /* Create dir 0700 if missing (one level, ith_dir_open_secure), then check it is private. */
