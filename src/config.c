@@ -198,10 +198,7 @@ bool ith_valid_db_name(const char *s)
 		return true;
 	if (n < 1 || n > 64)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+	return ith_text_is_safe(s);  /* no control characters (C0, C1), valid UTF-8 */
 }
 
 static bool valid_env_name(const char *s)

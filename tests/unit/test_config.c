@@ -161,6 +161,15 @@ static void norm_is(const char *in, const char *want)
 	free(got);
 }
 
+static void test_db_names(void)
+{
+	CU_ASSERT_TRUE(ith_valid_db_name("sensors"));
+	CU_ASSERT_TRUE(ith_valid_db_name("caf\xc3\xa9"));
+	CU_ASSERT_FALSE(ith_valid_db_name("a\x1b[2J"));
+	CU_ASSERT_FALSE(ith_valid_db_name("a\xc2\x9b" "2J"));  /* C1 CSI */
+	CU_ASSERT_FALSE(ith_valid_db_name("a\xff"));
+}
+
 static void test_collisions(void)
 {
 	struct ith_config c;
@@ -246,6 +255,7 @@ int register_config_tests(void)
 	ADD(s, test_loopback);
 	ADD(s, test_url_parse);
 	ADD(s, test_collisions);
+	ADD(s, test_db_names);
 	ADD(s, test_sample_config);
 	return 0;
 }
