@@ -543,6 +543,50 @@ static void public_fields(const char *text, size_t len, struct ith_public *pub)
 	json_object_put(root);
 }
 
+/*
+ * A published copy, read by users other than the helper's: believe it only
+ * from a directory (not a symlink) and a file that no one but their owner
+ * can write, the file owned by the directory's owner or root -- else anyone
+ * could have forged a healthy state there.
+ */
+static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len)
+{
+	struct stat ds, fs;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd, r;
+
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ELOOP || errno == ENOTDIR)
+			return ith_error(ITH_E_PERM, "status directory '%s' is a symbolic link or not a directory; refusing it", dir);
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", dir, strerror(errno));
+	}
+	if (fstat(dfd, &ds) < 0 || (ds.st_mode & 022)) {
+		r = ith_error(ITH_E_PERM, "status directory '%s' is writable by group or others, so its copies could be "
+			"forged; refusing them (fix: chmod go-w '%s')", dir, dir);
+		close(dfd);
+		return r;
+	}
+	fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ELOOP)
+			return ith_error(ITH_E_PERM, "%s is a symbolic link; refusing it", what);
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s: %s", what, strerror(errno));
+	}
+	if (fstat(fd, &fs) < 0 || !S_ISREG(fs.st_mode) || (fs.st_mode & 022) ||
+	    (fs.st_uid != ds.st_uid && fs.st_uid != 0)) {
+		close(fd);
+		return ith_error(ITH_E_PERM, "%s is not a regular file owned by the directory's owner and writable only "
+			"by it; refusing it", what);
+	}
+	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, text, len, what);
+	close(fd);
+	return r == ITH_E_CONFIG ? ITH_E_INTERNAL : r;
+}
+
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
 	struct ith_public *pub)
 {
@@ -551,7 +595,7 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 	int r;
 
 	snprintf(what, sizeof(what), "status file '%s'", path);
-	r = ith_read_file(path, ITH_STATE_MAX_BYTES, false, ITH_E_INTERNAL, what, &text, &len);
+	r = read_public_copy(status_dir, path, what, &text, &len);
 	if (r == ITH_E_NOTFOUND) {
 		ith_state_init(out, NULL);
 		if (pub)
