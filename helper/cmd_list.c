@@ -50,7 +50,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 				ith_format_rfc3339(v[i].tok.expires_at, when, sizeof(when));
 				json_object_object_add(o, "expires_at", json_object_new_string(when));
 			}
-			json_object_object_add(o, "description", json_object_new_string(v[i].tok.description));
+			char desc[400];
+			json_object_object_add(o, "description",
+				json_object_new_string(ith_safe_text(v[i].tok.description, desc, sizeof(desc))));
 			json_object_array_add(arr, o);
 		}
 		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

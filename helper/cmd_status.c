@@ -22,6 +22,7 @@ struct health {
 	uint64_t rotations, failures, hook_failures;
 	size_t retired;
 	char last_error[256], last_hook_error[256];
+	bool hook_pending;  /* on_rotate has not yet run for the current token */
 };
 
 static void health_init(struct health *h, const char *name, const char *cluster_id, const struct ith_profile *p)
@@ -71,6 +72,7 @@ static void health_from(const struct ith_state *st, int64_t renew_at, int64_t no
 	h->retired = st->nretired;
 	memcpy(h->last_error, st->last_error, sizeof(h->last_error));
 	memcpy(h->last_hook_error, st->last_hook_error, sizeof(h->last_hook_error));
+	h->hook_pending = st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id);
 }
 
 /* From the state (public: from status_dir's copy, for users who may not read state_dir). */
@@ -130,6 +132,7 @@ static json_object *health_json(const struct health *h)
 	json_object_object_add(o, "retired", json_object_new_int64((int64_t)h->retired));
 	json_object_object_add(o, "last_error", json_object_new_string(h->last_error));
 	json_object_object_add(o, "last_hook_error", json_object_new_string(h->last_hook_error));
+	json_object_object_add(o, "hook_pending", json_object_new_boolean(h->hook_pending));
 	return o;
 }
 
@@ -159,6 +162,8 @@ static void health_text(const struct health *h, int64_t now)
 		printf("  sink:        %s (%s)\n", p->sinks[i].path, lstat(p->sinks[i].path, &sb) == 0 ? "present" : "missing");
 	if (h->last_error[0])
 		printf("  last error:  %s\n", h->last_error);
+	if (h->hook_pending)
+		printf("  hook:        pending (on_rotate has not run for the current token yet; the next rotate runs it)\n");
 	if (h->last_hook_error[0])
 		printf("  last hook:   %s\n", h->last_hook_error);
 }

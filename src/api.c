@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct ith_api {
@@ -106,8 +107,13 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* What every handle gets: verification on, no redirects, bounded time. */
-static void common_options(struct ith_api *api, CURL *c)
+/*
+ * What every handle gets: verification on, no redirects, bounded time.
+ * Plain http (only ever to loopback, see ith_url_parse) never goes through a
+ * proxy, which would see the bearer token in clear; https honours the usual
+ * proxy variables (https_proxy, no_proxy: libcurl's defaults).
+ */
+static void common_options(struct ith_api *api, CURL *c, const char *url)
 {
 	sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
@@ -126,6 +132,10 @@ static void common_options(struct ith_api *api, CURL *c)
 	sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	if (api->ca_file)
 		sym_curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
+	if (strncasecmp(url, "https://", 8)) {
+		sym_curl_easy_setopt(c, CURLOPT_PROXY, "");
+		sym_curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	}
 }
 
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
@@ -158,7 +168,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	api->timeout = (long)cfg->timeout;
 	api->deadline_ms = mono_ms() + cfg->deadline * 1000;
 	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
-	common_options(api, api->curl);
+	common_options(api, api->curl, cfg->url);
 	*out = api;
 	return 0;
 }
@@ -184,6 +194,13 @@ void ith_api_close(struct ith_api *api)
 	free(api);
 }
 
+int64_t ith_api_ms_left(const struct ith_api *api)
+{
+	int64_t left = api->deadline_ms - mono_ms();
+
+	return left > 0 ? left : 0;
+}
+
 unsigned ith_api_requests(const struct ith_api *api)
 {
 	return api->requests;
@@ -204,7 +221,6 @@ bool ith_api_last_refused(const struct ith_api *api)
 static void error_message(const struct body *b, char *out, size_t len)
 {
 	json_object *o = NULL, *m;
-	size_t j = 0;
 
 	out[0] = '\0';
 	if (!b->sb.buf || b->sb.len > 65536)
@@ -212,10 +228,7 @@ static void error_message(const struct body *b, char *out, size_t len)
 	o = json_tokener_parse(b->sb.buf);
 	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "message", &m) &&
 	    json_object_is_type(m, json_type_string)) {
-		const char *s = json_object_get_string(m);
-		for (size_t i = 0; s[i] && j + 1 < len && i < 200; i++)
-			out[j++] = ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
-		out[j] = '\0';
+		ith_safe_text(json_object_get_string(m), out, len < 201 ? len : 201);
 	}
 	json_object_put(o);
 }
@@ -529,7 +542,7 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	if (!api->dp) {
 		if (!(api->dp = sym_curl_easy_init()))
 			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
-		common_options(api, api->dp);
+		common_options(api, api->dp, cluster_url);
 	}
 	esc = sym_curl_easy_escape(api->dp, db, 0);
 	if (!esc)
@@ -547,6 +560,10 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	if (h && (t = sym_curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
 		h = t;
 	b.sb.secret = true;
+	{
+		int64_t left = ith_api_ms_left(api);  /* a probe too ends by the command's deadline */
+		sym_curl_easy_setopt(api->dp, CURLOPT_TIMEOUT_MS, left < api->timeout * 1000L ? (long)(left > 1 ? left : 1) : api->timeout * 1000L);
+	}
 	sym_curl_easy_setopt(api->dp, CURLOPT_URL, url.buf);
 	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, h);
 	sym_curl_easy_setopt(api->dp, CURLOPT_WRITEDATA, &b);

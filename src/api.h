@@ -88,5 +88,7 @@ bool ith_api_last_refused(const struct ith_api *api);
 
 /* Number of HTTP requests made through this handle. */
 unsigned ith_api_requests(const struct ith_api *api);
+/* Milliseconds left before the command's deadline (management.deadline, counted from ith_api_open); >= 0. */
+int64_t ith_api_ms_left(const struct ith_api *api);
 
 #endif

@@ -198,10 +198,7 @@ bool ith_valid_db_name(const char *s)
 		return true;
 	if (n < 1 || n > 64)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+	return ith_text_is_safe(s);  /* no control characters (C0, C1), valid UTF-8 */
 }
 
 static bool valid_env_name(const char *s)
@@ -214,32 +211,95 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
-bool ith_url_is_loopback_http(const char *url)
+const char *ith_url_parse(const char *url, struct ith_url *u)
 {
-	const char *h, *end;
-	char host[256];
-	struct in_addr a4;
+	const char *p, *auth, *aend, *h, *hend;
+	size_t n = strlen(url);
 
-	if (strncasecmp(url, "http://", 7))
-		return false;
-	h = url + 7;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (!end)
-			return false;
-		return (size_t)(end - h - 1) == 3 && !strncmp(h + 1, "::1", 3) &&
-		       (end[1] == '\0' || end[1] == ':' || end[1] == '/');
+	memset(u, 0, sizeof(*u));
+	u->port = -1;
+	if (n > 2000)
+		return "is too long (at most 2000 characters)";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f || strchr("\"'\\<>{}|^`", url[i]))
+			return "holds a space, a control character or a character not allowed in a URL";
+	if (!strncasecmp(url, "https://", 8)) {
+		u->https = true;
+		auth = url + 8;
+	} else if (!strncasecmp(url, "http://", 7)) {
+		auth = url + 7;
+	} else {
+		return "must start with https://";
 	}
-	end = h + strcspn(h, ":/?#");
-	if ((size_t)(end - h) >= sizeof(host) || end == h)
-		return false;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	if (!strcasecmp(host, "localhost"))
+	aend = auth + strcspn(auth, "/?#");
+	if (strpbrk(auth, "?#"))
+		return "must not have a query (?) or fragment (#)";
+	if (memchr(auth, '@', (size_t)(aend - auth)))
+		return "holds a user name or password (user@host); the URL must not carry credentials";
+	h = auth;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(aend - h));
+		struct in6_addr a6;
+		if (!close || (size_t)(close - h - 1) >= sizeof(u->host))
+			return "has an unterminated [IPv6] host";
+		memcpy(u->host, h + 1, (size_t)(close - h - 1));
+		u->host[close - h - 1] = '\0';
+		if (inet_pton(AF_INET6, u->host, &a6) != 1)
+			return "has a bracketed host that is not an IPv6 address";
+		u->ipv6 = true;
+		hend = close + 1;
+		if (hend != aend && *hend != ':')
+			return "has characters after the ] of its IPv6 host";
+	} else {
+		hend = memchr(h, ':', (size_t)(aend - h));
+		if (!hend)
+			hend = aend;
+		if ((size_t)(hend - h) >= sizeof(u->host))
+			return "has a host name that is too long";
+		for (p = h; p < hend; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
+				return "has a host with characters other than letters, digits, '-', '.' and '_'";
+		memcpy(u->host, h, (size_t)(hend - h));
+		u->host[hend - h] = '\0';
+	}
+	if (!u->host[0])
+		return "has no host";
+	if (hend < aend) {  /* ":port" */
+		long port = 0;
+		if (hend + 1 == aend || aend - hend - 1 > 5)
+			return "has an empty or overlong port";
+		for (p = hend + 1; p < aend; p++) {
+			if (!isdigit((unsigned char)*p))
+				return "has a port that is not a number";
+			port = port * 10 + (*p - '0');
+		}
+		if (port < 1 || port > 65535)
+			return "has a port out of range (1-65535)";
+		u->port = (int)port;
+	}
+	u->path = aend;
+	return NULL;
+}
+
+bool ith_url_host_is_loopback(const struct ith_url *u)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (u->ipv6)
+		return inet_pton(AF_INET6, u->host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	if (!strcasecmp(u->host, "localhost"))
 		return true;
-	if (inet_pton(AF_INET, host, &a4) == 1)
+	if (inet_pton(AF_INET, u->host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	return false;
+}
+
+bool ith_url_is_loopback_http(const char *url)
+{
+	struct ith_url u;
+
+	return !ith_url_parse(url, &u) && !u.https && ith_url_host_is_loopback(&u);
 }
 
 static int check_url(const struct vctx *v, const config_setting_t *grp, const char *where,
@@ -247,23 +307,17 @@ static int check_url(const struct vctx *v, const config_setting_t *grp, const ch
 {
 	char name[160];
 	const config_setting_t *s = config_setting_get_member(grp, key);
-	size_t n = strlen(url);
+	const char *why;
+	struct ith_url u;
 
 	setting_name(name, sizeof(name), where, key);
-	if (n > 2000 || strpbrk(url, " \t\r\n\"'\\"))
-		return verr(v, s, name, "'%.80s' is not a valid URL", url);
-	if (!strncasecmp(url, "https://", 8)) {
-		if (n == 8 || url[8] == '/')
-			return verr(v, s, name, "'%s' has no host", url);
-		return 0;
-	}
-	if (!strncasecmp(url, "http://", 7)) {
-		if (!ith_url_is_loopback_http(url))
-			return verr(v, s, name,
-				"'%s': plain http:// is allowed only to loopback addresses (127.0.0.1, ::1, localhost); use https://", url);
-		return 0;
-	}
-	return verr(v, s, name, "'%.80s' must start with https://", url);
+	why = ith_url_parse(url, &u);
+	if (why)
+		return verr(v, s, name, "'%.80s' %s", url, why);
+	if (!u.https && !ith_url_host_is_loopback(&u))
+		return verr(v, s, name,
+			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", url);
+	return 0;
 }
 
 static char *strip_slash(const char *s)
@@ -499,6 +553,19 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	else
 		return verr(v, config_setting_get_member(t, "activation"), where,
 			"activation '%.40s' is not one of probe, delay, none", s);
+	/*
+	 * The activation wait must end while the current token has time left:
+	 * the old one is retired for `grace` after the switch, so the switch
+	 * must come at most renew_before - grace after the renewal started.
+	 */
+	if (p->activation != ITH_ACT_NONE && p->activation_timeout > p->renew_before - p->grace) {
+		x = config_setting_get_member(t, "activation_timeout");
+		return verr(v, x ? x : t, where,
+			"activation_timeout (%llds) must be at most renew_before - grace (%llds - %llds = %llds), or the "
+			"current token could expire while its successor is still activating; lower activation_timeout or "
+			"raise renew_before", (long long)p->activation_timeout, (long long)p->renew_before,
+			(long long)p->grace, (long long)(p->renew_before - p->grace));
+	}
 	s = NULL;
 	if ((r = get_str(v, t, where, "probe_database", false, &s)) < 0)
 		return r;
@@ -549,6 +616,105 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	return 0;
 }
 
+static bool same_path(const char *a, const char *b)
+{
+	char *na = ith_path_normalize(a), *nb = ith_path_normalize(b);
+	bool same = !strcmp(na, nb);
+
+	free(na);
+	free(nb);
+	return same;
+}
+
+/* A file the helper owns or reads, for the collision check. */
+struct owned_file {
+	char *path;             /* normalised */
+	char what[200];         /* the setting it comes from, for messages */
+};
+
+static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
+	ITH_PRINTF(5, 6);
+
+static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	va_list ap;
+
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		abort();
+	ith_strbuf_addf(&sb, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+	(*v)[*n].path = ith_path_normalize(sb.buf);
+	ith_strbuf_release(&sb);
+	va_start(ap, fmt);
+	vsnprintf((*v)[*n].what, sizeof((*v)[*n].what), fmt, ap);
+	va_end(ap);
+	(*n)++;
+}
+
+/*
+ * Two sinks, or a sink and a file the helper owns or reads (state files,
+ * instance id, locks, status copies, token_file, ca_file, a hook program,
+ * the config itself, state_dir or status_dir), resolving lexically to one
+ * path: each rotation would overwrite the other. The layout is state.c's.
+ */
+static int check_collisions(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
+{
+	struct owned_file *own = NULL;
+	size_t nown = 0, nfixed;
+	int r = 0;
+
+	owned_add(&own, &nown, cfg->path, NULL, "the configuration file itself");
+	if (cfg->token_file)
+		owned_add(&own, &nown, cfg->token_file, NULL, "management.token_file");
+	if (cfg->ca_file)
+		owned_add(&own, &nown, cfg->ca_file, NULL, "management.ca_file");
+	owned_add(&own, &nown, cfg->state_dir, NULL, "state_dir");
+	owned_add(&own, &nown, cfg->state_dir, "instance", "state_dir (its instance file)");
+	owned_add(&own, &nown, cfg->state_dir, "instance.lock", "state_dir (its instance lock)");
+	if (cfg->status_dir)
+		owned_add(&own, &nown, cfg->status_dir, NULL, "status_dir");
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		char f[ITH_NAME_MAX + 8];
+		snprintf(f, sizeof(f), "%s.state", p->name);
+		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's state file)", p->name);
+		snprintf(f, sizeof(f), "%s.lock", p->name);
+		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's lock file)", p->name);
+		if (cfg->status_dir) {
+			snprintf(f, sizeof(f), "%s.json", p->name);
+			owned_add(&own, &nown, cfg->status_dir, f, "status_dir (profile %s's status copy)", p->name);
+		}
+		if (p->on_rotate.n)
+			owned_add(&own, &nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
+	}
+	nfixed = nown;
+	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
+		for (size_t j = 0; j < p->nsinks && !r; j++) {
+			const config_setting_t *s = config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "path");
+			char name[160];
+			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].path", i, p->name, j);
+			owned_add(&own, &nown, p->sinks[j].path, NULL, "%s", name);
+			for (size_t k = 0; k + 1 < nown && !r; k++) {
+				if (strcmp(own[k].path, own[nown - 1].path))
+					continue;
+				if (k >= nfixed)
+					r = verr(v, s, name, "'%s' is used by two sinks: this one and %s; give each sink its own file",
+						p->sinks[j].path, own[k].what);
+				else
+					r = verr(v, s, name, "'%s' is the same file as %s ('%s'), which the helper uses itself; "
+						"give the sink a path of its own", p->sinks[j].path, own[k].what, own[k].path);
+			}
+		}
+	}
+	for (size_t k = 0; k < nown; k++)
+		free(own[k].path);
+	free(own);
+	return r;
+}
+
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
 	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
@@ -580,7 +746,7 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
 	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
 		return r;
-	if (cfg->status_dir && !strcmp(cfg->status_dir, cfg->state_dir))
+	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
 		return verr(v, config_setting_get_member(root, "status_dir"), "status_dir",
 			"must differ from state_dir (it is readable by everyone)");
 	t = config_setting_get_member(root, "tokens");
@@ -604,15 +770,7 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
 					cfg->profiles[j].line);
 	}
-	/* Two sinks writing one file would fight: refuse. */
-	for (size_t i = 0; i < cfg->nprofiles; i++)
-		for (size_t a = 0; a < cfg->profiles[i].nsinks; a++)
-			for (size_t j = i; j < cfg->nprofiles; j++)
-				for (size_t b = (j == i ? a + 1 : 0); b < cfg->profiles[j].nsinks; b++)
-					if (!strcmp(cfg->profiles[i].sinks[a].path, cfg->profiles[j].sinks[b].path))
-						return verr(v, config_setting_get_elem(t, (unsigned)j), "sinks",
-							"path '%s' is used by two sinks", cfg->profiles[j].sinks[b].path);
-	return 0;
+	return check_collisions(v, cfg, t);
 }
 
 int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)

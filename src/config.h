@@ -97,7 +97,24 @@ const char *ith_config_default_path(const char *opt);
  */
 bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write);
 
-/* true for http URLs whose host is 127.0.0.0/8, ::1 or localhost. */
+/*
+ * A base URL, parsed as curl will read it: scheme (http or https, any case),
+ * host (a name, an IPv4 address or an [IPv6] one), optional :port, path.
+ * Refused: userinfo (anything with '@' before the path), query, fragment,
+ * spaces, control and unsafe characters. Returns NULL and fills *u, or a
+ * reason for a message ("has no host"). u->path points into url.
+ */
+struct ith_url {
+	bool https;
+	bool ipv6;          /* host was [bracketed]; host holds it without brackets */
+	char host[256];
+	int port;           /* -1: none given */
+	const char *path;   /* "" or "/..." */
+};
+const char *ith_url_parse(const char *url, struct ith_url *u);
+/* The host is literally loopback: 127.0.0.0/8, ::1 or "localhost". */
+bool ith_url_host_is_loopback(const struct ith_url *u);
+/* true for well-formed http URLs whose host is loopback (see above). */
 bool ith_url_is_loopback_http(const char *url);
 bool ith_valid_profile_name(const char *s);
 bool ith_valid_db_name(const char *s);

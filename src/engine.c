@@ -42,7 +42,8 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonl
 	ctx->cfg = cfg;
 	ctx->log = log;
 	ctx->log_ud = ud;
-	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30) * 1000;
+	/* a lock wait too ends by the command's deadline */
+	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30 < cfg->deadline ? cfg->timeout * 4 + 30 : cfg->deadline) * 1000;
 	if (readonly)
 		return ctx_init_readonly(ctx);
 	if ((r = ith_ensure_private_dir(cfg->state_dir)) < 0)
@@ -65,6 +66,7 @@ void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ith_sanitize_inplace(msg);
 	ctx->log(ctx->log_ud, lvl, msg);
 }
 
@@ -474,6 +476,8 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	const struct ith_state *st, bool wait, bool *failed)
 {
 	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
+	/* no wait beyond the command's deadline (management.deadline) */
+	int64_t stop = now + (api ? ith_api_ms_left(api) / 1000 : ctx->cfg->deadline);
 	double backoff = 0.5;
 	long reported = -1;
 	char seen[320];
@@ -488,9 +492,11 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		/* started_at has one-second resolution: wait at least the full delay */
 		deadline += 1;
 		if (now < deadline && wait) {
-			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate", p->name,
-				(long long)(deadline - now), st->next.id);
-			sleep_s((double)(deadline - now));
+			int64_t until = deadline < stop ? deadline : stop;
+			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate%s", p->name,
+				(long long)(until - now), st->next.id, until < deadline ? " (capped by management.deadline)" : "");
+			if (until > now)
+				sleep_s((double)(until - now));
 			now = ith_now();
 		}
 		return now >= deadline;
@@ -518,16 +524,19 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, seen);
 		}
 		now = ith_now();
-		if (!wait || now >= deadline) {
+		if (!wait || now >= deadline || now >= stop) {
 			if (wait)
-				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds (last probe: %s); consumers "
+				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); consumers "
 					"keep the current token, the next run tries again", p->name, st->next.id,
-					(long long)p->activation_timeout, seen);
+					(long long)(now < deadline ? now - st->next.started_at : p->activation_timeout),
+					now < deadline ? ", the command's deadline (management.deadline)" : "", seen);
 			if (*failed)
 				ith_error(ITH_E_UNAVAILABLE, "%s: activation probe of token %s failed: %s", p->name,
 					st->next.id, seen);
 			return false;
 		}
+		if (stop < deadline)
+			deadline = stop;
 		sleep_s(backoff < (double)(deadline - now) ? backoff : (double)(deadline - now));
 		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
 	}
@@ -549,6 +558,8 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	st->rotations++;
 	st->last_rotation = now;
 	st->last_error[0] = '\0';
+	if (p->on_rotate.n)  /* owed until it has run for this token (run_hook) */
+		memcpy(st->hook_pending, st->current.id, sizeof(st->hook_pending));
 	res->rotated = true;
 	snprintf(res->new_id, sizeof(res->new_id), "%s", st->current.id);
 	if (res->old_id[0])
@@ -558,17 +569,37 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		ith_log(ctx, ITH_LOG_INFO, "%s: now serving %s", p->name, st->current.id);
 }
 
-/* After a switch, sinks written: tell the consumer. A failure is recorded, never undone. */
+struct hook_out {
+	struct ith_ctx *ctx;
+	const char *profile;
+};
+
+/* A line the hook printed: to our stderr (the log), never to our stdout. */
+static void hook_line(void *ud, const char *line)
+{
+	struct hook_out *h = ud;
+
+	ith_log(h->ctx, ITH_LOG_INFO, "%s: on_rotate: %s", h->profile, line);
+}
+
+/*
+ * After a switch, sinks written and the state saved: tell the consumer. A
+ * failure is recorded, never undone; the hook stays pending (hook_pending)
+ * and the next run tries again, until it has run for the current token.
+ */
 static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st)
 {
+	struct hook_out h = { ctx, p->name };
+
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current) < 0) {
+	if (ith_hook_run(p, &st->current, hook_line, &h) < 0) {
 		st->hook_failures++;
 		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_errmsg());
 		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_errmsg());
 	} else {
 		st->last_hook_error[0] = '\0';
+		st->hook_pending[0] = '\0';
 		ith_log(ctx, ITH_LOG_INFO, "%s: on_rotate %s exited 0", p->name, p->on_rotate.v[0]);
 	}
 }
@@ -719,8 +750,6 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	}
 	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
 		goto fail;
-	if (res->rotated)
-		run_hook(ctx, p, st);
 	if ((r = revoke_due_retired(ctx, &api, p, st, ith_now(), &res->revoked)) < 0)
 		goto fail;
 	if (res->revoked)
@@ -731,8 +760,13 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		goto fail;
 	}
 	ith_perms_release(&want);
-	if (changed)
+	if (changed && (r = save_state(ctx, p, st)) < 0)
+		return r;
+	/* after the save: a `get` from the hook, or from a consumer it restarts, sees the new token */
+	if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id)) {
+		run_hook(ctx, p, st);
 		return save_state(ctx, p, st);
+	}
 	return 0;
 fail:
 	ith_perms_release(&want);

@@ -1,4 +1,5 @@
 #include "error.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ int ith_error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
+	ith_sanitize_inplace(errbuf);  /* messages quote server text and paths: one line, no escapes */
 	return code;
 }
 
@@ -26,6 +28,7 @@ int ith_error_prefix(int code, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, errbuf, sizeof(old));
 	snprintf(errbuf, sizeof(errbuf), "%s: %s", prefix, old);
+	ith_sanitize_inplace(errbuf);
 	return code;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +23,12 @@ static void close_from(int lowfd)
 		close(fd);
 }
 
-/* In the child: only async-signal-safe calls until execve. */
-static void child(char *const argv[], char *const envp[])
+/* In the child: only async-signal-safe calls until execve. out: the pipe's write end. */
+static void child(char *const argv[], char *const envp[], int out)
 {
 	int null = open("/dev/null", O_RDONLY);
 
-	if (null < 0 || dup2(null, 0) < 0)
+	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
 	close_from(3);
 	setpgid(0, 0);
@@ -43,16 +44,81 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int wait_bounded(pid_t pid, int64_t timeout_ms, int *status, bool *timed_out)
+/* The hook's output, split into lines for the callback; capped. */
+struct relay {
+	char line[ITH_HOOK_LINE_MAX + 1];
+	size_t len;
+	size_t total;
+	bool cut;
+	ith_hook_output_fn fn;
+	void *ud;
+};
+
+static void relay_flush(struct relay *rl)
 {
-	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	if (!rl->len)
+		return;
+	rl->line[rl->len] = '\0';
+	if (rl->fn)
+		rl->fn(rl->ud, rl->line);
+	rl->len = 0;
+}
+
+static void relay_bytes(struct relay *rl, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (rl->total >= ITH_HOOK_OUTPUT_MAX) {
+			if (!rl->cut && rl->fn)
+				rl->fn(rl->ud, "(more output dropped)");
+			rl->cut = true;
+			return;
+		}
+		rl->total++;
+		if (buf[i] == '\n') {
+			relay_flush(rl);
+			continue;
+		}
+		if (rl->len == ITH_HOOK_LINE_MAX)
+			relay_flush(rl);
+		rl->line[rl->len++] = buf[i];
+	}
+}
+
+/* Read what is there now, never blocking: a grandchild may hold the pipe open for ever. */
+static void drain(int fd, struct relay *rl)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n > 0) {
+			relay_bytes(rl, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return;  /* EAGAIN (nothing more now), EOF or an error */
+	}
+}
+
+/*
+ * Wait for the child itself -- never for EOF on its output, which a daemon it
+ * started may keep open -- relaying its output meanwhile; kill its process
+ * group (TERM, then KILL 2s later) once it outlives timeout_ms.
+ */
+static int wait_bounded(pid_t pid, int out, int64_t timeout_ms, struct relay *rl, int *status, bool *timed_out)
+{
 	int64_t deadline = now_ms() + timeout_ms, kill_at = 0;
+	bool eof = false;
 
 	*timed_out = false;
 	for (;;) {
 		pid_t w = waitpid(pid, status, WNOHANG);
-		if (w == pid)
+		if (w == pid) {
+			drain(out, rl);
+			relay_flush(rl);
 			return 0;
+		}
 		if (w < 0 && errno != EINTR)
 			return -1;
 		int64_t t = now_ms();
@@ -66,12 +132,27 @@ static int wait_bounded(pid_t pid, int64_t timeout_ms, int *status, bool *timed_
 			kill(pid, SIGKILL);
 			kill_at = 0;
 		}
-		nanosleep(&nap, NULL);
+		if (eof) {
+			struct timespec nap = { 0, 20 * 1000 * 1000 };
+			nanosleep(&nap, NULL);
+		} else {
+			struct pollfd pfd = { out, POLLIN, 0 };
+			if (poll(&pfd, 1, 20) > 0) {
+				char buf[4096];
+				ssize_t n = read(out, buf, sizeof(buf));
+				if (n > 0)
+					relay_bytes(rl, buf, (size_t)n);
+				else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+					eof = true;
+			}
+		}
 	}
 }
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t)
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud)
 {
+	struct relay rl = { .fn = fn, .ud = ud };
+	int pipefd[2];
 	char when[32], e_profile[128], e_id[80], e_exp[80];
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", e_profile, e_id, e_exp, NULL };
 	bool timed_out;
@@ -84,16 +165,25 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t)
 	snprintf(e_profile, sizeof(e_profile), "INFLUX_TOKEN_HELPER_PROFILE=%s", p->name);
 	snprintf(e_id, sizeof(e_id), "INFLUX_TOKEN_HELPER_TOKEN_ID=%s", t->id);
 	snprintf(e_exp, sizeof(e_exp), "INFLUX_TOKEN_HELPER_EXPIRES_AT=%s", when);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot make a pipe: %s", strerror(errno));
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot fork: %s", strerror(errno));
+	}
 	if (pid == 0)
-		child(p->on_rotate.v, envp);
+		child(p->on_rotate.v, envp, pipefd[1]);
+	close(pipefd[1]);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 	setpgid(pid, pid);  /* also in the parent: no race with kill(-pid) */
-	if (wait_bounded(pid, p->hook_timeout * 1000, &status, &timed_out) < 0)
-		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot wait for %s: %s", p->on_rotate.v[0], strerror(errno));
+	int wr = wait_bounded(pid, pipefd[0], p->hook_timeout * 1000, &rl, &status, &timed_out), we = errno;
+	close(pipefd[0]);  /* a daemon still holding the write end gets EPIPE: not our wait */
+	if (wr < 0)
+		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot wait for %s: %s", p->on_rotate.v[0], strerror(we));
 	if (timed_out)
 		return ith_error(ITH_E_TEMP, "on_rotate %s: killed after the %llds hook_timeout", p->on_rotate.v[0],
 			(long long)p->hook_timeout);

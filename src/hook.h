@@ -2,7 +2,12 @@
  * hook.h - running a profile's on_rotate command after a switch.
  *
  * argv as configured (argv[0] an absolute path: no shell, no PATH lookup),
- * stdin from /dev/null, stdout and stderr to ours, its own process group,
+ * stdin from /dev/null, its own process group, stdout and stderr into a
+ * pipe that the helper relays line by line to the callback (the helper's
+ * stderr, prefixed with the profile): never to the helper's stdout, which
+ * may be a `$(influx-token-helper get)`. The helper waits for the hook's own
+ * process, not for the end of its output: a daemon it leaves behind holding
+ * the pipe cannot make the helper hang.
  * and an environment that holds no secret and nothing inherited:
  *     PATH=/usr/sbin:/usr/bin:/sbin:/bin
  *     INFLUX_TOKEN_HELPER_PROFILE=<name>
@@ -20,6 +25,10 @@
 #include "config.h"
 #include "state.h"
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t);
+#define ITH_HOOK_LINE_MAX 512        /* longer lines are split */
+#define ITH_HOOK_OUTPUT_MAX 65536    /* more is dropped */
+typedef void (*ith_hook_output_fn)(void *ud, const char *line);
+
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,9 +89,9 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 	}
 }
 
-static int read_existing(const char *path, char **text, size_t *len)
+static int read_existing(int dfd, const char *path, char **text, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
+	int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -104,28 +105,24 @@ static int read_existing(const char *path, char **text, size_t *len)
 	return r < 0 ? 1 : 0;
 }
 
-static int ensure_parent(const char *path)
+/*
+ * The sink's directory, opened once (ith_dir_open_secure): created 0755 when
+ * missing -- despite our umask 077, the consumer (e.g. group telegraf) must
+ * traverse it; the token files' own modes keep them private. Refused when
+ * someone else could swap it. Every later step goes through the descriptor.
+ */
+static int open_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
-	struct stat st;
-	int r = 0;
+	int fd;
 
-	if (!slash || slash == path)
-		return 0;
-	dir = ith_xstrndup(path, (size_t)(slash - path));
-	if (lstat(dir, &st) < 0) {
-		/* 0755 despite our umask 077: the consumer (e.g. group telegraf) must
-		 * traverse it; the token files' own modes keep them private. */
-		if (errno != ENOENT || mkdir(dir, 0755) < 0 || chmod(dir, 0755) < 0)
-			r = ith_error(ITH_E_INTERNAL, "cannot create sink directory '%s': %s", dir, strerror(errno));
-	} else if (!S_ISDIR(st.st_mode)) {
-		r = ith_error(ITH_E_PERM, "sink directory '%s' is not a directory", dir);
-	} else if ((st.st_mode & 0002) && !(st.st_mode & S_ISVTX)) {
-		r = ith_error(ITH_E_PERM, "sink directory '%s' is world-writable; fix: chmod o-w '%s'", dir, dir);
-	}
+	if (!slash)
+		return ith_error(ITH_E_CONFIG, "sink '%s' is not an absolute path", path);
+	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
+	fd = ith_dir_open_secure(dir, 0755, "sink directory");
 	free(dir);
-	return r;
+	return fd;
 }
 
 int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
@@ -135,24 +132,26 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 	char *have = NULL;
 	size_t have_len = 0;
 	struct stat st;
-	int r;
+	int r, dfd;
 
 	*changed = false;
+	if ((dfd = open_parent(s->path)) < 0)
+		return dfd;
 	ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
-	r = read_existing(s->path, &have, &have_len);
+	r = read_existing(dfd, s->path, &have, &have_len);
 	if (r < 0)
 		goto out;
-	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) && lstat(s->path, &st) == 0 &&
+	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) &&
+	    fstatat(dfd, strrchr(s->path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (st.st_mode & 07777) == s->mode && (s->gid == (gid_t)-1 || st.st_gid == s->gid)) {
 		r = 0;
 		goto out;
 	}
-	if ((r = ensure_parent(s->path)) < 0)
-		goto out;
-	r = ith_write_atomic(s->path, want.buf, want.len, s->mode, s->gid);
+	r = ith_write_atomic_at(dfd, s->path, want.buf, want.len, s->mode, s->gid);
 	if (r == 0)
 		*changed = true;
 out:
+	close(dfd);
 	if (have)
 		ith_freezero(have, have_len + 1);
 	ith_strbuf_release(&want);

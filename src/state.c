@@ -128,6 +128,7 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 	json_object_object_add(root, "last_error", json_object_new_string(st->last_error));
 	json_object_object_add(root, "hook_failures", json_object_new_int64((int64_t)st->hook_failures));
 	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
+	json_object_object_add(root, "hook_pending", json_object_new_string(st->hook_pending));
 	if (pub) {
 		json_object_object_add(root, "cluster_id", json_object_new_string(pub->cluster_id));
 		json_object_object_add(root, "renew_at", json_object_new_int64(pub->renew_at));
@@ -261,12 +262,15 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 		goto out;
 	st.failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
-		snprintf(st.last_error, sizeof(st.last_error), "%s", json_object_get_string(v));
+		ith_safe_text(json_object_get_string(v), st.last_error, sizeof(st.last_error));
 	if ((r = get_i64(root, "hook_failures", &n)) < 0)
 		goto out;
 	st.hook_failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
-		snprintf(st.last_hook_error, sizeof(st.last_hook_error), "%s", json_object_get_string(v));
+		ith_safe_text(json_object_get_string(v), st.last_hook_error, sizeof(st.last_hook_error));
+	if (json_object_object_get_ex(root, "hook_pending", &v) && json_object_is_type(v, json_type_string) &&
+	    ith_is_uuid(json_object_get_string(v)))
+		memcpy(st.hook_pending, json_object_get_string(v), ITH_UUID_LEN + 1);
 	*out = st;
 	memset(&st, 0, sizeof(st));
 out:
@@ -503,17 +507,18 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 {
 	char *path = state_path(status_dir, profile, ".json");
 	char *text = ith_state_to_json_ex(st, false, pub);
-	int r = 0;
+	/*
+	 * 0755 despite our umask 077: other users (Telegraf) read these files,
+	 * but only the helper may write the directory (ith_dir_open_secure
+	 * refuses a symlinked, foreign or group/world-writable one), so no
+	 * one can swap a copy for a forged one.
+	 */
+	int dfd = ith_dir_open_secure(status_dir, 0755, "status_dir"), r = dfd;
 
-	/* 0755 despite our umask 077: other users (Telegraf) read these files. */
-	if (mkdir(status_dir, 0755) == 0) {
-		if (chmod(status_dir, 0755) < 0)
-			r = ith_error(ITH_E_INTERNAL, "cannot chmod status_dir '%s': %s", status_dir, strerror(errno));
-	} else if (errno != EEXIST) {
-		r = ith_error(ITH_E_INTERNAL, "cannot create status_dir '%s': %s", status_dir, strerror(errno));
+	if (dfd >= 0) {
+		r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1);
+		close(dfd);
 	}
-	if (r == 0)
-		r = ith_write_atomic(path, text, strlen(text), 0644, (gid_t)-1);
 	free(text);
 	free(path);
 	return r;
@@ -538,6 +543,50 @@ static void public_fields(const char *text, size_t len, struct ith_public *pub)
 	json_object_put(root);
 }
 
+/*
+ * A published copy, read by users other than the helper's: believe it only
+ * from a directory (not a symlink) and a file that no one but their owner
+ * can write, the file owned by the directory's owner or root -- else anyone
+ * could have forged a healthy state there.
+ */
+static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len)
+{
+	struct stat ds, fs;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd, r;
+
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ELOOP || errno == ENOTDIR)
+			return ith_error(ITH_E_PERM, "status directory '%s' is a symbolic link or not a directory; refusing it", dir);
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", dir, strerror(errno));
+	}
+	if (fstat(dfd, &ds) < 0 || (ds.st_mode & 022)) {
+		r = ith_error(ITH_E_PERM, "status directory '%s' is writable by group or others, so its copies could be "
+			"forged; refusing them (fix: chmod go-w '%s')", dir, dir);
+		close(dfd);
+		return r;
+	}
+	fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ELOOP)
+			return ith_error(ITH_E_PERM, "%s is a symbolic link; refusing it", what);
+		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s: %s", what, strerror(errno));
+	}
+	if (fstat(fd, &fs) < 0 || !S_ISREG(fs.st_mode) || (fs.st_mode & 022) ||
+	    (fs.st_uid != ds.st_uid && fs.st_uid != 0)) {
+		close(fd);
+		return ith_error(ITH_E_PERM, "%s is not a regular file owned by the directory's owner and writable only "
+			"by it; refusing it", what);
+	}
+	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, text, len, what);
+	close(fd);
+	return r == ITH_E_CONFIG ? ITH_E_INTERNAL : r;
+}
+
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
 	struct ith_public *pub)
 {
@@ -546,7 +595,7 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 	int r;
 
 	snprintf(what, sizeof(what), "status file '%s'", path);
-	r = ith_read_file(path, ITH_STATE_MAX_BYTES, false, ITH_E_INTERNAL, what, &text, &len);
+	r = read_public_copy(status_dir, path, what, &text, &len);
 	if (r == ITH_E_NOTFOUND) {
 		ith_state_init(out, NULL);
 		if (pub)

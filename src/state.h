@@ -60,6 +60,7 @@ struct ith_state {
 	char last_error[256];
 	uint64_t hook_failures;
 	char last_hook_error[256];  /* "" when the last hook run succeeded */
+	char hook_pending[ITH_UUID_LEN + 1];  /* on_rotate still owed for this token ("" none) */
 	bool loaded_foreign;       /* a file of another instance was found and ignored */
 };
 

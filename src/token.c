@@ -91,8 +91,11 @@ bool ith_perms_equal(const struct ith_perms *a, const struct ith_perms *b)
 
 void ith_perms_format(const struct ith_perms *p, struct ith_strbuf *out)
 {
-	for (size_t i = 0; i < p->n; i++)
-		ith_strbuf_addf(out, "%s%s:%s", i ? "," : "", p->v[i].action, p->v[i].resource);
+	for (size_t i = 0; i < p->n; i++) {
+		char a[16], res[80];
+		ith_strbuf_addf(out, "%s%s:%s", i ? "," : "", ith_safe_text(p->v[i].action, a, sizeof(a)),
+			ith_safe_text(p->v[i].resource, res, sizeof(res)));
+	}
 	if (!p->n)
 		ith_strbuf_addstr(out, "none");
 }
@@ -184,8 +187,11 @@ static int parse_perms(json_object *arr, struct ith_perms *out)
 		if ((r = get_string_field(e, "action", true, &action)) < 0 ||
 		    (r = get_string_field(e, "resource", true, &res)) < 0)
 			return r;
-		if (strcmp(action, "read") && strcmp(action, "write"))
-			return ith_error(ITH_E_DATA, "API answer: unknown permission action '%.20s'", action);
+		if (strcmp(action, "read") && strcmp(action, "write")) {
+			char safe[24];
+			return ith_error(ITH_E_DATA, "API answer: unknown permission action '%s'",
+				ith_safe_text(action, safe, sizeof(safe)));
+		}
 		if (!ith_valid_db_name(res))
 			return ith_error(ITH_E_DATA, "API answer: permission resource is not a database name");
 		ith_perms_add(out, action, res);

@@ -356,6 +356,141 @@ uint64_t ith_hash64(const char *s)
 
 /* ---- files ---- */
 
+/*
+ * Length of the safe character at s (1-4 bytes), or 0 when it must be
+ * replaced; *skip is how many bytes the character or bad byte takes.
+ */
+static size_t safe_char(const unsigned char *s, size_t *skip)
+{
+	unsigned c = s[0], cp;
+	size_t n;
+
+	*skip = 1;
+	if (c < 0x20 || c == 0x7f)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	n = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+	if (!n)
+		return 0;
+	cp = c & (0x7fu >> n);
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3fu);
+	}
+	*skip = n;
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) ||       /* surrogates */
+	    (cp >= 0x80 && cp <= 0x9f) ||           /* C1 controls (CSI ...) */
+	    (cp >= 0x2028 && cp <= 0x202e) ||       /* line/paragraph separators, bidi embeddings */
+	    (cp >= 0x2066 && cp <= 0x2069) ||       /* bidi isolates */
+	    cp == 0x200e || cp == 0x200f || cp == 0xfeff)
+		return 0;
+	return n;
+}
+
+const char *ith_safe_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *in = (const unsigned char *)(s ? s : "");
+	size_t i = 0, j = 0;
+
+	if (len < 4) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	while (in[i]) {
+		size_t skip, n = safe_char(in + i, &skip), need = n ? n : 1;
+		if (j + need > len - 1) {
+			/* cut: make room for "..." on a character boundary */
+			if (j > len - 4) {
+				j = len - 4;
+				while (j > 0 && ((unsigned char)buf[j] & 0xc0) == 0x80)
+					j--;
+			}
+			memcpy(buf + j, "...", 3);
+			j += 3;
+			break;
+		}
+		if (n)
+			memcpy(buf + j, in + i, n);
+		else
+			buf[j] = '?';
+		j += need;
+		i += skip;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+bool ith_text_is_safe(const char *s)
+{
+	const unsigned char *in = (const unsigned char *)s;
+	size_t skip;
+
+	for (size_t i = 0; in[i]; i += skip)
+		if (!safe_char(in + i, &skip))
+			return false;
+	return true;
+}
+
+void ith_sanitize_inplace(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t i = 0, j = 0, skip, n;
+
+	while (p[i]) {
+		n = safe_char(p + i, &skip);
+		if (n)
+			memmove(p + j, p + i, n);
+		else
+			p[j] = '?';
+		j += n ? n : 1;
+		i += skip;
+	}
+	p[j] = '\0';
+}
+
+char *ith_path_normalize(const char *path)
+{
+	char cwd[4096] = "";
+	size_t n, j = 1;
+	char *out;
+	const char *p;
+
+	if (!ith_path_is_absolute(path) && !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	n = strlen(cwd) + strlen(path) + 3;
+	out = ith_xmalloc(n);
+	out[0] = '/';
+	for (int pass = 0; pass < 2; pass++) {
+		p = pass == 0 ? cwd : path;
+		while (*p) {
+			size_t len;
+			while (*p == '/')
+				p++;
+			len = strcspn(p, "/");
+			if (len == 0)
+				break;
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				while (j > 1 && out[j - 1] != '/')
+					j--;
+				if (j > 1)
+					j--;
+			} else if (!(len == 1 && p[0] == '.')) {
+				if (j > 1)
+					out[j++] = '/';
+				memcpy(out + j, p, len);
+				j += len;
+			}
+			p += len;
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
 bool ith_path_is_absolute(const char *p)
 {
 	return p && p[0] == '/';
@@ -457,14 +592,117 @@ int ith_open_dir_nofollow(const char *path)
 		strerror(errno));
 }
 
+/*
+ * A directory the helper writes into must not be redirectable by someone
+ * else: owned by root or by us, and not writable by group or others unless
+ * sticky (/tmp) -- for the directory itself, sticky only when it is ours.
+ */
+static int check_dir_stat(const struct stat *st, const char *path, bool last, const char *what)
+{
+	uid_t me = geteuid();
+
+	if (!S_ISDIR(st->st_mode))
+		return ith_error(ITH_E_PERM, "%s '%s' is not a directory", what, path);
+	if (st->st_uid != me && st->st_uid != 0)
+		return ith_error(ITH_E_PERM,
+			"%s '%s' is owned by uid %u, another user, who could redirect what is written there; "
+			"fix: chown %u '%s', or use a directory of your own", what, path, (unsigned)st->st_uid,
+			(unsigned)me, path);
+	if ((st->st_mode & 022) && !((st->st_mode & S_ISVTX) && (!last || st->st_uid == me))) {
+		bool g = st->st_mode & 020, o = st->st_mode & 002;
+		return ith_error(ITH_E_PERM, "%s '%s' is %s-writable; fix: chmod %s '%s'", what, path,
+			g && o ? "group- and world" : o ? "world" : "group", g && o ? "go-w" : o ? "o-w" : "g-w", path);
+	}
+	return 0;
+}
+
+static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing)
+{
+	char *norm, *comp, *save = NULL;
+	struct ith_strbuf so_far = ITH_STRBUF_INIT;
+	struct stat st;
+	int fd, r = 0;
+
+	if (!ith_path_is_absolute(path))
+		return ith_error(ITH_E_CONFIG, "%s '%s' is not an absolute path", what, path);
+	norm = ith_path_normalize(path);
+	/* on the way: O_PATH, which needs only search permission (a 0711 directory) */
+	fd = open("/", (strcmp(norm, "/") ? O_PATH : O_RDONLY) | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		free(norm);
+		return ith_error(ITH_E_INTERNAL, "cannot open '/': %s", strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || (r = check_dir_stat(&st, "/", !strcmp(norm, "/"), what)) < 0) {
+		r = r < 0 ? r : ith_error(ITH_E_INTERNAL, "cannot stat '/': %s", strerror(errno));
+		goto out;
+	}
+	for (comp = strtok_r(norm + 1, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		bool last = !save || !*save, created = false;
+		int nfd;
+
+		ith_strbuf_addf(&so_far, "/%s", comp);
+		nfd = openat(fd, comp, (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && last && create_mode) {
+			if (mkdirat(fd, comp, 0700) == 0)
+				created = true;
+			else if (errno != EEXIST) {
+				r = ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot create %s '%s': %s",
+					what, so_far.buf, strerror(errno));
+				goto out;
+			}
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (nfd < 0) {
+			int e = errno;
+			struct stat lst;
+			if (e == ELOOP || (e == ENOTDIR && fstatat(fd, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+			                   S_ISLNK(lst.st_mode)))
+				r = ith_error(ITH_E_PERM, "%s '%s': '%s' is a symbolic link; symlinks are refused (use the real path)",
+					what, path, so_far.buf);
+			else if (e == ENOTDIR)
+				r = ith_error(ITH_E_PERM, "%s '%s': '%s' is not a directory", what, path, so_far.buf);
+			else if (e == ENOENT) {
+				r = ith_error(ITH_E_INTERNAL, "%s '%s': '%s' does not exist", what, path, so_far.buf);
+				*missing = true;
+			}
+			else
+				r = ith_error(e == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s '%s': %s", what,
+					so_far.buf, strerror(e));
+			goto out;
+		}
+		close(fd);
+		fd = nfd;
+		if (fstat(fd, &st) < 0) {
+			r = ith_error(ITH_E_INTERNAL, "cannot stat '%s': %s", so_far.buf, strerror(errno));
+			goto out;
+		}
+		/* mode exactly as asked, despite the umask; only on what we just made */
+		if (created && st.st_uid == geteuid() && fchmod(fd, create_mode) == 0)
+			st.st_mode = (st.st_mode & ~(mode_t)07777) | create_mode;
+		if ((r = check_dir_stat(&st, so_far.buf, last, what)) < 0)
+			goto out;
+	}
+out:
+	free(norm);
+	ith_strbuf_release(&so_far);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what)
+{
+	bool missing = false;
+
+	return dir_open_secure(path, create_mode, what, &missing);
+}
+
 int ith_ensure_private_dir(const char *path)
 {
-	int fd, r;
+	int fd = ith_dir_open_secure(path, 0700, "directory"), r;
 
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
-			"cannot create directory '%s': %s", path, strerror(errno));
-	fd = ith_open_dir_nofollow(path);
 	if (fd < 0)
 		return fd;
 	r = ith_check_private_fd(fd, path, true);
@@ -472,66 +710,52 @@ int ith_ensure_private_dir(const char *path)
 	return r;
 }
 
-static int fsync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		r = ith_error(ITH_E_INTERNAL, "cannot sync directory '%s': %s", dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return r;
-}
-
 /*
- * Remove "<path>.tmp-*" left by a writer killed mid-write (they may hold a
+ * Remove "<name>.tmp-*" left by a writer killed mid-write (they may hold a
  * token). Safe because every writer of a given path holds that path's lock.
  */
-static void remove_stale_temps(const char *path)
+static void remove_stale_temps(int dfd, const char *name)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
 	struct ith_strbuf prefix = ITH_STRBUF_INIT;
-	DIR *d = opendir(dir);
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
-	ith_strbuf_addf(&prefix, "%s.tmp-", slash + 1);
+	if (!d && fd >= 0)
+		close(fd);
+	ith_strbuf_addf(&prefix, "%s.tmp-", name);
 	while (d && (e = readdir(d))) {
 		if (strncmp(e->d_name, prefix.buf, prefix.len) || strlen(e->d_name) != prefix.len + 8)
 			continue;
-		struct ith_strbuf p = ITH_STRBUF_INIT;
-		ith_strbuf_addf(&p, "%s/%s", dir, e->d_name);
-		unlink(p.buf);
-		ith_strbuf_release(&p);
+		unlinkat(dfd, e->d_name, 0);
 	}
 	if (d)
 		closedir(d);
 	ith_strbuf_release(&prefix);
-	free(dir);
 }
 
-int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct ith_strbuf tmp = ITH_STRBUF_INIT;
 	char rnd[ITH_UUID_LEN + 1];
 	const char *p = data;
+	const char *tname;
 	size_t off = 0;
 	int fd = -1, r;
 	struct stat st;
 
-	if (!ith_path_is_absolute(path) || !strrchr(path, '/'))
-		return ith_error(ITH_E_CONFIG, "'%s' is not an absolute path", path);
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return ith_error(ITH_E_CONFIG, "'%s' does not name a file", path);
 	/* Refuse to replace a symlink: someone may want us to write elsewhere. */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
 		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; refusing to replace it (remove it first)", path);
-	remove_stale_temps(path);
+	remove_stale_temps(dfd, name);
 	if ((r = ith_uuid_v4(rnd)) < 0)
 		return r;
 	ith_strbuf_addf(&tmp, "%s.tmp-%.8s", path, rnd);
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	tname = strrchr(tmp.buf, '/') ? strrchr(tmp.buf, '/') + 1 : tmp.buf;
+	fd = openat(dfd, tname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
 			"cannot create '%s': %s", tmp.buf, strerror(errno));
@@ -565,23 +789,59 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 		r = ith_error(ITH_E_INTERNAL, "cannot close '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	if (rename(tmp.buf, path) < 0) {
+	if (renameat(dfd, tname, dfd, name) < 0) {
 		r = ith_error(ITH_E_INTERNAL, "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
 		goto out;
 	}
-	r = fsync_parent(path);
+	if (fsync(dfd) < 0)
+		r = ith_error(ITH_E_INTERNAL, "cannot sync the directory of '%s': %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
 	if (r < 0 && tmp.buf)
-		unlink(tmp.buf);
+		unlinkat(dfd, tname, 0);
 	ith_strbuf_release(&tmp);
+	return r;
+}
+
+/* The parent directory of an absolute file path, opened by ith_dir_open_secure. */
+static int open_parent(const char *path, const char *what, bool *missing)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (!ith_path_is_absolute(path) || !slash)
+		return ith_error(ITH_E_CONFIG, "'%s' is not an absolute path", path);
+	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
+	fd = dir_open_secure(dir, 0, what, missing);
+	free(dir);
+	return fd;
+}
+
+int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
+{
+	bool missing = false;
+	int dfd = open_parent(path, "directory", &missing), r;
+
+	if (dfd < 0)
+		return dfd;
+	r = ith_write_atomic_at(dfd, path, data, len, mode, gid);
+	close(dfd);
 	return r;
 }
 
 int ith_unlink_if_exists(const char *path)
 {
-	if (unlink(path) < 0 && errno != ENOENT)
-		return ith_error(ITH_E_INTERNAL, "cannot remove '%s': %s", path, strerror(errno));
-	return 0;
+	bool missing = false;
+	int dfd = open_parent(path, "directory", &missing), r = 0;
+
+	if (dfd < 0 && missing)
+		return 0;  /* no directory, no file */
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, strrchr(path, '/') + 1, 0) < 0 && errno != ENOENT)
+		r = ith_error(ITH_E_INTERNAL, "cannot remove '%s': %s", path, strerror(errno));
+	close(dfd);
+	return r;
 }

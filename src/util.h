@@ -56,6 +56,20 @@ void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
 void ith_strbuf_release(struct ith_strbuf *sb);
 char *ith_strbuf_detach(struct ith_strbuf *sb);
 
+/* ---- text from elsewhere ---- */
+/*
+ * Text a server (or a file others can write) provided, made safe to print,
+ * log or store: ASCII and C1 control characters (ESC, CR, LF, ...), invalid
+ * UTF-8, bidi overrides and line separators each become '?'; the result is
+ * capped at len - 1 bytes, ending in "..." when cut (never mid-character).
+ * Writes buf (len >= 4) and returns it; s NULL is "".
+ */
+const char *ith_safe_text(const char *s, char *buf, size_t len);
+/* s is unchanged by ith_safe_text (ignoring the cap). */
+bool ith_text_is_safe(const char *s);
+/* Sanitise s in place (same rules, no cap). */
+void ith_sanitize_inplace(char *s);
+
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
 int ith_parse_duration(const char *s, int64_t *out);
@@ -95,13 +109,35 @@ int ith_read_file(const char *path, size_t cap, bool private, int too_big, const
 int ith_check_private_fd(int fd, const char *path, bool is_dir);
 /* Open a directory, refusing symlinks (ITH_E_PERM); returns the fd or an ith_err. */
 int ith_open_dir_nofollow(const char *path);
-/* Create dir with mode if missing (one level), then check it is private. */
+/*
+ * Open a directory to write into, so that no one else can redirect it: walk
+ * from "/" one component at a time with openat(O_DIRECTORY|O_NOFOLLOW)
+ * (path normalised first, see ith_path_normalize). Every directory must be
+ * owned by root or by this user, and not writable by group or others unless
+ * sticky (and, for the last one, also owned by this user); symlinks are
+ * refused. create_mode != 0: the last component is made with exactly that
+ * mode when missing. what names it in messages ("sink directory").
+ * Returns the descriptor, for every later step (openat, renameat, unlinkat,
+ * fchmod, fchown); ITH_E_PERM on refusal, ITH_E_INTERNAL else (missing).
+ */
+int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what);
+/* Create dir 0700 if missing (one level, ith_dir_open_secure), then check it is private. */
 int ith_ensure_private_dir(const char *path);
 /* Durably replace path with data: mode set before any byte is written,
- * gid (-1: keep) applied, symlinks refused. */
+ * gid (-1: keep) applied, symlinks refused; its parent directory is opened
+ * with ith_dir_open_secure. */
 int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid);
-/* Remove a file if it exists (ENOENT is fine). */
+/* The same inside an open directory dfd; path is for messages, its last
+ * component the file's name in dfd. Every step goes through dfd. */
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid);
+/* Remove a file if it exists (ENOENT is fine), through its secured parent. */
 int ith_unlink_if_exists(const char *path);
 bool ith_path_is_absolute(const char *p);
+/*
+ * An absolute path with ".", ".." and repeated or trailing '/' resolved
+ * lexically (symlinks are not looked at): "/run//a/./b/../c" -> "/run/a/c".
+ * A relative path is taken from the current directory. Free the result.
+ */
+char *ith_path_normalize(const char *path);
 
 #endif

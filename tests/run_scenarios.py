@@ -845,6 +845,35 @@ class Scenario:
         """umask MODE: later runs start with this umask."""
         self.child_umask = int(arg, 8)
 
+    def d_proxy_listener(self, arg):
+        """proxy-listener: a loopback listener stands in as a proxy: http_proxy, HTTPS_PROXY and
+        ALL_PROXY point at it; proxy-hits N counts the connections it accepted."""
+        import socket
+        import threading
+        so = socket.socket()
+        so.bind(("127.0.0.1", 0))
+        so.listen(8)
+        so.settimeout(0.2)
+        self.proxy_hits = 0
+        self.proxy_sock = so
+
+        def loop():
+            while self.proxy_sock is so:
+                try:
+                    c, _ = so.accept()
+                except OSError:
+                    continue
+                self.proxy_hits += 1
+                c.close()
+        threading.Thread(target=loop, daemon=True).start()
+        url = "http://127.0.0.1:%d" % so.getsockname()[1]
+        for k in ("http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            self.env[k] = url
+
+    def d_proxy_hits(self, arg):
+        if self.proxy_hits != int(arg):
+            raise Failure("the proxy listener accepted %d connections, expected %s" % (self.proxy_hits, arg))
+
     def d_env(self, arg):
         k, v = arg.split("=", 1)
         self.env[k] = self.subst(v)

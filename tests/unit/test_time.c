@@ -2,7 +2,12 @@
 #include "error.h"
 #include "util.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_durations(void)
 {
@@ -90,6 +95,80 @@ static void test_strbuf(void)
 	CU_ASSERT_PTR_NULL(sb.buf);
 }
 
+static void test_safe_text(void)
+{
+	char b[16], big[64];
+	char s[] = "ok\x1b[31m\nx";
+
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("plain text", b, sizeof(b)), "plain text");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text(NULL, b, sizeof(b)), "");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("a\x1b]0;t\x07\r\n", b, sizeof(b)), "a?]0;t???");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("caf\xc3\xa9", b, sizeof(b)), "caf\xc3\xa9");           /* UTF-8 kept */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xc2\x9b" "2J", b, sizeof(b)), "?2J");                  /* C1 CSI */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xe2\x80\xae" "abc", b, sizeof(b)), "?abc");           /* RLO */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("\xff\xc3(\xe0\x80\x80", b, sizeof(b)), "?" "?(?");   /* invalid; an overlong form is one ? */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789abcdefghij", b, sizeof(b)), "0123456789ab...");
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789abcde", b, sizeof(b)), "0123456789abcde");
+	/* never cut inside a character */
+	CU_ASSERT_STRING_EQUAL(ith_safe_text("0123456789a\xc3\xa9\xc3\xa9\xc3\xa9", b, sizeof(b)), "0123456789a...");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CU_ASSERT_EQUAL(strlen(ith_safe_text(big, b, sizeof(b))), sizeof(b) - 1);
+	CU_ASSERT_TRUE(ith_text_is_safe("caf\xc3\xa9 ok"));
+	CU_ASSERT_FALSE(ith_text_is_safe("a\tb"));
+	ith_sanitize_inplace(s);
+	CU_ASSERT_STRING_EQUAL(s, "ok?[31m?x");
+}
+
+static void test_dir_open_secure(void)
+{
+	char base[] = "/tmp/ith-unit-dir-XXXXXX", p[256], q[256];
+	struct stat st;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+	/* created with exactly the mode asked for, despite the umask */
+	snprintf(p, sizeof(p), "%s/made", base);
+	mode_t old = umask(077);
+	fd = ith_dir_open_secure(p, 0755, "test dir");
+	umask(old);
+	CU_ASSERT_TRUE(fd >= 0);
+	CU_ASSERT_EQUAL(stat(p, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0755);
+	/* writes go through the descriptor */
+	snprintf(q, sizeof(q), "%s/made/f", base);
+	CU_ASSERT_EQUAL(ith_write_atomic_at(fd, q, "x", 1, 0600, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(stat(q, &st), 0);
+	if (fd >= 0)
+		close(fd);
+	/* group-writable: refused, sticky and ours: fine */
+	CU_ASSERT_EQUAL(chmod(p, 0775), 0);
+	CU_ASSERT_EQUAL(ith_dir_open_secure(p, 0, "test dir"), ITH_E_PERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is group-writable; fix: chmod g-w"));
+	CU_ASSERT_EQUAL(chmod(p, 01777), 0);
+	fd = ith_dir_open_secure(p, 0, "test dir");
+	CU_ASSERT_TRUE(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* a symlink anywhere on the way: refused */
+	snprintf(q, sizeof(q), "%s/link", base);
+	CU_ASSERT_EQUAL(symlink(p, q), 0);
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0, "test dir"), ITH_E_PERM);
+	snprintf(q, sizeof(q), "%s/link/sub", base);
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0755, "test dir"), ITH_E_PERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is a symbolic link"));
+	snprintf(q, sizeof(q), "%s/made/sub", base);
+	CU_ASSERT_NOT_EQUAL(stat(q, &st), 0);  /* nothing made through the link */
+	/* lexical .. is resolved before the walk */
+	snprintf(q, sizeof(q), "%s/nope/../made", base);
+	fd = ith_dir_open_secure(q, 0, "test dir");
+	CU_ASSERT_TRUE(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	snprintf(q, sizeof(q), "rm -rf '%s'", base);
+	CU_ASSERT_EQUAL(system(q), 0);
+}
+
 int register_time_tests(void)
 {
 	CU_pSuite s = CU_add_suite("util: durations, RFC 3339, ids", NULL, NULL);
@@ -102,5 +181,7 @@ int register_time_tests(void)
 	ADD(s, test_format_roundtrip);
 	ADD(s, test_uuid);
 	ADD(s, test_strbuf);
+	ADD(s, test_safe_text);
+	ADD(s, test_dir_open_secure);
 	return 0;
 }
