@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -644,14 +645,21 @@ int ith_config_load(struct ith_config *cfg, const char *path)
 	size_t len;
 	int fd, r;
 
+	struct stat st;
+
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "cannot open configuration '%s': %s%s",
 			path, strerror(errno), errno == ENOENT ? " (give one with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG)" : "");
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ith_error(ITH_E_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
+			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
 	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
 	close(fd);
-	if (r < 0)
-		return r == ITH_E_CONFIG ? r : ith_error(ITH_E_CONFIG, "%s", ith_errmsg());
+	if (r < 0)  /* the message stays; only the class becomes a configuration error */
+		return ITH_E_CONFIG;
 	if (memchr(text, '\0', len))
 		r = ith_error(ITH_E_CONFIG, "%s: contains a NUL byte; not a text file", path);
 	else
