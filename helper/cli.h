@@ -1,7 +1,7 @@
 /*
  * cli.h - the command layer: option parsing, reporting, exit codes. Core
  * functions return ith_err codes; commands report once (cli_fail) and map to
- * exit codes (sysexits, see DESIGN.md "Exit codes").
+ * exit codes (sysexits, see docs/design.md "Exit codes").
  */
 #ifndef ITH_CLI_H
 #define ITH_CLI_H

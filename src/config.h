@@ -1,6 +1,6 @@
 /*
  * config.h - the helper's configuration (libconfig syntax, see
- * conf/helper.conf and DESIGN.md "Configuration").
+ * conf/helper.conf and docs/design.md "Configuration").
  *
  * The loader owns validation: after ith_config_load() returns 0 every value
  * is in range and every constraint holds (lifetime > renew_before > grace
