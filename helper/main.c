@@ -44,8 +44,11 @@ static const struct cli_command commands[] = {
 	  "                   config's status_dir) instead: no configuration needed,\n"
 	  "                   for users such as telegraf who may not read it" },
 	{ "list", cmd_list, "list [--format table|json]",
-	  "List this helper instance's tokens on the cluster with their role\n"
-	  "(current, retired, orphan) and state (one read-only API call)." },
+	  "List this helper instance's tokens on the cluster with their role and\n"
+	  "state (one read-only API call). Roles: current, next (created, waiting\n"
+	  "to be active), retired (revoked after its grace), orphan (ours but unknown\n"
+	  "to the state: revoked by the next rotate), former (ours, already revoked\n"
+	  "or expired)." },
 	{ "revoke", cmd_revoke, "revoke NAME... | --all [--dry-run]",
 	  "Decommission profiles: revoke their tokens (current, retired, orphans),\n"
 	  "remove their sink files and state.\n"
@@ -220,7 +223,7 @@ int main(int argc, char **argv)
 		case 'q': cli.verbosity = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return 0;
-		default: usage(stderr); return 64;
+		default: fprintf(stderr, "Try 'influx-token-helper --help'.\n"); return 64;
 		}
 	}
 	if (optind >= argc) {
@@ -236,8 +239,10 @@ int main(int argc, char **argv)
 		rc = commands[i].fn(&cli, cargc, cargv);
 		goto out;
 	}
-	fprintf(stderr, "influx-token-helper: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
+	fprintf(stderr, "influx-token-helper: unknown command '%s' (commands:", argv[optind]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, " %s", commands[i].name);
+	fprintf(stderr, ")\nTry 'influx-token-helper --help'.\n");
 out:
 	if (cli.ctx_ready)
 		ith_ctx_release(&cli.ctx);
