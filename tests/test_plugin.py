@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """The shipped integration files: parsed by real parsers, consistent with each other.
 
-- plugin/telegraf/telegraf.conf parses as TOML (tomllib) and wires
+- plugin/telegraf/telegraf.conf parses as TOML (tomllib; on Python older than
+  3.11 the python3-tomli or python3-toml package) and wires
   secretstores.docker (absolute path, no trailing slash, dynamic = true),
   outputs.influxdb_v2 for Cloud Dedicated and inputs.exec with data_format influx;
 - the docker store's <path>/<key> is exactly the file sink of conf/helper-telegraf.conf;
 - every conf/*.conf passes `influx-token-helper check --offline`;
 - the systemd drop-ins parse as INI with the ordering they promise.
+
+Without any TOML parser it exits 77 (skipped) and says which package to
+install. ITH_PRETEND_NO_TOMLLIB=1 pretends tomllib is missing (the Python
+older than 3.11 path); =all pretends every parser is missing.
 """
 import configparser
 import glob
@@ -15,8 +20,35 @@ import re
 import subprocess
 import sys
 import tempfile
-import tomllib
 import unittest
+
+
+def toml_parser():
+    """(name, load(path) -> dict): tomllib (Python 3.11+), else tomli (python3-tomli, the same API),
+    else toml (python3-toml); (None, reason) when there is none."""
+    pretend = os.environ.get("ITH_PRETEND_NO_TOMLLIB", "")
+    if not pretend:
+        try:
+            import tomllib
+            return "tomllib", lambda path: tomllib.load(open(path, "rb"))
+        except ImportError:
+            pass
+    if pretend != "all":
+        try:
+            import tomli
+            return "tomli", lambda path: tomli.load(open(path, "rb"))
+        except ImportError:
+            pass
+        try:
+            import toml
+            return "toml", lambda path: toml.load(open(path))
+        except ImportError:
+            pass
+    return None, ("Python %d.%d has no tomllib (3.11+) and neither python3-tomli nor python3-toml is installed%s"
+                  % (sys.version_info[0], sys.version_info[1], " (ITH_PRETEND_NO_TOMLLIB=all)" if pretend else ""))
+
+
+TOML_NAME, TOML_LOAD = toml_parser()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HELPER = os.environ.get("ITH_HELPER", os.path.join(ROOT, "build", "influx-token-helper"))
@@ -24,8 +56,7 @@ HELPER = os.environ.get("ITH_HELPER", os.path.join(ROOT, "build", "influx-token-
 
 class TelegrafFragment(unittest.TestCase):
     def setUp(self):
-        with open(os.path.join(ROOT, "plugin", "telegraf", "telegraf.conf"), "rb") as f:
-            self.t = tomllib.load(f)
+        self.t = TOML_LOAD(os.path.join(ROOT, "plugin", "telegraf", "telegraf.conf"))
 
     def test_secretstore(self):
         (store,) = self.t["secretstores"]["docker"]
@@ -90,4 +121,9 @@ class DropIns(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if TOML_NAME is None:
+        print("SKIP: " + TOML_LOAD)
+        sys.exit(77)
+    print("TOML parser: %s%s" % (TOML_NAME, " (tomllib pretended missing)" if os.environ.get("ITH_PRETEND_NO_TOMLLIB")
+                                 else ""), flush=True)
     unittest.main(verbosity=2)
