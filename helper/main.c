@@ -103,6 +103,36 @@ int cli_fail(int err)
 	return ith_exit_code(err);
 }
 
+static void failures_print(struct cli_failures *f)
+{
+	if (f->pending)
+		fprintf(stderr, "influx-token-helper: %s: %s\n", f->names, f->msg);
+	f->pending = false;
+}
+
+void cli_profile_fail(struct cli_failures *f, const char *profile, int err)
+{
+	const char *msg = ith_errmsg();
+
+	if (!f->rc)
+		f->rc = ith_exit_code(err);
+	if (f->pending && !strcmp(f->msg, msg)) {
+		size_t len = strlen(f->names);
+		snprintf(f->names + len, sizeof(f->names) - len, ", %s", profile);
+		return;
+	}
+	failures_print(f);
+	snprintf(f->msg, sizeof(f->msg), "%s", msg);
+	snprintf(f->names, sizeof(f->names), "%s", profile);
+	f->pending = true;
+}
+
+int cli_failures_flush(struct cli_failures *f)
+{
+	failures_print(f);
+	return f->rc;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
