@@ -154,6 +154,29 @@ static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
 	fprintf(stderr, "influx-token-helper: %s%s\n", lvl == ITH_LOG_WARN ? "warning: " : "", msg);
 }
 
+/* The default per-user state_dir may sit below directories a new user does
+ * not have yet (~/.local/state): make them, 0700 as XDG asks. state_dir
+ * itself is made (and checked) by the core. Returns an exit code or 0. */
+static int make_parents(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+			fprintf(stderr, "influx-token-helper: cannot create directory '%s' for the default state_dir: %s; "
+				"set state_dir in the configuration\n", buf, strerror(errno));
+			return errno == EACCES ? 77 : 70;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 int cli_load(struct cli *cli, enum cli_need need)
 {
 	int r;
@@ -163,6 +186,8 @@ int cli_load(struct cli *cli, enum cli_need need)
 			return cli_fail(r);
 		cli->cfg_loaded = true;
 	}
+	if (need == CLI_STATE && !cli->ctx_ready && cli->cfg.state_dir_is_default && (r = make_parents(cli->cfg.state_dir)))
+		return r;
 	if (need != CLI_CONFIG && !cli->ctx_ready) {
 		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli)) < 0)
 			return cli_fail(r);

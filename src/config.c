@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <grp.h>
 #include <libconfig.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,6 +551,34 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 	return 0;
 }
 
+/* state_dir when the configuration names none: the system directory for
+ * root; for anyone else their own, as per-user tools keep state:
+ * $XDG_STATE_HOME/influx-token-helper, else ~/.local/state/influx-token-helper. */
+static int default_state_dir(const struct vctx *v, char **out)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+
+	if (geteuid() == 0) {
+		*out = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+		return 0;
+	}
+	if (xdg && xdg[0] == '/') {  /* the XDG spec: a relative value is ignored */
+		ith_strbuf_addf(&sb, "%s/influx-token-helper", xdg);
+	} else {
+		if (!home || home[0] != '/') {
+			struct passwd *pw = getpwuid(geteuid());
+			home = pw ? pw->pw_dir : NULL;
+		}
+		if (!home || home[0] != '/')
+			return ith_error(ITH_E_CONFIG, "%s: state_dir: not set, and uid %u has no home directory for "
+				"the default ~/.local/state/influx-token-helper; set state_dir", v->file, (unsigned)geteuid());
+		ith_strbuf_addf(&sb, "%s/.local/state/influx-token-helper", home);
+	}
+	*out = ith_strbuf_detach(&sb);
+	return 0;
+}
+
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
 	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
@@ -577,8 +606,11 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 	}
 	if ((r = get_abs_path(v, root, "", "state_dir", false, &cfg->state_dir)) < 0)
 		return r;
-	if (!cfg->state_dir)
-		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+	if (!cfg->state_dir) {
+		if ((r = default_state_dir(v, &cfg->state_dir)) < 0)
+			return r;
+		cfg->state_dir_is_default = true;
+	}
 	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
 		return r;
 	if (cfg->status_dir && !strcmp(cfg->status_dir, cfg->state_dir))

@@ -73,7 +73,8 @@ struct ith_config {
 	int64_t deadline;           /* all requests of one command, retries included */
 	char *ca_file;
 	char *cluster_url;  /* data plane base */
-	char *state_dir;
+	char *state_dir;    /* default: ITH_DEFAULT_STATE_DIR for root, else the user's XDG state directory */
+	bool state_dir_is_default;
 	char *status_dir;   /* optional: public, secret-free copies of the state for `status` */
 	struct ith_profile *profiles;
 	size_t nprofiles;
