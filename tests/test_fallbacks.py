@@ -48,7 +48,10 @@ def python_with_fallback_parser():
 class NoTomllib(unittest.TestCase):
     def test_fallback_parser_used(self):
         py = python_with_fallback_parser()
-        self.assertIsNotNone(py, "neither tomli nor toml importable: apt-get install python3-tomli")
+        if py is None:  # ./scripts/test installs python3-tomli where the release has it
+            print("SKIP: no-tomllib fallback not exercised: neither python3-tomli nor python3-toml is installed",
+                  flush=True)
+            self.skipTest("neither python3-tomli nor python3-toml is installed")
         rc, out = run([py, os.path.join(HERE, "test_plugin.py")], ITH_PRETEND_NO_TOMLLIB="1", ITH_HELPER=HELPER)
         self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"TOML parser: toml(i)? \(tomllib pretended missing\)")
