@@ -532,8 +532,22 @@ class Scenario:
                     if time.time() > deadline or self.influxd.poll() is not None:
                         raise Failure("influxd did not start")
                     time.sleep(0.2)
-            urllib.request.urlopen(urllib.request.Request(
-                self.influx_url + "/query?q=CREATE%20DATABASE%20ith", data=b"", method="POST"), timeout=10)
+            # /ping answers before the meta store is ready, and a failed CREATE still answers 200 (the
+            # error is in the body): create until SHOW DATABASES lists it, for 30 s at most.
+            deadline = time.time() + 30
+            while True:
+                with urllib.request.urlopen(urllib.request.Request(
+                        self.influx_url + "/query?q=CREATE%20DATABASE%20ith", data=b"", method="POST"),
+                        timeout=10) as r:
+                    created = r.read().decode("utf-8", "replace")
+                with urllib.request.urlopen(self.influx_url + "/query?q=SHOW%20DATABASES", timeout=10) as r:
+                    shown = json.loads(r.read())
+                if any(v == ["ith"] for x in shown.get("results", []) for ser in x.get("series", [])
+                       for v in ser.get("values", [])):
+                    break
+                if time.time() > deadline:
+                    raise Failure("InfluxDB did not create database ith: %s" % created[:300])
+                time.sleep(0.2)
         body = self.need_run()["out"].encode()
         req = urllib.request.Request(self.influx_url + "/write?db=ith&precision=ns", data=body, method="POST")
         try:
