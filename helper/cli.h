@@ -1,7 +1,7 @@
 /*
  * cli.h - the command layer: option parsing, reporting, exit codes. Core
  * functions return ith_err codes; commands report once (cli_fail) and map to
- * exit codes (sysexits, see DESIGN.md "Exit codes").
+ * exit codes (sysexits, see docs/design.md "Exit codes").
  */
 #ifndef ITH_CLI_H
 #define ITH_CLI_H
@@ -34,6 +34,22 @@ enum cli_need { CLI_CONFIG, CLI_STATE, CLI_STATE_READONLY };
 int cli_load(struct cli *cli, enum cli_need need);
 /* Print "influx-token-helper: MSG" for err and return its exit code. */
 int cli_fail(int err);
+/* Failures of commands that work through several profiles (rotate, revoke):
+ * each is printed as "influx-token-helper: NAME: MSG", and when consecutive
+ * profiles fail with the same message (a rejected management token, say) it
+ * is printed once, naming them all: "influx-token-helper: a, b: MSG".
+ * cli_profile_fail records one (call it right after the failing call);
+ * cli_failures_flush prints what is pending and returns the first failure's
+ * exit code (0 when none). */
+struct cli_failures {
+	char msg[1024];
+	char names[1024];
+	bool pending;
+	int rc;
+};
+#define CLI_FAILURES_INIT { "", "", false, 0 }
+void cli_profile_fail(struct cli_failures *f, const char *profile, int err);
+int cli_failures_flush(struct cli_failures *f);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a command's help (for --help) and return 0. */
 int cli_command_help(const char *name);

@@ -30,14 +30,13 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_load(cli, dry ? CLI_STATE_READONLY : CLI_STATE)) ||
 	    (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
+	struct cli_failures fails = CLI_FAILURES_INIT;
 	for (size_t i = 0; i < n; i++) {
 		struct ith_strbuf plan = ITH_STRBUF_INIT;
 		unsigned revoked = 0;
 		int r = ith_revoke_profile(&cli->ctx, profiles[i], dry, &plan, &revoked);
 		if (r < 0) {
-			int e = cli_fail(r);
-			if (!rc)
-				rc = e;
+			cli_profile_fail(&fails, profiles[i]->name, r);
 		} else if (dry) {
 			fputs(plan.buf ? plan.buf : "", stdout);
 		} else {
@@ -46,5 +45,5 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 		ith_strbuf_release(&plan);
 	}
 	free(profiles);
-	return rc;
+	return cli_failures_flush(&fails);
 }

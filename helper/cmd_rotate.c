@@ -28,13 +28,12 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
 	    (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
 		return rc;
 	/* Every profile gets its chance; the first failure decides the exit code. */
+	struct cli_failures fails = CLI_FAILURES_INIT;
 	for (size_t i = 0; i < n; i++) {
 		struct ith_rotate_result res;
 		int r = ith_rotate(&cli->ctx, profiles[i], flags, &res);
 		if (r < 0) {
-			int e = cli_fail(r);
-			if (!rc)
-				rc = e;
+			cli_profile_fail(&fails, profiles[i]->name, r);
 		} else if (flags & ITH_ROTATE_DRY_RUN) {
 			fputs(res.plan.buf ? res.plan.buf : "", stdout);
 		} else if (!res.created && !res.rotated && !res.revoked && !res.sinks_written && !res.patched) {
@@ -43,5 +42,5 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
 		ith_rotate_result_release(&res);
 	}
 	free(profiles);
-	return rc;
+	return cli_failures_flush(&fails);
 }

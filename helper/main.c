@@ -44,8 +44,11 @@ static const struct cli_command commands[] = {
 	  "                   config's status_dir) instead: no configuration needed,\n"
 	  "                   for users such as telegraf who may not read it" },
 	{ "list", cmd_list, "list [--format table|json]",
-	  "List this helper instance's tokens on the cluster with their role\n"
-	  "(current, retired, orphan) and state (one read-only API call)." },
+	  "List this helper instance's tokens on the cluster with their role and\n"
+	  "state (one read-only API call). Roles: current, next (created, waiting\n"
+	  "to be active), retired (revoked after its grace), orphan (ours but unknown\n"
+	  "to the state: revoked by the next rotate), former (ours, already revoked\n"
+	  "or expired)." },
 	{ "revoke", cmd_revoke, "revoke NAME... | --all [--dry-run]",
 	  "Decommission profiles: revoke their tokens (current, retired, orphans),\n"
 	  "remove their sink files and state.\n"
@@ -100,6 +103,36 @@ int cli_fail(int err)
 	return ith_exit_code(err);
 }
 
+static void failures_print(struct cli_failures *f)
+{
+	if (f->pending)
+		fprintf(stderr, "influx-token-helper: %s: %s\n", f->names, f->msg);
+	f->pending = false;
+}
+
+void cli_profile_fail(struct cli_failures *f, const char *profile, int err)
+{
+	const char *msg = ith_errmsg();
+
+	if (!f->rc)
+		f->rc = ith_exit_code(err);
+	if (f->pending && !strcmp(f->msg, msg)) {
+		size_t len = strlen(f->names);
+		snprintf(f->names + len, sizeof(f->names) - len, ", %s", profile);
+		return;
+	}
+	failures_print(f);
+	snprintf(f->msg, sizeof(f->msg), "%s", msg);
+	snprintf(f->names, sizeof(f->names), "%s", profile);
+	f->pending = true;
+}
+
+int cli_failures_flush(struct cli_failures *f)
+{
+	failures_print(f);
+	return f->rc;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -121,6 +154,29 @@ static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
 	fprintf(stderr, "influx-token-helper: %s%s\n", lvl == ITH_LOG_WARN ? "warning: " : "", msg);
 }
 
+/* The default per-user state_dir may sit below directories a new user does
+ * not have yet (~/.local/state): make them, 0700 as XDG asks. state_dir
+ * itself is made (and checked) by the core. Returns an exit code or 0. */
+static int make_parents(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+			fprintf(stderr, "influx-token-helper: cannot create directory '%s' for the default state_dir: %s; "
+				"set state_dir in the configuration\n", buf, strerror(errno));
+			return errno == EACCES ? 77 : 70;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 int cli_load(struct cli *cli, enum cli_need need)
 {
 	int r;
@@ -130,6 +186,8 @@ int cli_load(struct cli *cli, enum cli_need need)
 			return cli_fail(r);
 		cli->cfg_loaded = true;
 	}
+	if (need == CLI_STATE && !cli->ctx_ready && cli->cfg.state_dir_is_default && (r = make_parents(cli->cfg.state_dir)))
+		return r;
 	if (need != CLI_CONFIG && !cli->ctx_ready) {
 		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli)) < 0)
 			return cli_fail(r);
@@ -220,7 +278,7 @@ int main(int argc, char **argv)
 		case 'q': cli.verbosity = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return 0;
-		default: usage(stderr); return 64;
+		default: fprintf(stderr, "Try 'influx-token-helper --help'.\n"); return 64;
 		}
 	}
 	if (optind >= argc) {
@@ -236,8 +294,10 @@ int main(int argc, char **argv)
 		rc = commands[i].fn(&cli, cargc, cargv);
 		goto out;
 	}
-	fprintf(stderr, "influx-token-helper: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
+	fprintf(stderr, "influx-token-helper: unknown command '%s' (commands:", argv[optind]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, " %s", commands[i].name);
+	fprintf(stderr, ")\nTry 'influx-token-helper --help'.\n");
 out:
 	if (cli.ctx_ready)
 		ith_ctx_release(&cli.ctx);

@@ -69,6 +69,10 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # RPM: the same, by package name; automatic requirements add the sonames.
 set(CPACK_RPM_PACKAGE_REQUIRES "libcurl >= 7.68, json-c, libconfig, shadow-utils")
 set(CPACK_RPM_PACKAGE_LICENSE MIT)
+# CPackRPM takes neither from CPACK_PACKAGE_DESCRIPTION: without these the rpm
+# carries CPack's placeholder text.
+set(CPACK_RPM_PACKAGE_SUMMARY "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}")
+set(CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PRE_INSTALL_SCRIPT_FILE ${CMAKE_CURRENT_LIST_DIR}/rpm/pre.sh)

@@ -3,7 +3,8 @@
 
 Creates a token, serves it from cache, rotates it, lists and revokes,
 showing which Management API calls each step made. Token secrets are never
-printed: only their ids and lengths.
+printed: only their ids and lengths. Exits 1 when a step does not do what
+it says (CI runs the demo too), 0 otherwise.
 """
 import json
 import os
@@ -44,6 +45,12 @@ def main():
             time.sleep(0.02)
         base = "http://127.0.0.1:%s" % open(port_file).read()
         seen = [0]
+        failed = []
+
+        def expect(ok, what):
+            print("  %s: %s" % (what, ok))
+            if not ok:
+                failed.append(what)
 
         def calls():
             with urllib.request.urlopen(base + "/_emu/requests", timeout=5) as r:
@@ -63,6 +70,8 @@ def main():
             if show and p.stdout:
                 print(p.stdout, end="")
             print("  [exit %d; %s]" % (p.returncode, calls()))
+            if p.returncode != 0:
+                failed.append("influx-token-helper %s exited %d" % (" ".join(args), p.returncode))
             return p
 
         conf = os.path.join(tmp, "helper.conf")
@@ -94,12 +103,13 @@ tokens = (
 
         say("2. get: no token yet, so the helper creates one (POST), sweeps for orphans (GET), records it, writes the sink")
         p = run("get", show=False)
-        print("  stdout: a %d-character token (not shown here); sink %s/run/telegraf holds the same: %s"
-              % (len(p.stdout), tmp, open(os.path.join(tmp, "run", "telegraf")).read() == p.stdout))
+        print("  stdout: a %d-character token (not shown here)" % len(p.stdout))
+        expect(len(p.stdout) > 0 and open(os.path.join(tmp, "run", "telegraf")).read() == p.stdout,
+               "sink %s/run/telegraf holds the same" % tmp)
 
         say("3. get again: served from the local cache, no network at all")
         p2 = run("get", show=False)
-        print("  same token as before: %s" % (p2.stdout == p.stdout))
+        expect(p2.stdout == p.stdout, "same token as before")
 
         say("4. rotate: what the systemd timer runs every few minutes; nothing is due, so nothing happens")
         run("rotate")
@@ -107,7 +117,7 @@ tokens = (
         say("5. rotate --force: a new token now; the old one stays valid for its %ds grace" % GRACE)
         run("rotate", "--force")
         p3 = run("get", show=False)
-        print("  get now serves the new token: %s" % (p3.stdout != p.stdout))
+        expect(p3.stdout != p.stdout and len(p3.stdout) > 0, "get now serves the new token")
 
         say("6. status: local view, never a secret")
         run("status")
@@ -122,8 +132,15 @@ tokens = (
 
         say("9. revoke telegraf: decommission the profile, its tokens, sink and state")
         run("revoke", "telegraf")
-        print("  sink removed: %s" % (not os.path.exists(os.path.join(tmp, "run", "telegraf"))))
+        expect(not os.path.exists(os.path.join(tmp, "run", "telegraf")), "sink removed")
         run("list")
+        with urllib.request.urlopen(base + "/_emu/tokens", timeout=5) as r:
+            live = [t for t in json.loads(r.read()) if not t.get("revokedAt")]
+        if live:
+            failed.append("%d token(s) still live" % len(live))
+        if failed:
+            say("The demo FAILED: " + "; ".join(failed))
+            return 1
         say("Done. Every token the demo made was revoked.")
         return 0
     finally:

@@ -1,6 +1,34 @@
 # Shared by scripts/demo and scripts/test: install what is missing (Debian/Ubuntu).
+# Written for Debian 12 and 13, Ubuntu 22.04 and 24.04.
 
 ith_need_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# ith_apt ARGS... : apt-get ARGS, showing its output. Another apt or dpkg
+# (unattended-upgrades on a fresh machine) may hold the package lock: apt-get
+# itself waits for it up to 10 minutes (DPkg::Lock::Timeout), and a lock error
+# it still reports (older apt, the lists lock) is retried until the same
+# 10 minutes are over.
+ith_apt() {
+  local sudo="" log rc deadline
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  deadline=$(($(date +%s) + 600))
+  log=$(mktemp)
+  while :; do
+    set +e
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0 "$@" 2>&1 |
+      tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    if [ "$rc" -ne 0 ] && grep -qE 'Could not get lock|Unable to acquire|Unable to lock' "$log" &&
+      [ "$(date +%s)" -lt "$deadline" ]; then
+      echo "==> the package lock is held by another apt/dpkg; waiting for it (until $(date -d "@$deadline" +%H:%M:%S))"
+      sleep 10
+      continue
+    fi
+    rm -f "$log"
+    return "$rc"
+  done
+}
 
 # ith_ensure_packages PKG... : apt-get install the packages that dpkg lacks.
 ith_ensure_packages() {
@@ -8,28 +36,64 @@ ith_ensure_packages() {
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  # Node.js may come from elsewhere (e.g. NodeSource); only install when absent.
-  ith_need_cmd npm || missing+=(nodejs npm)
   [ ${#missing[@]} -eq 0 ] && return 0
-  echo "==> installing: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  echo "==> installing with apt-get: ${missing[*]}"
+  echo "    (if another apt or dpkg holds the package lock, this waits for it up to 10 minutes)"
+  ith_apt_update
+  ith_apt install -y --no-install-recommends "${missing[@]}"
+  echo "==> installed: ${missing[*]}"
 }
 
-ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjson-c-dev libconfig-dev
-  libcunit1-dev python3 ca-certificates openssl)
+# apt-get update, once per script.
+ith_apt_update() {
+  [ -n "${ITH_APT_UPDATED:-}" ] && return 0
+  ith_apt update
+  ITH_APT_UPDATED=1
+}
 
-# Only the tests need these: a real InfluxDB 1.x to accept the line protocol
-# of `status --format influx` (started by the test on a loopback port),
-# clang with libFuzzer for the fuzz smoke run, valgrind, and what builds and
-# checks the deb and rpm (rpmbuild comes from Debian's rpm package).
-ITH_TEST_PACKAGES=(influxdb clang libclang-rt-dev valgrind rpm lintian dpkg-dev systemd man-db groff-base)
+# ith_ensure_optional_packages PKG... : like ith_ensure_packages, for packages
+# a release may not have (influxdb is gone from newer Debian, say): those that
+# apt cannot find are named, and the tests that need them report a skip.
+ith_ensure_optional_packages() {
+  local missing=() avail=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> looking for optional packages: ${missing[*]}"
+  echo "    (if another apt or dpkg holds the package lock, this waits for it up to 10 minutes)"
+  ith_apt_update
+  for p in "${missing[@]}"; do
+    if apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+      avail+=("$p")
+    else
+      echo "==> $p is not available here: the tests that need it will report a skip"
+    fi
+  done
+  [ ${#avail[@]} -eq 0 ] && return 0
+  echo "==> installing with apt-get: ${avail[*]}"
+  ith_apt install -y --no-install-recommends "${avail[@]}"
+  echo "==> installed: ${avail[*]}"
+}
+
+# What builds the program (the demo needs only these).
+ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjson-c-dev libconfig-dev python3)
+
+# Only the tests need these: CUnit; openssl for the TLS scenario; clang
+# for the fuzz smoke run; valgrind; what builds and checks the deb and rpm
+# (rpmbuild comes from Debian's rpm package).
+ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lintian dpkg-dev systemd man-db
+  groff-base)
+# Tests need these too, but a release may lack them; their tests then report
+# a skip: a real InfluxDB 1.x to accept the line protocol of `status --format
+# influx` (started by the test on a loopback port); libFuzzer for clang;
+# python3-tomli, the TOML parser for Python older than 3.11 (no tomllib),
+# also used by the test that forces that fallback.
+ITH_OPTIONAL_TEST_PACKAGES=(influxdb libclang-rt-dev python3-tomli)
 
 # ith_build DIR [cmake args...]
 ith_build() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -DITH_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)" >/dev/null
 }

@@ -1,6 +1,6 @@
 /*
  * api.h - the Management API client: the five token endpoints of
- * shared/spec/management-openapi.yml over libcurl, one handle (and so one
+ * docs/spec/management-openapi.yml over libcurl, one handle (and so one
  * keep-alive connection) per ith_api.
  *
  * Every request sends Authorization: Bearer (built in a buffer that is wiped),

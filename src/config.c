@@ -5,8 +5,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <libconfig.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -715,6 +717,34 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 	return r;
 }
 
+/* state_dir when the configuration names none: the system directory for
+ * root; for anyone else their own, as per-user tools keep state:
+ * $XDG_STATE_HOME/influx-token-helper, else ~/.local/state/influx-token-helper. */
+static int default_state_dir(const struct vctx *v, char **out)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+
+	if (geteuid() == 0) {
+		*out = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+		return 0;
+	}
+	if (xdg && xdg[0] == '/') {  /* the XDG spec: a relative value is ignored */
+		ith_strbuf_addf(&sb, "%s/influx-token-helper", xdg);
+	} else {
+		if (!home || home[0] != '/') {
+			struct passwd *pw = getpwuid(geteuid());
+			home = pw ? pw->pw_dir : NULL;
+		}
+		if (!home || home[0] != '/')
+			return ith_error(ITH_E_CONFIG, "%s: state_dir: not set, and uid %u has no home directory for "
+				"the default ~/.local/state/influx-token-helper; set state_dir", v->file, (unsigned)geteuid());
+		ith_strbuf_addf(&sb, "%s/.local/state/influx-token-helper", home);
+	}
+	*out = ith_strbuf_detach(&sb);
+	return 0;
+}
+
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
 	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
@@ -742,8 +772,11 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 	}
 	if ((r = get_abs_path(v, root, "", "state_dir", false, &cfg->state_dir)) < 0)
 		return r;
-	if (!cfg->state_dir)
-		cfg->state_dir = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
+	if (!cfg->state_dir) {
+		if ((r = default_state_dir(v, &cfg->state_dir)) < 0)
+			return r;
+		cfg->state_dir_is_default = true;
+	}
 	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
 		return r;
 	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
@@ -802,14 +835,21 @@ int ith_config_load(struct ith_config *cfg, const char *path)
 	size_t len;
 	int fd, r;
 
+	struct stat st;
+
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "cannot open configuration '%s': %s%s",
 			path, strerror(errno), errno == ENOENT ? " (give one with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG)" : "");
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ith_error(ITH_E_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
+			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
 	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
 	close(fd);
-	if (r < 0)
-		return r == ITH_E_CONFIG ? r : ith_error(ITH_E_CONFIG, "%s", ith_errmsg());
+	if (r < 0)  /* the message stays; only the class becomes a configuration error */
+		return ITH_E_CONFIG;
 	if (memchr(text, '\0', len))
 		r = ith_error(ITH_E_CONFIG, "%s: contains a NUL byte; not a text file", path);
 	else

@@ -1,6 +1,6 @@
 /*
  * config.h - the helper's configuration (libconfig syntax, see
- * conf/helper.conf and DESIGN.md "Configuration").
+ * conf/helper.conf and docs/design.md "Configuration").
  *
  * The loader owns validation: after ith_config_load() returns 0 every value
  * is in range and every constraint holds (lifetime > renew_before > grace
@@ -73,7 +73,8 @@ struct ith_config {
 	int64_t deadline;           /* all requests of one command, retries included */
 	char *ca_file;
 	char *cluster_url;  /* data plane base */
-	char *state_dir;
+	char *state_dir;    /* default: ITH_DEFAULT_STATE_DIR for root, else the user's XDG state directory */
+	bool state_dir_is_default;
 	char *status_dir;   /* optional: public, secret-free copies of the state for `status` */
 	struct ith_profile *profiles;
 	size_t nprofiles;

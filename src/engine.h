@@ -1,5 +1,5 @@
 /*
- * engine.h - the token lifecycle (DESIGN.md "Token lifecycle"): serving a
+ * engine.h - the token lifecycle (docs/design.md "Token lifecycle"): serving a
  * cached token, renewing it ahead of expiry, publishing to sinks, retiring
  * and revoking old tokens, sweeping orphans, decommissioning a profile.
  *

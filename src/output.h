@@ -1,6 +1,6 @@
 /*
  * output.h - handing a token to its consumer: the `get` formats and the
- * sink files (DESIGN.md "Telegraf integration").
+ * sink files (docs/design.md "Telegraf integration").
  *
  *   raw              the token, no trailing newline
  *   json             {"name","id","token","expires_at"}

@@ -299,8 +299,11 @@ int ith_state_load(const char *dir, const char *profile, const char *instance, s
 		goto out;
 	r = ith_state_from_json(text, len, out);
 	if (r < 0) {
+		char cause[512];
+
+		snprintf(cause, sizeof(cause), "%s", ith_errmsg());
 		r = ith_error(ITH_E_INTERNAL, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
-			"(its tokens then show as orphans in 'list')", path, ith_errmsg());
+			"(its tokens then show as orphans in 'list')", path, cause);
 		goto out;
 	}
 	if (instance && strcmp(out->instance, instance)) {
@@ -603,8 +606,12 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 		free(path);
 		return 0;
 	}
-	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0)
-		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, ith_errmsg());
+	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0) {
+		char cause[512];
+
+		snprintf(cause, sizeof(cause), "%s", ith_errmsg());
+		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, cause);
+	}
 	if (r == 0 && pub)
 		public_fields(text, len, pub);
 	free(text);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Source checks: banned C calls (STYLE.md), and every scenario file names a title.
+# Source checks: banned C calls (unsafe or unbounded: sprintf, strcpy, ...), and every scenario file names a title.
 # Exit 0 when clean; prints each offence.
 set -u
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A stateful emulator of the InfluxDB Cloud Dedicated Management API (tokens part).
 
-Serves the five token endpoints of the Management API (OpenAPI spec, tokens part) on
+Serves the five token endpoints of docs/spec/management-openapi.yml on
 127.0.0.1 with the spec's status codes (create 200, delete 204) and
 {code, message} error bodies, and checks requests strictly: UUIDs, the Bearer
 management token, a description, the permissions shape, an RFC 3339

@@ -3,11 +3,14 @@
 
 Each scenario is a small text file of directives run in order, in a fresh
 temporary directory with a fresh emulator (random account, cluster and
-management token). See tests/scenarios/README.md for the directives.
+management token). tests/scenarios/README.md documents every directive.
 
 After every `run`, and whatever the scenario says, the driver asserts that
 no secret the emulator issued (nor the management token) appears on stderr.
-Ends with the line "N passed, M failed"; exit status 1 when any failed.
+A command whose exit status no `exit` directive checks must exit 0.
+A scenario whose `requires` is not met is reported as skipped, with the
+reason. Ends with the line "N passed, M failed, K skipped"; exit status 1
+when any failed, 77 when every scenario was skipped.
 """
 import argparse
 import glob
@@ -32,6 +35,10 @@ RUN_TIMEOUT = 60
 
 
 class Failure(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -101,8 +108,7 @@ class Scenario:
         self.emu = Emulator(self.tmp, self.account, self.cluster, self.mgmt_file)
         self.config = os.path.join(self.tmp, "helper.conf")
         self.last = None
-        self.calls_mark = 0
-        self.conns_mark = 0
+        self.exit_checked = True
         self.vars = {}
         self.env = {"PATH": "/usr/bin:/bin", "LANG": "C"}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # sanitizer runs
@@ -164,9 +170,61 @@ class Scenario:
             return ref
         raise Failure("unknown token reference %r" % ref)
 
+    def emu_mark(self):
+        """Where the emulator's request log and connection count stand now."""
+        if not self.emu:
+            return (0, 0)
+        try:
+            return (len(self.emu.ctl("requests")), self.emu.ctl("connections")["connections"])
+        except OSError:
+            return (0, 0)
+
+    def emu_since(self, mark):
+        """The requests and TCP connections the emulator saw since mark."""
+        if not self.emu:
+            return [], 0
+        try:
+            return self.emu.ctl("requests")[mark[0]:], self.emu.ctl("connections")["connections"] - mark[1]
+        except OSError:
+            return [], 0
+
+    def settle(self):
+        """The last command's exit status, unless an `exit` directive checked it, must be 0."""
+        r, self.exit_checked = (self.last, True) if not self.exit_checked else (None, True)
+        if r and r["rc"] != 0:
+            raise Failure("`%s` exited %d and no `exit` expects that (a run without `exit` must exit 0)\n"
+                          "stdout: %s\nstderr: %s" % (r["cmd"], r["rc"], r["out"][:2000], r["err"][:2000]))
+
+    def set_last(self, rc, out, err, cmd, secs, mark):
+        """Record a finished command as the last run: its output, exit status, and the calls and
+        connections the emulator saw since mark."""
+        self.settle()
+        calls, conns = self.emu_since(mark)
+        self.last = {"rc": rc, "out": out, "err": err, "cmd": cmd, "secs": secs, "calls": calls, "conns": conns}
+        self.exit_checked = False
+        return self.last
+
     # ---- directives ----
     def d_title(self, arg):
         self.title = arg
+
+    def d_requires(self, arg):
+        """requires WHAT...: skip the scenario, saying why, unless each is there: influxd (on PATH),
+        root (euid 0), setpriv (on PATH). $ITH_SCENARIO_PRETEND_MISSING (e.g. "influxd,root") pretends
+        those are missing, so a test can force the skip."""
+        pretend = os.environ.get("ITH_SCENARIO_PRETEND_MISSING", "").split(",")
+        for what in arg.split():
+            if what in ("influxd", "setpriv"):
+                if what in pretend or not shutil.which(what):
+                    raise Skip("%s is not installed%s%s" % (
+                        what, " (apt-get install influxdb)" if what == "influxd" else " (util-linux)",
+                        " (ITH_SCENARIO_PRETEND_MISSING)" if what in pretend else ""))
+            elif what == "root":
+                if "root" in pretend or os.geteuid() != 0:
+                    raise Skip("needs root (runs as uid %d%s)" % (
+                        os.geteuid(), ", ITH_SCENARIO_PRETEND_MISSING" if "root" in pretend else ""))
+            else:
+                raise Failure("requires: unknown requirement %r (influxd, root, setpriv)" % what)
 
     def d_config(self, arg, block=None):
         if block is not None:
@@ -219,11 +277,7 @@ class Scenario:
             cmd = [self.helper] + args[1:]
         else:
             cmd = [self.helper, "-c", self.config] + args
-        try:
-            calls0 = len(self.emu.ctl("requests")) if self.emu else 0
-            conns0 = self.emu.ctl("connections")["connections"] if self.emu else 0
-        except OSError:
-            calls0 = conns0 = 0
+        mark = self.emu_mark()
         t0 = time.time()
         umask = getattr(self, "child_umask", None)
         try:
@@ -232,14 +286,8 @@ class Scenario:
                                preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
         except subprocess.TimeoutExpired:
             raise Failure("timed out after %ds: %s" % (RUN_TIMEOUT, arg))
-        self.last = {"rc": p.returncode, "out": p.stdout.decode("utf-8", "replace"),
-                     "err": p.stderr.decode("utf-8", "replace"), "cmd": arg, "secs": time.time() - t0}
-        if self.emu:
-            try:
-                self.last["calls"] = self.emu.ctl("requests")[calls0:]
-                self.last["conns"] = self.emu.ctl("connections")["connections"] - conns0
-            except OSError:
-                self.last["calls"], self.last["conns"] = [], 0
+        self.set_last(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"),
+                      arg, time.time() - t0, mark)
         is_get = "get" in args[:4]
         for s in self.all_secrets():
             self.seen_secrets.add(s)
@@ -257,6 +305,7 @@ class Scenario:
 
     def d_exit(self, arg):
         r = self.need_run()
+        self.exit_checked = True
         if r["rc"] != int(arg):
             raise Failure("`%s` exited %d, expected %s\nstdout: %s\nstderr: %s" %
                           (r["cmd"], r["rc"], arg, r["out"][:2000], r["err"][:2000]))
@@ -276,6 +325,13 @@ class Scenario:
 
     def d_stderr(self, arg):
         self.match("err", arg)
+
+    def d_stderr_lines(self, arg):
+        """stderr-lines N: the last run wrote exactly N lines to stderr."""
+        r = self.need_run()
+        n = len(r["err"].splitlines())
+        if n != int(arg):
+            raise Failure("`%s` wrote %d lines to stderr, expected %s:\n%s" % (r["cmd"], n, arg, r["err"][:3000]))
 
     def d_stdout_is(self, arg):
         r = self.need_run()
@@ -431,15 +487,16 @@ class Scenario:
     def d_run_bg(self, arg):
         """run-bg ARGS: start the helper in the background; wait-bg collects it as the last run."""
         args = [self.subst(a) for a in shlex.split(arg)]
-        self.bg = (arg, time.time(), len(self.emu.ctl("requests")),
+        self.bg = (arg, time.time(), self.emu_mark(),
                    subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp))
 
     def d_wait_bg(self, arg):
-        cmd, t0, calls0, p = self.bg
+        """wait-bg: collect the run-bg command as the last run; its calls and connections are all the
+        emulator saw since run-bg started it."""
+        cmd, t0, mark, p = self.bg
         out, err = p.communicate(timeout=RUN_TIMEOUT)
-        self.last = {"rc": p.returncode, "out": out.decode(), "err": err.decode(), "cmd": cmd,
-                     "secs": time.time() - t0, "calls": self.emu.ctl("requests")[calls0:], "conns": 0}
+        self.set_last(p.returncode, out.decode(), err.decode(), cmd, time.time() - t0, mark)
         for s in self.all_secrets():
             if s and s in self.last["err"]:
                 raise Failure("a secret appeared on stderr of: %s" % cmd)
@@ -478,7 +535,8 @@ class Scenario:
         import urllib.parse
         if not getattr(self, "influxd", None):
             if not shutil.which("influxd"):
-                raise Failure("influxd is not installed (apt-get install influxdb)")
+                raise Failure("influxd is not installed (apt-get install influxdb); "
+                              "a scenario that uses influx-accepts says `requires influxd`")
             d = os.path.join(self.tmp, "influxdb")
             os.makedirs(d)
 
@@ -509,8 +567,22 @@ class Scenario:
                     if time.time() > deadline or self.influxd.poll() is not None:
                         raise Failure("influxd did not start")
                     time.sleep(0.2)
-            urllib.request.urlopen(urllib.request.Request(
-                self.influx_url + "/query?q=CREATE%20DATABASE%20ith", data=b"", method="POST"), timeout=10)
+            # /ping answers before the meta store is ready, and a failed CREATE still answers 200 (the
+            # error is in the body): create until SHOW DATABASES lists it, for 30 s at most.
+            deadline = time.time() + 30
+            while True:
+                with urllib.request.urlopen(urllib.request.Request(
+                        self.influx_url + "/query?q=CREATE%20DATABASE%20ith", data=b"", method="POST"),
+                        timeout=10) as r:
+                    created = r.read().decode("utf-8", "replace")
+                with urllib.request.urlopen(self.influx_url + "/query?q=SHOW%20DATABASES", timeout=10) as r:
+                    shown = json.loads(r.read())
+                if any(v == ["ith"] for x in shown.get("results", []) for ser in x.get("series", [])
+                       for v in ser.get("values", [])):
+                    break
+                if time.time() > deadline:
+                    raise Failure("InfluxDB did not create database ith: %s" % created[:300])
+                time.sleep(0.2)
         body = self.need_run()["out"].encode()
         req = urllib.request.Request(self.influx_url + "/write?db=ith&precision=ns", data=body, method="POST")
         try:
@@ -643,9 +715,10 @@ class Scenario:
         def close012():
             for fd in (0, 1, 2):
                 os.close(fd)
+        mark, t0 = self.emu_mark(), time.time()
         p = subprocess.run(self.helper_cmd(arg), preexec_fn=close012, env=self.env, timeout=RUN_TIMEOUT,
                            stdin=None, stdout=None, stderr=None)
-        self.last = {"rc": p.returncode, "out": "", "err": "", "cmd": arg, "secs": 0, "calls": [], "conns": 0}
+        self.set_last(p.returncode, "", "", arg, time.time() - t0, mark)
 
     def d_hygiene_as_nobody(self, arg):
         """hygiene-as-nobody: run `check` as user nobody (setpriv) with the API slowed, and look at it
@@ -783,10 +856,11 @@ class Scenario:
                 raise Failure("%s %s: %s = %r does not match /%s/" % (c["method"], c["path"], field, c.get(field), pat))
 
     def d_run_parallel(self, arg):
-        """run-parallel N ARGS: N helpers at once; all must exit 0 and print the same stdout."""
+        """run-parallel N ARGS: N helpers at once; all must exit 0 and print the same stdout. The last
+        run's calls and connections are those of all N."""
         n, rest = arg.split(None, 1)
         args = [self.subst(a) for a in shlex.split(rest)]
-        calls0 = len(self.emu.ctl("requests"))
+        mark, t0 = self.emu_mark(), time.time()
         procs = [subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp)
                  for _ in range(int(n))]
@@ -801,8 +875,7 @@ class Scenario:
                     raise Failure("a secret appeared on stderr of a parallel `%s`" % rest)
         if len(set(outs)) != 1:
             raise Failure("parallel outputs differ: %d distinct" % len(set(outs)))
-        self.last = {"rc": 0, "out": outs[0].decode(), "err": "", "cmd": "parallel " + rest,
-                     "calls": self.emu.ctl("requests")[calls0:], "conns": 0}
+        self.set_last(0, outs[0].decode(), "", "parallel " + rest, time.time() - t0, mark)
 
     def d_state_set(self, arg):
         """state-set KEY +SECONDS|VALUE: edit the state file as time passing would (KEY like current.expires_at)."""
@@ -833,12 +906,13 @@ class Scenario:
         pw = pwd.getpwnam(user)
         cmd = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid, "--clear-groups"] + \
             self.helper_cmd(rest)
-        t0 = time.time()
+        mark, t0 = self.emu_mark(), time.time()
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env)
-        self.last = {"rc": p.returncode, "out": p.stdout.decode(), "err": p.stderr.decode(), "cmd": "as %s: %s" % (user, rest),
-                     "secs": time.time() - t0, "calls": [], "conns": 0}
+        self.set_last(p.returncode, p.stdout.decode(), p.stderr.decode(), "as %s: %s" % (user, rest),
+                      time.time() - t0, mark)
+        is_get = "get" in shlex.split(rest)[:4]
         for sec in self.all_secrets():
-            if sec in self.last["err"] or sec in self.last["out"]:
+            if sec in self.last["err"] or (not is_get and sec in self.last["out"]):
                 raise Failure("a secret leaked from `%s`" % rest)
 
     def d_umask(self, arg):
@@ -904,6 +978,10 @@ class Scenario:
                 fn(arg, block) if block is not None else fn(arg)
             except Failure as e:
                 raise Failure("%s:%d: %s" % (self.name, i, e))
+        try:
+            self.settle()
+        except Failure as e:
+            raise Failure("%s: at the end: %s" % (self.name, e))
 
     def close(self):
         if self.emu:
@@ -933,7 +1011,7 @@ def main():
     if a.only_list:
         prefixes = tuple(x.strip() + "-" for x in a.only_list.split(","))
         files = [f for f in files if os.path.basename(f).startswith(prefixes)]
-    passed = failed = 0
+    passed = failed = skipped = 0
     t0 = time.time()
     for n, f in enumerate(files, 1):
         s = None
@@ -942,6 +1020,9 @@ def main():
             s.run()
             print("ok %d - %s: %s" % (n, os.path.basename(f), s.title), flush=True)
             passed += 1
+        except Skip as e:
+            print("ok %d - %s: %s # SKIP %s" % (n, os.path.basename(f), s.title, e), flush=True)
+            skipped += 1
         except Exception as e:  # report and go on with the next scenario
             print("not ok %d - %s: %s\n  %s" % (n, os.path.basename(f), s.title if s else "",
                                                str(e).replace("\n", "\n  ")), flush=True)
@@ -950,8 +1031,10 @@ def main():
             if s:
                 s.close()
     print("scenarios took %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not files else 0
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    if failed or not files:
+        return 1
+    return 77 if skipped == len(files) else 0
 
 
 if __name__ == "__main__":

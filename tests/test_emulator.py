@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,10 +23,11 @@ class EmulatorTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="ith-emu-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
         cls.account, cls.cluster = str(uuid.uuid4()), str(uuid.uuid4())
         cls.mgmt = "mgmt_" + secrets.token_hex(16)
         tok = os.path.join(cls.tmp, "t")
-        with open(tok, "w") as f:
+        with os.fdopen(os.open(tok, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
             f.write(cls.mgmt)
         port_file = os.path.join(cls.tmp, "port")
         cls.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "emulator.py"), "--account", cls.account,
@@ -41,6 +43,7 @@ class EmulatorTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.proc.terminate()
         cls.proc.wait()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def req(self, method, path=None, body=None, auth=True, headers=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

@@ -90,6 +90,12 @@ dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >deb-files.txt
 missing=""
 for f in $shipped; do grep -qx "$f" rpm-files.txt && grep -qx "$f" deb-files.txt || missing="$missing $f"; done
 check "both packages hold every fragment, drop-in and unit${missing:+ (missing:$missing)}" test -z "$missing"
+rpm -qp --qf '%{SUMMARY}\n%{DESCRIPTION}\n' "$rpm" >rpm-description.txt 2>/dev/null
+check "rpm summary and description are the package's own (not CPack's placeholder): $(head -1 rpm-description.txt)" \
+  sh -c "grep -qx 'keeps InfluxDB Cloud Dedicated database tokens short-lived and valid' rpm-description.txt &&
+    grep -q '^From a configuration of desired scopes' rpm-description.txt && ! grep -qi 'cpack' rpm-description.txt"
+dpkg-deb -f "$deb" Description >deb-description.txt
+check "deb description is the package's own" sh -c "grep -q 'From a configuration of desired scopes' deb-description.txt"
 check "rpm -qpR requires libcurl, json-c, libconfig" sh -c "grep -q '^libcurl' rpm-requires.txt && grep -q '^json-c' rpm-requires.txt && grep -q '^libconfig' rpm-requires.txt"
 check "rpm marks helper.conf %config, 0640 root:influx-token-helper" \
   sh -c "rpm -qp --dump '$rpm' 2>/dev/null | grep -qE '^/etc/influx-token-helper/helper.conf .* 0100640 root influx-token-helper 1 '"
@@ -129,6 +135,7 @@ else
   cat >"$tmp/u/helper.conf" <<CONF
 management = { account_id = "$account"; cluster_id = "$cluster"; token_file = "$tmp/u/mgmt";
   url = "http://127.0.0.1:$(cat "$tmp/emu/port")/api/v0"; };
+state_dir = "/var/lib/influx-token-helper";
 tokens = ( { name = "pkgtest"; write = [ "sensors" ];
   sinks = ( { type = "file"; path = "/run/influx-token-helper/pkgtest"; mode = "0640"; group = "telegraf"; } ); } );
 CONF

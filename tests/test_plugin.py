@@ -17,6 +17,11 @@
   an env file mandatory, and name a sink that a sample configures; the restart
   pair watches the sinks the drop-ins use. (`systemd-analyze verify` of all of
   them runs in tests/test_packages.sh.)
+
+TOML is parsed with tomllib; on Python older than 3.11 with python3-tomli or
+python3-toml. Without any TOML parser it exits 77 (skipped) and says which
+package to install. ITH_PRETEND_NO_TOMLLIB=1 pretends tomllib is missing;
+=all pretends every parser is missing.
 """
 import configparser
 import glob
@@ -24,6 +29,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -38,10 +44,38 @@ def read(path):
         return f.read()
 
 
+def toml_parser():
+    """(name, loads(text) -> dict): tomllib (Python 3.11+), else tomli (python3-tomli, the same API),
+    else toml (python3-toml); (None, reason) when there is none. ITH_PRETEND_NO_TOMLLIB=1 pretends
+    tomllib is missing (the Python older than 3.11 path); =all pretends every parser is missing."""
+    pretend = os.environ.get("ITH_PRETEND_NO_TOMLLIB", "")
+    if not pretend:
+        try:
+            import tomllib
+            return "tomllib", tomllib.loads
+        except ImportError:
+            pass
+    if pretend != "all":
+        try:
+            import tomli
+            return "tomli", tomli.loads
+        except ImportError:
+            pass
+        try:
+            import toml
+            return "toml", toml.loads
+        except ImportError:
+            pass
+    return None, ("Python %d.%d has no tomllib (3.11+) and neither python3-tomli nor python3-toml is installed%s"
+                  % (sys.version_info[0], sys.version_info[1], " (ITH_PRETEND_NO_TOMLLIB=all)" if pretend else ""))
+
+
+TOML_NAME, TOML_LOADS = toml_parser()
+
+
 def toml_loads(text):
-    """The one place TOML is parsed (a fallback for Python < 3.11 hooks in here)."""
-    import tomllib
-    return tomllib.loads(text)
+    """The one place TOML is parsed."""
+    return TOML_LOADS(text)
 
 
 # --- Telegraf versions -------------------------------------------------------
@@ -601,4 +635,9 @@ class DropIns(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if TOML_NAME is None:
+        print("SKIP: " + TOML_LOADS)
+        sys.exit(77)
+    print("TOML parser: %s%s" % (TOML_NAME, " (tomllib pretended missing)" if os.environ.get("ITH_PRETEND_NO_TOMLLIB")
+                                 else ""), flush=True)
     unittest.main(verbosity=2)

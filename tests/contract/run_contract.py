@@ -4,10 +4,17 @@
 Starts `prism mock --errors` on the official OpenAPI spec on 127.0.0.1 (a
 free port), runs api-probe (list, create, get, update, delete through the
 helper's own client), and fails when a call fails or when Prism reports any
-request violation. Exit 77 (skipped) when Prism is not installed: run
-`npm ci` in tests/contract (the test command does).
+request violation. Exit 77 (skipped, with the reason printed) when Node.js
+is missing or older than Prism needs (the "engines" field of Prism in
+package-lock.json), or when Prism is not installed: run `npm ci` in
+tests/contract (./scripts/test does).
+
+--check-node only checks Node.js: exit 0 when it can run Prism, else 77.
+ITH_PRETEND_NODE_VERSION (e.g. v12.22.9) stands in for `node --version`, so a
+test can force the "too old" path on any machine.
 """
 import argparse
+import json
 import os
 import re
 import secrets
@@ -29,11 +36,44 @@ def free_port():
     return port
 
 
+def version_tuple(text):
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text or "")
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def node_problem():
+    """None when Node.js can run Prism, else the reason (for a SKIP line)."""
+    lock = json.load(open(os.path.join(HERE, "package-lock.json")))
+    engines = lock["packages"]["node_modules/@stoplight/prism-cli"].get("engines", {}).get("node", "")
+    m = re.fullmatch(r">=\s*(\d+\.\d+\.\d+)", engines.strip())
+    need = version_tuple(m.group(1)) if m else (0, 0, 0)
+    have = os.environ.get("ITH_PRETEND_NODE_VERSION")
+    if not have:
+        if not shutil.which("node"):
+            return "Node.js is not installed (Prism needs node %s)" % engines
+        have = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    if version_tuple(have) is None or version_tuple(have) < need:
+        return ("Node.js %s is older than Prism needs (node %s); install a newer Node.js "
+                "(e.g. from NodeSource) to run the contract test" % (have or "(unknown version)", engines))
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--probe", required=True)
-    ap.add_argument("--spec", required=True)
+    ap.add_argument("--probe")
+    ap.add_argument("--spec", default=os.path.join(HERE, "..", "..", "docs", "spec", "management-openapi.yml"))
+    ap.add_argument("--check-node", action="store_true", help="only check that Node.js can run Prism")
     a = ap.parse_args()
+    problem = node_problem()
+    if a.check_node:
+        if problem:
+            print("==> not installing Prism: " + problem + "; the contract test will report a skip")
+        return 77 if problem else 0
+    if not a.probe:
+        ap.error("--probe is required")
+    if problem:
+        print("SKIP: " + problem)
+        return 77
     prism = os.path.join(HERE, "node_modules", ".bin", "prism")
     if not os.path.exists(prism):
         print("SKIP: Prism is not installed (cd tests/contract && npm ci)")

@@ -9,6 +9,14 @@ secs=${1:-${FUZZ_SECONDS:-20}}
 if ! command -v clang >/dev/null 2>&1; then
   echo "SKIP: clang is not installed"; exit 77
 fi
+probe=$(mktemp -d)
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+  >"$probe/p.c"
+if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
+  rm -rf "$probe"
+  echo "SKIP: clang cannot link libFuzzer here (install libclang-rt-dev)"; exit 77
+fi
+rm -rf "$probe"
 build=${FUZZ_BUILD:-build-fuzz}
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DITH_FUZZ=ON -DITH_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 --target fuzz_config fuzz_api >/dev/null

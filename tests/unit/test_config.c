@@ -245,6 +245,20 @@ static void test_sample_config(void)
 	free(text);
 }
 
+/* A directory given as the configuration: a message that says so. */
+static void test_directory_config(void)
+{
+	struct ith_config cfg;
+	char *dir = test_tmpdir(), want[1200];
+
+	CU_ASSERT_EQUAL(ith_config_load(&cfg, dir), ITH_E_CONFIG);
+	snprintf(want, sizeof(want), "configuration '%s' is a directory, not a regular file; give the configuration "
+		"file with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", dir);
+	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+	test_rm_rf(dir);
+	free(dir);
+}
+
 int register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
@@ -257,5 +271,6 @@ int register_config_tests(void)
 	ADD(s, test_collisions);
 	ADD(s, test_db_names);
 	ADD(s, test_sample_config);
+	ADD(s, test_directory_config);
 	return 0;
 }

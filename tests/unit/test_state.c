@@ -202,6 +202,34 @@ static void test_write_atomic(void)
 	free(dir);
 }
 
+/* A wrapped error keeps its cause, word for word (the wrapper must not format
+ * the message buffer into itself). */
+static void test_damaged_messages(void)
+{
+	char *dir = test_tmpdir(), path[512], want[1600];
+	struct ith_state st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/telegraf.state", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CU_ASSERT_EQUAL(write(fd, "{\"ver", 5), 5);
+	close(fd);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &st), ITH_E_INTERNAL);
+	snprintf(want, sizeof(want), "state file '%s' is damaged (not valid JSON); move it aside and run 'rotate' "
+		"(its tokens then show as orphans in 'list')", path);
+	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+
+	snprintf(path, sizeof(path), "%s/telegraf.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_EQUAL(write(fd, "{\"version\": 2}", 14), 14);
+	close(fd);
+	CU_ASSERT_EQUAL(ith_state_load_public(dir, "telegraf", &st, NULL), ITH_E_INTERNAL);
+	snprintf(want, sizeof(want), "status file '%s' is damaged (unknown state version)", path);
+	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+	test_rm_rf(dir);
+	free(dir);
+}
+
 int register_state_tests(void)
 {
 	CU_pSuite s = CU_add_suite("state: files, locks, instance", NULL, NULL);
@@ -213,5 +241,6 @@ int register_state_tests(void)
 	ADD(s, test_instance);
 	ADD(s, test_retire_bounded);
 	ADD(s, test_write_atomic);
+	ADD(s, test_damaged_messages);
 	return 0;
 }
