@@ -113,7 +113,11 @@ static void failures_print(struct cli_failures *f)
 void cli_profile_fail(struct cli_failures *f, const char *profile, int err)
 {
 	const char *msg = ith_errmsg();
+	size_t plen = strlen(profile);
 
+	/* the profile is named once, in front: a message that starts with it loses that copy */
+	if (!strncmp(msg, profile, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
+		msg += plen + 2;
 	if (!f->rc)
 		f->rc = ith_exit_code(err);
 	if (f->pending && !strcmp(f->msg, msg)) {

@@ -524,7 +524,9 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: probe: %s", p->name, seen);
 		}
 		now = ith_now();
-		if (!wait || now >= deadline || now >= stop) {
+		/* the next probe must start by activation_timeout, and a second before the command's deadline */
+		int64_t end = deadline < stop - 1 ? deadline : stop - 1;
+		if (!wait || now >= end) {
 			if (wait)
 				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); consumers "
 					"keep the current token, the next run tries again", p->name, st->next.id,
@@ -535,9 +537,7 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 					st->next.id, seen);
 			return false;
 		}
-		if (stop < deadline)
-			deadline = stop;
-		sleep_s(backoff < (double)(deadline - now) ? backoff : (double)(deadline - now));
+		sleep_s(backoff < (double)(end - now) ? backoff : (double)(end - now));
 		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
 	}
 }
