@@ -305,6 +305,8 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 
 static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written)
 {
+	char first[1024] = "";
+	unsigned failed = 0;
 	int r = 0;
 
 	if (!st->has_current)
@@ -314,8 +316,11 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed);
 		if (e < 0) {
 			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, p->sinks[i].path, ith_errmsg());
-			if (r == 0)
+			if (r == 0) {
 				r = e;
+				snprintf(first, sizeof(first), "sink %s: %s", p->sinks[i].path, ith_errmsg());
+			}
+			failed++;
 			continue;
 		}
 		if (changed) {
@@ -323,8 +328,8 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, p->sinks[i].path);
 		}
 	}
-	if (r < 0)
-		ith_error(r, "%s: a sink could not be written (see above)", p->name);
+	if (r < 0)  /* the first failure's own message, kept */
+		ith_error(r, "%s: %s%s", p->name, first, failed > 1 ? " (and more sinks: see above)" : "");
 	return r;
 }
 

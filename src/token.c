@@ -163,8 +163,8 @@ static int get_time_field(json_object *obj, const char *key, bool required, int6
 	if (r < 0)
 		return r;
 	*out = 0;
-	if (s && ith_parse_rfc3339(s, out) < 0)
-		return ith_error(ITH_E_DATA, "API answer: '%s' is not an RFC 3339 time", key);
+	if (s && (r = ith_parse_rfc3339(s, out)) < 0)
+		return ith_error_prefix(r, "API answer: '%s'", key);  /* keeps the parser's own words */
 	return 0;
 }
 

@@ -215,6 +215,17 @@ static void test_parse_list_errors(void)
 }
 
 /* An element over the per-element cap is skipped, and the answer goes on. */
+/* A wrapped error keeps the inner one's words. */
+static void test_parse_keeps_cause(void)
+{
+	const char *j = "{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"d\",\"permissions\":[],"
+		"\"expiresAt\":\"tomorrow\"}";
+	struct ith_token t = ITH_TOKEN_INIT;
+
+	CU_ASSERT_EQUAL(ith_token_parse_json(j, strlen(j), false, &t), ITH_E_DATA);
+	CU_ASSERT_STRING_EQUAL(ith_errmsg(), "API answer: 'expiresAt': 'tomorrow' is not an RFC 3339 date-time");
+}
+
 static void test_parse_list_oversized(void)
 {
 	size_t big = ITH_LIST_ELEMENT_MAX + 10;
@@ -264,6 +275,7 @@ int register_token_tests(void)
 	ADD(s, test_parse_list);
 	ADD(s, test_parse_list_errors);
 	ADD(s, test_parse_list_oversized);
+	ADD(s, test_parse_keeps_cause);
 	ADD(s, test_perms);
 	return 0;
 }
