@@ -31,11 +31,17 @@ ith_apt() {
 }
 
 # ith_ensure_packages PKG... : apt-get install the packages that dpkg lacks.
-ith_ensure_packages() {
-  local missing=() p
+# ith_not_installed PKG... : the packages of those that dpkg lacks, one a line.
+ith_not_installed() {
+  local p
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
+}
+
+ith_ensure_packages() {
+  local missing=()
+  mapfile -t missing < <(ith_not_installed "$@")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> installing with apt-get: ${missing[*]}"
   echo "    (if another apt or dpkg holds the package lock, this waits for it up to 10 minutes)"
@@ -56,9 +62,7 @@ ith_apt_update() {
 # apt cannot find are named, and the tests that need them report a skip.
 ith_ensure_optional_packages() {
   local missing=() avail=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
+  mapfile -t missing < <(ith_not_installed "$@")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> looking for optional packages: ${missing[*]}"
   echo "    (if another apt or dpkg holds the package lock, this waits for it up to 10 minutes)"

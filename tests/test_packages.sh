@@ -115,13 +115,6 @@ else
   mkdir "$tmp/inst/telegraf.service.d" && cp /usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf "$tmp/inst/telegraf.service.d/"
   check "systemd-analyze verify passes on the installed units and drop-in" env ITH_VERIFY_MAN="$(command -v man >/dev/null && echo yes || echo no)" \
     bash -c "$(declare -f verify_units); verify_units '$tmp/inst' influx-token-helper.service influx-token-helper.timer influx-token-helper-restart@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service"
-/usr/lib/systemd/system/influx-token-helper-restart@.path /usr/lib/systemd/system/influx-token-helper-restart@.service
-/usr/share/influx-token-helper/telegraf/telegraf.conf /usr/share/influx-token-helper/telegraf/telegraf-1.34.conf
-/usr/share/influx-token-helper/telegraf/telegraf-1.27.conf /usr/share/influx-token-helper/telegraf/telegraf-credential.conf
-/usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf
-/usr/share/influx-token-helper/telegraf/systemd/telegraf-credential.conf
-/usr/share/influx-token-helper/telegraf/systemd/telegraf-env.conf
-/usr/share/doc/influx-token-helper/examples/helper-telegraf.conf
   # check and rotate against the emulator, as the service user, with the packaged state dir
   mkdir -p "$tmp/emu" && chmod 0711 "$tmp"
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/emu/mgmt"
