@@ -101,7 +101,7 @@ tokens = (
         say("1. check: the configuration, state directory and management token are fine")
         run("check")
 
-        say("2. get: no token yet, so the helper creates one (POST), sweeps for orphans (GET), records it, writes the sink")
+        say("2. get: no token yet, so the helper creates one (POST; a clean create needs no list call), records it, writes the sink")
         p = run("get", show=False)
         print("  stdout: a %d-character token (not shown here)" % len(p.stdout))
         expect(len(p.stdout) > 0 and open(os.path.join(tmp, "run", "telegraf")).read() == p.stdout,

@@ -38,15 +38,22 @@ struct body {
 };
 #define BODY_INIT { ITH_STRBUF_INIT, false, NULL, NULL, 0 }
 
+/* A 2xx answer is parsed whole; any other answer only for its message. */
+static bool body_wanted(CURL *c)
+{
+	long status = 0;
+
+	sym_curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	return status / 100 == 2;
+}
+
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct body *b = ud;
 	size_t n = size * nmemb;
 
 	if (b->lp) {
-		long status = 0;
-		sym_curl_easy_getinfo(b->c, CURLINFO_RESPONSE_CODE, &status);
-		if (status / 100 == 2) {
+		if (body_wanted(b->c)) {
 			int r = ith_list_parser_feed(b->lp, ptr, n);
 			if (r < 0) {
 				b->stream_err = r;
@@ -54,6 +61,12 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 			}
 			return n;
 		}
+	}
+	if (b->sb.len + n > ITH_JSON_MAX_BYTES && b->c && !body_wanted(b->c)) {
+		/* an error answer: its head is enough for the message; the status decides (a 5xx is retried) */
+		if (b->sb.len < 65536)
+			ith_strbuf_add(&b->sb, ptr, n < 65536 - b->sb.len ? n : 65536 - b->sb.len);
+		return n;
 	}
 	if (b->sb.len + n > ITH_JSON_MAX_BYTES) {
 		b->too_big = true;
@@ -574,11 +587,13 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 		sym_curl_easy_setopt(api->dp, CURLOPT_HTTPGET, 1L);
 	}
 	api->errbuf[0] = '\0';
+	int64_t t0 = mono_ms();
 	cc = sym_curl_easy_perform(api->dp);
 	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, NULL);
 	sym_curl_easy_getinfo(api->dp, CURLINFO_RESPONSE_CODE, &st);
 	if (api->trace)
-		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st, 0);
+		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st,
+			(long)(mono_ms() - t0));
 	if (cc != CURLE_OK && !(b.too_big && st))
 		r = ith_error(ITH_E_UNAVAILABLE, "activation probe %s: %s", url.buf,
 			api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));

@@ -384,6 +384,8 @@ static int load_management(const struct vctx *v, struct ith_config *cfg, const c
 	if (cfg->timeout < 1 || cfg->timeout > 3600)
 		return verr(v, config_setting_get_member(m, "timeout"), "management.timeout",
 			"must be between 1s and 1h");
+	if (!config_setting_get_member(m, "connect_timeout") && cfg->connect_timeout > cfg->timeout)
+		cfg->connect_timeout = cfg->timeout;  /* the default (10s) follows a shorter timeout */
 	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
 		return verr(v, config_setting_get_member(m, "connect_timeout"), "management.connect_timeout",
 			"must be between 1s and management.timeout");
@@ -845,6 +847,10 @@ int ith_config_load(struct ith_config *cfg, const char *path)
 		close(fd);
 		return ith_error(ITH_E_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
 			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	}
+	if ((r = ith_check_trusted(&st, path, "configuration")) < 0) {
+		close(fd);
+		return r;
 	}
 	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
 	close(fd);

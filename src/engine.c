@@ -130,10 +130,12 @@ int64_t ith_renew_at(int64_t expires_at, int64_t created, int64_t period, int64_
 	/*
 	 * A token made on or after that phase point lives shorter than asked
 	 * (the server shortened it): renewing at once would only make another
-	 * such token, so it is renewed at its window's edge instead.
+	 * such token, so it is renewed at its window's edge instead; and one
+	 * that lives no longer than renew_before at all (a server that caps
+	 * lifetimes below it) at half its life, never at once in a loop.
 	 */
 	if (created && at <= created)
-		return edge;
+		return edge > created ? edge : created + (expires_at - created) / 2;
 	return at;
 }
 
@@ -370,6 +372,10 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
 		snprintf(what, sizeof(what), "shows an expiry later than asked (%s)", when);
 	} else {
+		if (tok->expires_at - now <= p->renew_before)
+			ith_log(ctx, ITH_LOG_WARN, "%s: the server made token %s live only %llds, no longer than renew_before "
+				"(%llds): it is renewed at half its life; lower renew_before to fit the cluster's limit",
+				p->name, tok->id, (long long)(tok->expires_at - now), (long long)p->renew_before);
 		return 0;
 	}
 	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed");
@@ -394,10 +400,11 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	char when[32];
 	int r;
 
-	bool own_intent = !st->pending_since;
+	int64_t pending_before = st->pending_since;
+	bool own_intent = !pending_before;
 
-	if (own_intent)
-		st->pending_since = now;
+	/* the intent runs from the latest create's start: its attempts may commit until the in-flight window ends */
+	st->pending_since = now;
 	st->last_attempt = now;
 	if ((r = save_state(ctx, p, st)) < 0)
 		return r;
@@ -409,6 +416,8 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	if (r < 0) {
 		if (ith_api_last_refused(api) && own_intent)
 			st->pending_since = 0;  /* refused outright, and no earlier create in flight */
+		else if (ith_api_last_refused(api))
+			st->pending_since = pending_before;  /* nothing made now: the earlier intent's window stands */
 		return r;
 	}
 	if ((r = confirm_expiry(ctx, api, p, &tok, asked)) < 0) {
@@ -509,11 +518,28 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		break;
 	}
 	if (!ith_probe_target(p, &db, &write))
-		return true;  /* the loader refuses this; be safe */
+		return false;  /* the loader refuses this: nothing to probe, so nothing is promoted */
+	if (!wait && st->has_current && st->current.expires_at > now) {
+		/* get never waits for an activation: a valid current token is served, the timer's rotate probes */
+		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
+		return false;
+	}
 	for (;;) {
 		long status = 0;
 		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
 		enum probe_verdict v = probe_verdict(r, status);
+
+		if (r < 0 && api && ith_api_ms_left(api) < 100) {
+			/* cut short by the command's own deadline: no verdict on the data plane */
+			snprintf(seen, sizeof(seen), "no answer before the command's deadline (management.deadline)");
+			*failed = false;
+			now = ith_now();
+			if (wait)
+				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds, the command's deadline (last "
+					"probe: %s); consumers keep the current token, the next run tries again", p->name,
+					st->next.id, (long long)(now - st->next.started_at), seen);
+			return false;
+		}
 
 		if (v == PROBE_ACTIVE) {
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is active (probe answered %ld)", p->name, st->next.id, status);
@@ -552,6 +578,13 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	struct ith_rotate_result *res)
 {
 	if (st->has_current) {
+		if (st->nretired >= ITH_MAX_RETIRED) {
+			/* the oldest retired token leaves the state: open an intent, so the next run sweeps it */
+			ith_log(ctx, ITH_LOG_WARN, "%s: %d retired tokens await revocation; the oldest is left to the next "
+				"run's sweep", p->name, ITH_MAX_RETIRED);
+			if (!st->pending_since)
+				st->pending_since = now;
+		}
 		ith_state_retire(st, st->current.id, now + p->grace, st->current.expires_at);
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
@@ -678,6 +711,16 @@ static int plan_rotation(struct ith_ctx *ctx, const struct ith_profile *p, const
 	return r;
 }
 
+/*
+ * How long after a create started one of its requests may still commit: its
+ * retries all start within the command's deadline, and each may take the
+ * request timeout, plus a margin for the server to finish.
+ */
+static int64_t inflight_window(const struct ith_config *cfg)
+{
+	return cfg->deadline + cfg->timeout + ITH_INFLIGHT_MARGIN;
+}
+
 /* ---- the rotation proper: lock held, st loaded; saves st ---- */
 
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
@@ -713,14 +756,23 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	if (st->pending_since) {
 		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
 			goto fail;
-		if (ith_now() - st->pending_since > ctx->cfg->timeout + ITH_INFLIGHT_MARGIN)
+		if (ith_now() - st->pending_since > inflight_window(ctx->cfg))
 			st->pending_since = 0;
 		changed = true;
 	}
-	if (patch_cur) {
-		if ((r = patch_perms(ctx, api, p, &st->current, &want)) < 0)
+	if (patch_cur && !create) {  /* a token about to be replaced is not patched: its successor gets `want` */
+		r = patch_perms(ctx, api, p, &st->current, &want);
+		if (r == ITH_E_NOTFOUND) {
+			/* the server no longer has it: renew now rather than fail on every run until it expires */
+			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
+				st->current.id, ith_errmsg());
+			create = !st->has_next;
+			r = 0;
+		} else if (r < 0) {
 			goto fail;
-		res->patched = changed = true;
+		} else {
+			res->patched = changed = true;
+		}
 	}
 	if (patch_next) {
 		if ((r = patch_perms(ctx, api, p, &st->next, &want)) < 0)
@@ -877,6 +929,14 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 		r = serve(&st.next, out);
 	else
 		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
+	if (r == 0 && min_ttl >= 0 && out->expires_at - now < min_ttl) {
+		char left[32], want[32];
+		ith_format_duration(out->expires_at - now, left, sizeof(left));
+		ith_format_duration(min_ttl, want, sizeof(want));
+		ith_log(ctx, ITH_LOG_WARN, "%s: serving token %s, valid for %s, less than --min-ttl %s (%s)", p->name,
+			out->id, left, want, st.has_next ? "its successor is not active yet" : "the server gave no longer");
+		*stale = true;
+	}
 out:
 	ith_state_release(&st);
 	ith_lock_release(&lock);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +162,12 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 
 	if (!p->on_rotate.n)
 		return 0;
+	struct stat st;
+	if (stat(p->on_rotate.v[0], &st) < 0)
+		return ith_error(ITH_E_CONFIG, "on_rotate %s: cannot execute (%s)", p->on_rotate.v[0], strerror(errno));
+	int r = ith_check_trusted(&st, p->on_rotate.v[0], "on_rotate program");
+	if (r < 0)
+		return r;
 	ith_format_rfc3339(t->expires_at, when, sizeof(when));
 	snprintf(e_profile, sizeof(e_profile), "INFLUX_TOKEN_HELPER_PROFILE=%s", p->name);
 	snprintf(e_id, sizeof(e_id), "INFLUX_TOKEN_HELPER_TOKEN_ID=%s", t->id);

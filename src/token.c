@@ -538,6 +538,8 @@ int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len
 			lp->in_str = true;
 		} else if (lp->scalar && lp->depth == 0 && (c == ',' || c == ']' || is_ws(c))) {
 			end_before = true;
+		} else if (lp->scalar && lp->depth == 0 && (c == '{' || c == '[')) {
+			return lp_fail(lp, "lacks a ',' between elements");  /* "a"{...}: no value may hide in a scalar */
 		} else if (c == '{' || c == '[') {
 			lp->depth++;
 		} else if (c == '}' || c == ']') {

@@ -576,6 +576,19 @@ int ith_check_private_fd(int fd, const char *path, bool is_dir)
 	return 0;
 }
 
+int ith_check_trusted(const struct stat *st, const char *path, const char *what)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return ith_error(ITH_E_PERM, "%s '%s' is owned by uid %u, neither root nor uid %u who runs this; "
+			"fix: chown root '%s'", what, path, (unsigned)st->st_uid, (unsigned)geteuid(), path);
+	if (st->st_mode & 022)
+		return ith_error(ITH_E_PERM, "%s '%s' is writable by %s (mode %04o): whoever can write it controls what "
+			"this program does with the management token; fix: chmod go-w '%s'", what, path,
+			(st->st_mode & 022) == 022 ? "group and others" : (st->st_mode & 002) ? "others" : "its group",
+			(unsigned)(st->st_mode & 07777), path);
+	return 0;
+}
+
 int ith_open_dir_nofollow(const char *path)
 {
 	struct stat st;

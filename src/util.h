@@ -107,6 +107,11 @@ int ith_read_file(const char *path, size_t cap, bool private, int too_big, const
 /* Refuse a secret file or private dir that others can read or that another
  * user owns; the message says how to fix it. ITH_E_PERM on refusal. */
 int ith_check_private_fd(int fd, const char *path, bool is_dir);
+/* A file that steers the program (the configuration, a hook program): owned
+ * by root or by us and writable by no one else, as ssh wants its config.
+ * ITH_E_PERM with the fix otherwise; what names it ("configuration"). */
+struct stat;
+int ith_check_trusted(const struct stat *st, const char *path, const char *what);
 /* Open a directory, refusing symlinks (ITH_E_PERM); returns the fd or an ith_err. */
 int ith_open_dir_nofollow(const char *path);
 /*

@@ -878,7 +878,8 @@ class Scenario:
         self.set_last(0, outs[0].decode(), "", "parallel " + rest, time.time() - t0, mark)
 
     def d_state_set(self, arg):
-        """state-set KEY +SECONDS|VALUE: edit the state file as time passing would (KEY like current.expires_at)."""
+        """state-set KEY +SECONDS|VALUE: edit the state file as time passing would (KEY like current.expires_at;
+        a token's expires_at set relative to now moves its created_at and started_at by as much)."""
         key, val = arg.split()
         path = os.path.join(self.tmp, "state", "telegraf.state")
         st = json.load(open(path))
@@ -886,7 +887,14 @@ class Scenario:
         parts = key.split(".")
         for k in parts[:-1]:
             obj = obj[int(k)] if isinstance(obj, list) else obj[k]
-        obj[parts[-1]] = int(time.time()) + int(val[1:]) if val.startswith("+") else json.loads(val)
+        new = int(time.time()) + int(val[1:]) if val.startswith("+") else json.loads(val)
+        if parts[-1] == "expires_at" and val.startswith("+") and isinstance(obj.get("expires_at"), int):
+            # time passing: the token keeps its lifetime, so its creation moves back as much
+            delta = new - obj["expires_at"]
+            for k in ("created_at", "started_at"):
+                if isinstance(obj.get(k), int) and obj[k]:
+                    obj[k] += delta
+        obj[parts[-1]] = new
         self.write_private(path, json.dumps(st))
 
     def d_file_group(self, arg):

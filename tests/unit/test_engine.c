@@ -54,6 +54,9 @@ static void test_renew_at_rule(void)
 	CU_ASSERT_EQUAL(ith_renew_at(RB - 10, 0, P, RB, phase), phase - P);
 	/* a token the server made shorter than asked: due at its window's edge, not at once */
 	CU_ASSERT_EQUAL(ith_renew_at(11 * P + phase + LIFE - 30, 11 * P + phase, P, RB, phase), 11 * P + phase + P - 30);
+	/* one that lives no longer than renew_before (a server's cap): at half its life, never at once */
+	CU_ASSERT_EQUAL(ith_renew_at(1000 + 3600, 1000, P, RB, phase), 1000 + 1800);
+	CU_ASSERT_EQUAL(ith_renew_at(1000 + RB, 1000, P, RB, phase), 1000 + RB / 2);
 	/* creation time unknown: the phase rule alone */
 	CU_ASSERT_EQUAL(ith_renew_at(11 * P + phase + LIFE - 30, 0, P, RB, phase), 11 * P + phase);
 }

@@ -204,6 +204,8 @@ static void test_parse_list_errors(void)
 	expect_list_error("[] x", "followed by more bytes");
 	expect_list_error("[{\"id\":\"a\"}}]", "lacks a ','");
 	expect_list_error("[1}]", "unbalanced");
+	expect_list_error("[\"a\"{\"id\":\"x\"}]", "lacks a ','");   /* a value hidden behind a scalar */
+	expect_list_error("[true[1]]", "lacks a ','");
 	expect_list_error("[\"unterminated]", "is truncated");
 	/* a token of ours that does not parse is an error naming its id */
 	expect_list_error("[{\"id\":\"55555555-5555-4555-8555-555555555555\",\"description\":\"" OURS_DESC "\","
