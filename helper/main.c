@@ -81,8 +81,9 @@ static void usage(FILE *f)
 		"  -V, --version      print the version\n"
 		"\n"
 		"Exit codes: 0 ok, 64 usage, 65 malformed API answer, 69 API unavailable and\n"
-		"no valid token, 70 internal error, 75 temporary (rate limited, lock busy),\n"
-		"77 permission (management token rejected, unsafe file modes), 78 configuration.\n"
+		"no valid token, 70 internal error, 74 stdout not writable, 75 temporary (rate\n"
+		"limited, lock busy), 77 permission (management token rejected, unsafe file\n"
+		"modes), 78 configuration.\n"
 		"\n"
 		"Secrets go to stdout or sink files only, never to stderr, logs or argv.\n");
 }
