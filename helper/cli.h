@@ -7,6 +7,8 @@
 #define ITH_CLI_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "engine.h"
@@ -57,6 +59,10 @@ int cli_command_help(const char *name);
 int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count);
 /* Write all of buf to fd 1. */
 int cli_write_stdout(const char *buf, size_t len);
+/* What the process started with, before main() hardened it: `exec` gives
+ * them back to its command. */
+extern mode_t cli_orig_umask;
+extern struct rlimit cli_orig_core;
 
 int cmd_get(struct cli *cli, int argc, char **argv);
 int cmd_rotate(struct cli *cli, int argc, char **argv);
@@ -64,5 +70,11 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_revoke(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_exec(struct cli *cli, int argc, char **argv);
+
+/* With prometheus_textfile set: write `status --format prometheus` of every
+ * profile there (atomically, 0644); a failure is logged as a warning. */
+int cli_prometheus_textfile(struct cli *cli);
 
 #endif

@@ -41,6 +41,8 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
 		}
 		ith_rotate_result_release(&res);
 	}
+	if (!(flags & ITH_ROTATE_DRY_RUN))
+		cli_prometheus_textfile(cli);
 	free(profiles);
 	return cli_failures_flush(&fails);
 }

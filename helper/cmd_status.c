@@ -214,6 +214,113 @@ static void health_influx(const struct health *h, struct ith_strbuf *sb)
 	ith_strbuf_addstr(sb, "\n");
 }
 
+/* Prometheus text exposition: a label value (backslash, double quote, newline escaped). */
+static void prom_label(struct ith_strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			ith_strbuf_add(sb, "\\", 1);
+		if (*s == '\n')
+			ith_strbuf_addstr(sb, "\\n");
+		else
+			ith_strbuf_add(sb, s, 1);
+	}
+}
+
+static void prom_series(struct ith_strbuf *sb, const char *metric, const struct health *h, const char *state)
+{
+	ith_strbuf_addf(sb, "influx_token_helper_%s{profile=\"", metric);
+	prom_label(sb, h->name);
+	ith_strbuf_addstr(sb, "\",cluster=\"");
+	prom_label(sb, h->cluster_id);
+	if (state)
+		ith_strbuf_addf(sb, "\",state=\"%s", state);
+	ith_strbuf_addstr(sb, "\"} ");
+}
+
+/*
+ * The same health as --format influx, one metric family at a time (HELP and
+ * TYPE once, then a sample per profile), labels profile and cluster. Never
+ * a secret; error texts are left to `status` (no strings in Prometheus).
+ */
+static void health_prometheus(const struct health *hs, size_t n, struct ith_strbuf *sb)
+{
+	static const char *const states[] = { "ok", "renew-due", "activating", "failing", "expired", "missing", "error" };
+	static const struct {
+		const char *name, *type, *help;
+		int what;
+	} fams[] = {
+		{ "expiry_timestamp_seconds", "gauge", "When the current token expires (Unix time).", 0 },
+		{ "seconds_left", "gauge", "Seconds until the current token expires.", 1 },
+		{ "age_seconds", "gauge", "Seconds since the current token was created.", 2 },
+		{ "renewal_timestamp_seconds", "gauge", "When the current token's renewal is due (Unix time).", 3 },
+		{ "rotations_total", "counter", "Switches to a new token.", 4 },
+		{ "failures_total", "counter", "Failed rotation attempts.", 5 },
+		{ "hook_failures_total", "counter", "on_rotate hooks that failed.", 6 },
+		{ "retired_tokens", "gauge", "Old tokens in their grace, awaiting revocation.", 7 },
+		{ "ok", "gauge", "1 when the profile is healthy (state ok), else 0.", 8 },
+		{ "state", "gauge", "1 for the profile's state, 0 for the others.", 9 },
+	};
+
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		bool any = false;
+		for (size_t i = 0; i < n; i++)
+			any |= fams[f].what > 3 || hs[i].has_current;
+		if (!any)
+			continue;
+		ith_strbuf_addf(sb, "# HELP influx_token_helper_%s %s\n# TYPE influx_token_helper_%s %s\n", fams[f].name,
+			fams[f].help, fams[f].name, fams[f].type);
+		for (size_t i = 0; i < n; i++) {
+			const struct health *h = &hs[i];
+			if (fams[f].what <= 3 && !h->has_current)
+				continue;
+			if (fams[f].what == 9) {
+				for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
+					prom_series(sb, fams[f].name, h, states[k]);
+					ith_strbuf_addf(sb, "%d\n", !strcmp(h->state, states[k]));
+				}
+				continue;
+			}
+			prom_series(sb, fams[f].name, h, NULL);
+			switch (fams[f].what) {
+			case 0: ith_strbuf_addf(sb, "%lld\n", (long long)h->expires_at); break;
+			case 1: ith_strbuf_addf(sb, "%lld\n", (long long)h->seconds_left); break;
+			case 2: ith_strbuf_addf(sb, "%lld\n", (long long)h->age_seconds); break;
+			case 3: ith_strbuf_addf(sb, "%lld\n", (long long)h->renew_at); break;
+			case 4: ith_strbuf_addf(sb, "%llu\n", (unsigned long long)h->rotations); break;
+			case 5: ith_strbuf_addf(sb, "%llu\n", (unsigned long long)h->failures); break;
+			case 6: ith_strbuf_addf(sb, "%llu\n", (unsigned long long)h->hook_failures); break;
+			case 7: ith_strbuf_addf(sb, "%zu\n", h->retired); break;
+			default: ith_strbuf_addf(sb, "%d\n", !strcmp(h->state, "ok")); break;
+			}
+		}
+	}
+}
+
+int cli_prometheus_textfile(struct cli *cli)
+{
+	const char *path = cli->cfg.prometheus_textfile;
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	struct health *hs;
+	int64_t now = ith_now();
+	int r;
+
+	if (!path || !cli->ctx_ready)
+		return 0;
+	hs = ith_xcalloc(cli->cfg.nprofiles, sizeof(*hs));
+	for (size_t i = 0; i < cli->cfg.nprofiles; i++)
+		health_of_profile(cli, &cli->cfg.profiles[i], now, false, &hs[i]);
+	health_prometheus(hs, cli->cfg.nprofiles, &sb);
+	ith_strbuf_addstr(&sb, "");
+	/* world-readable: node_exporter reads it; no secret in it */
+	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1);
+	if (r < 0)
+		ith_log(&cli->ctx, ITH_LOG_WARN, "prometheus_textfile: %s", ith_errmsg());
+	ith_strbuf_release(&sb);
+	free(hs);
+	return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -290,8 +397,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		default: return cli_usage_error("status", "unknown option");
 		}
 	}
-	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "influx"))
-		return cli_usage_error("status", "unknown format '%s' (text, json, influx)", fmt);
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && strcmp(fmt, "influx") && strcmp(fmt, "prometheus"))
+		return cli_usage_error("status", "unknown format '%s' (text, json, influx, prometheus)", fmt);
 	if (from) {
 		if (optind < argc) {
 			n = (size_t)(argc - optind);
@@ -334,6 +441,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	} else if (!strcmp(fmt, "influx")) {
 		for (size_t i = 0; i < n; i++)
 			health_influx(&hs[i], &lines);
+		fputs(lines.buf ? lines.buf : "", stdout);
+	} else if (!strcmp(fmt, "prometheus")) {
+		health_prometheus(hs, n, &lines);
 		fputs(lines.buf ? lines.buf : "", stdout);
 	} else {
 		for (size_t i = 0; i < n; i++)

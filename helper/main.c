@@ -34,12 +34,16 @@ static const struct cli_command commands[] = {
 	  "  --force         renew now even when not due\n"
 	  "  --dry-run       print the plan (create, promote, patch, revoke ids); change\n"
 	  "                  nothing: no POST/PATCH/DELETE, no state or sink writes" },
-	{ "status", cmd_status, "status [NAME...] [--format text|json|influx] [--from DIR]",
+	{ "status", cmd_status, "status [NAME...] [--format text|json|influx|prometheus] [--from DIR]",
 	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
 	  "Reads local state only; never prints a secret. Exits 0 even when a profile\n"
 	  "is unhealthy (its state field says so).\n"
 	  "  --format influx  one line-protocol line per profile, measurement\n"
 	  "                   influx_token_helper, for Telegraf [[inputs.exec]]\n"
+	  "  --format prometheus  the same health in the Prometheus text format\n"
+	  "                   (influx_token_helper_* metrics, labels profile and\n"
+	  "                   cluster); the setting prometheus_textfile writes it\n"
+	  "                   after every rotate, watch or exec cycle\n"
 	  "  --from DIR       read the secret-free copies published in DIR (the\n"
 	  "                   config's status_dir) instead: no configuration needed,\n"
 	  "                   for users such as telegraf who may not read it" },
@@ -58,6 +62,25 @@ static const struct cli_command commands[] = {
 	  "Validate the configuration, state directory, management token, and\n"
 	  "reach the API with one read-only call. Exit 0 when all is well.\n"
 	  "  --offline       validate the configuration only: no files, no network" },
+	{ "watch", cmd_watch, "watch [NAME...]",
+	  "Stay in the foreground (a container, a sidecar) and rotate every profile,\n"
+	  "or the named ones, whenever something is due: renewal, activation check,\n"
+	  "grace end; sleep until then. Same state and locks as rotate. Failures are\n"
+	  "retried with a jittered backoff (5s doubling to 5m) while the sink files\n"
+	  "keep being served from the cache. SIGHUP reloads the configuration;\n"
+	  "SIGTERM or SIGINT stop it (exit 0). One log line per action on stderr." },
+	{ "exec", cmd_exec, "exec [--signal SIG] [--grace DURATION] NAME -- CMD [ARGS...]",
+	  "Run CMD with the profile's token in its environment (the variable is the\n"
+	  "profile's env_variable, default INFLUX_TOKEN; never in argv), rotate in\n"
+	  "the background like watch, and restart CMD after each switch to a new\n"
+	  "token, also one made by another process (a timer's rotate, a watch),\n"
+	  "noticed within about a second. SIGTERM, SIGINT and SIGHUP are passed on\n"
+	  "to CMD; exec exits with CMD's status (128+N if signal N killed it).\n"
+	  "CMD is looked up in PATH and never run through a shell.\n"
+	  "  --signal SIG    what stops CMD for a restart (default TERM; HUP, INT,\n"
+	  "                  QUIT, USR1, USR2 or a number)\n"
+	  "  --grace D       SIGKILL CMD if it still runs D after the signal\n"
+	  "                  (default 10s)" },
 };
 
 static void usage(FILE *f)
@@ -97,6 +120,9 @@ int cli_command_help(const char *name)
 		}
 	return 70;
 }
+
+mode_t cli_orig_umask = 022;
+struct rlimit cli_orig_core = { RLIM_INFINITY, RLIM_INFINITY };
 
 int cli_fail(int err)
 {
@@ -248,7 +274,8 @@ static void harden(void)
 	struct rlimit no_core = { 0, 0 };
 	struct stat st;
 
-	umask(077);
+	cli_orig_umask = umask(077);
+	getrlimit(RLIMIT_CORE, &cli_orig_core);
 	for (int fd = 0; fd <= 2; fd++)
 		if (fstat(fd, &st) < 0 && errno == EBADF) {
 			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);

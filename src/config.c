@@ -1,5 +1,6 @@
 #include "config.h"
 #include "error.h"
+#include "template.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -410,9 +411,31 @@ static int parse_mode(const char *s, mode_t *out)
 	return 0;
 }
 
+/* type template: `template` names the file, read and checked now (unknown placeholders: 78). */
+static int load_sink_template(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
+{
+	const config_setting_t *x = config_setting_get_member(s, "template");
+	char name[160];
+	int r;
+
+	setting_name(name, sizeof(name), where, "template");
+	if (out->type != ITH_SINK_TEMPLATE) {
+		if (x)
+			return verr(v, x, name, "only a sink of type \"template\" takes a template");
+		return 0;
+	}
+	if ((r = get_abs_path(v, s, where, "template", true, &out->template_path)) < 0)
+		return r;
+	if (!strcmp(out->template_path, out->path))
+		return verr(v, x, name, "the template and the sink's path are the same file");
+	if ((r = ith_template_load(out->template_path, &out->tmpl)) < 0)
+		return verr(v, x, name, "%s", ith_errmsg());
+	return 0;
+}
+
 static int load_sink(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
 {
-	static const char *const keys[] = { "type", "path", "mode", "group", NULL };
+	static const char *const keys[] = { "type", "path", "mode", "group", "template", NULL };
 	const char *type = NULL, *mode = NULL, *group = NULL;
 	char name[160];
 	int r;
@@ -426,9 +449,14 @@ static int load_sink(const struct vctx *v, const config_setting_t *s, const char
 		out->type = ITH_SINK_FILE;
 	else if (!strcmp(type, "env"))
 		out->type = ITH_SINK_ENV;
+	else if (!strcmp(type, "template"))
+		out->type = ITH_SINK_TEMPLATE;
 	else
-		return verr(v, config_setting_get_member(s, "type"), name, "'%.40s' is not a sink type (file, env)", type);
+		return verr(v, config_setting_get_member(s, "type"), name,
+			"'%.40s' is not a sink type (file, env, template)", type);
 	if ((r = get_abs_path(v, s, where, "path", true, &out->path)) < 0)
+		return r;
+	if ((r = load_sink_template(v, s, where, out)) < 0)
 		return r;
 	out->mode = 0600;
 	if ((r = get_str(v, s, where, "mode", false, &mode)) < 0)
@@ -691,6 +719,19 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 		}
 		if (p->on_rotate.n)
 			owned_add(&own, &nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
+		for (size_t j = 0; j < p->nsinks; j++)
+			if (p->sinks[j].template_path)
+				owned_add(&own, &nown, p->sinks[j].template_path, NULL, "tokens[%zu] (%s).sinks[%zu].template", i,
+					p->name, j);
+	}
+	if (cfg->prometheus_textfile) {
+		/* written after every rotate: none of the files above */
+		owned_add(&own, &nown, cfg->prometheus_textfile, NULL, "prometheus_textfile");
+		for (size_t k = 0; k + 1 < nown && !r; k++)
+			if (!strcmp(own[k].path, own[nown - 1].path))
+				r = verr(v, config_setting_get_member(config_setting_parent(t), "prometheus_textfile"),
+					"prometheus_textfile", "'%s' is the same file as %s; give the metrics a file of their own",
+					cfg->prometheus_textfile, own[k].what);
 	}
 	nfixed = nown;
 	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
@@ -749,7 +790,8 @@ static int default_state_dir(const struct vctx *v, char **out)
 
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
-	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens", NULL };
+	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens",
+		"prometheus_textfile", NULL };
 	const config_setting_t *m, *t;
 	const char *s = NULL;
 	int r, n;
@@ -784,6 +826,8 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
 		return verr(v, config_setting_get_member(root, "status_dir"), "status_dir",
 			"must differ from state_dir (it is readable by everyone)");
+	if ((r = get_abs_path(v, root, "", "prometheus_textfile", false, &cfg->prometheus_textfile)) < 0)
+		return r;
 	t = config_setting_get_member(root, "tokens");
 	if (!t)
 		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
@@ -875,6 +919,8 @@ static void profile_release(struct ith_profile *p)
 	for (size_t i = 0; i < p->nsinks; i++) {
 		free(p->sinks[i].path);
 		free(p->sinks[i].group);
+		free(p->sinks[i].template_path);
+		ith_template_free(p->sinks[i].tmpl);
 	}
 	free(p->sinks);
 	strlist_release(&p->on_rotate);
@@ -890,6 +936,7 @@ void ith_config_release(struct ith_config *cfg)
 	free(cfg->cluster_url);
 	free(cfg->state_dir);
 	free(cfg->status_dir);
+	free(cfg->prometheus_textfile);
 	for (size_t i = 0; i < cfg->nprofiles; i++)
 		profile_release(&cfg->profiles[i]);
 	free(cfg->profiles);

@@ -32,7 +32,9 @@
 #define ITH_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum ith_activation { ITH_ACT_NONE, ITH_ACT_DELAY, ITH_ACT_PROBE };
-enum ith_sink_type { ITH_SINK_FILE, ITH_SINK_ENV };
+enum ith_sink_type { ITH_SINK_FILE, ITH_SINK_ENV, ITH_SINK_TEMPLATE };
+
+struct ith_template;
 
 struct ith_sink {
 	enum ith_sink_type type;
@@ -40,6 +42,8 @@ struct ith_sink {
 	mode_t mode;
 	gid_t gid;          /* (gid_t)-1: leave the group alone */
 	char *group;        /* as configured, for messages */
+	char *template_path;           /* type template: the template file */
+	struct ith_template *tmpl;     /* ... read and checked at load (template.h) */
 };
 
 struct ith_strlist {
@@ -76,6 +80,7 @@ struct ith_config {
 	char *state_dir;    /* default: ITH_DEFAULT_STATE_DIR for root, else the user's XDG state directory */
 	bool state_dir_is_default;
 	char *status_dir;   /* optional: public, secret-free copies of the state for `status` */
+	char *prometheus_textfile;  /* optional: `status --format prometheus` written here after each rotate */
 	struct ith_profile *profiles;
 	size_t nprofiles;
 };

@@ -1090,3 +1090,66 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 	*n = k;
 	return 0;
 }
+
+/* ---- for long-running callers (watch, exec) ---- */
+
+int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
+	const char **what)
+{
+	int64_t due;
+	const char *why;
+
+	if (!st->has_current && !st->has_next) {
+		*what = "first token";
+		return now;
+	}
+	if (st->has_next) {
+		/* a pending next: the activation check */
+		why = "activation check";
+		if (p->activation == ITH_ACT_DELAY) {
+			due = st->next.started_at + p->activation_timeout + 1;
+		} else if (p->activation == ITH_ACT_PROBE) {
+			/* probe again after a quarter of its age so far: 1 s to 10 s */
+			int64_t age = now - st->next.started_at, step = age / 4;
+			due = now + (step < 1 ? 1 : step > 10 ? 10 : step);
+		} else {
+			due = now;
+		}
+	} else {
+		due = ith_token_renew_at(&st->current, p, ctx->instance);
+		why = "renewal";
+	}
+	if (st->pending_since) {
+		/* an open create intent: the sweep that closes it */
+		int64_t t = st->pending_since + ctx->cfg->timeout + ITH_INFLIGHT_MARGIN + 1;
+		if (t < due) {
+			due = t;
+			why = "sweep";
+		}
+	}
+	for (size_t i = 0; i < st->nretired; i++)
+		if (st->retired[i].revoke_after < due) {
+			due = st->retired[i].revoke_after;
+			why = "grace end";
+		}
+	*what = why;
+	return due;
+}
+
+int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p)
+{
+	struct ith_lock lock = ITH_LOCK_INIT;
+	struct ith_state st;
+	unsigned written = 0;
+	int r;
+
+	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock)) < 0)
+		return r;
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) == 0) {
+		if (st.has_current && st.current.expires_at > ith_now())
+			r = sync_sinks(ctx, p, &st, &written);
+		ith_state_release(&st);
+	}
+	ith_lock_release(&lock);
+	return r;
+}

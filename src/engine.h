@@ -131,4 +131,19 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n);
 void ith_owned_release(struct ith_owned *v, size_t n);
 const char *ith_role_name(enum ith_token_role r);
 
+/* ---- for long-running callers (watch, exec) ----
+ *
+ * The next moment a rotate of the profile has something to do, from its
+ * state: the first token, the renewal (ith_token_renew_at), the activation
+ * check of a pending next (delay: its end; probe: soon, backing off with the
+ * token's age), the sweep of an open create intent, the grace end of a
+ * retired token. <= now: due now. *what names it, for logs.
+ */
+int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
+	const char **what);
+/* Rewrite the profile's sinks from the cached current token when it is still
+ * valid (the API may be down): no network. ITH_E_TEMP when a rotation holds
+ * the lock. */
+int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p);
+
 #endif

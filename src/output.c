@@ -1,5 +1,6 @@
 #include "output.h"
 #include "error.h"
+#include "template.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,7 +138,10 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 	*changed = false;
 	if ((dfd = open_parent(s->path)) < 0)
 		return dfd;
-	ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
+	if (s->type == ITH_SINK_TEMPLATE)
+		ith_template_render(s->tmpl, p, t, &want);
+	else
+		ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
 	r = read_existing(dfd, s->path, &have, &have_len);
 	if (r < 0)
 		goto out;

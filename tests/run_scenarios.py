@@ -271,6 +271,118 @@ class Scenario:
         target, link = arg.split()
         os.symlink(self.subst(target), self.subst(link))
 
+    # ---- long-running commands (watch, exec) and other consumers (issue 15) ----
+    def d_start(self, arg):
+        """start ARGS: start the helper in the background, its stdout and stderr going to @TMP@/bg.out and
+        @TMP@/bg.err (read while it runs with log-has); stop collects it as the last run."""
+        args = [self.subst(a) for a in shlex.split(arg)]
+        self.bg_out = os.path.join(self.tmp, "bg.out")
+        self.bg_err = os.path.join(self.tmp, "bg.err")
+        self.bg2 = (arg, time.time(), self.emu_mark(),
+                    subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
+                                     stdout=open(self.bg_out, "wb"), stderr=open(self.bg_err, "wb"),
+                                     env=self.env, cwd=self.tmp))
+
+    def d_stop(self, arg):
+        """stop SIG SECS: send SIG (TERM, INT, HUP...) to the started helper; it must exit within SECS
+        seconds; it becomes the last run (exit, stderr... apply)."""
+        sig, secs = arg.split()
+        cmd, t0, mark, p = self.bg2
+        t1 = time.time()
+        p.send_signal(getattr(signal, "SIG" + sig))
+        try:
+            p.wait(float(secs))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise Failure("`%s` did not exit within %ss of SIG%s" % (cmd, secs, sig))
+        self.set_last(p.returncode, open(self.bg_out, errors="replace").read(),
+                      open(self.bg_err, errors="replace").read(), cmd, time.time() - t0, mark)
+        self.last["stop_secs"] = time.time() - t1
+        for s in self.all_secrets():
+            if s and (s in self.last["err"] or s in self.last["out"]):
+                raise Failure("a secret appeared in the output of: %s" % cmd)
+
+    def d_signal(self, arg):
+        """signal SIG: send SIG to the started helper, which keeps running."""
+        self.bg2[3].send_signal(getattr(signal, "SIG" + arg))
+
+    def d_log_has(self, arg):
+        """log-has REGEX: the started helper's stderr so far matches."""
+        text = open(self.bg_err, errors="replace").read()
+        if not re.search(self.subst(arg), text, re.M):
+            raise Failure("the log of `%s` does not match /%s/:\n%s" % (self.bg2[0], arg, text[-3000:]))
+
+    def d_wait_until(self, arg):
+        """wait-until SECS DIRECTIVE ARGS: retry DIRECTIVE (every 0.2 s) until it passes; fail with its
+        last failure after SECS seconds."""
+        secs, rest = arg.split(None, 1)
+        word, _, rarg = rest.partition(" ")
+        fn = getattr(self, "d_" + word.replace("-", "_"))
+        deadline = time.time() + min(float(secs), 120)
+        while True:
+            try:
+                fn(rarg)
+                return
+            except (Failure, OSError, KeyError, ValueError) as e:
+                if time.time() > deadline:
+                    raise Failure("not within %ss: %s" % (secs, e))
+                time.sleep(0.2)
+
+    def d_count_between(self, arg):
+        """count-between MIN MAX REGEX: the last run's stderr has MIN to MAX lines matching REGEX."""
+        lo, hi, pat = arg.split(None, 2)
+        n = len(re.findall(self.subst(pat), self.need_run()["err"], re.M))
+        if not int(lo) <= n <= int(hi):
+            raise Failure("%d lines of stderr match /%s/, expected %s to %s" % (n, pat, lo, hi))
+
+    def d_bg_no_secret(self, arg):
+        """bg-no-secret: no secret in the started helper's argv or environment (/proc)."""
+        pid = self.bg2[3].pid
+        for what in ("cmdline", "environ"):
+            data = open("/proc/%d/%s" % (pid, what), "rb").read().decode("utf-8", "replace")
+            for s in self.all_secrets():
+                if s and s in data:
+                    raise Failure("a secret is in the %s of the helper" % what)
+
+    def d_file_has_token(self, arg):
+        """file-has-token PATH REF: PATH contains token REF (somewhere in it)."""
+        path, ref = arg.split()
+        want = self.emu_tokens()[self.token_ref(ref)]["accessToken"]
+        if want not in open(self.subst(path)).read():
+            raise Failure("%s does not contain the %s token" % (path, ref))
+
+    def d_promtool_accepts(self, arg):
+        """promtool-accepts [PATH]: `promtool check metrics` (Debian package prometheus) accepts the
+        file, or the last run's stdout; skips the scenario when promtool is missing."""
+        if not shutil.which("promtool"):
+            raise Skip("promtool is not installed (apt-get install prometheus)")
+        data = open(self.subst(arg), "rb").read() if arg else self.need_run()["out"].encode()
+        p = subprocess.run(["promtool", "check", "metrics"], input=data, capture_output=True, timeout=30)
+        if p.returncode != 0 or p.stdout.strip() or p.stderr.strip():
+            raise Failure("promtool check metrics: rc %d: %s %s" % (p.returncode, p.stdout.decode()[:1500],
+                                                                  p.stderr.decode()[:1500]))
+
+    def d_units_verify(self, arg):
+        """units-verify UNIT...: `systemd-analyze verify` passes on packaging/systemd units (with the
+        built binary in ExecStart=); a name like x@prod.service is checked as an instance of x@.service.
+        Skips the scenario when systemd-analyze is missing."""
+        if not shutil.which("systemd-analyze"):
+            raise Skip("systemd-analyze is not installed (apt-get install systemd)")
+        d = os.path.join(self.tmp, "units")
+        os.makedirs(d, exist_ok=True)
+        names = []
+        for unit in arg.split():
+            src = re.sub(r"@[^.]+\.", "@.", unit)
+            text = open(os.path.join(HERE, "..", "packaging", "systemd", src)).read()
+            with open(os.path.join(d, src), "w") as f:
+                f.write(text.replace("/usr/bin/influx-token-helper", self.helper))
+            names.append(os.path.join(d, unit))
+        p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + names, capture_output=True, text=True,
+                           timeout=60, cwd=d)
+        if p.returncode != 0:
+            raise Failure("systemd-analyze verify: rc %d: %s" % (p.returncode, (p.stdout + p.stderr)[:2000]))
+
     def d_run(self, arg):
         args = [self.subst(a) for a in shlex.split(arg)]
         if args and args[0] == "noconfig":
@@ -992,6 +1104,10 @@ class Scenario:
             raise Failure("%s: at the end: %s" % (self.name, e))
 
     def close(self):
+        bg = getattr(self, "bg2", None)
+        if bg and bg[3].poll() is None:  # a started helper left running by a failed scenario
+            bg[3].kill()
+            bg[3].wait()
         if self.emu:
             self.emu.stop()
         if getattr(self, "influxd", None):

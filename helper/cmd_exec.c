@@ -1,0 +1,358 @@
+/*
+ * exec NAME -- CMD [ARGS...]: a supervisor (container entrypoint) for a
+ * consumer that reads its token once, from its environment. CMD runs with
+ * the token in the profile's env_variable; rotations run in the background
+ * (helper/sched.h); after each switch, whoever made it (this process, a
+ * timer's rotate, a watch), CMD is stopped with --signal, killed after
+ * --grace, and started again with the new token. Signals TERM, INT and HUP
+ * are forwarded; exec exits with CMD's status (128+N when killed by signal
+ * N). Children of any kind are reaped (as PID 1 must).
+ *
+ * The token goes only into the envp given to execve(2): never into argv,
+ * never into this process's own environment.
+ */
+#include "cli.h"
+#include "sched.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* How often the state file is looked at (stat only, unless it changed). */
+#define EXEC_POLL 1.0
+
+static const struct {
+	const char *name;
+	int sig;
+} signames[] = {
+	{ "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP }, { "QUIT", SIGQUIT },
+	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "KILL", SIGKILL },
+};
+
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (!strcmp(s, signames[i].name))
+			return signames[i].sig;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (!errno && !*end && end != s && n > 0 && n < NSIG)
+		return (int)n;
+	return -1;
+}
+
+struct child {
+	pid_t pid;
+	char id[ITH_UUID_LEN + 1];   /* the token it was given */
+	bool restarting;             /* we asked it to stop, to start it again */
+	double kill_at;              /* SIGKILL then (restarting) */
+};
+
+struct execx {
+	struct cli *cli;
+	const struct ith_profile *p;
+	char *name;                  /* the profile, as given (NULL: the only one) */
+	char **cmd;
+	int restart_sig;
+	int64_t grace;
+	sigset_t set;
+	struct stat seen;            /* the state file as last looked at */
+};
+
+/* The token to hand out now: current when valid, else a valid next. */
+static int serving_token(struct execx *x, struct ith_state_token *out)
+{
+	struct cli *cli = x->cli;
+	struct ith_state st;
+	int64_t now = ith_now();
+	int r;
+
+	if ((r = ith_state_load(cli->cfg.state_dir, x->p->name, cli->ctx.instance, &st)) < 0)
+		return r;
+	memset(out, 0, sizeof(*out));
+	if (st.has_current && st.current.expires_at > now)
+		*out = st.current, memset(&st.current, 0, sizeof(st.current)), st.has_current = false;
+	else if (st.has_next && st.next.expires_at > now)
+		*out = st.next, memset(&st.next, 0, sizeof(st.next)), st.has_next = false;
+	else
+		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token in the state", x->p->name);
+	ith_state_release(&st);
+	return r;
+}
+
+/* execve with PATH search (as execvp), never through a shell. */
+static void exec_path(char **argv, char **envp)
+{
+	const char *path = getenv("PATH");
+	int err = ENOENT;
+
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		err = errno;
+	} else {
+		if (!path || !*path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		while (*path) {
+			const char *colon = strchr(path, ':');
+			size_t dl = colon ? (size_t)(colon - path) : strlen(path);
+			char full[4096];
+			if (snprintf(full, sizeof(full), "%.*s%s%s", (int)dl, path, dl ? "/" : "", argv[0]) <
+			    (int)sizeof(full)) {
+				execve(full, argv, envp);
+				if (errno != ENOENT && errno != ENOTDIR)
+					err = errno;
+			}
+			path += dl + (colon ? 1 : 0);
+		}
+	}
+	fprintf(stderr, "influx-token-helper: exec: cannot run '%s': %s\n", argv[0], strerror(err));
+	_exit(err == ENOENT ? 127 : 126);
+}
+
+/* Start CMD with tok in its environment. */
+static int start_child(struct execx *x, const struct ith_state_token *tok, struct child *ch)
+{
+	const char *var = x->p->env_variable;
+	size_t vl = strlen(var), n = 0, k = 0;
+	struct ith_strbuf entry = ITH_STRBUF_INIT;
+	char **envp;
+	pid_t pid;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	envp = ith_xcalloc(n + 2, sizeof(*envp));
+	for (char **e = environ; *e; e++)
+		if (!(strncmp(*e, var, vl) == 0 && (*e)[vl] == '='))
+			envp[k++] = *e;
+	entry.secret = true;
+	ith_strbuf_addf(&entry, "%s=", var);
+	ith_strbuf_add(&entry, tok->token.s, tok->token.len);
+	envp[k++] = entry.buf;
+	envp[k] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		sched_child_signals(&x->set);
+		umask(cli_orig_umask);
+		setrlimit(RLIMIT_CORE, &cli_orig_core);
+		exec_path(x->cmd, envp);
+	}
+	ith_strbuf_release(&entry);  /* wiped */
+	free(envp);
+	if (pid < 0)
+		return ith_error(ITH_E_INTERNAL, "exec: cannot fork: %s", strerror(errno));
+	ch->pid = pid;
+	ch->restarting = false;
+	snprintf(ch->id, sizeof(ch->id), "%s", tok->id);
+	ith_log(&x->cli->ctx, ITH_LOG_INFO, "%s: started %s (pid %d) with token %s in %s", x->p->name, x->cmd[0],
+		(int)pid, tok->id, var);
+	return 0;
+}
+
+/* Has the state file changed since last time (cheap: stat)? */
+static bool state_changed(struct execx *x)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s.state", x->cli->cfg.state_dir, x->p->name);
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (st.st_ino == x->seen.st_ino && st.st_size == x->seen.st_size &&
+	    st.st_mtim.tv_sec == x->seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == x->seen.st_mtim.tv_nsec)
+		return false;
+	x->seen = st;
+	return true;
+}
+
+/* After a change of the state: a new token to serve? Then restart CMD. */
+static void check_switch(struct execx *x, struct child *ch)
+{
+	struct ith_state_token tok;
+
+	if (ch->restarting || !ch->pid || serving_token(x, &tok) < 0)
+		return;
+	if (strcmp(tok.id, ch->id)) {
+		ith_log(&x->cli->ctx, ITH_LOG_INFO, "%s: switched to token %s; restarting %s (pid %d) with signal %d, "
+			"SIGKILL after %llds", x->p->name, tok.id, x->cmd[0], (int)ch->pid, x->restart_sig,
+			(long long)x->grace);
+		kill(ch->pid, x->restart_sig);
+		ch->restarting = true;
+		ch->kill_at = sched_wall() + (double)x->grace;
+	}
+	ith_state_token_release(&tok);
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 70;
+}
+
+int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "signal", required_argument, NULL, 's' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct execx x;
+	struct child ch;
+	struct sched s;
+	struct ith_state_token tok;
+	bool stopping = false;
+	int dd = -1, c, rc, r;
+
+	memset(&x, 0, sizeof(x));
+	memset(&ch, 0, sizeof(ch));
+	x.cli = cli;
+	x.restart_sig = SIGTERM;
+	x.grace = 10;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			dd = i;
+			break;
+		}
+	/* options and NAME before "--", CMD after it */
+	while ((c = getopt_long(dd < 0 ? argc : dd, argv, "+s:g:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if ((x.restart_sig = parse_signal(optarg)) < 0)
+				return cli_usage_error("exec", "--signal: '%s' is not a signal (TERM, HUP, INT, QUIT, USR1, "
+					"USR2, or a number)", optarg);
+			break;
+		case 'g':
+			if (ith_parse_duration(optarg, &x.grace) < 0)
+				return cli_usage_error("exec", "--grace: %s", ith_errmsg());
+			break;
+		case 'h': return cli_command_help("exec");
+		default: return cli_usage_error("exec", "unknown option");
+		}
+	}
+	if (dd < 0 || dd + 1 >= argc)
+		return cli_usage_error("exec", "give the command after '--': exec NAME -- CMD [ARGS...]");
+	if (dd - optind > 1)
+		return cli_usage_error("exec", "one profile only before '--'");
+	x.name = dd - optind == 1 ? argv[optind] : NULL;
+	x.cmd = argv + dd + 1;
+	if ((rc = cli_load(cli, CLI_STATE)))
+		return rc;
+	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p)) < 0)
+		return cli_fail(r);
+	/* A token first (rotating when needed), as `get` would. */
+	bool stale;
+	if ((r = ith_get(&cli->ctx, x.p, -1, &tok, &stale)) < 0)
+		return cli_fail(r);
+	if ((rc = sched_init(&s, cli, x.name ? 1 : 0, x.name ? &x.name : NULL))) {
+		ith_state_token_release(&tok);
+		return rc;
+	}
+	sched_signals(&x.set);
+	sched_block_signals(&x.set);
+	state_changed(&x);
+	r = start_child(&x, &tok, &ch);
+	ith_state_token_release(&tok);
+	if (r < 0) {
+		sched_release(&s);
+		return cli_fail(r);
+	}
+	rc = 0;
+	for (;;) {
+		double wait = EXEC_POLL;
+
+		if (!s.child && !stopping) {
+			if (s.reload_pending) {
+				sched_reload(&s);
+				ith_config_profile(&cli->cfg, x.name, &x.p);  /* checked by sched_reload */
+			}
+			double due = sched_next(&s), now = sched_wall();
+			if (due <= now) {
+				sched_start(&s);
+			} else if (due - now + 0.05 < wait) {
+				wait = due - now + 0.05;
+			}
+		}
+		if (ch.restarting) {
+			double left = ch.kill_at - sched_wall();
+			if (left <= 0) {
+				ith_log(&cli->ctx, ITH_LOG_WARN, "%s (pid %d) still runs %llds after the signal: SIGKILL",
+					x.cmd[0], (int)ch.pid, (long long)x.grace);
+				kill(ch.pid, SIGKILL);
+				ch.kill_at = sched_wall() + 3600;
+			} else if (left < wait) {
+				wait = left;
+			}
+		}
+		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+		siginfo_t info;
+		int sig = sigtimedwait(&x.set, &info, &ts);
+		if (sig == SIGCHLD) {
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				if (sched_reaped(&s, pid, status)) {
+					if (!stopping)
+						check_switch(&x, &ch);
+					continue;
+				}
+				if (pid != ch.pid)
+					continue;  /* an orphan we adopted as PID 1 */
+				ch.pid = 0;
+				if (ch.restarting && !stopping) {
+					struct ith_state_token t2;
+					if ((r = serving_token(&x, &t2)) == 0) {
+						r = start_child(&x, &t2, &ch);
+						ith_state_token_release(&t2);
+					}
+					if (r < 0) {
+						rc = cli_fail(r);
+						goto out;
+					}
+					continue;
+				}
+				rc = exit_status(status);
+				ith_log(&cli->ctx, stopping ? ITH_LOG_INFO : ITH_LOG_WARN, "%s exited (status %d)%s", x.cmd[0], rc,
+					stopping ? "" : "; exiting with its status");
+				goto out;
+			}
+		} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			if (ch.pid)
+				kill(ch.pid, sig);
+			if (sig == SIGHUP) {
+				s.reload_pending = true;
+			} else {
+				stopping = true;
+				sched_stop(&s);
+				if (!ch.pid) {
+					rc = 128 + sig;
+					goto out;
+				}
+			}
+		} else if (!stopping && state_changed(&x)) {
+			check_switch(&x, &ch);  /* a switch by another process (timer, watch) */
+		}
+	}
+out:
+	sched_stop(&s);
+	sched_release(&s);
+	return rc;
+}

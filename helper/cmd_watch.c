@@ -1,0 +1,73 @@
+#include "cli.h"
+#include "sched.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* Longest sleep: the state is re-read (no network) at least this often, so a
+ * rotation made by another process (a timer, an admin's rotate --force) is
+ * taken into account. */
+#define WATCH_MAX_SLEEP 60.0
+
+int cmd_watch(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sched s;
+	sigset_t set;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return cli_command_help("watch");
+		default: return cli_usage_error("watch", "unknown option");
+		}
+	}
+	if ((rc = cli_load(cli, CLI_STATE)) || (rc = sched_init(&s, cli, argc - optind, argv + optind)))
+		return rc;
+	sched_signals(&set);
+	sched_block_signals(&set);
+	ith_log(&cli->ctx, ITH_LOG_INFO, "watching %zu profile%s of %s", s.n, s.n == 1 ? "" : "s", cli->cfg.path);
+	for (;;) {
+		double wait = 1.0;
+
+		if (!s.child) {
+			if (s.reload_pending)
+				sched_reload(&s);
+			double due = sched_next(&s), now = sched_wall();
+			if (due <= now) {
+				sched_start(&s);
+				continue;
+			}
+			/* + 50 ms: due times are whole seconds, the engine's clock too */
+			wait = due - now + 0.05;
+			if (wait > WATCH_MAX_SLEEP)
+				wait = WATCH_MAX_SLEEP;
+		}
+		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+		siginfo_t info;
+		int sig = sigtimedwait(&set, &info, &ts);
+		if (sig < 0)
+			continue;  /* EAGAIN: time is up; EINTR */
+		if (sig == SIGCHLD) {
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				sched_reaped(&s, pid, status);
+		} else if (sig == SIGHUP) {
+			s.reload_pending = true;
+		} else {
+			ith_log(&cli->ctx, ITH_LOG_INFO, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			sched_stop(&s);
+			break;
+		}
+	}
+	sched_release(&s);
+	return 0;
+}

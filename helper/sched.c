@@ -1,0 +1,289 @@
+#include "sched.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Backoff after failures: 5 s doubling to 5 min, "equal jitter" (half fixed, half random). */
+#define BACKOFF_FIRST 5.0
+#define BACKOFF_MAX 300.0
+
+double sched_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sched_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+void sched_block_signals(const sigset_t *set)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1)
+			sigaction(sig, &sa, NULL);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+void sched_child_signals(const sigset_t *set)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1)
+			sigaction(sig, &sa, NULL);
+	sigprocmask(SIG_UNBLOCK, set, NULL);
+}
+
+static void profiles_set(struct sched *s, const struct ith_profile **v, size_t n)
+{
+	struct sched_prof *ps = ith_xcalloc(n ? n : 1, sizeof(*ps));
+
+	/* keep the backoff of profiles that stay */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ps[i].name, sizeof(ps[i].name), "%s", v[i]->name);
+		for (size_t j = 0; j < s->n; j++)
+			if (!strcmp(s->ps[j].name, v[i]->name))
+				ps[i] = s->ps[j];
+	}
+	free(s->profiles);
+	free(s->ps);
+	s->profiles = v;
+	s->ps = ps;
+	s->n = n;
+}
+
+int sched_init(struct sched *s, struct cli *cli, int nnames, char **names)
+{
+	const struct ith_profile **v;
+	size_t n;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cli = cli;
+	s->nnames = nnames;
+	s->names = names;
+	if ((rc = cli_profiles(cli, nnames, names, &v, &n)))
+		return rc;
+	profiles_set(s, v, n);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	return 0;
+}
+
+void sched_release(struct sched *s)
+{
+	free(s->profiles);
+	free(s->ps);
+	s->profiles = NULL;
+	s->ps = NULL;
+	s->n = 0;
+}
+
+double sched_next(struct sched *s)
+{
+	struct cli *cli = s->cli;
+	int64_t now = ith_now();
+	double best = 0;
+
+	s->due_idx = 0;
+	s->due_what = "";
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ith_profile *p = s->profiles[i];
+		const char *what = "retry";
+		struct ith_state st;
+		double due;
+
+		if (ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st) < 0) {
+			/* let the rotation report it (and back off) */
+			due = (double)now;
+			what = "state check";
+		} else {
+			due = (double)ith_next_due(&cli->ctx, &st, p, now, &what);
+			ith_state_release(&st);
+		}
+		if (s->ps[i].retry_at > due) {
+			due = s->ps[i].retry_at;
+			what = "retry";
+		}
+		if (s->ps[i].not_before > due)
+			due = s->ps[i].not_before;
+		if (i == 0 || due < best) {
+			best = due;
+			s->due_idx = i;
+			s->due_what = what;
+		}
+	}
+	if (s->n && best > sched_wall() && best != s->logged_due) {
+		char when[32];
+		ith_format_rfc3339((int64_t)best, when, sizeof(when));
+		ith_log(&cli->ctx, ITH_LOG_INFO, "%s: next: %s at %s (in %.0fs)", s->profiles[s->due_idx]->name,
+			s->due_what, when, best - sched_wall());
+		s->logged_due = best;
+	}
+	return best;
+}
+
+/* The child: one profile's rotation, as `rotate NAME` would do it (without
+ * waiting for activation: the scheduler comes back for that). */
+static int child_rotate(struct sched *s, const struct ith_profile *p)
+{
+	struct cli *cli = s->cli;
+	struct ith_rotate_result res;
+	int r = ith_rotate(&cli->ctx, p, 0, &res), rc = 0;
+
+	ith_rotate_result_release(&res);
+	if (r < 0) {
+		rc = cli_fail(r);
+		/* keep serving the cached token (e.g. /run emptied while the API is down) */
+		if (ith_publish_cached(&cli->ctx, p) < 0)
+			ith_log(&cli->ctx, ITH_LOG_DEBUG, "%s: cached token not republished: %s", p->name, ith_errmsg());
+	}
+	cli_prometheus_textfile(cli);
+	return rc;
+}
+
+int sched_start(struct sched *s)
+{
+	sigset_t set;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		ith_log(&s->cli->ctx, ITH_LOG_WARN, "cannot fork a rotation: %s", strerror(errno));
+		s->ps[s->due_idx].retry_at = sched_wall() + BACKOFF_FIRST;
+		return -1;
+	}
+	if (pid == 0) {
+		sched_signals(&set);
+		sched_child_signals(&set);
+		int rc = child_rotate(s, s->profiles[s->due_idx]);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	s->child = pid;
+	s->child_idx = s->due_idx;
+	ith_log(&s->cli->ctx, ITH_LOG_DEBUG, "%s: rotating (%s)", s->profiles[s->child_idx]->name, s->due_what);
+	return 0;
+}
+
+bool sched_reaped(struct sched *s, pid_t pid, int status)
+{
+	struct sched_prof *sp;
+
+	if (!s->child || pid != s->child)
+		return false;
+	s->child = 0;
+	sp = &s->ps[s->child_idx];
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		sp->failures = 0;
+		sp->retry_at = 0;
+		sp->not_before = sched_wall() + 1;
+		return true;
+	}
+	sp->failures++;
+	double d = BACKOFF_FIRST;
+	for (unsigned i = 1; i < sp->failures && d < BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX)
+		d = BACKOFF_MAX;
+	d = d / 2 + (d / 2) * ((double)random() / (double)RAND_MAX);
+	sp->retry_at = sched_wall() + d;
+	if (WIFEXITED(status))
+		ith_log(&s->cli->ctx, ITH_LOG_WARN, "%s: rotation failed (exit %d, %u in a row); retrying in %.0fs",
+			sp->name, WEXITSTATUS(status), sp->failures, d);
+	else
+		ith_log(&s->cli->ctx, ITH_LOG_WARN, "%s: rotation stopped by signal %d; retrying in %.0fs", sp->name,
+			WTERMSIG(status), d);
+	return true;
+}
+
+void sched_reload(struct sched *s)
+{
+	struct cli *cli = s->cli;
+	struct ith_config cfg = ITH_CONFIG_INIT;
+	struct ith_ctx ctx;
+	const struct ith_profile **v;
+	size_t n;
+	int r;
+
+	s->reload_pending = false;
+	if ((r = ith_config_load(&cfg, ith_config_default_path(cli->config_opt))) < 0) {
+		ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
+		return;
+	}
+	for (int i = 0; i < s->nnames; i++) {
+		const struct ith_profile *p;
+		if (ith_config_profile(&cfg, s->names[i], &p) < 0) {
+			ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
+			ith_config_release(&cfg);
+			return;
+		}
+	}
+	if ((r = ith_ctx_init(&ctx, &cfg, false, cli->ctx.log, cli->ctx.log_ud)) < 0) {
+		ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
+		ith_config_release(&cfg);
+		return;
+	}
+	ith_ctx_release(&cli->ctx);
+	ith_config_release(&cli->cfg);
+	cli->cfg = cfg;
+	cli->ctx = ctx;
+	cli->ctx.cfg = &cli->cfg;
+	/* the names were checked above: this cannot fail */
+	if (cli_profiles(cli, s->nnames, s->names, &v, &n) == 0)
+		profiles_set(s, v, n);
+	s->logged_due = 0;
+	ith_log(&cli->ctx, ITH_LOG_INFO, "reloaded %s: %zu profile%s", cli->cfg.path, s->n, s->n == 1 ? "" : "s");
+}
+
+void sched_stop(struct sched *s)
+{
+	double deadline = sched_wall() + 0.7;
+	int status;
+
+	if (!s->child)
+		return;
+	kill(s->child, SIGTERM);
+	for (;;) {
+		pid_t w = waitpid(s->child, &status, WNOHANG);
+		if (w == s->child || (w < 0 && errno == ECHILD))
+			break;
+		if (sched_wall() >= deadline) {
+			kill(s->child, SIGKILL);
+			waitpid(s->child, &status, 0);
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	ith_log(&s->cli->ctx, ITH_LOG_INFO, "%s: rotation in progress stopped (the next run repairs its state)",
+		s->profiles[s->child_idx]->name);
+	s->child = 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * sched.h - the rotation scheduler behind `watch` and `exec`: sleeps until
+ * the next moment one of its profiles has something due (ith_next_due:
+ * renewal, activation check, sweep, grace end), then runs that profile's
+ * rotation in a child process, so that the caller stays responsive to
+ * signals (a rotation blocked in an API call is simply stopped: the state
+ * it leaves is repaired by the next run, as after a crash). A failed
+ * rotation is retried after a capped exponential backoff with jitter; the
+ * sinks keep being served from the cached token meanwhile.
+ *
+ * Same state, same locks as `rotate`: a timer's rotate or a `get` never
+ * conflicts with it.
+ *
+ * Calling sequence (signals TERM, INT, HUP, CHLD blocked by the caller):
+ *     sched_init(&s, cli, n, names);
+ *     for (;;) {
+ *         double due = sched_next(&s);       // wall-clock seconds
+ *         if (due <= now) sched_start(&s);   // forks the rotation
+ *         ... sigtimedwait ...; sched_reaped(&s, pid, status);
+ *     }
+ *     sched_stop(&s); sched_release(&s);
+ */
+#ifndef ITH_SCHED_H
+#define ITH_SCHED_H
+
+#include "cli.h"
+
+#include <signal.h>
+#include <sys/types.h>
+
+struct sched_prof {
+	char name[ITH_NAME_MAX + 1];
+	unsigned failures;
+	double retry_at;      /* after a failure: not before this (wall clock) */
+	double not_before;    /* after a success: no second cycle within a second */
+};
+
+struct sched {
+	struct cli *cli;
+	int nnames;
+	char **names;         /* as given on the command line (none: every profile) */
+	const struct ith_profile **profiles;
+	struct sched_prof *ps;   /* parallel to profiles */
+	size_t n;
+	pid_t child;          /* the rotation running, or 0 */
+	size_t child_idx;
+	size_t due_idx;       /* set by sched_next */
+	const char *due_what;
+	double logged_due;
+	bool reload_pending;
+};
+
+/* Signals the long-running commands take with sigtimedwait. */
+void sched_signals(sigset_t *set);
+/* Block them (with no-op handlers, so that they are queued even as PID 1). */
+void sched_block_signals(const sigset_t *set);
+/* In a child: default handlers, nothing blocked. */
+void sched_child_signals(const sigset_t *set);
+
+int sched_init(struct sched *s, struct cli *cli, int nnames, char **names);
+void sched_release(struct sched *s);
+/* When the next rotation is due (wall clock, seconds); sets due_idx. Logs the
+ * plan once per change. */
+double sched_next(struct sched *s);
+/* Fork the rotation of profile due_idx. */
+int sched_start(struct sched *s);
+/* pid reaped: ours? Then account for its result. */
+bool sched_reaped(struct sched *s, pid_t pid, int status);
+/* Reload the configuration (SIGHUP); when it fails, keep the old one. Only
+ * without a rotation running. */
+void sched_reload(struct sched *s);
+/* Stop a running rotation: SIGTERM, then SIGKILL after 0.7 s. */
+void sched_stop(struct sched *s);
+double sched_wall(void);
+
+#endif
