@@ -32,6 +32,10 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper.service
               ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.path
               ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.service
         DESTINATION lib/systemd/system)
+# Several clusters: influx-token-helper@NAME.timer runs rotate with /etc/influx-token-helper/NAME.conf.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper@.service
+              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper@.timer
+        DESTINATION lib/systemd/system)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sysusers.conf DESTINATION lib/sysusers.d RENAME influx-token-helper.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME influx-token-helper.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/completion/influx-token-helper

@@ -92,8 +92,9 @@ ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lint
 # a skip: a real InfluxDB 1.x to accept the line protocol of `status --format
 # influx` (started by the test on a loopback port); libFuzzer for clang;
 # python3-tomli, the TOML parser for Python older than 3.11 (no tomllib),
-# also used by the test that forces that fallback.
-ITH_OPTIONAL_TEST_PACKAGES=(influxdb libclang-rt-dev python3-tomli)
+# also used by the test that forces that fallback; promtool (Debian's
+# prometheus package) to parse `status --format prometheus`.
+ITH_OPTIONAL_TEST_PACKAGES=(influxdb libclang-rt-dev python3-tomli prometheus)
 
 # ith_build DIR [cmake args...]
 ith_build() {

@@ -380,7 +380,7 @@ class Scenario:
             names.append(os.path.join(d, unit))
         p = subprocess.run(["systemd-analyze", "verify", "--man=no"] + names, capture_output=True, text=True,
                            timeout=60, cwd=d)
-        if p.returncode != 0:
+        if p.returncode != 0 or (p.stdout + p.stderr).strip():  # warnings ("Unknown key...") count too
             raise Failure("systemd-analyze verify: rc %d: %s" % (p.returncode, (p.stdout + p.stderr)[:2000]))
 
     def d_run(self, arg):

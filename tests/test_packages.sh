@@ -46,7 +46,7 @@ units="influx-token-helper.service"
 for f in "$src"/packaging/systemd/*; do
   n=$(basename "$f")
   [ "$n" = influx-token-helper.service ] && continue
-  cp "$f" "$tmp/units/"
+  sed "s|/usr/bin/influx-token-helper|$build/influx-token-helper|" "$f" >"$tmp/units/$n"
   case $n in *@.*) units="$units ${n%@.*}@telegraf.${n##*.}" ;; *) units="$units $n" ;; esac
 done
 telegraf_unit "$tmp/units"
@@ -77,6 +77,7 @@ want_files="/usr/bin/influx-token-helper /etc/influx-token-helper/helper.conf
 /usr/share/influx-token-helper/telegraf/systemd/telegraf-credential.conf
 /usr/share/influx-token-helper/telegraf/systemd/telegraf-env.conf
 /usr/share/doc/influx-token-helper/examples/helper-telegraf.conf
+/usr/lib/systemd/system/influx-token-helper@.service /usr/lib/systemd/system/influx-token-helper@.timer
 /usr/lib/sysusers.d/influx-token-helper.conf /usr/lib/tmpfiles.d/influx-token-helper.conf
 /usr/share/man/man1/influx-token-helper.1.gz /usr/share/man/man5/helper.conf.5.gz
 /usr/share/bash-completion/completions/influx-token-helper"
