@@ -115,8 +115,11 @@ int ith_template_load(const char *path, struct ith_template **out)
 
 	snprintf(what, sizeof(what), "template '%s'", path);
 	r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, ITH_E_CONFIG, what, &text, &len);
-	if (r < 0)
-		return ith_error(ITH_E_CONFIG, "%s", ith_errmsg());
+	if (r < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", ith_errmsg());  /* not formatted into itself */
+		return ith_error(ITH_E_CONFIG, "%s", msg);
+	}
 	r = ith_template_parse(path, text, len, out);
 	free(text);
 	return r;
