@@ -59,7 +59,7 @@ struct child {
 	pid_t pid;
 	char id[ITH_UUID_LEN + 1];   /* the token it was given */
 	bool restarting;             /* we asked it to stop, to start it again */
-	double kill_at;              /* SIGKILL then (restarting) */
+	double kill_at;              /* SIGKILL then (0: not asked to stop) */
 };
 
 struct execx {
@@ -158,6 +158,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 		return ith_error(ITH_E_INTERNAL, "exec: cannot fork: %s", strerror(errno));
 	ch->pid = pid;
 	ch->restarting = false;
+	ch->kill_at = 0;
 	snprintf(ch->id, sizeof(ch->id), "%s", tok->id);
 	ith_log(&x->cli->ctx, ITH_LOG_INFO, "%s: started %s (pid %d) with token %s in %s", x->p->name, x->cmd[0],
 		(int)pid, tok->id, var);
@@ -291,7 +292,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 				wait = due - now + 0.05;
 			}
 		}
-		if (ch.restarting) {
+		if (ch.pid && ch.kill_at) {
 			double left = ch.kill_at - sched_wall();
 			if (left <= 0) {
 				ith_log(&cli->ctx, ITH_LOG_WARN, "%s (pid %d) still runs %llds after the signal: SIGKILL",
@@ -346,6 +347,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 					rc = 128 + sig;
 					goto out;
 				}
+				if (!ch.kill_at)  /* it gets the same grace as for a restart */
+					ch.kill_at = sched_wall() + (double)x.grace;
 			}
 		} else if (!stopping && state_changed(&x)) {
 			check_switch(&x, &ch);  /* a switch by another process (timer, watch) */
