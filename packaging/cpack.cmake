@@ -23,6 +23,7 @@ install(FILES ${CMAKE_BINARY_DIR}/pkg/changelog.gz DESTINATION ${ITH_PKG_DOC} RE
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright README.md DESTINATION ${ITH_PKG_DOC})
 install(FILES conf/helper-telegraf.conf conf/helper-telegraf-credential.conf conf/helper-cron.conf
         DESTINATION ${ITH_PKG_DOC}/examples)
+install(FILES conf/grafana-datasource.yaml.tmpl DESTINATION ${ITH_PKG_DOC}/examples)
 install(DIRECTORY plugin/telegraf DESTINATION ${ITH_PKG_SHARE})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/maint-common.sh DESTINATION ${ITH_PKG_SHARE})
 # The restart pair for consumers that read their token once:
