@@ -123,11 +123,19 @@ static void exec_path(char **argv, char **envp)
 	_exit(err == ENOENT ? 127 : 126);
 }
 
-/* Start CMD with tok in its environment. */
+static bool env_is(const char *entry, const char *name)
+{
+	size_t l = name ? strlen(name) : 0;
+
+	return l && !strncmp(entry, name, l) && entry[l] == '=';
+}
+
+/* Start CMD with tok in its environment, in place of any variable of that
+ * name, and without the management token's variable (token_env). */
 static int start_child(struct execx *x, const struct ith_state_token *tok, struct child *ch)
 {
 	const char *var = x->p->env_variable;
-	size_t vl = strlen(var), n = 0, k = 0;
+	size_t n = 0, k = 0;
 	struct ith_strbuf entry = ITH_STRBUF_INIT;
 	char **envp;
 	pid_t pid;
@@ -136,7 +144,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 		n++;
 	envp = ith_xcalloc(n + 2, sizeof(*envp));
 	for (char **e = environ; *e; e++)
-		if (!(strncmp(*e, var, vl) == 0 && (*e)[vl] == '='))
+		if (!env_is(*e, var) && !env_is(*e, x->cli->cfg.token_env))
 			envp[k++] = *e;
 	entry.secret = true;
 	ith_strbuf_addf(&entry, "%s=", var);
