@@ -228,6 +228,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	struct child ch;
 	struct sched s;
 	struct ith_state_token tok;
+	char name[ITH_NAME_MAX + 1];
 	bool stopping = false;
 	int dd = -1, c, rc, r;
 
@@ -271,7 +272,18 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	bool stale;
 	if ((r = ith_get(&cli->ctx, x.p, -1, &tok, &stale)) < 0)
 		return cli_fail(r);
-	if ((rc = sched_init(&s, cli, x.name ? 1 : 0, x.name ? &x.name : NULL))) {
+	/*
+	 * Rotations run in forked children: none may inherit this process's
+	 * connection (its TLS state would be stale after the first child used
+	 * it), and the management token has no business staying here.
+	 */
+	ith_api_close(cli->ctx.api);
+	cli->ctx.api = NULL;
+	ith_secret_release(&cli->ctx.mgmt);
+	/* by name from now on: a reload must keep this profile */
+	snprintf(name, sizeof(name), "%s", x.p->name);
+	x.name = name;
+	if ((rc = sched_init(&s, cli, 1, &x.name))) {
 		ith_state_token_release(&tok);
 		return rc;
 	}
