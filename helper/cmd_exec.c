@@ -261,7 +261,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	if (dd < 0 || dd + 1 >= argc)
 		return cli_usage_error("exec", "give the command after '--': exec NAME -- CMD [ARGS...]");
 	if (dd - optind > 1)
-		return cli_usage_error("exec", "one profile only before '--'");
+		return cli_usage_error("exec", "one profile only, after the options: exec [--signal SIG] [--grace D] NAME "
+			"-- CMD [ARGS...]");
 	x.name = dd - optind == 1 ? argv[optind] : NULL;
 	x.cmd = argv + dd + 1;
 	if ((rc = cli_load(cli, CLI_STATE)))
