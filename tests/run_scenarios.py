@@ -364,6 +364,24 @@ class Scenario:
             raise Failure("promtool check metrics: rc %d: %s %s" % (p.returncode, p.stdout.decode()[:1500],
                                                                   p.stderr.decode()[:1500]))
 
+    def d_run_pid1(self, arg):
+        """run-pid1 ARGS: run the helper as PID 1 of a new PID namespace (unshare; as root), like a
+        container's entrypoint, as the last run; skips the scenario where that is not possible."""
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            raise Skip("needs root and unshare(1) for a PID namespace")
+        probe = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True)
+        if probe.returncode != 0:
+            raise Skip("unshare --pid is not allowed here: %s" % probe.stderr.decode()[:200].strip())
+        args = [self.subst(a) for a in shlex.split(arg)]
+        p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", self.helper, "-c", self.config] + args,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
+                           cwd=self.tmp)
+        self.last = {"rc": p.returncode, "out": p.stdout.decode("utf-8", "replace"),
+                     "err": p.stderr.decode("utf-8", "replace"), "cmd": arg, "secs": 0, "calls": [], "conns": 0}
+        for s in self.all_secrets():
+            if s and s in self.last["err"]:
+                raise Failure("a secret appeared on stderr of: %s" % arg)
+
     def d_units_verify(self, arg):
         """units-verify UNIT...: `systemd-analyze verify` passes on packaging/systemd units (with the
         built binary in ExecStart=); a name like x@prod.service is checked as an instance of x@.service.
