@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum piece_kind { PIECE_TEXT, PIECE_TOKEN, PIECE_ID, PIECE_EXPIRES_AT, PIECE_PROFILE };
 
@@ -110,10 +111,14 @@ int ith_template_parse(const char *path, const char *text, size_t len, struct it
 int ith_template_load(const char *path, struct ith_template **out)
 {
 	char *text = NULL, what[4096 + 16];
+	struct stat st;
 	size_t len = 0;
 	int r;
 
 	snprintf(what, sizeof(what), "template '%s'", path);
+	/* a FIFO or a device would block or never end: a regular file only */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return ith_error(ITH_E_CONFIG, "%s is not a regular file", what);
 	r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, ITH_E_CONFIG, what, &text, &len);
 	if (r < 0) {
 		char msg[512];
