@@ -373,11 +373,12 @@ class Scenario:
         if probe.returncode != 0:
             raise Skip("unshare --pid is not allowed here: %s" % probe.stderr.decode()[:200].strip())
         args = [self.subst(a) for a in shlex.split(arg)]
+        mark, t0 = self.emu_mark(), time.time()
         p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", self.helper, "-c", self.config] + args,
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
                            cwd=self.tmp)
-        self.last = {"rc": p.returncode, "out": p.stdout.decode("utf-8", "replace"),
-                     "err": p.stderr.decode("utf-8", "replace"), "cmd": arg, "secs": 0, "calls": [], "conns": 0}
+        self.set_last(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), arg,
+                      time.time() - t0, mark)
         for s in self.all_secrets():
             if s and s in self.last["err"]:
                 raise Failure("a secret appeared on stderr of: %s" % arg)
