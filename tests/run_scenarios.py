@@ -281,7 +281,7 @@ class Scenario:
         self.bg2 = (arg, time.time(), self.emu_mark(),
                     subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
                                      stdout=open(self.bg_out, "wb"), stderr=open(self.bg_err, "wb"),
-                                     env=self.env, cwd=self.tmp))
+                                     env=self.env, cwd=self.tmp, start_new_session=True))
 
     def d_stop(self, arg):
         """stop SIG SECS: send SIG (TERM, INT, HUP...) to the started helper; it must exit within SECS
@@ -336,6 +336,16 @@ class Scenario:
         if not int(lo) <= n <= int(hi):
             raise Failure("%d lines of stderr match /%s/, expected %s to %s" % (n, pat, lo, hi))
 
+    def d_pid_gone(self, arg):
+        """pid-gone PATH: the process whose pid PATH holds has ended (a zombie counts as ended)."""
+        pid = int(open(self.subst(arg)).read().split()[0])
+        try:
+            status = open("/proc/%d/status" % pid).read()
+        except OSError:
+            return
+        if not re.search(r"^State:\s+Z", status, re.M):
+            raise Failure("process %d (from %s) still runs" % (pid, arg))
+
     def d_bg_no_secret(self, arg):
         """bg-no-secret: no secret in the started helper's argv, nor a database token in its
         environment (/proc; the management token may be there when the scenario put it there)."""
@@ -369,12 +379,13 @@ class Scenario:
         container's entrypoint, as the last run; skips the scenario where that is not possible."""
         if os.geteuid() != 0 or not shutil.which("unshare"):
             raise Skip("needs root and unshare(1) for a PID namespace")
-        probe = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True)
+        unshare = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]  # nothing outlives a timeout
+        probe = subprocess.run(unshare + ["true"], capture_output=True)
         if probe.returncode != 0:
             raise Skip("unshare --pid is not allowed here: %s" % probe.stderr.decode()[:200].strip())
         args = [self.subst(a) for a in shlex.split(arg)]
         mark, t0 = self.emu_mark(), time.time()
-        p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", self.helper, "-c", self.config] + args,
+        p = subprocess.run(unshare + [self.helper, "-c", self.config] + args,
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
                            cwd=self.tmp)
         self.set_last(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), arg,
@@ -1125,8 +1136,11 @@ class Scenario:
 
     def close(self):
         bg = getattr(self, "bg2", None)
-        if bg and bg[3].poll() is None:  # a started helper left running by a failed scenario
-            bg[3].kill()
+        if bg:  # a started helper (and what it started) left running by a failed scenario
+            try:
+                os.killpg(bg[3].pid, signal.SIGKILL)
+            except OSError:
+                pass
             bg[3].wait()
         if self.emu:
             self.emu.stop()
