@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -153,8 +154,12 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 	envp[k] = NULL;
 	fflush(stdout);
 	fflush(stderr);
+	pid_t parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		/* CMD never outlives its supervisor (killed with -9, say) unsupervised */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(70);
 		sched_child_signals(&x->set);
 		umask(cli_orig_umask);
 		setrlimit(RLIMIT_CORE, &cli_orig_core);
