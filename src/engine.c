@@ -1121,7 +1121,7 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 	}
 	if (st->pending_since) {
 		/* an open create intent: the sweep that closes it */
-		int64_t t = st->pending_since + ctx->cfg->timeout + ITH_INFLIGHT_MARGIN + 1;
+		int64_t t = st->pending_since + inflight_window(ctx->cfg) + 1;
 		if (t < due) {
 			due = t;
 			why = "sweep";

@@ -102,6 +102,7 @@ static void test_next_due(void)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&p, 0, sizeof(p));
 	cfg.timeout = 30;
+	cfg.deadline = 60;
 	ctx.cfg = &cfg;
 	snprintf(ctx.instance, sizeof(ctx.instance), "%s", INST);
 	p.name = "telegraf";
@@ -126,9 +127,12 @@ static void test_next_due(void)
 	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at - 1 > now ? at - 1 : now);
 	CU_ASSERT_STRING_EQUAL(what, "grace end");
 	ith_state_drop_retired(&st, 0);
-	/* an open create intent: the sweep once no request can be in flight */
+	/* an open create intent: the sweep once no request can be in flight (deadline + timeout + margin) */
+	st.pending_since = now - 100;
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now - 100 + 60 + 30 + 5 + 1);
+	CU_ASSERT_STRING_EQUAL(what, "sweep");
 	st.pending_since = now - 10;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at < now + 26 ? at : now + 26);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at);
 	st.pending_since = 0;
 	/* a pending next: delay ends, probe soon and backing off, none at once */
 	st.has_next = true;
