@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* rotate_locked called by ith_get: it never probes while a valid current token can be served. */
+#define ROTATE_FROM_GET 0x100
+
 /* Seconds beyond the request timeout for a server to finish a request. */
 #define ITH_INFLIGHT_MARGIN 5
 /* How much later than asked a server may set a new token's expiry. */
@@ -487,7 +490,7 @@ static void probe_describe(int r, long status, char *out, size_t len)
  * *failed: the last probe failed (not merely "not yet").
  */
 static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait, bool *failed)
+	const struct ith_state *st, bool wait, bool from_get, bool *failed)
 {
 	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
 	/* no wait beyond the command's deadline (management.deadline) */
@@ -519,8 +522,8 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	}
 	if (!ith_probe_target(p, &db, &write))
 		return false;  /* the loader refuses this: nothing to probe, so nothing is promoted */
-	if (!wait && st->has_current && st->current.expires_at > now) {
-		/* get never waits for an activation: a valid current token is served, the timer's rotate probes */
+	if (from_get && st->has_current && st->current.expires_at > now) {
+		/* get never waits for an activation: a valid current token is served, rotate or watch probes */
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
 		return false;
 	}
@@ -798,7 +801,7 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	char probe_msg[1024] = "";
 	if (st->has_next) {
 		bool failed;
-		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT, &failed)) {
+		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT, flags & ROTATE_FROM_GET, &failed)) {
 			promote(ctx, p, st, ith_now(), res);
 			changed = true;
 		} else if (failed && (flags & ITH_ROTATE_WAIT)) {
@@ -907,8 +910,8 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	now = ith_now();
 	if (!fresh(&st, p, ctx->instance, now, min_ttl)) {
 		/* Renewal not due by the window but the caller wants more: force. */
-		int flags = st.has_current && !st.has_next && !ith_renewal_due(&st, p, ctx->instance, now) ?
-			ITH_ROTATE_FORCE : 0;
+		int flags = ROTATE_FROM_GET | (st.has_current && !st.has_next && !ith_renewal_due(&st, p, ctx->instance,
+			now) ? ITH_ROTATE_FORCE : 0);
 		memset(&res, 0, sizeof(res));
 		r = rotate_locked(ctx, p, &st, flags, &res);
 		ith_rotate_result_release(&res);
