@@ -719,10 +719,26 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 		}
 		if (p->on_rotate.n)
 			owned_add(&own, &nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
-		for (size_t j = 0; j < p->nsinks; j++)
-			if (p->sinks[j].template_path)
-				owned_add(&own, &nown, p->sinks[j].template_path, NULL, "tokens[%zu] (%s).sinks[%zu].template", i,
-					p->name, j);
+	}
+	if (!cfg->token_file && !cfg->token_env && getenv("CREDENTIALS_DIRECTORY"))
+		owned_add(&own, &nown, getenv("CREDENTIALS_DIRECTORY"), "management-token",
+			"the management token ($CREDENTIALS_DIRECTORY/management-token)");
+	/* a template is read into a sink: none of the helper's own files may be one */
+	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
+		for (size_t j = 0; j < p->nsinks && !r; j++) {
+			char name[160];
+			if (!p->sinks[j].template_path)
+				continue;
+			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].template", i, p->name, j);
+			owned_add(&own, &nown, p->sinks[j].template_path, NULL, "%s", name);
+			for (size_t k = 0; k + 1 < nown && !r; k++)
+				if (!strcmp(own[k].path, own[nown - 1].path) && !strstr(own[k].what, ".template"))
+					r = verr(v, config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "template"),
+						name, "'%s' is the same file as %s: a template is copied into its sink, so it must not be "
+						"one of the helper's own files", p->sinks[j].template_path, own[k].what);
+		}
 	}
 	if (cfg->prometheus_textfile) {
 		/* written after every rotate: none of the files above */

@@ -119,6 +119,9 @@ int ith_template_load(const char *path, struct ith_template **out)
 	/* a FIFO or a device would block or never end: a regular file only */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return ith_error(ITH_E_CONFIG, "%s is not a regular file", what);
+	/* whoever can write the template decides where the token goes (a url, a machine): as the config */
+	if (stat(path, &st) == 0 && (r = ith_check_trusted(&st, path, "template")) < 0)
+		return r;
 	r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, ITH_E_CONFIG, what, &text, &len);
 	if (r < 0) {
 		char msg[512];
