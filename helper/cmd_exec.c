@@ -58,6 +58,7 @@ static int parse_signal(const char *s)
 
 struct child {
 	pid_t pid;
+	bool group;                  /* CMD leads a process group of its own: signals reach its children too */
 	char id[ITH_UUID_LEN + 1];   /* the token it was given */
 	bool restarting;             /* we asked it to stop, to start it again */
 	double kill_at;              /* SIGKILL then (0: not asked to stop) */
@@ -155,8 +156,14 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
+	/* without a terminal (containers, services), CMD and whatever it starts form one group,
+	 * signalled as a whole (as tini -g does): a restart leaves no child with the old token;
+	 * on a terminal CMD stays in the foreground group, where the terminal's signals reach it */
+	bool group = !isatty(STDIN_FILENO);
 	pid = fork();
 	if (pid == 0) {
+		if (group)
+			setpgid(0, 0);
 		/* CMD never outlives its supervisor (killed with -9, say) unsupervised */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
 			_exit(70);
@@ -169,7 +176,10 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 	free(envp);
 	if (pid < 0)
 		return ith_error(ITH_E_INTERNAL, "exec: cannot fork: %s", strerror(errno));
+	if (group)
+		setpgid(pid, pid);  /* also here: no race with the first signal */
 	ch->pid = pid;
+	ch->group = group;
 	ch->restarting = false;
 	ch->kill_at = 0;
 	snprintf(ch->id, sizeof(ch->id), "%s", tok->id);
@@ -194,6 +204,15 @@ static bool state_changed(struct execx *x)
 	return true;
 }
 
+/* Signal CMD: its whole process group when it has one. */
+static void signal_child(const struct child *ch, int sig)
+{
+	if (!ch->pid)
+		return;
+	if (!ch->group || kill(-ch->pid, sig) < 0)
+		kill(ch->pid, sig);
+}
+
 /* After a change of the state: a new token to serve? Then restart CMD. */
 static void check_switch(struct execx *x, struct child *ch)
 {
@@ -205,7 +224,7 @@ static void check_switch(struct execx *x, struct child *ch)
 		ith_log(&x->cli->ctx, ITH_LOG_INFO, "%s: switched to token %s; restarting %s (pid %d) with signal %d, "
 			"SIGKILL after %llds", x->p->name, tok.id, x->cmd[0], (int)ch->pid, x->restart_sig,
 			(long long)x->grace);
-		kill(ch->pid, x->restart_sig);
+		signal_child(ch, x->restart_sig);
 		ch->restarting = true;
 		ch->kill_at = sched_wall() + (double)x->grace;
 	}
@@ -323,7 +342,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 			if (left <= 0) {
 				ith_log(&cli->ctx, ITH_LOG_WARN, "%s (pid %d) still runs %llds after the signal: SIGKILL",
 					x.cmd[0], (int)ch.pid, (long long)x.grace);
-				kill(ch.pid, SIGKILL);
+				signal_child(&ch, SIGKILL);
 				ch.kill_at = sched_wall() + 3600;
 			} else if (left < wait) {
 				wait = left;
@@ -362,8 +381,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 		} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-			if (ch.pid)
-				kill(ch.pid, sig);
+			signal_child(&ch, sig);
 			if (sig == SIGHUP) {
 				s.reload_pending = true;
 			} else {
