@@ -90,7 +90,8 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 	}
 }
 
-static int read_existing(int dfd, const char *path, char **text, size_t *len)
+/* The sink's present content, up to cap bytes (a longer file differs anyway): 0, or 1 to rewrite it. */
+static int read_existing(int dfd, const char *path, size_t cap, char **text, size_t *len)
 {
 	int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
 
@@ -101,7 +102,7 @@ static int read_existing(int dfd, const char *path, char **text, size_t *len)
 			return ith_error(ITH_E_PERM, "sink '%s' is a symbolic link; refusing to write through it (remove it)", path);
 		return 1;  /* unreadable: rewrite it */
 	}
-	r = ith_read_fd_capped(fd, 65536, text, len, path);
+	r = ith_read_fd_capped(fd, cap, text, len, path);
 	close(fd);
 	return r < 0 ? 1 : 0;
 }
@@ -142,7 +143,7 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 		ith_template_render(s->tmpl, p, t, &want);
 	else
 		ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
-	r = read_existing(dfd, s->path, &have, &have_len);
+	r = read_existing(dfd, s->path, want.len + 1, &have, &have_len);
 	if (r < 0)
 		goto out;
 	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) &&
