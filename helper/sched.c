@@ -11,6 +11,10 @@
 /* Backoff after failures: 5 s doubling to 5 min, "equal jitter" (half fixed, half random). */
 #define BACKOFF_FIRST 5.0
 #define BACKOFF_MAX 300.0
+/* As the packaged timer: a cycle at least this often, with nothing due it
+ * only rewrites sinks that changed (a tmpfs emptied, a reload) and the
+ * metrics textfile, with no network. */
+#define SCHED_REFRESH 300.0
 
 double sched_wall(void)
 {
@@ -68,8 +72,10 @@ static void profiles_set(struct sched *s, const struct ith_profile **v, size_t n
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ps[i].name, sizeof(ps[i].name), "%s", v[i]->name);
 		for (size_t j = 0; j < s->n; j++)
-			if (!strcmp(s->ps[j].name, v[i]->name))
+			if (!strcmp(s->ps[j].name, v[i]->name)) {
 				ps[i] = s->ps[j];
+				ps[i].last_cycle = 0;  /* a new configuration: refresh its sinks at once */
+			}
 	}
 	free(s->profiles);
 	free(s->ps);
@@ -126,6 +132,11 @@ double sched_next(struct sched *s)
 			due = (double)ith_next_due(&cli->ctx, &st, p, now, &what);
 			ith_state_release(&st);
 		}
+		if (s->ps[i].last_cycle + SCHED_REFRESH < due && due > (double)now) {
+			/* nothing else due now: a refresh (at once after a start or a reload) */
+			due = s->ps[i].last_cycle + SCHED_REFRESH;
+			what = "refresh";
+		}
 		if (s->ps[i].retry_at > due) {
 			due = s->ps[i].retry_at;
 			what = "retry";
@@ -141,8 +152,8 @@ double sched_next(struct sched *s)
 	if (s->n && best > sched_wall() && best != s->logged_due) {
 		char when[32];
 		ith_format_rfc3339((int64_t)best, when, sizeof(when));
-		ith_log(&cli->ctx, ITH_LOG_INFO, "%s: next: %s at %s (in %.0fs)", s->profiles[s->due_idx]->name,
-			s->due_what, when, best - sched_wall());
+		ith_log(&cli->ctx, strcmp(s->due_what, "refresh") ? ITH_LOG_INFO : ITH_LOG_DEBUG,
+			"%s: next: %s at %s (in %.0fs)", s->profiles[s->due_idx]->name, s->due_what, when, best - sched_wall());
 		s->logged_due = best;
 	}
 	return best;
@@ -190,6 +201,7 @@ int sched_start(struct sched *s)
 	}
 	s->child = pid;
 	s->child_idx = s->due_idx;
+	s->ps[s->due_idx].last_cycle = sched_wall();
 	ith_log(&s->cli->ctx, ITH_LOG_DEBUG, "%s: rotating (%s)", s->profiles[s->child_idx]->name, s->due_what);
 	return 0;
 }

@@ -33,6 +33,7 @@ struct sched_prof {
 	unsigned failures;
 	double retry_at;      /* after a failure: not before this (wall clock) */
 	double not_before;    /* after a success: no second cycle within a second */
+	double last_cycle;    /* when its last cycle started (0: none yet, or reloaded) */
 };
 
 struct sched {

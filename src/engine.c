@@ -375,10 +375,10 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
 		snprintf(what, sizeof(what), "shows an expiry later than asked (%s)", when);
 	} else {
-		if (tok->expires_at - now <= p->renew_before)
+		if (tok->expires_at - (asked - p->lifetime) <= p->renew_before)  /* from the create's start */
 			ith_log(ctx, ITH_LOG_WARN, "%s: the server made token %s live only %llds, no longer than renew_before "
 				"(%llds): it is renewed at half its life; lower renew_before to fit the cluster's limit",
-				p->name, tok->id, (long long)(tok->expires_at - now), (long long)p->renew_before);
+				p->name, tok->id, (long long)(tok->expires_at - (asked - p->lifetime)), (long long)p->renew_before);
 		return 0;
 	}
 	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed");
