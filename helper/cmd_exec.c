@@ -240,7 +240,11 @@ static int exit_status(int status)
 	return 70;
 }
 
-int cmd_exec(struct cli *cli, int argc, char **argv)
+/*
+ * Options and NAME before "--", CMD after it. Returns 0 to go on, or sets
+ * *done and returns the exit status (usage error, or --help).
+ */
+static int exec_options(struct execx *x, int argc, char **argv, bool *done)
 {
 	static const struct option opts[] = {
 		{ "signal", required_argument, NULL, 's' },
@@ -248,34 +252,23 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct execx x;
-	struct child ch;
-	struct sched s;
-	struct ith_state_token tok;
-	char name[ITH_NAME_MAX + 1];
-	bool stopping = false;
-	int dd = -1, c, rc, r;
+	int dd = -1, c;
 
-	memset(&x, 0, sizeof(x));
-	memset(&ch, 0, sizeof(ch));
-	x.cli = cli;
-	x.restart_sig = SIGTERM;
-	x.grace = 10;
+	*done = true;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
 			dd = i;
 			break;
 		}
-	/* options and NAME before "--", CMD after it */
 	while ((c = getopt_long(dd < 0 ? argc : dd, argv, "+s:g:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if ((x.restart_sig = parse_signal(optarg)) < 0)
+			if ((x->restart_sig = parse_signal(optarg)) < 0)
 				return cli_usage_error("exec", "--signal: '%s' is not a signal (TERM, HUP, INT, QUIT, USR1, "
 					"USR2, or a number)", optarg);
 			break;
 		case 'g':
-			if (ith_parse_duration(optarg, &x.grace) < 0)
+			if (ith_parse_duration(optarg, &x->grace) < 0)
 				return cli_usage_error("exec", "--grace: %s", ith_errmsg());
 			break;
 		case 'h': return cli_command_help("exec");
@@ -287,8 +280,149 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	if (dd - optind > 1)
 		return cli_usage_error("exec", "one profile only, after the options: exec [--signal SIG] [--grace D] NAME "
 			"-- CMD [ARGS...]");
-	x.name = dd - optind == 1 ? argv[optind] : NULL;
-	x.cmd = argv + dd + 1;
+	x->name = dd - optind == 1 ? argv[optind] : NULL;
+	x->cmd = argv + dd + 1;
+	*done = false;
+	return 0;
+}
+
+/* The supervisor's running state, between turns of its loop. */
+struct exec_run {
+	struct execx *x;
+	struct child *ch;
+	struct sched *s;
+	bool stopping;
+	int rc;
+};
+
+/*
+ * Starts a due rotation (after a pending reload) and SIGKILLs a child past
+ * its grace; returns how long to wait for the next signal, in seconds.
+ */
+static double exec_turn(struct exec_run *e)
+{
+	struct cli *cli = e->x->cli;
+	double wait = EXEC_POLL;
+
+	if (!e->s->child && !e->stopping) {
+		if (e->s->reload_pending) {
+			sched_reload(e->s);
+			ith_config_profile(&cli->cfg, e->x->name, &e->x->p);  /* checked by sched_reload */
+		}
+		double due = sched_next(e->s), now = sched_wall();
+		if (due <= now) {
+			sched_start(e->s);
+		} else if (due - now + 0.05 < wait) {
+			wait = due - now + 0.05;
+		}
+	}
+	if (e->ch->pid && e->ch->kill_at) {
+		double left = e->ch->kill_at - sched_wall();
+		if (left <= 0) {
+			ith_log(&cli->ctx, ITH_LOG_WARN, "%s (pid %d) still runs %llds after the signal: SIGKILL",
+				e->x->cmd[0], (int)e->ch->pid, (long long)e->x->grace);
+			signal_child(e->ch, SIGKILL);
+			e->ch->kill_at = sched_wall() + 3600;
+		} else if (left < wait) {
+			wait = left;
+		}
+	}
+	return wait;
+}
+
+/* SIGCHLD: reaps every child. Returns true when exec is done (status in e->rc). */
+static bool exec_reap(struct exec_run *e)
+{
+	int status, r;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sched_reaped(e->s, pid, status)) {
+			if (!e->stopping)
+				check_switch(e->x, e->ch);
+			continue;
+		}
+		if (pid != e->ch->pid)
+			continue;  /* an orphan we adopted as PID 1 */
+		e->ch->pid = 0;
+		if (e->ch->restarting && !e->stopping) {
+			struct ith_state_token t2;
+			if ((r = serving_token(e->x, &t2)) == 0) {
+				r = start_child(e->x, &t2, e->ch);
+				ith_state_token_release(&t2);
+			}
+			if (r < 0) {
+				e->rc = cli_fail(r);
+				return true;
+			}
+			continue;
+		}
+		e->rc = exit_status(status);
+		ith_log(&e->x->cli->ctx, e->stopping ? ITH_LOG_INFO : ITH_LOG_WARN, "%s exited (status %d)%s",
+			e->x->cmd[0], e->rc, e->stopping ? "" : "; exiting with its status");
+		return true;
+	}
+	return false;
+}
+
+/* TERM, INT, HUP: forwarded; HUP also reloads, the others stop. Returns true when exec is done. */
+static bool exec_forward(struct exec_run *e, int sig)
+{
+	signal_child(e->ch, sig);
+	if (sig == SIGHUP) {
+		e->s->reload_pending = true;
+		return false;
+	}
+	e->stopping = true;
+	sched_stop(e->s);
+	if (!e->ch->pid) {
+		e->rc = 128 + sig;
+		return true;
+	}
+	if (!e->ch->kill_at)  /* it gets the same grace as for a restart */
+		e->ch->kill_at = sched_wall() + (double)e->x->grace;
+	return false;
+}
+
+/* Supervises until CMD exits for good or a stop signal ends it; returns exec's status. */
+static int exec_loop(struct execx *x, struct child *ch, struct sched *s)
+{
+	struct exec_run e = { x, ch, s, false, 0 };
+
+	for (;;) {
+		double wait = exec_turn(&e);
+		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+		siginfo_t info;
+		int sig = sigtimedwait(&x->set, &info, &ts);
+		if (sig == SIGCHLD) {
+			if (exec_reap(&e))
+				return e.rc;
+		} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			if (exec_forward(&e, sig))
+				return e.rc;
+		} else if (!e.stopping && state_changed(x)) {
+			check_switch(x, ch);  /* a switch by another process (timer, watch) */
+		}
+	}
+}
+
+int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	struct execx x;
+	struct child ch;
+	struct sched s;
+	struct ith_state_token tok;
+	char name[ITH_NAME_MAX + 1];
+	bool done;
+	int rc, r;
+
+	memset(&x, 0, sizeof(x));
+	memset(&ch, 0, sizeof(ch));
+	x.cli = cli;
+	x.restart_sig = SIGTERM;
+	x.grace = 10;
+	if ((rc = exec_options(&x, argc, argv, &done)) || done)
+		return rc;
 	if ((rc = cli_load(cli, CLI_STATE)))
 		return rc;
 	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p)) < 0)
@@ -321,84 +455,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		sched_release(&s);
 		return cli_fail(r);
 	}
-	rc = 0;
-	for (;;) {
-		double wait = EXEC_POLL;
-
-		if (!s.child && !stopping) {
-			if (s.reload_pending) {
-				sched_reload(&s);
-				ith_config_profile(&cli->cfg, x.name, &x.p);  /* checked by sched_reload */
-			}
-			double due = sched_next(&s), now = sched_wall();
-			if (due <= now) {
-				sched_start(&s);
-			} else if (due - now + 0.05 < wait) {
-				wait = due - now + 0.05;
-			}
-		}
-		if (ch.pid && ch.kill_at) {
-			double left = ch.kill_at - sched_wall();
-			if (left <= 0) {
-				ith_log(&cli->ctx, ITH_LOG_WARN, "%s (pid %d) still runs %llds after the signal: SIGKILL",
-					x.cmd[0], (int)ch.pid, (long long)x.grace);
-				signal_child(&ch, SIGKILL);
-				ch.kill_at = sched_wall() + 3600;
-			} else if (left < wait) {
-				wait = left;
-			}
-		}
-		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
-		siginfo_t info;
-		int sig = sigtimedwait(&x.set, &info, &ts);
-		if (sig == SIGCHLD) {
-			int status;
-			pid_t pid;
-			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				if (sched_reaped(&s, pid, status)) {
-					if (!stopping)
-						check_switch(&x, &ch);
-					continue;
-				}
-				if (pid != ch.pid)
-					continue;  /* an orphan we adopted as PID 1 */
-				ch.pid = 0;
-				if (ch.restarting && !stopping) {
-					struct ith_state_token t2;
-					if ((r = serving_token(&x, &t2)) == 0) {
-						r = start_child(&x, &t2, &ch);
-						ith_state_token_release(&t2);
-					}
-					if (r < 0) {
-						rc = cli_fail(r);
-						goto out;
-					}
-					continue;
-				}
-				rc = exit_status(status);
-				ith_log(&cli->ctx, stopping ? ITH_LOG_INFO : ITH_LOG_WARN, "%s exited (status %d)%s", x.cmd[0], rc,
-					stopping ? "" : "; exiting with its status");
-				goto out;
-			}
-		} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
-			signal_child(&ch, sig);
-			if (sig == SIGHUP) {
-				s.reload_pending = true;
-			} else {
-				stopping = true;
-				sched_stop(&s);
-				if (!ch.pid) {
-					rc = 128 + sig;
-					goto out;
-				}
-				if (!ch.kill_at)  /* it gets the same grace as for a restart */
-					ch.kill_at = sched_wall() + (double)x.grace;
-			}
-		} else if (!stopping && state_changed(&x)) {
-			check_switch(&x, &ch);  /* a switch by another process (timer, watch) */
-		}
-	}
-out:
+	rc = exec_loop(&x, &ch, &s);
 	sched_stop(&s);
 	sched_release(&s);
 	return rc;

@@ -370,6 +370,62 @@ static int published_names(const char *dir, char ***out, size_t *n)
 	return 0;
 }
 
+/* Prints the health of n profiles in fmt (text, json, influx, prometheus). */
+static void status_print(struct cli *cli, const struct health *hs, size_t n, const char *fmt, bool from,
+	int64_t now)
+{
+	struct ith_strbuf lines = ITH_STRBUF_INIT;
+	json_object *root = NULL, *arr = NULL;
+
+	if (!strcmp(fmt, "json")) {
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(root, "instance", json_object_new_string(cli->ctx.instance));
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, health_json(&hs[i]));
+		json_object_object_add(root, "profiles", arr);
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else if (!strcmp(fmt, "influx")) {
+		for (size_t i = 0; i < n; i++)
+			health_influx(&hs[i], &lines);
+		fputs(lines.buf ? lines.buf : "", stdout);
+	} else if (!strcmp(fmt, "prometheus")) {
+		health_prometheus(hs, n, &lines);
+		fputs(lines.buf ? lines.buf : "", stdout);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			health_text(&hs[i], now);
+		if (!from)
+			printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
+	}
+	ith_strbuf_release(&lines);
+}
+
+/*
+ * The profiles to report on: the NAMEs given, or all, from the config (and
+ * the state, or its public copies when the state is not ours to read).
+ * Returns 0, or the exit status.
+ */
+static int status_profiles(struct cli *cli, int argc, char **argv, const struct ith_profile ***profiles,
+	size_t *n, bool *public)
+{
+	int rc, r;
+
+	if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc, argv, profiles, n)))
+		return rc;
+	r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
+	if (r == 0) {
+		cli->ctx_ready = true;
+	} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
+		*public = true;  /* not ours to read: the published, secret-free copies */
+	} else {
+		free(*profiles);
+		return cli_fail(r);
+	}
+	return 0;
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -381,8 +437,6 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	const struct ith_profile **profiles = NULL;
 	const char *fmt = "text", *from = NULL;
 	char **names = NULL;
-	struct ith_strbuf lines = ITH_STRBUF_INIT;
-	json_object *root = NULL, *arr = NULL;
 	struct health *hs;
 	bool public = false;
 	size_t n = 0;
@@ -408,18 +462,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		} else if ((r = published_names(from, &names, &n)) < 0) {
 			return cli_fail(r);
 		}
-	} else {
-		if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc - optind, argv + optind, &profiles, &n)))
-			return rc;
-		r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
-		if (r == 0) {
-			cli->ctx_ready = true;
-		} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
-			public = true;  /* not ours to read: the published, secret-free copies */
-		} else {
-			free(profiles);
-			return cli_fail(r);
-		}
+	} else if ((rc = status_profiles(cli, argc - optind, argv + optind, &profiles, &n, &public))) {
+		return rc;
 	}
 	hs = ith_xcalloc(n, sizeof(*hs));
 	for (size_t i = 0; i < n; i++) {
@@ -429,29 +473,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			health_of_profile(cli, profiles[i], now, public, &hs[i]);
 	}
 	/* Unhealthy profiles are data, not failures: exit 0 so inputs.exec keeps collecting. */
-	if (!strcmp(fmt, "json")) {
-		root = json_object_new_object();
-		arr = json_object_new_array();
-		json_object_object_add(root, "instance", json_object_new_string(cli->ctx.instance));
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, health_json(&hs[i]));
-		json_object_object_add(root, "profiles", arr);
-		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
-	} else if (!strcmp(fmt, "influx")) {
-		for (size_t i = 0; i < n; i++)
-			health_influx(&hs[i], &lines);
-		fputs(lines.buf ? lines.buf : "", stdout);
-	} else if (!strcmp(fmt, "prometheus")) {
-		health_prometheus(hs, n, &lines);
-		fputs(lines.buf ? lines.buf : "", stdout);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			health_text(&hs[i], now);
-		if (!from)
-			printf("instance: %s\n", cli->ctx.instance[0] ? cli->ctx.instance : "(none yet)");
-	}
-	ith_strbuf_release(&lines);
+	status_print(cli, hs, n, fmt, from != NULL, now);
 	for (size_t i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);

@@ -514,41 +514,13 @@ bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write)
 	return false;
 }
 
-static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
+/* lifetime, renew_before, grace, activation_timeout, hook_timeout: defaults, then a window that can work. */
+static int load_profile_durations(const struct vctx *v, const config_setting_t *t, const char *where,
+	struct ith_profile *p)
 {
-	static const char *const keys[] = { "name", "description", "write", "read", "lifetime",
-		"renew_before", "grace", "activation", "activation_timeout", "probe_database",
-		"env_variable", "sinks", "on_rotate", "hook_timeout", NULL };
-	char where[64], w2[96];
-	const char *s = NULL;
 	const config_setting_t *x;
 	int r;
 
-	snprintf(where, sizeof(where), "tokens[%d]", idx);
-	p->line = config_setting_source_line(t);
-	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
-		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
-	if ((r = get_str(v, t, where, "name", true, &s)) < 0)
-		return r;
-	if (!ith_valid_profile_name(s))
-		return verr(v, config_setting_get_member(t, "name"), "tokens[].name",
-			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", s);
-	p->name = ith_xstrdup(s);
-	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
-	if ((r = check_keys(v, t, where, keys)) < 0)
-		return r;
-	s = "influx-token-helper";
-	if ((r = get_str(v, t, where, "description", false, &s)) < 0)
-		return r;
-	if (strlen(s) > 200 || strchr(s, '[') || strchr(s, ']'))
-		return verr(v, config_setting_get_member(t, "description"), "description",
-			"at most 200 characters, without '[' or ']' (the helper appends its ownership marker)");
-	p->description = ith_xstrdup(s);
-	if ((r = get_strlist(v, t, where, "write", &p->write, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0 ||
-	    (r = get_strlist(v, t, where, "read", &p->read, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0)
-		return r;
-	if (p->write.n + p->read.n == 0)
-		return verr(v, t, where, "no permissions: give at least one database in 'write' or 'read'");
 	p->lifetime = 24 * 3600;
 	p->renew_before = 6 * 3600;
 	p->grace = 15 * 60;
@@ -573,7 +545,17 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 			(long long)p->renew_before, (long long)p->grace);
 	if (p->hook_timeout < 1 || p->hook_timeout > 3600)
 		return verr(v, config_setting_get_member(t, "hook_timeout"), where, "hook_timeout must be between 1s and 1h");
-	s = "none";
+	return 0;
+}
+
+/* activation, its timeout against the window, and the database a probe reads or writes. */
+static int load_profile_activation(const struct vctx *v, const config_setting_t *t, const char *where,
+	struct ith_profile *p)
+{
+	const char *s = "none";
+	const config_setting_t *x;
+	int r;
+
 	if ((r = get_str(v, t, where, "activation", false, &s)) < 0)
 		return r;
 	if (!strcmp(s, "none"))
@@ -617,7 +599,18 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 			return verr(v, config_setting_get_member(t, "probe_database"), where,
 				"probe_database '%s' is not among the token's read or write databases", p->probe_database);
 	}
-	s = "INFLUX_TOKEN";
+	return 0;
+}
+
+/* What the token is handed to: env_variable, on_rotate, sinks. */
+static int load_profile_consumers(const struct vctx *v, const config_setting_t *t, const char *where,
+	struct ith_profile *p)
+{
+	const char *s = "INFLUX_TOKEN";
+	const config_setting_t *x;
+	char w2[96];
+	int r;
+
 	if ((r = get_str(v, t, where, "env_variable", false, &s)) < 0)
 		return r;
 	if (!valid_env_name(s))
@@ -645,6 +638,47 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 				return r;
 		}
 	}
+	return 0;
+}
+
+static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
+{
+	static const char *const keys[] = { "name", "description", "write", "read", "lifetime",
+		"renew_before", "grace", "activation", "activation_timeout", "probe_database",
+		"env_variable", "sinks", "on_rotate", "hook_timeout", NULL };
+	char where[64];
+	const char *s = NULL;
+	int r;
+
+	snprintf(where, sizeof(where), "tokens[%d]", idx);
+	p->line = config_setting_source_line(t);
+	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
+		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
+	if ((r = get_str(v, t, where, "name", true, &s)) < 0)
+		return r;
+	if (!ith_valid_profile_name(s))
+		return verr(v, config_setting_get_member(t, "name"), "tokens[].name",
+			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", s);
+	p->name = ith_xstrdup(s);
+	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
+	if ((r = check_keys(v, t, where, keys)) < 0)
+		return r;
+	s = "influx-token-helper";
+	if ((r = get_str(v, t, where, "description", false, &s)) < 0)
+		return r;
+	if (strlen(s) > 200 || strchr(s, '[') || strchr(s, ']'))
+		return verr(v, config_setting_get_member(t, "description"), "description",
+			"at most 200 characters, without '[' or ']' (the helper appends its ownership marker)");
+	p->description = ith_xstrdup(s);
+	if ((r = get_strlist(v, t, where, "write", &p->write, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0 ||
+	    (r = get_strlist(v, t, where, "read", &p->read, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0)
+		return r;
+	if (p->write.n + p->read.n == 0)
+		return verr(v, t, where, "no permissions: give at least one database in 'write' or 'read'");
+	if ((r = load_profile_durations(v, t, where, p)) < 0 ||
+	    (r = load_profile_activation(v, t, where, p)) < 0 ||
+	    (r = load_profile_consumers(v, t, where, p)) < 0)
+		return r;
 	return 0;
 }
 

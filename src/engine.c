@@ -481,52 +481,34 @@ static void probe_describe(int r, long status, char *out, size_t len)
 		snprintf(out, len, "HTTP %ld: not an answer a database token gets; check cluster_url", status);
 }
 
-/*
- * Is the next token active? none: yes. delay: once activation_timeout has
- * passed since its creation. probe: once the data plane answers 2xx to it;
- * 401/403 mean not yet; 404, other answers and no answer are probe failures,
- * reported and never taken as active. With wait, polls (capped exponential
- * backoff) until activation_timeout after creation; without, looks once.
- * *failed: the last probe failed (not merely "not yet").
- */
-static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait, bool from_get, bool *failed)
+/* activation "delay": active once activation_timeout (and a second) has passed; with wait, sleeps until then. */
+static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, bool wait,
+	int64_t now, int64_t stop)
 {
-	int64_t deadline = st->next.started_at + p->activation_timeout, now = ith_now();
-	/* no wait beyond the command's deadline (management.deadline) */
-	int64_t stop = now + (api ? ith_api_ms_left(api) / 1000 : ctx->cfg->deadline);
+	int64_t deadline = st->next.started_at + p->activation_timeout;
+
+	/* started_at has one-second resolution: wait at least the full delay */
+	deadline += 1;
+	if (now < deadline && wait) {
+		int64_t until = deadline < stop ? deadline : stop;
+		ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate%s", p->name,
+			(long long)(until - now), st->next.id, until < deadline ? " (capped by management.deadline)" : "");
+		if (until > now)
+			sleep_s((double)(until - now));
+		now = ith_now();
+	}
+	return now >= deadline;
+}
+
+/* activation "probe": probes db until active, or (with wait) until deadline or stop; see next_active. */
+static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed)
+{
+	int64_t deadline = st->next.started_at + p->activation_timeout, now;
 	double backoff = 0.5;
 	long reported = -1;
 	char seen[320];
-	const char *db;
-	bool write;
 
-	*failed = false;
-	switch (p->activation) {
-	case ITH_ACT_NONE:
-		return true;
-	case ITH_ACT_DELAY:
-		/* started_at has one-second resolution: wait at least the full delay */
-		deadline += 1;
-		if (now < deadline && wait) {
-			int64_t until = deadline < stop ? deadline : stop;
-			ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate%s", p->name,
-				(long long)(until - now), st->next.id, until < deadline ? " (capped by management.deadline)" : "");
-			if (until > now)
-				sleep_s((double)(until - now));
-			now = ith_now();
-		}
-		return now >= deadline;
-	case ITH_ACT_PROBE:
-		break;
-	}
-	if (!ith_probe_target(p, &db, &write))
-		return false;  /* the loader refuses this: nothing to probe, so nothing is promoted */
-	if (from_get && st->has_current && st->current.expires_at > now) {
-		/* get never waits for an activation: a valid current token is served, rotate or watch probes */
-		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
-		return false;
-	}
 	for (;;) {
 		long status = 0;
 		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
@@ -574,6 +556,42 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		sleep_s(backoff < (double)(end - now) ? backoff : (double)(end - now));
 		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
 	}
+}
+
+/*
+ * Is the next token active? none: yes. delay: once activation_timeout has
+ * passed since its creation. probe: once the data plane answers 2xx to it;
+ * 401/403 mean not yet; 404, other answers and no answer are probe failures,
+ * reported and never taken as active. With wait, polls (capped exponential
+ * backoff) until activation_timeout after creation; without, looks once.
+ * *failed: the last probe failed (not merely "not yet").
+ */
+static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	const struct ith_state *st, bool wait, bool from_get, bool *failed)
+{
+	int64_t now = ith_now();
+	/* no wait beyond the command's deadline (management.deadline) */
+	int64_t stop = now + (api ? ith_api_ms_left(api) / 1000 : ctx->cfg->deadline);
+	const char *db;
+	bool write;
+
+	*failed = false;
+	switch (p->activation) {
+	case ITH_ACT_NONE:
+		return true;
+	case ITH_ACT_DELAY:
+		return delay_active(ctx, p, st, wait, now, stop);
+	case ITH_ACT_PROBE:
+		break;
+	}
+	if (!ith_probe_target(p, &db, &write))
+		return false;  /* the loader refuses this: nothing to probe, so nothing is promoted */
+	if (from_get && st->has_current && st->current.expires_at > now) {
+		/* get never waits for an activation: a valid current token is served, rotate or watch probes */
+		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
+		return false;
+	}
+	return probe_active(ctx, api, p, st, wait, stop, db, write, failed);
 }
 
 /* Switch: next becomes current, the old current is retired for its grace. */
@@ -726,29 +744,49 @@ static int64_t inflight_window(const struct ith_config *cfg)
 
 /* ---- the rotation proper: lock held, st loaded; saves st ---- */
 
-static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
-	struct ith_rotate_result *res)
-{
-	struct ith_api *api = NULL;
-	struct ith_perms want;
-	int64_t now = ith_now();
-	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
-	bool create = due && !st->has_next;  /* a pending next is the renewal already */
-	bool patch_cur, patch_next, changed = false;
-	int r = 0;
+/* What a rotation does to the server before the switch; api is NULL when it needs none of it. */
+struct rotate_todo {
+	struct ith_api *api;
+	bool create, patch_cur, patch_next, changed;
+};
 
-	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
-	if (flags & ITH_ROTATE_DRY_RUN) {
-		r = plan_rotation(ctx, p, st, flags, &want, res);
-		ith_perms_release(&want);
-		return r;
+/*
+ * The permissions changed: patch the current token (unless it is about to
+ * be replaced) and the pending next. A current token the server no longer
+ * has turns into a create.
+ */
+static int rotate_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_perms *want, struct rotate_todo *t, struct ith_rotate_result *res)
+{
+	int r;
+
+	if (t->patch_cur && !t->create) {  /* a token about to be replaced is not patched: its successor gets `want` */
+		r = patch_perms(ctx, t->api, p, &st->current, want);
+		if (r == ITH_E_NOTFOUND) {
+			/* the server no longer has it: renew now rather than fail on every run until it expires */
+			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
+				st->current.id, ith_errmsg());
+			t->create = !st->has_next;
+		} else if (r < 0) {
+			return r;
+		} else {
+			res->patched = t->changed = true;
+		}
 	}
-	patch_cur = st->has_current && !ith_perms_equal(&want, &st->current.perms);
-	patch_next = st->has_next && !ith_perms_equal(&want, &st->next.perms);
-	if (create || patch_cur || patch_next || st->pending_since || st->has_next) {
-		if ((r = ith_ctx_api(ctx, &api)) < 0)
-			goto fail;
+	if (t->patch_next) {
+		if ((r = patch_perms(ctx, t->api, p, &st->next, want)) < 0)
+			return r;
+		res->patched = t->changed = true;
 	}
+	return 0;
+}
+
+/* Sweeps an open create intent, patches, and creates the next token when due. */
+static int rotate_server(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_perms *want, int64_t now, struct rotate_todo *t, struct ith_rotate_result *res)
+{
+	int r;
+
 	/*
 	 * A create intent left open by an earlier run (a lost answer, a crash,
 	 * a create that failed): sweep before creating again, so failing
@@ -757,47 +795,59 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	 * again, until no such request can be alive.
 	 */
 	if (st->pending_since) {
-		if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
-			goto fail;
+		if ((r = sweep_orphans(ctx, t->api, p, st, &res->revoked, NULL)) < 0)
+			return r;
 		if (ith_now() - st->pending_since > inflight_window(ctx->cfg))
 			st->pending_since = 0;
-		changed = true;
+		t->changed = true;
 	}
-	if (patch_cur && !create) {  /* a token about to be replaced is not patched: its successor gets `want` */
-		r = patch_perms(ctx, api, p, &st->current, &want);
-		if (r == ITH_E_NOTFOUND) {
-			/* the server no longer has it: renew now rather than fail on every run until it expires */
-			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
-				st->current.id, ith_errmsg());
-			create = !st->has_next;
-			r = 0;
-		} else if (r < 0) {
-			goto fail;
-		} else {
-			res->patched = changed = true;
-		}
-	}
-	if (patch_next) {
-		if ((r = patch_perms(ctx, api, p, &st->next, &want)) < 0)
-			goto fail;
-		res->patched = changed = true;
-	}
-	if (create) {
+	if ((r = rotate_patch(ctx, p, st, want, t, res)) < 0)
+		return r;
+	if (t->create) {
 		bool had_intent = st->pending_since != 0;
 		unsigned attempts = 0;
 
-		r = create_next(ctx, api, p, st, &want, now, &attempts, res);
+		r = create_next(ctx, t->api, p, st, want, now, &attempts, res);
 		if (r < 0)
-			goto fail;
-		changed = true;
+			return r;
+		t->changed = true;
 		if (!had_intent && attempts == 1) {
 			st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
 		} else if (!had_intent) {
 			/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
-			if ((r = sweep_orphans(ctx, api, p, st, &res->revoked, NULL)) < 0)
-				goto fail;
+			if ((r = sweep_orphans(ctx, t->api, p, st, &res->revoked, NULL)) < 0)
+				return r;
 		}
 	}
+	return 0;
+}
+
+static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
+	struct ith_rotate_result *res)
+{
+	struct rotate_todo t = { 0 };
+	struct ith_perms want;
+	int64_t now = ith_now();
+	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
+	int r = 0;
+
+	t.create = due && !st->has_next;  /* a pending next is the renewal already */
+	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
+	if (flags & ITH_ROTATE_DRY_RUN) {
+		r = plan_rotation(ctx, p, st, flags, &want, res);
+		ith_perms_release(&want);
+		return r;
+	}
+	t.patch_cur = st->has_current && !ith_perms_equal(&want, &st->current.perms);
+	t.patch_next = st->has_next && !ith_perms_equal(&want, &st->next.perms);
+	if (t.create || t.patch_cur || t.patch_next || st->pending_since || st->has_next) {
+		if ((r = ith_ctx_api(ctx, &t.api)) < 0)
+			goto fail;
+	}
+	if ((r = rotate_server(ctx, p, st, &want, now, &t, res)) < 0)
+		goto fail;
+	struct ith_api *api = t.api;
+	bool changed = t.changed;
 	char probe_msg[1024] = "";
 	if (st->has_next) {
 		bool failed;

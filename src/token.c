@@ -468,6 +468,90 @@ static void lp_take(struct ith_list_parser *lp, const char *p, size_t n)
 	ith_strbuf_add(&lp->elem, p, n);
 }
 
+/*
+ * A byte outside an element: whitespace, '[', ',', ']'. Returns 1 when it
+ * is consumed, 0 when it is an element's first byte (now in LP_ELEM), or
+ * the error.
+ */
+static int lp_between(struct ith_list_parser *lp, char c)
+{
+	switch (lp->phase) {
+	case LP_START:
+		if (is_ws(c))
+			return 1;
+		if (c != '[')
+			return lp_fail(lp, "is not a JSON array");
+		lp->phase = LP_BEFORE;
+		lp->first = true;
+		return 1;
+	case LP_BEFORE:
+		if (is_ws(c))
+			return 1;
+		if (c == ']' && lp->first) {
+			lp->phase = LP_DONE;
+			return 1;
+		}
+		if (c == ']' || c == ',')
+			return lp_fail(lp, "has an empty element");
+		lp->phase = LP_ELEM;
+		lp->oversized = false;
+		lp->scalar = c != '{' && c != '[';
+		lp->in_str = lp->esc = false;
+		lp->depth = 0;
+		return 0;  /* c is the element's first byte */
+	case LP_ELEM:
+		return 0;
+	case LP_AFTER:
+		if (is_ws(c))
+			return 1;
+		if (c == ',') {
+			lp->phase = LP_BEFORE;
+			lp->first = false;
+		} else if (c == ']') {
+			lp->phase = LP_DONE;
+		} else {
+			return lp_fail(lp, "lacks a ',' between elements");
+		}
+		return 1;
+	case LP_DONE:
+		if (!is_ws(c))
+			return lp_fail(lp, "is followed by more bytes");
+		return 1;
+	}
+	return 1;
+}
+
+/*
+ * A byte of an element: sets *end_before when c ends a scalar (c is not
+ * part of it), *end_after when c closes the element. Returns 0 or the error.
+ */
+static int lp_elem_byte(struct ith_list_parser *lp, char c, bool *end_before, bool *end_after)
+{
+	*end_before = *end_after = false;
+	if (lp->in_str) {
+		if (lp->esc)
+			lp->esc = false;
+		else if (c == '\\')
+			lp->esc = true;
+		else if (c == '"')
+			lp->in_str = false;
+	} else if (c == '"') {
+		lp->in_str = true;
+	} else if (lp->scalar && lp->depth == 0 && (c == ',' || c == ']' || is_ws(c))) {
+		*end_before = true;
+	} else if (lp->scalar && lp->depth == 0 && (c == '{' || c == '[')) {
+		return lp_fail(lp, "lacks a ',' between elements");  /* "a"{...}: no value may hide in a scalar */
+	} else if (c == '{' || c == '[') {
+		lp->depth++;
+	} else if (c == '}' || c == ']') {
+		if (lp->depth == 0)
+			return lp_fail(lp, "has unbalanced brackets");
+		if (--lp->depth == 0 && !lp->scalar)
+			*end_after = true;
+	}
+	return 0;
+}
+
 /* Frame elements: strings (with escapes) and nesting are tracked, values are parsed by json-c. */
 int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len)
 {
@@ -480,76 +564,18 @@ int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len
 			ITH_LIST_MAX_BYTES);
 	for (size_t i = 0; i < len; i++, lp->bytes++) {
 		char c = buf[i];
+		bool starts = lp->phase != LP_ELEM, end_before, end_after;
+		int r = lp_between(lp, c);
 
-		switch (lp->phase) {
-		case LP_START:
-			if (is_ws(c))
-				continue;
-			if (c != '[')
-				return lp_fail(lp, "is not a JSON array");
-			lp->phase = LP_BEFORE;
-			lp->first = true;
+		if (r < 0)
+			return r;
+		if (r > 0)
 			continue;
-		case LP_BEFORE:
-			if (is_ws(c))
-				continue;
-			if (c == ']' && lp->first) {
-				lp->phase = LP_DONE;
-				continue;
-			}
-			if (c == ']' || c == ',')
-				return lp_fail(lp, "has an empty element");
-			lp->phase = LP_ELEM;
-			lp->oversized = false;
-			lp->scalar = c != '{' && c != '[';
-			lp->in_str = lp->esc = false;
-			lp->depth = 0;
+		if (starts)
 			span = i;
-			break;  /* c is the element's first byte */
-		case LP_ELEM:
-			break;
-		case LP_AFTER:
-			if (is_ws(c))
-				continue;
-			if (c == ',') {
-				lp->phase = LP_BEFORE;
-				lp->first = false;
-			} else if (c == ']') {
-				lp->phase = LP_DONE;
-			} else {
-				return lp_fail(lp, "lacks a ',' between elements");
-			}
-			continue;
-		case LP_DONE:
-			if (!is_ws(c))
-				return lp_fail(lp, "is followed by more bytes");
-			continue;
-		}
-		/* LP_ELEM */
-		bool end_before = false, end_after = false;
-		if (lp->in_str) {
-			if (lp->esc)
-				lp->esc = false;
-			else if (c == '\\')
-				lp->esc = true;
-			else if (c == '"')
-				lp->in_str = false;
-		} else if (c == '"') {
-			lp->in_str = true;
-		} else if (lp->scalar && lp->depth == 0 && (c == ',' || c == ']' || is_ws(c))) {
-			end_before = true;
-		} else if (lp->scalar && lp->depth == 0 && (c == '{' || c == '[')) {
-			return lp_fail(lp, "lacks a ',' between elements");  /* "a"{...}: no value may hide in a scalar */
-		} else if (c == '{' || c == '[') {
-			lp->depth++;
-		} else if (c == '}' || c == ']') {
-			if (lp->depth == 0)
-				return lp_fail(lp, "has unbalanced brackets");
-			if (--lp->depth == 0 && !lp->scalar)
-				end_after = true;
-		}
+		if ((r = lp_elem_byte(lp, c, &end_before, &end_after)) < 0)
+			return r;
 		if (end_before || end_after) {
-			int r;
 			lp_take(lp, buf + span, i - span + (end_after ? 1 : 0));
 			if ((r = lp_element_done(lp)) < 0)
 				return lp->err = r;
