@@ -724,40 +724,44 @@ static void owned_add(struct owned_file **v, size_t *n, const char *dir, const c
  * the config itself, state_dir or status_dir), resolving lexically to one
  * path: each rotation would overwrite the other. The layout is state.c's.
  */
-static int check_collisions(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
+/* The files the helper uses itself: config, management token, CA, state, status, hooks. */
+static void owned_fixed(const struct ith_config *cfg, struct owned_file **own, size_t *nown)
 {
-	struct owned_file *own = NULL;
-	size_t nown = 0, nfixed;
-	int r = 0;
-
-	owned_add(&own, &nown, cfg->path, NULL, "the configuration file itself");
+	owned_add(own, nown, cfg->path, NULL, "the configuration file itself");
 	if (cfg->token_file)
-		owned_add(&own, &nown, cfg->token_file, NULL, "management.token_file");
+		owned_add(own, nown, cfg->token_file, NULL, "management.token_file");
 	if (cfg->ca_file)
-		owned_add(&own, &nown, cfg->ca_file, NULL, "management.ca_file");
-	owned_add(&own, &nown, cfg->state_dir, NULL, "state_dir");
-	owned_add(&own, &nown, cfg->state_dir, "instance", "state_dir (its instance file)");
-	owned_add(&own, &nown, cfg->state_dir, "instance.lock", "state_dir (its instance lock)");
+		owned_add(own, nown, cfg->ca_file, NULL, "management.ca_file");
+	owned_add(own, nown, cfg->state_dir, NULL, "state_dir");
+	owned_add(own, nown, cfg->state_dir, "instance", "state_dir (its instance file)");
+	owned_add(own, nown, cfg->state_dir, "instance.lock", "state_dir (its instance lock)");
 	if (cfg->status_dir)
-		owned_add(&own, &nown, cfg->status_dir, NULL, "status_dir");
+		owned_add(own, nown, cfg->status_dir, NULL, "status_dir");
 	for (size_t i = 0; i < cfg->nprofiles; i++) {
 		const struct ith_profile *p = &cfg->profiles[i];
 		char f[ITH_NAME_MAX + 8];
 		snprintf(f, sizeof(f), "%s.state", p->name);
-		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's state file)", p->name);
+		owned_add(own, nown, cfg->state_dir, f, "state_dir (profile %s's state file)", p->name);
 		snprintf(f, sizeof(f), "%s.lock", p->name);
-		owned_add(&own, &nown, cfg->state_dir, f, "state_dir (profile %s's lock file)", p->name);
+		owned_add(own, nown, cfg->state_dir, f, "state_dir (profile %s's lock file)", p->name);
 		if (cfg->status_dir) {
 			snprintf(f, sizeof(f), "%s.json", p->name);
-			owned_add(&own, &nown, cfg->status_dir, f, "status_dir (profile %s's status copy)", p->name);
+			owned_add(own, nown, cfg->status_dir, f, "status_dir (profile %s's status copy)", p->name);
 		}
 		if (p->on_rotate.n)
-			owned_add(&own, &nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
+			owned_add(own, nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
 	}
 	if (!cfg->token_file && !cfg->token_env && getenv("CREDENTIALS_DIRECTORY"))
-		owned_add(&own, &nown, getenv("CREDENTIALS_DIRECTORY"), "management-token",
+		owned_add(own, nown, getenv("CREDENTIALS_DIRECTORY"), "management-token",
 			"the management token ($CREDENTIALS_DIRECTORY/management-token)");
-	/* a template is read into a sink: none of the helper's own files may be one */
+}
+
+/* A template is read into a sink: none of the helper's own files may be one. Returns 0 or the error. */
+static int check_templates(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t,
+	struct owned_file **own, size_t *nown)
+{
+	int r = 0;
+
 	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
 		const struct ith_profile *p = &cfg->profiles[i];
 		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
@@ -766,24 +770,41 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 			if (!p->sinks[j].template_path)
 				continue;
 			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].template", i, p->name, j);
-			owned_add(&own, &nown, p->sinks[j].template_path, NULL, "%s", name);
-			for (size_t k = 0; k + 1 < nown && !r; k++)
-				if (!strcmp(own[k].path, own[nown - 1].path) && !strstr(own[k].what, ".template"))
+			owned_add(own, nown, p->sinks[j].template_path, NULL, "%s", name);
+			for (size_t k = 0; k + 1 < *nown && !r; k++)
+				if (!strcmp((*own)[k].path, (*own)[*nown - 1].path) && !strstr((*own)[k].what, ".template"))
 					r = verr(v, config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "template"),
 						name, "'%s' is the same file as %s: a template is copied into its sink, so it must not be "
-						"one of the helper's own files", p->sinks[j].template_path, own[k].what);
+						"one of the helper's own files", p->sinks[j].template_path, (*own)[k].what);
 		}
 	}
+	return r;
+}
+
+/* The metrics textfile, written after every rotate: none of the files above. Returns 0 or the error. */
+static int check_textfile(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t,
+	struct owned_file **own, size_t *nown)
+{
+	int r = 0;
+
 	if (cfg->prometheus_textfile) {
 		/* written after every rotate: none of the files above */
-		owned_add(&own, &nown, cfg->prometheus_textfile, NULL, "prometheus_textfile");
-		for (size_t k = 0; k + 1 < nown && !r; k++)
-			if (!strcmp(own[k].path, own[nown - 1].path))
+		owned_add(own, nown, cfg->prometheus_textfile, NULL, "prometheus_textfile");
+		for (size_t k = 0; k + 1 < *nown && !r; k++)
+			if (!strcmp((*own)[k].path, (*own)[*nown - 1].path))
 				r = verr(v, config_setting_get_member(config_setting_parent(t), "prometheus_textfile"),
 					"prometheus_textfile", "'%s' is the same file as %s; give the metrics a file of their own",
-					cfg->prometheus_textfile, own[k].what);
+					cfg->prometheus_textfile, (*own)[k].what);
 	}
-	nfixed = nown;
+	return r;
+}
+
+/* Every sink's path: not one of the helper's files (the first nfixed), not another sink's. */
+static int check_sink_paths(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t,
+	struct owned_file **own, size_t *nown, size_t nfixed)
+{
+	int r = 0;
+
 	for (size_t i = 0; i < cfg->nprofiles && !r; i++) {
 		const struct ith_profile *p = &cfg->profiles[i];
 		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
@@ -791,19 +812,31 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 			const config_setting_t *s = config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "path");
 			char name[160];
 			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].path", i, p->name, j);
-			owned_add(&own, &nown, p->sinks[j].path, NULL, "%s", name);
-			for (size_t k = 0; k + 1 < nown && !r; k++) {
-				if (strcmp(own[k].path, own[nown - 1].path))
+			owned_add(own, nown, p->sinks[j].path, NULL, "%s", name);
+			for (size_t k = 0; k + 1 < *nown && !r; k++) {
+				if (strcmp((*own)[k].path, (*own)[*nown - 1].path))
 					continue;
 				if (k >= nfixed)
 					r = verr(v, s, name, "'%s' is used by two sinks: this one and %s; give each sink its own file",
-						p->sinks[j].path, own[k].what);
+						p->sinks[j].path, (*own)[k].what);
 				else
 					r = verr(v, s, name, "'%s' is the same file as %s ('%s'), which the helper uses itself; "
-						"give the sink a path of its own", p->sinks[j].path, own[k].what, own[k].path);
+						"give the sink a path of its own", p->sinks[j].path, (*own)[k].what, (*own)[k].path);
 			}
 		}
 	}
+	return r;
+}
+
+static int check_collisions(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
+{
+	struct owned_file *own = NULL;
+	size_t nown = 0;
+	int r;
+
+	owned_fixed(cfg, &own, &nown);
+	if (!(r = check_templates(v, cfg, t, &own, &nown)) && !(r = check_textfile(v, cfg, t, &own, &nown)))
+		r = check_sink_paths(v, cfg, t, &own, &nown, nown);
 	for (size_t k = 0; k < nown; k++)
 		free(own[k].path);
 	free(own);

@@ -201,6 +201,67 @@ int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
 	return ith_state_from_json_ex(text, len, true, out);
 }
 
+/* current, next and the retired list. */
+static int tokens_from_json(json_object *root, bool need_secrets, struct ith_state *st)
+{
+	json_object *v;
+	int r = 0;
+
+	if (json_object_object_get_ex(root, "current", &v) && !json_object_is_type(v, json_type_null)) {
+		if ((r = token_from_json(v, need_secrets, &st->current)) < 0)
+			return r;
+		st->has_current = true;
+	}
+	if (json_object_object_get_ex(root, "next", &v) && !json_object_is_type(v, json_type_null)) {
+		if ((r = token_from_json(v, need_secrets, &st->next)) < 0)
+			return r;
+		st->has_next = true;
+	}
+	if (json_object_object_get_ex(root, "retired", &v) && json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v) && st->nretired < ITH_MAX_RETIRED; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			struct ith_retired *rt = &st->retired[st->nretired];
+			if (!json_object_is_type(e, json_type_object) || (r = get_id(e, rt->id)) < 0 ||
+			    (r = get_i64(e, "revoke_after", &rt->revoke_after)) < 0 ||
+			    (r = get_i64(e, "expires_at", &rt->expires_at)) < 0) {
+				return r < 0 ? r : ith_error(ITH_E_INTERNAL, "bad retired entry");
+			}
+			st->nretired++;
+		}
+	}
+	return 0;
+}
+
+/* The counters, the last errors and the pending hook. */
+static int counters_from_json(json_object *root, struct ith_state *st)
+{
+	json_object *v;
+	int64_t n;
+	int r;
+
+	if ((r = get_i64(root, "pending_since", &st->pending_since)) < 0 ||
+	    (r = get_i64(root, "last_rotation", &st->last_rotation)) < 0 ||
+	    (r = get_i64(root, "last_attempt", &st->last_attempt)) < 0)
+		return r;
+	if ((r = get_i64(root, "rotations", &n)) < 0)
+		return r;
+	st->rotations = (uint64_t)n;
+	if ((r = get_i64(root, "failures", &n)) < 0)
+		return r;
+	st->failures = (uint64_t)n;
+	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
+		ith_safe_text(json_object_get_string(v), st->last_error, sizeof(st->last_error));
+	if ((r = get_i64(root, "hook_failures", &n)) < 0)
+		return r;
+	st->hook_failures = (uint64_t)n;
+	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
+		ith_safe_text(json_object_get_string(v), st->last_hook_error, sizeof(st->last_hook_error));
+	if (json_object_object_get_ex(root, "hook_pending", &v) && json_object_is_type(v, json_type_string) &&
+	    ith_is_uuid(json_object_get_string(v)))
+		memcpy(st->hook_pending, json_object_get_string(v), ITH_UUID_LEN + 1);
+	return 0;
+}
+
 int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out)
 {
 	json_tokener *tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
@@ -227,50 +288,8 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 		goto out;
 	}
 	memcpy(st.instance, json_object_get_string(v), ITH_UUID_LEN + 1);
-	if (json_object_object_get_ex(root, "current", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, need_secrets, &st.current)) < 0)
-			goto out;
-		st.has_current = true;
-	}
-	if (json_object_object_get_ex(root, "next", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, need_secrets, &st.next)) < 0)
-			goto out;
-		st.has_next = true;
-	}
-	if (json_object_object_get_ex(root, "retired", &v) && json_object_is_type(v, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(v) && st.nretired < ITH_MAX_RETIRED; i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-			struct ith_retired *rt = &st.retired[st.nretired];
-			if (!json_object_is_type(e, json_type_object) || (r = get_id(e, rt->id)) < 0 ||
-			    (r = get_i64(e, "revoke_after", &rt->revoke_after)) < 0 ||
-			    (r = get_i64(e, "expires_at", &rt->expires_at)) < 0) {
-				r = r < 0 ? r : ith_error(ITH_E_INTERNAL, "bad retired entry");
-				goto out;
-			}
-			st.nretired++;
-		}
-	}
-	int64_t n;
-	if ((r = get_i64(root, "pending_since", &st.pending_since)) < 0 ||
-	    (r = get_i64(root, "last_rotation", &st.last_rotation)) < 0 ||
-	    (r = get_i64(root, "last_attempt", &st.last_attempt)) < 0)
+	if ((r = tokens_from_json(root, need_secrets, &st)) < 0 || (r = counters_from_json(root, &st)) < 0)
 		goto out;
-	if ((r = get_i64(root, "rotations", &n)) < 0)
-		goto out;
-	st.rotations = (uint64_t)n;
-	if ((r = get_i64(root, "failures", &n)) < 0)
-		goto out;
-	st.failures = (uint64_t)n;
-	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
-		ith_safe_text(json_object_get_string(v), st.last_error, sizeof(st.last_error));
-	if ((r = get_i64(root, "hook_failures", &n)) < 0)
-		goto out;
-	st.hook_failures = (uint64_t)n;
-	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
-		ith_safe_text(json_object_get_string(v), st.last_hook_error, sizeof(st.last_hook_error));
-	if (json_object_object_get_ex(root, "hook_pending", &v) && json_object_is_type(v, json_type_string) &&
-	    ith_is_uuid(json_object_get_string(v)))
-		memcpy(st.hook_pending, json_object_get_string(v), ITH_UUID_LEN + 1);
 	*out = st;
 	memset(&st, 0, sizeof(st));
 out:
