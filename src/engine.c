@@ -918,11 +918,60 @@ static int serve(const struct ith_state_token *t, struct ith_state_token *out)
 	return 0;
 }
 
+/* Under the lock, st reloaded: renews when the token is not fresh; a failed renewal with a valid token is *stale. */
+static int get_renew(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	int64_t min_ttl, bool *stale)
+{
+	struct ith_rotate_result res;
+	int r;
+
+	if (fresh(st, p, ctx->instance, now, min_ttl))
+		return 0;
+	/* Renewal not due by the window but the caller wants more: force. */
+	int flags = ROTATE_FROM_GET | (st->has_current && !st->has_next && !ith_renewal_due(st, p, ctx->instance,
+		now) ? ITH_ROTATE_FORCE : 0);
+	memset(&res, 0, sizeof(res));
+	r = rotate_locked(ctx, p, st, flags, &res);
+	ith_rotate_result_release(&res);
+	if (r < 0) {
+		if (!(st->has_current && valid(&st->current, now)))
+			return r;
+		char left[32];
+		ith_format_duration(st->current.expires_at - now, left, sizeof(left));
+		ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
+			p->name, ith_errmsg(), left);
+		*stale = true;
+	}
+	return 0;
+}
+
+/* Serves the current token, else the next; warns (and sets *stale) when it is short of min_ttl. */
+static int get_serve(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
+	int64_t min_ttl, struct ith_state_token *out, bool *stale)
+{
+	int r;
+
+	if (st->has_current && valid(&st->current, now))
+		r = serve(&st->current, out);
+	else if (st->has_next && valid(&st->next, now))
+		r = serve(&st->next, out);
+	else
+		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
+	if (r == 0 && min_ttl >= 0 && out->expires_at - now < min_ttl) {
+		char left[32], want[32];
+		ith_format_duration(out->expires_at - now, left, sizeof(left));
+		ith_format_duration(min_ttl, want, sizeof(want));
+		ith_log(ctx, ITH_LOG_WARN, "%s: serving token %s, valid for %s, less than --min-ttl %s (%s)", p->name,
+			out->id, left, want, st->has_next ? "its successor is not active yet" : "the server gave no longer");
+		*stale = true;
+	}
+	return r;
+}
+
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
 	bool *stale)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
-	struct ith_rotate_result res;
 	struct ith_state st;
 	int64_t now = ith_now();
 	int r;
@@ -958,38 +1007,8 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
 		goto out;
 	now = ith_now();
-	if (!fresh(&st, p, ctx->instance, now, min_ttl)) {
-		/* Renewal not due by the window but the caller wants more: force. */
-		int flags = ROTATE_FROM_GET | (st.has_current && !st.has_next && !ith_renewal_due(&st, p, ctx->instance,
-			now) ? ITH_ROTATE_FORCE : 0);
-		memset(&res, 0, sizeof(res));
-		r = rotate_locked(ctx, p, &st, flags, &res);
-		ith_rotate_result_release(&res);
-		if (r < 0) {
-			if (!(st.has_current && valid(&st.current, now)))
-				goto out;
-			char left[32];
-			ith_format_duration(st.current.expires_at - now, left, sizeof(left));
-			ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
-				p->name, ith_errmsg(), left);
-			*stale = true;
-			r = 0;
-		}
-	}
-	if (st.has_current && valid(&st.current, now))
-		r = serve(&st.current, out);
-	else if (st.has_next && valid(&st.next, now))
-		r = serve(&st.next, out);
-	else
-		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
-	if (r == 0 && min_ttl >= 0 && out->expires_at - now < min_ttl) {
-		char left[32], want[32];
-		ith_format_duration(out->expires_at - now, left, sizeof(left));
-		ith_format_duration(min_ttl, want, sizeof(want));
-		ith_log(ctx, ITH_LOG_WARN, "%s: serving token %s, valid for %s, less than --min-ttl %s (%s)", p->name,
-			out->id, left, want, st.has_next ? "its successor is not active yet" : "the server gave no longer");
-		*stale = true;
-	}
+	if ((r = get_renew(ctx, p, &st, now, min_ttl, stale)) == 0)
+		r = get_serve(ctx, p, &st, now, min_ttl, out, stale);
 out:
 	ith_state_release(&st);
 	ith_lock_release(&lock);
@@ -998,15 +1017,73 @@ out:
 
 /* ---- decommission ---- */
 
+/* --dry-run: what a revoke would do, into plan; sweeps (listing only) when the instance is known. */
+static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	struct ith_strbuf *plan, unsigned *revoked)
+{
+	struct ith_api *api = NULL;
+	const char *ids[ITH_MAX_RETIRED + 2];
+	const char *roles[ITH_MAX_RETIRED + 2];
+	size_t n = 0;
+	int r = 0;
+
+	if (st->has_current) {
+		ids[n] = st->current.id;
+		roles[n++] = "current";
+	}
+	if (st->has_next) {
+		ids[n] = st->next.id;
+		roles[n++] = "next";
+	}
+	for (size_t i = 0; i < st->nretired; i++) {
+		ids[n] = st->retired[i].id;
+		roles[n++] = "retired";
+	}
+	for (size_t i = 0; i < n; i++)
+		ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
+	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
+		r = sweep_orphans(ctx, api, p, st, revoked, plan);
+	for (size_t i = 0; i < p->nsinks; i++)
+		ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+	return r;
+}
+
+/* Revokes every token on record, dropping each from st as it goes, then sweeps. */
+static int revoke_all(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
+	unsigned *revoked)
+{
+	int r;
+
+	/* Revoke from the end so each success can be dropped from the state. */
+	while (st->nretired) {
+		if ((r = revoke_id(ctx, api, p->name, st->retired[st->nretired - 1].id, "decommission")) < 0)
+			return r;
+		(*revoked)++;
+		st->nretired--;
+	}
+	if (st->has_next) {
+		if ((r = revoke_id(ctx, api, p->name, st->next.id, "decommission")) < 0)
+			return r;
+		(*revoked)++;
+		ith_state_token_release(&st->next);
+		st->has_next = false;
+	}
+	if (st->has_current) {
+		if ((r = revoke_id(ctx, api, p->name, st->current.id, "decommission")) < 0)
+			return r;
+		(*revoked)++;
+		ith_state_token_release(&st->current);
+		st->has_current = false;
+	}
+	return sweep_orphans(ctx, api, p, st, revoked, NULL);
+}
+
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
 	unsigned *revoked)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_api *api = NULL;
 	struct ith_state st;
-	const char *ids[ITH_MAX_RETIRED + 2];
-	const char *roles[ITH_MAX_RETIRED + 2];
-	size_t n = 0;
 	int r;
 
 	*revoked = 0;
@@ -1014,25 +1091,8 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
 		goto out_unlock;
-	if (st.has_current) {
-		ids[n] = st.current.id;
-		roles[n++] = "current";
-	}
-	if (st.has_next) {
-		ids[n] = st.next.id;
-		roles[n++] = "next";
-	}
-	for (size_t i = 0; i < st.nretired; i++) {
-		ids[n] = st.retired[i].id;
-		roles[n++] = "retired";
-	}
 	if (dry_run) {
-		for (size_t i = 0; i < n; i++)
-			ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
-		if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
-			r = sweep_orphans(ctx, api, p, &st, revoked, plan);
-		for (size_t i = 0; i < p->nsinks; i++)
-			ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+		r = revoke_plan(ctx, p, &st, plan, revoked);
 		goto out_unlock;
 	}
 	if ((r = ith_ctx_api(ctx, &api)) < 0)
@@ -1041,28 +1101,7 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 	for (size_t i = 0; i < p->nsinks; i++)
 		if ((r = ith_sink_remove(&p->sinks[i])) < 0)
 			goto out;
-	/* Revoke from the end so each success can be dropped from the state. */
-	while (st.nretired) {
-		if ((r = revoke_id(ctx, api, p->name, st.retired[st.nretired - 1].id, "decommission")) < 0)
-			goto out;
-		(*revoked)++;
-		st.nretired--;
-	}
-	if (st.has_next) {
-		if ((r = revoke_id(ctx, api, p->name, st.next.id, "decommission")) < 0)
-			goto out;
-		(*revoked)++;
-		ith_state_token_release(&st.next);
-		st.has_next = false;
-	}
-	if (st.has_current) {
-		if ((r = revoke_id(ctx, api, p->name, st.current.id, "decommission")) < 0)
-			goto out;
-		(*revoked)++;
-		ith_state_token_release(&st.current);
-		st.has_current = false;
-	}
-	if ((r = sweep_orphans(ctx, api, p, &st, revoked, NULL)) < 0)
+	if ((r = revoke_all(ctx, api, p, &st, revoked)) < 0)
 		goto out;
 	r = ith_state_remove(ctx->cfg->state_dir, p->name);
 	if (r == 0 && ctx->cfg->status_dir)
