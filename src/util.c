@@ -629,6 +629,25 @@ static int check_dir_stat(const struct stat *st, const char *path, bool last, co
 	return 0;
 }
 
+/* Why component comp (path so far: so_far) of path could not be opened from fd; errno was e. */
+static int dir_step_error(int fd, const char *comp, int e, const char *path, const char *so_far, const char *what,
+	bool *missing)
+{
+	struct stat lst;
+
+	if (e == ELOOP || (e == ENOTDIR && fstatat(fd, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)))
+		return ith_error(ITH_E_PERM, "%s '%s': '%s' is a symbolic link; symlinks are refused (use the real path)",
+			what, path, so_far);
+	if (e == ENOTDIR)
+		return ith_error(ITH_E_PERM, "%s '%s': '%s' is not a directory", what, path, so_far);
+	if (e == ENOENT) {
+		*missing = true;
+		return ith_error(ITH_E_INTERNAL, "%s '%s': '%s' does not exist", what, path, so_far);
+	}
+	return ith_error(e == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s '%s': %s", what, so_far,
+		strerror(e));
+}
+
 static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing)
 {
 	char *norm, *comp, *save = NULL;
@@ -666,21 +685,7 @@ static int dir_open_secure(const char *path, mode_t create_mode, const char *wha
 			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (nfd < 0) {
-			int e = errno;
-			struct stat lst;
-			if (e == ELOOP || (e == ENOTDIR && fstatat(fd, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-			                   S_ISLNK(lst.st_mode)))
-				r = ith_error(ITH_E_PERM, "%s '%s': '%s' is a symbolic link; symlinks are refused (use the real path)",
-					what, path, so_far.buf);
-			else if (e == ENOTDIR)
-				r = ith_error(ITH_E_PERM, "%s '%s': '%s' is not a directory", what, path, so_far.buf);
-			else if (e == ENOENT) {
-				r = ith_error(ITH_E_INTERNAL, "%s '%s': '%s' does not exist", what, path, so_far.buf);
-				*missing = true;
-			}
-			else
-				r = ith_error(e == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s '%s': %s", what,
-					so_far.buf, strerror(e));
+			r = dir_step_error(fd, comp, errno, path, so_far.buf, what, missing);
 			goto out;
 		}
 		close(fd);
@@ -747,14 +752,32 @@ static void remove_stale_temps(int dfd, const char *name)
 	ith_strbuf_release(&prefix);
 }
 
+/* Writes all of data to fd (a file named name), then syncs it. */
+static int write_all_sync(int fd, const char *name, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return ith_error(ITH_E_INTERNAL, "cannot write '%s': %s", name, strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		return ith_error(ITH_E_INTERNAL, "cannot sync '%s': %s", name, strerror(errno));
+	return 0;
+}
+
 int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct ith_strbuf tmp = ITH_STRBUF_INIT;
 	char rnd[ITH_UUID_LEN + 1];
-	const char *p = data;
 	const char *tname;
-	size_t off = 0;
 	int fd = -1, r;
 	struct stat st;
 
@@ -782,20 +805,8 @@ int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len,
 		r = ith_error(ITH_E_INTERNAL, "cannot chmod '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = ith_error(ITH_E_INTERNAL, "cannot write '%s': %s", tmp.buf, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		r = ith_error(ITH_E_INTERNAL, "cannot sync '%s': %s", tmp.buf, strerror(errno));
+	if ((r = write_all_sync(fd, tmp.buf, data, len)) < 0)
 		goto out;
-	}
 	r = close(fd);
 	fd = -1;
 	if (r < 0) {
