@@ -214,9 +214,41 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
+/* The host of a URL's authority h (ending at aend), bracketed IPv6 or a name; *hend: where it ends. */
+static const char *url_host(const char *h, const char *aend, struct ith_url *u, const char **hend)
+{
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(aend - h));
+		struct in6_addr a6;
+		if (!close || (size_t)(close - h - 1) >= sizeof(u->host))
+			return "has an unterminated [IPv6] host";
+		memcpy(u->host, h + 1, (size_t)(close - h - 1));
+		u->host[close - h - 1] = '\0';
+		if (inet_pton(AF_INET6, u->host, &a6) != 1)
+			return "has a bracketed host that is not an IPv6 address";
+		u->ipv6 = true;
+		*hend = close + 1;
+		if (*hend != aend && **hend != ':')
+			return "has characters after the ] of its IPv6 host";
+	} else {
+		const char *p, *e = memchr(h, ':', (size_t)(aend - h));
+		if (!e)
+			e = aend;
+		*hend = e;
+		if ((size_t)(e - h) >= sizeof(u->host))
+			return "has a host name that is too long";
+		for (p = h; p < e; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
+				return "has a host with characters other than letters, digits, '-', '.' and '_'";
+		memcpy(u->host, h, (size_t)(e - h));
+		u->host[e - h] = '\0';
+	}
+	return NULL;
+}
+
 const char *ith_url_parse(const char *url, struct ith_url *u)
 {
-	const char *p, *auth, *aend, *h, *hend;
+	const char *p, *auth, *aend, *hend, *why;
 	size_t n = strlen(url);
 
 	memset(u, 0, sizeof(*u));
@@ -239,32 +271,8 @@ const char *ith_url_parse(const char *url, struct ith_url *u)
 		return "must not have a query (?) or fragment (#)";
 	if (memchr(auth, '@', (size_t)(aend - auth)))
 		return "holds a user name or password (user@host); the URL must not carry credentials";
-	h = auth;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(aend - h));
-		struct in6_addr a6;
-		if (!close || (size_t)(close - h - 1) >= sizeof(u->host))
-			return "has an unterminated [IPv6] host";
-		memcpy(u->host, h + 1, (size_t)(close - h - 1));
-		u->host[close - h - 1] = '\0';
-		if (inet_pton(AF_INET6, u->host, &a6) != 1)
-			return "has a bracketed host that is not an IPv6 address";
-		u->ipv6 = true;
-		hend = close + 1;
-		if (hend != aend && *hend != ':')
-			return "has characters after the ] of its IPv6 host";
-	} else {
-		hend = memchr(h, ':', (size_t)(aend - h));
-		if (!hend)
-			hend = aend;
-		if ((size_t)(hend - h) >= sizeof(u->host))
-			return "has a host name that is too long";
-		for (p = h; p < hend; p++)
-			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
-				return "has a host with characters other than letters, digits, '-', '.' and '_'";
-		memcpy(u->host, h, (size_t)(hend - h));
-		u->host[hend - h] = '\0';
-	}
+	if ((why = url_host(auth, aend, u, &hend)))
+		return why;
 	if (!u->host[0])
 		return "has no host";
 	if (hend < aend) {  /* ":port" */
@@ -871,13 +879,43 @@ static int default_state_dir(const struct vctx *v, char **out)
 	return 0;
 }
 
+/* tokens = ( ... ): every profile, names unique, then no file used twice. */
+static int load_profiles(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
+{
+	const config_setting_t *t;
+	int r, n;
+
+	t = config_setting_get_member(root, "tokens");
+	if (!t)
+		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
+	if (config_setting_type(t) != CONFIG_TYPE_LIST)
+		return verr(v, t, "tokens", "must be a list in parentheses: tokens = ( { ... } );");
+	n = config_setting_length(t);
+	if (n < 1)
+		return verr(v, t, "tokens", "no token profiles: add at least one");
+	if (n > 64)
+		return verr(v, t, "tokens", "at most 64 token profiles");
+	cfg->profiles = ith_xcalloc((size_t)n, sizeof(*cfg->profiles));
+	for (int i = 0; i < n; i++) {
+		cfg->nprofiles = (size_t)i + 1;
+		if ((r = load_profile(v, config_setting_get_elem(t, (unsigned)i), i, &cfg->profiles[i])) < 0)
+			return r;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(cfg->profiles[i].name, cfg->profiles[j].name))
+				return verr(v, config_setting_get_elem(t, (unsigned)i), "tokens[].name",
+					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
+					cfg->profiles[j].line);
+	}
+	return check_collisions(v, cfg, t);
+}
+
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
 	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens",
 		"prometheus_textfile", NULL };
-	const config_setting_t *m, *t;
+	const config_setting_t *m;
 	const char *s = NULL;
-	int r, n;
+	int r;
 
 	if ((r = check_keys(v, root, "", keys)) < 0)
 		return r;
@@ -911,28 +949,7 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 			"must differ from state_dir (it is readable by everyone)");
 	if ((r = get_abs_path(v, root, "", "prometheus_textfile", false, &cfg->prometheus_textfile)) < 0)
 		return r;
-	t = config_setting_get_member(root, "tokens");
-	if (!t)
-		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
-	if (config_setting_type(t) != CONFIG_TYPE_LIST)
-		return verr(v, t, "tokens", "must be a list in parentheses: tokens = ( { ... } );");
-	n = config_setting_length(t);
-	if (n < 1)
-		return verr(v, t, "tokens", "no token profiles: add at least one");
-	if (n > 64)
-		return verr(v, t, "tokens", "at most 64 token profiles");
-	cfg->profiles = ith_xcalloc((size_t)n, sizeof(*cfg->profiles));
-	for (int i = 0; i < n; i++) {
-		cfg->nprofiles = (size_t)i + 1;
-		if ((r = load_profile(v, config_setting_get_elem(t, (unsigned)i), i, &cfg->profiles[i])) < 0)
-			return r;
-		for (int j = 0; j < i; j++)
-			if (!strcmp(cfg->profiles[i].name, cfg->profiles[j].name))
-				return verr(v, config_setting_get_elem(t, (unsigned)i), "tokens[].name",
-					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
-					cfg->profiles[j].line);
-	}
-	return check_collisions(v, cfg, t);
+	return load_profiles(v, cfg, root);
 }
 
 int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)
