@@ -354,6 +354,29 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
  * One request with retries. path is appended to the tokens base ("" or
  * "/ID"). On success b holds the body; the caller releases b either way.
  */
+/*
+ * After failed attempt n (error r): waits before the next one (backoff, or
+ * the server's Retry-After, capped) and returns true; false when the error
+ * is final, attempts are spent, or the wait would pass the command's deadline.
+ */
+static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int64_t retry_after, int r)
+{
+	int64_t wait;
+	bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);
+
+	if (!again || n + 1 >= ITH_API_MAX_ATTEMPTS)
+		return false;
+	wait = backoff_ms(n);
+	if (retry_after >= 0)
+		wait = (retry_after > ITH_API_RETRY_AFTER_CAP ? ITH_API_RETRY_AFTER_CAP : retry_after) * 1000;
+	if (mono_ms() + wait >= api->deadline_ms) {
+		ith_error_prefix(r, "giving up before the command's deadline");
+		return false;
+	}
+	sleep_ms(wait);
+	return true;
+}
+
 static int request(struct ith_api *api, const char *method, const char *path, const char *json,
 	struct body *b)
 {
@@ -363,7 +386,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 	b->sb.secret = true;
 	ith_strbuf_addf(&url, "%s%s", api->base, path);
 	for (int n = 0;; n++) {
-		int64_t t0 = mono_ms(), retry_after, wait;
+		int64_t t0 = mono_ms(), retry_after;
 		long status;
 		CURLcode cc;
 
@@ -406,17 +429,8 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 				api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
 		else
 			r = status_error(status, method, b);
-		bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);
-		if (!again || n + 1 >= ITH_API_MAX_ATTEMPTS)
+		if (!retry_wait(api, n, cc, status, retry_after, r))
 			break;
-		wait = backoff_ms(n);
-		if (retry_after >= 0)
-			wait = (retry_after > ITH_API_RETRY_AFTER_CAP ? ITH_API_RETRY_AFTER_CAP : retry_after) * 1000;
-		if (mono_ms() + wait >= api->deadline_ms) {
-			ith_error_prefix(r, "giving up before the command's deadline");
-			break;
-		}
-		sleep_ms(wait);
 	}
 	ith_strbuf_release(&url);
 	return r;
@@ -541,12 +555,28 @@ int ith_api_delete(struct ith_api *api, const char *id)
 	return r;
 }
 
+/* A probe's headers: the token under test, and what a write or a query sends. */
+static struct curl_slist *probe_headers(const struct ith_secret *token, bool write)
+{
+	struct ith_strbuf auth = ITH_STRBUF_INIT;
+	struct curl_slist *h, *t;
+
+	auth.secret = true;
+	ith_strbuf_addstr(&auth, "Authorization: Token ");
+	ith_strbuf_add(&auth, token->s, token->len);
+	h = sym_curl_slist_append(NULL, auth.buf);
+	ith_strbuf_release(&auth);
+	if (h && (t = sym_curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
+		h = t;
+	return h;
+}
+
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
 	const char *db, bool write, long *status)
 {
 	struct body b = BODY_INIT;
-	struct ith_strbuf url = ITH_STRBUF_INIT, auth = ITH_STRBUF_INIT;
-	struct curl_slist *h = NULL, *t;
+	struct ith_strbuf url = ITH_STRBUF_INIT;
+	struct curl_slist *h = NULL;
 	char *esc;
 	CURLcode cc;
 	long st = 0;
@@ -565,13 +595,7 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	else
 		ith_strbuf_addf(&url, "%s/query?db=%s&q=SHOW%%20MEASUREMENTS%%20LIMIT%%201", cluster_url, esc);
 	sym_curl_free(esc);
-	auth.secret = true;
-	ith_strbuf_addstr(&auth, "Authorization: Token ");
-	ith_strbuf_add(&auth, token->s, token->len);
-	h = sym_curl_slist_append(NULL, auth.buf);
-	ith_strbuf_release(&auth);
-	if (h && (t = sym_curl_slist_append(h, write ? "Content-Type: text/plain; charset=utf-8" : "Accept: application/json")))
-		h = t;
+	h = probe_headers(token, write);
 	b.sb.secret = true;
 	{
 		int64_t left = ith_api_ms_left(api);  /* a probe too ends by the command's deadline */

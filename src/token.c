@@ -199,6 +199,25 @@ static int parse_perms(json_object *arr, struct ith_perms *out)
 	return 0;
 }
 
+/* accessToken: required, of a plausible length, and fit for an HTTP header. */
+static int access_token_from_obj(json_object *o, struct ith_secret *out)
+{
+	const char *s;
+	size_t n;
+	int r;
+
+	if ((r = get_string_field(o, "accessToken", true, &s)) < 0)
+		return r;
+	n = strlen(s);
+	if (n < 16 || n > 4096)
+		return ith_error(ITH_E_DATA, "API answer: accessToken has an implausible length (%zu)", n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return ith_error(ITH_E_DATA, "API answer: accessToken holds characters that cannot go in an HTTP header");
+	ith_secret_set(out, s, n);
+	return 0;
+}
+
 static int token_from_obj(json_object *o, bool want_secret, struct ith_token *out)
 {
 	struct ith_token t = ITH_TOKEN_INIT;
@@ -240,21 +259,8 @@ static int token_from_obj(json_object *o, bool want_secret, struct ith_token *ou
 	    (r = get_time_field(o, "expiresAt", false, &t.expires_at)) < 0 ||
 	    (r = get_time_field(o, "revokedAt", false, &t.revoked_at)) < 0)
 		goto out;
-	if (want_secret) {
-		if ((r = get_string_field(o, "accessToken", true, &s)) < 0)
-			goto out;
-		size_t n = strlen(s);
-		if (n < 16 || n > 4096) {
-			r = ith_error(ITH_E_DATA, "API answer: accessToken has an implausible length (%zu)", n);
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) {
-				r = ith_error(ITH_E_DATA, "API answer: accessToken holds characters that cannot go in an HTTP header");
-				goto out;
-			}
-		ith_secret_set(&t.access_token, s, n);
-	}
+	if (want_secret && (r = access_token_from_obj(o, &t.access_token)) < 0)
+		goto out;
 	*out = t;
 	return 0;
 out:
