@@ -2,8 +2,11 @@
 # project() in the top-level CMakeLists.txt and nowhere else.
 include(GNUInstallDirs)
 
-set(ITH_PKG_SHARE share/influx-token-helper)
-set(ITH_PKG_DOC share/doc/influx-token-helper)
+set(ITH_PKG_SHARE ${CMAKE_INSTALL_DATADIR}/influx-token-helper)
+set(ITH_PKG_DOC ${CMAKE_INSTALL_DOCDIR})  # share/doc/influx-token-helper
+
+# systemd, sysusers.d and tmpfiles.d files go to <prefix>/lib whatever the
+# libdir (lib64, lib/<triplet>): that is where systemd looks.
 
 # Man pages and changelog with the version filled in, compressed as Debian wants.
 foreach(src man/influx-token-helper.1 man/helper.conf.5 changelog)
@@ -40,7 +43,7 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper@.service
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sysusers.conf DESTINATION lib/sysusers.d RENAME influx-token-helper.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/tmpfiles.conf DESTINATION lib/tmpfiles.d RENAME influx-token-helper.conf)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/completion/influx-token-helper
-        DESTINATION share/bash-completion/completions)
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 # The configuration: a conffile, not world-readable (postinst gives it group influx-token-helper).
 install(FILES conf/helper.conf DESTINATION /etc/influx-token-helper
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
