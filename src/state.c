@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/file.h>
-#include <sys/time.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -363,41 +361,69 @@ int ith_state_remove(const char *dir, const char *profile)
 	return remove_in(dir, profile, ".state");
 }
 
-static void on_alarm(int sig)
+/* Monotonic milliseconds, for the lock wait. */
+static int64_t lock_clock_ms(void)
 {
-	(void)sig;  /* only to interrupt flock(2) */
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
- * Blocking flock(2) bounded by a one-shot interval timer: a waiter wakes the
- * moment the lock is released (a 100-process stampede on a cold cache costs
- * little more than one run), and gives up at the timeout.
+ * The lock wait's backoff: at most LOCK_BACKOFF_MAX_MS between two tries for
+ * the first LOCK_BACKOFF_SLOW_AFTER_MS (a stampede of gets on a cold cache
+ * then takes no longer than with a blocking flock), then at most
+ * LOCK_BACKOFF_SLOW_MS (a long wait behind a rotation polls gently).
+ */
+#define LOCK_BACKOFF_MAX_MS 20
+#define LOCK_BACKOFF_SLOW_AFTER_MS 2000
+#define LOCK_BACKOFF_SLOW_MS 250
+
+/*
+ * flock(2) with LOCK_NB, retried until timeout_ms (none when <= 0), as git's
+ * lock_file_timeout(): no signal, no timer, so nothing the caller (or a
+ * program linking the core) has set up for SIGALRM is disturbed. The waits
+ * grow quadratically from 1 ms (1, 4, 9, ..., capped as above), each
+ * jittered to 75-125% so a stampede of waiters spreads out rather than
+ * retrying in step. On timeout, fails with errno EWOULDBLOCK.
  */
 static int flock_bounded(int fd, int64_t timeout_ms)
 {
-	struct sigaction sa, old_sa;
-	struct itimerval it, old_it;
-	int r, e;
+	int64_t start = lock_clock_ms(), multiplier = 1, n = 1;
+	uint32_t rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)start;
 
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno != EWOULDBLOCK || timeout_ms <= 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;  /* no SA_RESTART: flock returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old_sa);
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = timeout_ms / 1000;
-	it.it_value.tv_usec = (timeout_ms % 1000) * 1000;
-	setitimer(ITIMER_REAL, &it, &old_it);
-	r = flock(fd, LOCK_EX);
-	e = errno;
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	sigaction(SIGALRM, &old_sa, NULL);
-	errno = r < 0 && e == EINTR ? EWOULDBLOCK : e;
-	return r;
+	for (;;) {
+		int64_t left, wait, cap;
+		struct timespec ts;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		left = start + timeout_ms - lock_clock_ms();
+		if (left <= 0)
+			return -1;  /* errno is EWOULDBLOCK */
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 17;
+		rnd ^= rnd << 5;
+		wait = multiplier * (750 + (int64_t)(rnd % 501)) / 1000;
+		if (wait < 1)
+			wait = 1;
+		if (wait > left)
+			wait = left;
+		ts.tv_sec = (time_t)(wait / 1000);
+		ts.tv_nsec = (long)(wait % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		cap = lock_clock_ms() - start < LOCK_BACKOFF_SLOW_AFTER_MS ? LOCK_BACKOFF_MAX_MS : LOCK_BACKOFF_SLOW_MS;
+		multiplier += 2 * n + 1;
+		if (multiplier > cap)
+			multiplier = cap;
+		else
+			n++;
+	}
 }
 
 int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out)

@@ -3,10 +3,14 @@
 #include "state.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define INST "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -119,6 +123,75 @@ static void test_lock(void)
 	ith_lock_release(&a);
 	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 100, &b), 0);
 	ith_lock_release(&b);
+	test_rm_rf(dir);
+	free(dir);
+}
+
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The lock wait uses no signal and no timer: a caller's interval timer
+ * survives it, a caller that blocks SIGALRM still gets its timeout, and a
+ * waiter takes the lock soon after it is released.
+ */
+static void test_lock_wait(void)
+{
+	char *dir = test_tmpdir();
+	struct ith_lock a = ITH_LOCK_INIT, b = ITH_LOCK_INIT;
+	struct itimerval it, left;
+	sigset_t set, old;
+	int64_t t0;
+	pid_t pid;
+	int status = -1;
+
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 1000, &a), 0);
+	/* a timer of the caller's, SIGALRM ignored so it can do no harm */
+	signal(SIGALRM, SIG_IGN);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = 60;
+	setitimer(ITIMER_REAL, &it, NULL);
+	t0 = ms_now();
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 150, &b), ITH_E_TEMP);
+	CU_ASSERT_TRUE(ms_now() - t0 >= 150);
+	CU_ASSERT_TRUE(ms_now() - t0 < 3000);
+	getitimer(ITIMER_REAL, &left);
+	CU_ASSERT_TRUE(left.it_value.tv_sec > 0);  /* still armed */
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_DFL);
+	/* SIGALRM blocked: the timeout still ends the wait (in a child, killed after 5s) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = fork();
+	if (pid == 0)
+		_exit(ith_lock_acquire(dir, "p", 200, &b) == ITH_E_TEMP ? 0 : 1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* released by its holder while we wait: taken well before the timeout */
+	pid = fork();
+	if (pid == 0) {
+		usleep(300000);
+		_exit(0);  /* the child's copy of a's descriptor; the lock goes with the last one */
+	}
+	ith_lock_release(&a);  /* now only the child holds the lock */
+	t0 = ms_now();
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 10000, &b), 0);
+	CU_ASSERT_TRUE(ms_now() - t0 < 3000);
+	ith_lock_release(&b);
+	waitpid(pid, &status, 0);
 	test_rm_rf(dir);
 	free(dir);
 }
@@ -238,6 +311,7 @@ int register_state_tests(void)
 	ADD(s, test_json_roundtrip);
 	ADD(s, test_file_roundtrip);
 	ADD(s, test_lock);
+	ADD(s, test_lock_wait);
 	ADD(s, test_instance);
 	ADD(s, test_retire_bounded);
 	ADD(s, test_write_atomic);
