@@ -314,17 +314,6 @@ struct ith_list_parser {
 	int err;
 };
 
-/* Server text in a message: printable ASCII only, capped. */
-static const char *printable(const char *s, char *out, size_t n)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; s && s[i] && j + 1 < n; i++)
-		out[j++] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
-	out[j] = '\0';
-	return out;
-}
-
 static void lp_note(struct ith_list_parser *lp, const char *fmt, ...) ITH_PRINTF(2, 3);
 static void lp_note(struct ith_list_parser *lp, const char *fmt, ...)
 {
@@ -378,7 +367,7 @@ static int lp_keep(struct ith_list_parser *lp, json_object *o, const char *id)
 	int r = token_from_obj(o, false, &t);
 
 	if (r < 0)
-		return ith_error_prefix(r, "token %s of the list (one of this instance's)", printable(id, shown, 41));
+		return ith_error_prefix(r, "token %s of the list (one of this instance's)", ith_safe_text(id, shown, 41));
 	if (lp->list.n == lp->alloc) {
 		struct ith_token *nv;
 		lp->alloc = lp->alloc ? lp->alloc * 2 : 8;
