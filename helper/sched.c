@@ -38,30 +38,28 @@ static void noop(int sig)
 	(void)sig;
 }
 
-void sched_block_signals(const sigset_t *set)
+/* Give every signal of set this handler, then block or unblock them (how). */
+static void signals_set(const sigset_t *set, void (*handler)(int), int how)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = noop;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigismember(set, sig) == 1)
 			sigaction(sig, &sa, NULL);
-	sigprocmask(SIG_BLOCK, set, NULL);
+	sigprocmask(how, set, NULL);
+}
+
+void sched_block_signals(const sigset_t *set)
+{
+	signals_set(set, noop, SIG_BLOCK);
 }
 
 void sched_child_signals(const sigset_t *set)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(set, sig) == 1)
-			sigaction(sig, &sa, NULL);
-	sigprocmask(SIG_UNBLOCK, set, NULL);
+	signals_set(set, SIG_DFL, SIG_UNBLOCK);
 }
 
 static void profiles_set(struct sched *s, const struct ith_profile **v, size_t n)

@@ -1048,6 +1048,22 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	return r;
 }
 
+/* Revoke the state's next or current token (has: whether it holds one) and drop it from the state. */
+static int decommission_slot(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	struct ith_state_token *t, bool *has, unsigned *revoked)
+{
+	int r;
+
+	if (!*has)
+		return 0;
+	if ((r = revoke_id(ctx, api, p->name, t->id, "decommission")) < 0)
+		return r;
+	(*revoked)++;
+	ith_state_token_release(t);
+	*has = false;
+	return 0;
+}
+
 /* Revokes every token on record, dropping each from st as it goes, then sweeps. */
 static int revoke_all(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
 	unsigned *revoked)
@@ -1061,20 +1077,9 @@ static int revoke_all(struct ith_ctx *ctx, struct ith_api *api, const struct ith
 		(*revoked)++;
 		st->nretired--;
 	}
-	if (st->has_next) {
-		if ((r = revoke_id(ctx, api, p->name, st->next.id, "decommission")) < 0)
-			return r;
-		(*revoked)++;
-		ith_state_token_release(&st->next);
-		st->has_next = false;
-	}
-	if (st->has_current) {
-		if ((r = revoke_id(ctx, api, p->name, st->current.id, "decommission")) < 0)
-			return r;
-		(*revoked)++;
-		ith_state_token_release(&st->current);
-		st->has_current = false;
-	}
+	if ((r = decommission_slot(ctx, api, p, &st->next, &st->has_next, revoked)) < 0 ||
+	    (r = decommission_slot(ctx, api, p, &st->current, &st->has_current, revoked)) < 0)
+		return r;
 	return sweep_orphans(ctx, api, p, st, revoked, NULL);
 }
 
