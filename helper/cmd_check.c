@@ -67,11 +67,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
 	printf("instance:         %s\n", cli->ctx.instance);
 	if ((r = ith_ctx_api(&cli->ctx, &api)) < 0)
-		return cli_fail(r);
+		return cli_fail(r, ith_legacy_err());
 	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :
 		cli->cfg.token_env ? "the environment" : "$CREDENTIALS_DIRECTORY");
 	if ((r = ith_list_ours(&cli->ctx, api, &l, &stats)) < 0)
-		return cli_fail(r);
+		return cli_fail(r, ith_legacy_err());
 	printf("management API:   %s ok (%zu tokens on the cluster, %zu of this instance)\n", cli->cfg.url,
 		stats.total, stats.ours);
 	ith_token_list_release(&l);

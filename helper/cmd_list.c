@@ -36,7 +36,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	if ((r = cli_load(cli, CLI_STATE_READONLY)))
 		return r;
 	if ((r = ith_list_owned(&cli->ctx, &v, &n)) < 0)
-		return cli_fail(r);
+		return cli_fail(r, ith_legacy_err());
 	if (!strcmp(fmt, "json")) {
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < n; i++) {

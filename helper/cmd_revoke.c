@@ -36,7 +36,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 		unsigned revoked = 0;
 		int r = ith_revoke_profile(&cli->ctx, profiles[i], dry, &plan, &revoked);
 		if (r < 0) {
-			cli_profile_fail(&fails, profiles[i]->name, r);
+			cli_profile_fail(&fails, profiles[i]->name, r, ith_legacy_err());
 		} else if (dry) {
 			fputs(plan.buf ? plan.buf : "", stdout);
 		} else {

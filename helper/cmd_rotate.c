@@ -33,7 +33,7 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
 		struct ith_rotate_result res;
 		int r = ith_rotate(&cli->ctx, profiles[i], flags, &res);
 		if (r < 0) {
-			cli_profile_fail(&fails, profiles[i]->name, r);
+			cli_profile_fail(&fails, profiles[i]->name, r, ith_legacy_err());
 		} else if (flags & ITH_ROTATE_DRY_RUN) {
 			fputs(res.plan.buf ? res.plan.buf : "", stdout);
 		} else if (!res.created && !res.rotated && !res.revoked && !res.sinks_written && !res.patched) {

@@ -84,8 +84,8 @@ static void health_of_profile(struct cli *cli, const struct ith_profile *p, int6
 	int r;
 
 	health_init(h, p->name, cli->cfg.cluster_id, p);
-	r = public ? ith_state_load_public(cli->cfg.status_dir, p->name, &st, &pub)
-		   : ith_state_load(cli->cfg.state_dir, p->name, inst, &st);
+	r = public ? ith_state_load_public(cli->cfg.status_dir, p->name, &st, &pub, ith_legacy_err())
+		   : ith_state_load(cli->cfg.state_dir, p->name, inst, &st, ith_legacy_err());
 	if (r < 0)
 		return health_error(h);
 	if (public)
@@ -101,7 +101,7 @@ static void health_of_file(const char *dir, const char *name, int64_t now, struc
 	struct ith_state st;
 
 	health_init(h, name, "", NULL);
-	if (ith_state_load_public(dir, name, &st, &pub) < 0)
+	if (ith_state_load_public(dir, name, &st, &pub, ith_legacy_err()) < 0)
 		return health_error(h);
 	snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", pub.cluster_id);
 	health_from(&st, pub.renew_at, now, h);
@@ -313,7 +313,7 @@ int cli_prometheus_textfile(struct cli *cli)
 	health_prometheus(hs, cli->cfg.nprofiles, &sb);
 	ith_strbuf_addstr(&sb, "");
 	/* world-readable: node_exporter reads it; no secret in it */
-	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1);
+	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1, ith_legacy_err());
 	if (r < 0)
 		ith_log(&cli->ctx, ITH_LOG_WARN, "prometheus_textfile: %s", ith_errmsg());
 	ith_strbuf_release(&sb);
@@ -417,11 +417,11 @@ static int status_profiles(struct cli *cli, int argc, char **argv, const struct 
 	r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
 	if (r == 0) {
 		cli->ctx_ready = true;
-	} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
+	} else if ((r == ITH_ERR_UNSAFE || r == ITH_ERR_ACCESS) && cli->cfg.status_dir) {
 		*public = true;  /* not ours to read: the published, secret-free copies */
 	} else {
 		free(*profiles);
-		return cli_fail(r);
+		return cli_fail(r, ith_legacy_err());
 	}
 	return 0;
 }
@@ -460,7 +460,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			for (size_t i = 0; i < n; i++)
 				names[i] = ith_xstrdup(argv[optind + (int)i]);
 		} else if ((r = published_names(from, &names, &n)) < 0) {
-			return cli_fail(r);
+			return cli_fail(r, ith_legacy_err());
 		}
 	} else if ((rc = status_profiles(cli, argc - optind, argv + optind, &profiles, &n, &public))) {
 		return rc;

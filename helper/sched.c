@@ -119,10 +119,13 @@ double sched_next(struct sched *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ith_profile *p = s->profiles[i];
 		const char *what = "retry";
+		struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
 		struct ith_state st;
 		double due;
+		int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st, &err);
 
-		if (ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st) < 0) {
+		ith_strbuf_release(&err);
+		if (r < 0) {
 			/* let the rotation report it (and back off) */
 			due = (double)now;
 			what = "state check";
@@ -167,7 +170,7 @@ static int child_rotate(struct sched *s, const struct ith_profile *p)
 
 	ith_rotate_result_release(&res);
 	if (r < 0) {
-		rc = cli_fail(r);
+		rc = cli_fail(r, ith_legacy_err());
 		/* keep serving the cached token (e.g. /run emptied while the API is down) */
 		if (ith_publish_cached(&cli->ctx, p) < 0)
 			ith_log(&cli->ctx, ITH_LOG_DEBUG, "%s: cached token not republished: %s", p->name, ith_errmsg());

@@ -132,7 +132,7 @@ static int get_duration(const struct vctx *v, const config_setting_t *grp, const
 			return verr(v, s, name, "%lld seconds is out of range (0 to 10 years)", (long long)d);
 		break;
 	case CONFIG_TYPE_STRING:
-		if (ith_parse_duration(config_setting_get_string(s), &d) < 0)
+		if (ith_parse_duration(config_setting_get_string(s), &d, ith_legacy_err()) < 0)
 			return verr(v, s, name, "%s", ith_errmsg());
 		break;
 	default:
@@ -436,7 +436,7 @@ static int load_sink_template(const struct vctx *v, const config_setting_t *s, c
 		return r;
 	if (!strcmp(out->template_path, out->path))
 		return verr(v, x, name, "the template and the sink's path are the same file");
-	if ((r = ith_template_load(out->template_path, &out->tmpl)) < 0)
+	if ((r = ith_template_load(out->template_path, &out->tmpl, ith_legacy_err())) < 0)
 		return verr(v, x, name, "%s", ith_errmsg());
 	return 0;
 }
@@ -992,11 +992,11 @@ int ith_config_load(struct ith_config *cfg, const char *path)
 		return ith_error(ITH_E_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
 			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
 	}
-	if ((r = ith_check_trusted(&st, path, "configuration")) < 0) {
+	if ((r = ith_check_trusted(&st, path, "configuration", ith_legacy_err())) < 0) {
 		close(fd);
 		return r;
 	}
-	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
+	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path, ith_legacy_err());
 	close(fd);
 	if (r < 0)  /* the message stays; only the class becomes a configuration error */
 		return ITH_E_CONFIG;
@@ -1097,9 +1097,7 @@ static int token_from_file(const char *path, struct ith_secret *out)
 	int r;
 
 	snprintf(what, sizeof(what), "management token file '%s'", path);
-	r = ith_read_file(path, 16384, true, ITH_E_CONFIG, what, &text, &len);
-	if (r == ITH_E_NOTFOUND || r == ITH_E_INTERNAL)
-		r = ITH_E_CONFIG;  /* a token_file that cannot be read is a configuration error */
+	r = ith_read_file(path, 16384, true, what, &text, &len, ith_legacy_err());
 	if (r == 0) {
 		r = token_from_text(text, len, what, out);
 		ith_freezero(text, len + 1);

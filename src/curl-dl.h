@@ -43,8 +43,10 @@
 ITH_CURL_SYMBOLS(ITH_CURL_DECLARE)
 #undef ITH_CURL_DECLARE
 
-/* Load once (later calls return the first result). */
-int ith_dlopen_curl(void);
+struct ith_strbuf;
+/* Load once; a failure (ITH_ERR_API_UNAVAILABLE, the message in err) is tried
+ * again on the next call. */
+int ith_dlopen_curl(struct ith_strbuf *err);
 /* The curl version string once loaded, else NULL. */
 const char *ith_curl_version(void);
 

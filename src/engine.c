@@ -28,13 +28,13 @@ static int ctx_init_readonly(struct ith_ctx *ctx)
 
 	if (access(ctx->cfg->state_dir, F_OK) < 0 && errno == ENOENT)
 		return 0;  /* nothing yet: every state reads empty */
-	if ((fd = ith_open_dir_nofollow(ctx->cfg->state_dir)) < 0)
+	if ((fd = ith_open_dir_nofollow(ctx->cfg->state_dir, ith_legacy_err())) < 0)
 		return ith_error_prefix(fd, "state_dir");
-	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true);
+	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true, ith_legacy_err());
 	close(fd);
 	if (r < 0)
 		return ith_error_prefix(r, "state_dir");
-	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance);
+	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance, ith_legacy_err());
 }
 
 int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud)
@@ -49,9 +49,9 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonl
 	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30 < cfg->deadline ? cfg->timeout * 4 + 30 : cfg->deadline) * 1000;
 	if (readonly)
 		return ctx_init_readonly(ctx);
-	if ((r = ith_ensure_private_dir(cfg->state_dir)) < 0)
+	if ((r = ith_ensure_private_dir(cfg->state_dir, ith_legacy_err())) < 0)
 		return ith_error_prefix(r, "state_dir");
-	if ((r = ith_instance_load(cfg->state_dir, ctx->instance, &ctx->instance_regenerated)) < 0)
+	if ((r = ith_instance_load(cfg->state_dir, ctx->instance, &ctx->instance_regenerated, ith_legacy_err())) < 0)
 		return r;
 	if (ctx->instance_regenerated)
 		ith_log(ctx, ITH_LOG_WARN, "the machine id changed (a cloned image?): new instance id %s; tokens of the "
@@ -85,7 +85,7 @@ int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out)
 	if (!ctx->api) {
 		if ((r = ith_mgmt_token_load(ctx->cfg, &ctx->mgmt)) < 0)
 			return r;
-		if ((r = ith_api_open(&ctx->api, ctx->cfg, &ctx->mgmt)) < 0)
+		if ((r = ith_api_open(&ctx->api, ctx->cfg, &ctx->mgmt, ith_legacy_err())) < 0)
 			return r;
 		ith_api_set_trace(ctx->api, trace, ctx);
 	}
@@ -183,13 +183,13 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 /* Save the state; with status_dir, publish its secret-free copy too. */
 static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st)
 {
-	int r = ith_state_save(ctx->cfg->state_dir, p->name, st);
+	int r = ith_state_save(ctx->cfg->state_dir, p->name, st, ith_legacy_err());
 
 	if (r == 0 && ctx->cfg->status_dir) {
 		struct ith_public pub;
 		memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
 		pub.renew_at = st->has_current ? ith_token_renew_at(&st->current, p, ctx->instance) : 0;
-		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub) < 0)
+		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub, ith_legacy_err()) < 0)
 			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
 	}
 	return r;
@@ -221,7 +221,7 @@ static bool known_id(const struct ith_state *st, const char *id)
 /* DELETE that treats 404 as done. */
 static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profile, const char *id, const char *why)
 {
-	int r = ith_api_delete(api, id);
+	int r = ith_api_delete(api, id, ith_legacy_err());
 
 	if (r == ITH_E_NOTFOUND) {
 		ith_log(ctx, ITH_LOG_INFO, "%s: token %s was already gone (%s)", profile, id, why);
@@ -248,7 +248,7 @@ static void list_note(void *ud, const char *msg)
 int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats)
 {
 	struct ith_list_stats st;
-	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st);
+	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, ith_legacy_err());
 
 	if (r == 0) {
 		ith_log(ctx, ITH_LOG_DEBUG, "token list: %zu tokens, %zu of this instance, %zu of others (%zu of them "
@@ -318,7 +318,7 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		return 0;
 	for (size_t i = 0; i < p->nsinks; i++) {
 		bool changed = false;
-		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed);
+		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed, ith_legacy_err());
 		if (e < 0) {
 			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, p->sinks[i].path, ith_errmsg());
 			if (r == 0) {
@@ -355,7 +355,7 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 	if (!tok->expires_at) {
 		struct ith_token g = ITH_TOKEN_INIT;
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: the create answer shows no expiry; asking for token %s", p->name, tok->id);
-		if ((r = ith_api_get(api, tok->id, &g)) < 0)
+		if ((r = ith_api_get(api, tok->id, &g, ith_legacy_err())) < 0)
 			return ith_error_prefix(r, "%s: token %s was created but its expiry could not be confirmed; it is "
 				"not used, and the next run revokes it", p->name, tok->id);
 		if (strcmp(g.id, tok->id))
@@ -413,7 +413,7 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 		return r;
 	ith_strbuf_addf(&desc, "%s ", p->description);
 	ith_marker_format(ctx->instance, p->name, &desc);
-	r = ith_api_create(api, desc.buf, perms, asked, &tok);
+	r = ith_api_create(api, desc.buf, perms, asked, &tok, ith_legacy_err());
 	*attempts = ith_api_last_attempts(api);
 	ith_strbuf_release(&desc);
 	if (r < 0) {
@@ -511,7 +511,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 
 	for (;;) {
 		long status = 0;
-		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
+		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status, ith_legacy_err());
 		enum probe_verdict v = probe_verdict(r, status);
 
 		if (r < 0 && api && ith_api_ms_left(api) < 100) {
@@ -652,7 +652,7 @@ static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current, hook_line, &h) < 0) {
+	if (ith_hook_run(p, &st->current, hook_line, &h, ith_legacy_err()) < 0) {
 		st->hook_failures++;
 		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_errmsg());
 		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_errmsg());
@@ -668,7 +668,7 @@ static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct it
 {
 	struct ith_token answer = ITH_TOKEN_INIT;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
-	int r = ith_api_update(api, t->id, NULL, want, &answer);
+	int r = ith_api_update(api, t->id, NULL, want, &answer, ith_legacy_err());
 
 	if (r < 0)
 		return r;
@@ -891,9 +891,9 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 
 	memset(res, 0, sizeof(*res));
 	if (!(flags & ITH_ROTATE_DRY_RUN) &&
-	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, ith_legacy_err())) < 0)
 		return r;
-	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st);
+	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err());
 	if (r == 0) {
 		if (st.loaded_foreign && ctx->instance[0])
 			ith_log(ctx, ITH_LOG_WARN, "%s: state of another helper instance found (cloned disk?); "
@@ -981,7 +981,7 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 		return ith_error(ITH_E_USAGE, "--min-ttl %llds cannot be met: profile '%s' makes tokens that live %llds",
 			(long long)min_ttl, p->name, (long long)p->lifetime);
 	/* Fast path: no lock, no network. State files are replaced atomically. */
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) < 0)
 		return r;
 	if (fresh(&st, p, ctx->instance, now, min_ttl)) {
 		r = serve(&st.current, out);
@@ -989,7 +989,7 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	}
 	/* get never waits on a rotation in progress while it has something valid to give. */
 	if (st.has_current && valid(&st.current, now) && min_ttl < 0) {
-		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock);
+		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, ith_legacy_err());
 		if (r == ITH_E_TEMP) {
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: a rotation is in progress; serving the current token", p->name);
 			r = serve(&st.current, out);
@@ -999,12 +999,12 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 		r = serve(&st.next, out);  /* nothing current: the next token at once */
 		goto out;
 	} else {
-		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock);
+		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, ith_legacy_err());
 	}
 	if (r < 0)
 		goto out;
 	ith_state_release(&st);
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) < 0)
 		goto out;
 	now = ith_now();
 	if ((r = get_renew(ctx, p, &st, now, min_ttl, stale)) == 0)
@@ -1092,9 +1092,9 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 	int r;
 
 	*revoked = 0;
-	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, ith_legacy_err())) < 0)
 		return r;
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) < 0)
 		goto out_unlock;
 	if (dry_run) {
 		r = revoke_plan(ctx, p, &st, plan, revoked);
@@ -1104,13 +1104,13 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)
-		if ((r = ith_sink_remove(&p->sinks[i])) < 0)
+		if ((r = ith_sink_remove(&p->sinks[i], ith_legacy_err())) < 0)
 			goto out;
 	if ((r = revoke_all(ctx, api, p, &st, revoked)) < 0)
 		goto out;
-	r = ith_state_remove(ctx->cfg->state_dir, p->name);
+	r = ith_state_remove(ctx->cfg->state_dir, p->name, ith_legacy_err());
 	if (r == 0 && ctx->cfg->status_dir)
-		r = ith_state_unpublish(ctx->cfg->status_dir, p->name);
+		r = ith_state_unpublish(ctx->cfg->status_dir, p->name, ith_legacy_err());
 	goto out_unlock;
 out:
 	/* Keep what is left to revoke on record. */
@@ -1171,7 +1171,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 		if (ith_config_profile(ctx->cfg, prof, &p) < 0)
 			continue;
 		o->role = o->revoked || o->expired ? ITH_ROLE_FORMER : ITH_ROLE_ORPHAN;
-		if (ith_state_load(ctx->cfg->state_dir, prof, ctx->instance, &st) < 0)
+		if (ith_state_load(ctx->cfg->state_dir, prof, ctx->instance, &st, ith_legacy_err()) < 0)
 			continue;
 		if (st.has_current && !strcmp(st.current.id, o->tok.id))
 			o->role = ITH_ROLE_CURRENT;
@@ -1240,9 +1240,9 @@ int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p)
 	unsigned written = 0;
 	int r;
 
-	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock)) < 0)
+	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, ith_legacy_err())) < 0)
 		return r;
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) == 0) {
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) == 0) {
 		if (st.has_current && st.current.expires_at > ith_now())
 			r = sync_sinks(ctx, p, &st, &written);
 		ith_state_release(&st);

@@ -12,12 +12,12 @@
 static void test_durations(void)
 {
 	int64_t d;
-	CU_ASSERT_EQUAL(ith_parse_duration("90s", &d), 0); CU_ASSERT_EQUAL(d, 90);
-	CU_ASSERT_EQUAL(ith_parse_duration("30m", &d), 0); CU_ASSERT_EQUAL(d, 1800);
-	CU_ASSERT_EQUAL(ith_parse_duration("24h", &d), 0); CU_ASSERT_EQUAL(d, 86400);
-	CU_ASSERT_EQUAL(ith_parse_duration("7d", &d), 0); CU_ASSERT_EQUAL(d, 604800);
-	CU_ASSERT_EQUAL(ith_parse_duration("3600", &d), 0); CU_ASSERT_EQUAL(d, 3600);
-	CU_ASSERT_EQUAL(ith_parse_duration("0", &d), 0); CU_ASSERT_EQUAL(d, 0);
+	CU_ASSERT_EQUAL(ith_parse_duration("90s", &d, &E), 0); CU_ASSERT_EQUAL(d, 90);
+	CU_ASSERT_EQUAL(ith_parse_duration("30m", &d, &E), 0); CU_ASSERT_EQUAL(d, 1800);
+	CU_ASSERT_EQUAL(ith_parse_duration("24h", &d, &E), 0); CU_ASSERT_EQUAL(d, 86400);
+	CU_ASSERT_EQUAL(ith_parse_duration("7d", &d, &E), 0); CU_ASSERT_EQUAL(d, 604800);
+	CU_ASSERT_EQUAL(ith_parse_duration("3600", &d, &E), 0); CU_ASSERT_EQUAL(d, 3600);
+	CU_ASSERT_EQUAL(ith_parse_duration("0", &d, &E), 0); CU_ASSERT_EQUAL(d, 0);
 }
 
 static void test_bad_durations(void)
@@ -26,21 +26,21 @@ static void test_bad_durations(void)
 		"4000d", " 5s", "5s ", NULL };
 	int64_t d = 42;
 	for (const char **b = bad; *b; b++) {
-		CU_ASSERT_EQUAL(ith_parse_duration(*b, &d), ITH_E_CONFIG);
+		CU_ASSERT_EQUAL(ith_parse_duration(*b, &d, &E), ITH_ERR_CONFIG);
 		CU_ASSERT_EQUAL(d, 42);  /* untouched on error */
 	}
-	CU_ASSERT_EQUAL(ith_parse_duration(NULL, &d), ITH_E_CONFIG);
+	CU_ASSERT_EQUAL(ith_parse_duration(NULL, &d, &E), ITH_ERR_CONFIG);
 }
 
 static void test_rfc3339(void)
 {
 	int64_t t;
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 0);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T17:32:28.000Z", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T18:32:28+01:00", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21t17:32:28.123456z", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 1709164800);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2030-01-01T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 1893456000);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("1970-01-01T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 0);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T17:32:28.000Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T18:32:28+01:00", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21t17:32:28.123456z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2024-02-29T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1709164800);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2030-01-01T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1893456000);
 }
 
 static void test_bad_rfc3339(void)
@@ -50,7 +50,7 @@ static void test_bad_rfc3339(void)
 		"2023-12-21T17:32:28+0100", "2023-12-21T17:32:28Zjunk", "x023-12-21T17:32:28Z", NULL };
 	int64_t t = 7;
 	for (const char **b = bad; *b; b++) {
-		CU_ASSERT_EQUAL(ith_parse_rfc3339(*b, &t), ITH_E_DATA);
+		CU_ASSERT_EQUAL(ith_parse_rfc3339(*b, &t, &E), ITH_ERR_API_MALFORMED);
 		CU_ASSERT_EQUAL(t, 7);
 	}
 }
@@ -61,7 +61,7 @@ static void test_format_roundtrip(void)
 	int64_t t;
 	ith_format_rfc3339(1703179948, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "2023-12-21T17:32:28Z");
-	CU_ASSERT_EQUAL(ith_parse_rfc3339(buf, &t), 0);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339(buf, &t, &E), 0);
 	CU_ASSERT_EQUAL(t, 1703179948);
 	ith_format_duration(90061, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "1d1h");
@@ -72,8 +72,8 @@ static void test_format_roundtrip(void)
 static void test_uuid(void)
 {
 	char a[ITH_UUID_LEN + 1], b[ITH_UUID_LEN + 1];
-	CU_ASSERT_EQUAL(ith_uuid_v4(a), 0);
-	CU_ASSERT_EQUAL(ith_uuid_v4(b), 0);
+	CU_ASSERT_EQUAL(ith_uuid_v4(a, &E), 0);
+	CU_ASSERT_EQUAL(ith_uuid_v4(b, &E), 0);
 	CU_ASSERT_TRUE(ith_is_uuid(a));
 	CU_ASSERT_EQUAL(a[14], '4');
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
@@ -130,38 +130,38 @@ static void test_dir_open_secure(void)
 	/* created with exactly the mode asked for, despite the umask */
 	snprintf(p, sizeof(p), "%s/made", base);
 	mode_t old = umask(077);
-	fd = ith_dir_open_secure(p, 0755, "test dir");
+	fd = ith_dir_open_secure(p, 0755, "test dir", &E);
 	umask(old);
 	CU_ASSERT_TRUE(fd >= 0);
 	CU_ASSERT_EQUAL(stat(p, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0755);
 	/* writes go through the descriptor */
 	snprintf(q, sizeof(q), "%s/made/f", base);
-	CU_ASSERT_EQUAL(ith_write_atomic_at(fd, q, "x", 1, 0600, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(ith_write_atomic_at(fd, q, "x", 1, 0600, (gid_t)-1, &E), 0);
 	CU_ASSERT_EQUAL(stat(q, &st), 0);
 	if (fd >= 0)
 		close(fd);
 	/* group-writable: refused, sticky and ours: fine */
 	CU_ASSERT_EQUAL(chmod(p, 0775), 0);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(p, 0, "test dir"), ITH_E_PERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is group-writable; fix: chmod g-w"));
+	CU_ASSERT_EQUAL(ith_dir_open_secure(p, 0, "test dir", &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is group-writable; fix: chmod g-w"));
 	CU_ASSERT_EQUAL(chmod(p, 01777), 0);
-	fd = ith_dir_open_secure(p, 0, "test dir");
+	fd = ith_dir_open_secure(p, 0, "test dir", &E);
 	CU_ASSERT_TRUE(fd >= 0);
 	if (fd >= 0)
 		close(fd);
 	/* a symlink anywhere on the way: refused */
 	snprintf(q, sizeof(q), "%s/link", base);
 	CU_ASSERT_EQUAL(symlink(p, q), 0);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0, "test dir"), ITH_E_PERM);
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0, "test dir", &E), ITH_ERR_UNSAFE);
 	snprintf(q, sizeof(q), "%s/link/sub", base);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0755, "test dir"), ITH_E_PERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is a symbolic link"));
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0755, "test dir", &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is a symbolic link"));
 	snprintf(q, sizeof(q), "%s/made/sub", base);
 	CU_ASSERT_NOT_EQUAL(stat(q, &st), 0);  /* nothing made through the link */
 	/* lexical .. is resolved before the walk */
 	snprintf(q, sizeof(q), "%s/nope/../made", base);
-	fd = ith_dir_open_secure(q, 0, "test dir");
+	fd = ith_dir_open_secure(q, 0, "test dir", &E);
 	CU_ASSERT_TRUE(fd >= 0);
 	if (fd >= 0)
 		close(fd);
