@@ -2,6 +2,7 @@
 #include "error.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,78 @@ static void test_dir_open_secure(void)
 	CU_ASSERT_EQUAL(system(q), 0);
 }
 
+/* The error model: a message per caller's buffer, context in front, one line. */
+static void test_error_buffer(void)
+{
+	struct ith_strbuf err = ITH_STRBUF_INIT;
+
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&err), "unknown error");
+	CU_ASSERT_EQUAL(ith_err(&err, ITH_ERR_FILE_NOT_FOUND, "%s does not exist", "'/x'"), ITH_ERR_FILE_NOT_FOUND);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&err), "'/x' does not exist");
+	CU_ASSERT_EQUAL(ith_err_prefix(&err, ITH_ERR_CONFIG, "token_file %s", "a"), ITH_ERR_CONFIG);
+	CU_ASSERT_STRING_EQUAL(err.buf, "token_file a: '/x' does not exist");
+	CU_ASSERT_EQUAL(err.len, strlen(err.buf));
+	/* replaced, not appended; an argument may quote the buffer itself */
+	ith_err(&err, ITH_ERR_IO, "again (%s)", err.buf);
+	CU_ASSERT_STRING_EQUAL(err.buf, "again (token_file a: '/x' does not exist)");
+	/* one line: server text and paths cannot forge another */
+	ith_err(&err, ITH_ERR_API_REFUSED, "refused: %s", "a\nb\x1b[31m");
+	CU_ASSERT_STRING_EQUAL(err.buf, "refused: a?b?[31m");
+	ith_err_prefix(&err, ITH_ERR_API_REFUSED, "%s", "x\ry");
+	CU_ASSERT_STRING_EQUAL(err.buf, "x?y: refused: a?b?[31m");
+	ith_strbuf_release(&err);
+	CU_ASSERT_EQUAL(ith_err(NULL, ITH_ERR_USAGE, "dropped"), ITH_ERR_USAGE);
+	CU_ASSERT_EQUAL(ith_err_prefix(NULL, ITH_ERR_USAGE, "dropped"), ITH_ERR_USAGE);
+}
+
+static void test_causes(void)
+{
+	/* every cause has its own name and text; the errno mapping is as documented */
+	for (int c = -1; c >= ITH_CAUSE_MIN; c--) {
+		CU_ASSERT_STRING_NOT_EQUAL(ith_cause_name(c), "?");
+		CU_ASSERT_STRING_NOT_EQUAL(ith_cause_str(c), "unknown error");
+		for (int d = c - 1; d >= ITH_CAUSE_MIN; d--)
+			CU_ASSERT_STRING_NOT_EQUAL(ith_cause_str(c), ith_cause_str(d));
+	}
+	CU_ASSERT_STRING_EQUAL(ith_cause_name(ITH_CAUSE_MIN - 1), "?");
+	CU_ASSERT_EQUAL(ith_errno_cause(EACCES), ITH_ERR_ACCESS);
+	CU_ASSERT_EQUAL(ith_errno_cause(EPERM), ITH_ERR_ACCESS);
+	CU_ASSERT_EQUAL(ith_errno_cause(ENOMEM), ITH_ERR_NOMEM);
+	CU_ASSERT_EQUAL(ith_errno_cause(EIO), ITH_ERR_IO);
+}
+
+/* ith_read_file names its causes itself: no caller remaps them. */
+static void test_read_file_causes(void)
+{
+	char *dir = test_tmpdir(), path[256], link[256], *text = NULL;
+	size_t len;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	CU_ASSERT_EQUAL(ith_read_file(path, 8, true, "file f", &text, &len, &E), ITH_ERR_FILE_NOT_FOUND);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), "file f does not exist");
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_EQUAL(write(fd, "123456789", 9), 9);
+	close(fd);
+	CU_ASSERT_EQUAL(ith_read_file(path, 8, true, "file f", &text, &len, &E), ITH_ERR_FILE_TOO_BIG);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), "file f is larger than 8 bytes");
+	CU_ASSERT_EQUAL(ith_read_file(path, 16, true, "file f", &text, &len, &E), 0);
+	CU_ASSERT_EQUAL(len, 9);
+	free(text);
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(ith_read_file(path, 16, true, "file f", &text, &len, &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_EQUAL(symlink(path, link), 0);
+	CU_ASSERT_EQUAL(ith_read_file(link, 16, false, "link l", &text, &len, &E), ITH_ERR_UNSAFE);
+	if (geteuid() != 0) {
+		chmod(path, 0);
+		CU_ASSERT_EQUAL(ith_read_file(path, 16, false, "file f", &text, &len, &E), ITH_ERR_ACCESS);
+	}
+	test_rm_rf(dir);
+	free(dir);
+}
+
 int register_time_tests(void)
 {
 	CU_pSuite s = CU_add_suite("util: durations, RFC 3339, ids", NULL, NULL);
@@ -183,5 +256,8 @@ int register_time_tests(void)
 	ADD(s, test_strbuf);
 	ADD(s, test_safe_text);
 	ADD(s, test_dir_open_secure);
+	ADD(s, test_error_buffer);
+	ADD(s, test_causes);
+	ADD(s, test_read_file_causes);
 	return 0;
 }
