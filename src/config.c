@@ -437,10 +437,13 @@ static int default_state_dir(const struct vctx *v, char **out)
  * A row gives the setting's name, type, whether it is required, its default
  * (written as in the file and read like a configured value), a validator,
  * and where the value goes: a field's offset, or a setter. Adding a setting
- * is adding a row (and its field). What involves more than one setting
- * (token_file or token_env, the renewal window, the probe target, a sink's
- * template, the defaults computed from other settings, files used twice) is
- * checked after the table pass, in the block's post-check.
+ * is adding a row (and its field). What involves more than one setting is
+ * checked after the table pass, in the block's post-check (the renewal
+ * window, the probe target, a template sink's file, the defaults computed
+ * from other settings, files used twice), or by a validator that reads a
+ * row above its own (token_env after token_file, template after type).
+ * A block's first error is therefore the first in table order, then in
+ * post-check order.
  */
 enum ctype {
 	CT_STRING,      /* "text" */
