@@ -226,7 +226,8 @@ static void format_step(const struct ith_step *s, const struct ith_state *st, in
 			ith_strbuf_addstr(out, "none over grace now");
 		break;
 	case ITH_STEP_RENEW:
-		ith_strbuf_addf(out, "%s%s", s->force ? "forced" : "due", s->busy_serves ? ", busy: serve current" : "");
+		ith_strbuf_addf(out, "%s%s%s", s->force ? "forced" : "", s->force && s->busy_serves ? ", " : "",
+			s->busy_serves ? "busy: serve current" : "");
 		break;
 	case ITH_STEP_FAIL:
 		ith_strbuf_addstr(out, s->fail == ITH_FAIL_RENEW ? "the renewal's error" : "no valid token");
