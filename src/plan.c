@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+/* A rotate has at most 9 steps (ITH_PLAN_MAX leaves room); past the end the last slot is reused. */
 static struct ith_step *add(struct ith_plan *pl, enum ith_step_kind kind, enum ith_step_when when)
 {
 	struct ith_step *s = &pl->v[pl->n < ITH_PLAN_MAX ? pl->n++ : ITH_PLAN_MAX - 1];
