@@ -285,7 +285,7 @@ static void lp_tag(struct ith_strbuf *sb, const char *key, const char *value)
 	ith_lp_escape(sb, value, ITH_LP_KEY);
 }
 
-/* ",key=" before every field but the first. */
+/* "key=", with a comma before every field but the first (which follows the blank after the tags). */
 static void lp_key(struct ith_strbuf *sb, const char *key)
 {
 	if (sb->len && sb->buf[sb->len - 1] != ' ')

@@ -369,19 +369,25 @@ static void touch(const char *dir, const char *name)
 
 static void test_published_names(void)
 {
+	static const char *const good[] = { "zeta", "mike", "alpha", "yankee", "kilo", "bravo", "x_1", "delta" };
 	char *dir = test_tmpdir(), missing[512], **names = NULL;
 	size_t n = 99;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	touch(dir, "zeta.json");
-	touch(dir, "alpha.json");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char file[64];
+		snprintf(file, sizeof(file), "%s.json", good[i]);
+		touch(dir, file);
+	}
 	touch(dir, "9bad.json");       /* not a profile name */
 	touch(dir, "beta.state");      /* not a published copy */
 	touch(dir, ".json");
 	CU_ASSERT_EQUAL(ith_health_published_names(dir, &names, &n), 0);
-	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL_FATAL(n, 8);
 	CU_ASSERT_STRING_EQUAL(names[0], "alpha");
-	CU_ASSERT_STRING_EQUAL(names[1], "zeta");
+	CU_ASSERT_STRING_EQUAL(names[7], "zeta");
+	for (size_t i = 1; i < n; i++)
+		CU_ASSERT_TRUE(strcmp(names[i - 1], names[i]) < 0);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
