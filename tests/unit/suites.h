@@ -10,6 +10,7 @@ int register_token_tests(void);
 int register_engine_tests(void);
 int register_watch_tests(void);
 int register_plan_tests(void);
+int register_health_tests(void);
 
 /* A private temporary directory, removed by rm_rf. */
 char *test_tmpdir(void);
