@@ -88,13 +88,17 @@ static void plan_activation(const struct ith_plan_in *in, struct ith_step *s)
 	}
 }
 
-/* Retired tokens over their grace now (with grace 0 and a renewal due: all of them). */
-static uint64_t retired_over(const struct ith_plan_in *in, bool due)
+/*
+ * Retired tokens over their grace now. Each keeps the revoke_after it was
+ * retired with: lowering grace (even to 0) does not cut an earlier grace
+ * short, and the executor revokes by revoke_after alone.
+ */
+static uint64_t retired_over(const struct ith_plan_in *in)
 {
 	uint64_t mask = 0;
 
 	for (size_t i = 0; i < in->st->nretired && i < 64; i++)
-		if (in->st->retired[i].revoke_after <= in->now || (due && in->p->grace == 0))
+		if (in->st->retired[i].revoke_after <= in->now)
 			mask |= UINT64_C(1) << i;
 	return mask;
 }
@@ -118,7 +122,7 @@ void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out)
 	if (st->has_current || promote)
 		add(out, ITH_STEP_SINKS, ITH_WHEN_ALWAYS);
 	if (st->nretired || (promote && st->has_current))
-		add(out, ITH_STEP_REVOKE, ITH_WHEN_ALWAYS)->retired = retired_over(in, out->due);
+		add(out, ITH_STEP_REVOKE, ITH_WHEN_ALWAYS)->retired = retired_over(in);
 	if (promote && in->p->on_rotate.n)
 		add(out, ITH_STEP_HOOK, ITH_WHEN_HOOK_OWED);
 	else if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id))

@@ -113,7 +113,7 @@ static const struct row rows[] = {
 	R("retired, grace not over", .cur = C_FRESH, .ret = R_WITHIN, .expect = "sinks() -> revoke(none over grace now)"),
 	R("grace 0 (was 1 h) and due", .cur = C_DUE, .ret = R_WITHIN, .grace = 0, .expect = "create(renewal due) -> "
 		"activate(none, reached, wait) [if a next token exists] -> promote(retire current) [once active] -> "
-		"sinks() -> revoke(ret-within)"),
+		"sinks() -> revoke(none over grace now)"),
 	R("grace 0 (was 1 h), not due", .cur = C_FRESH, .ret = R_WITHIN, .grace = 0,
 		.expect = "sinks() -> revoke(none over grace now)"),
 	R("hook owed for the current token", .cur = C_FRESH, .hook = K_HOOK | K_OWED, .expect = "sinks() -> hook()"),
