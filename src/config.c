@@ -44,134 +44,6 @@ static void setting_name(char *buf, size_t len, const char *where, const char *k
 	snprintf(buf, len, "%s%s%s", where, *where ? "." : "", key);
 }
 
-static int check_keys(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *const *allowed)
-{
-	int n = config_setting_length(grp);
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *c = config_setting_get_elem(grp, (unsigned)i);
-		const char *name = config_setting_name(c);
-		bool ok = false;
-
-		for (const char *const *a = allowed; *a; a++)
-			if (name && !strcmp(name, *a))
-				ok = true;
-		if (!ok) {
-			struct ith_strbuf list = ITH_STRBUF_INIT;
-			char full[200];
-			for (const char *const *a = allowed; *a; a++)
-				ith_strbuf_addf(&list, "%s%s", a == allowed ? "" : ", ", *a);
-			setting_name(full, sizeof(full), where, name ? name : "?");
-			int r = verr(v, c, full, "unknown setting (known: %s)", list.buf);
-			ith_strbuf_release(&list);
-			return r;
-		}
-	}
-	return 0;
-}
-
-
-/* A string setting; *out untouched when absent and not required. */
-static int get_str(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *key, bool required, const char **out)
-{
-	const config_setting_t *s = config_setting_get_member(grp, key);
-	char name[160];
-
-	setting_name(name, sizeof(name), where, key);
-	if (!s) {
-		if (required)
-			return verr(v, grp, name, "required setting is missing");
-		return 0;
-	}
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return verr(v, s, name, "must be a string in double quotes");
-	*out = config_setting_get_string(s);
-	return 0;
-}
-
-static int get_abs_path(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *key, bool required, char **out)
-{
-	const char *s = NULL;
-	char name[160];
-	int r = get_str(v, grp, where, key, required, &s);
-
-	if (r < 0 || !s)
-		return r;
-	setting_name(name, sizeof(name), where, key);
-	if (!ith_path_is_absolute(s))
-		return verr(v, config_setting_get_member(grp, key), name,
-			"'%s' is a relative path; give an absolute path (starting with /)", s);
-	if (strlen(s) > 1 && s[strlen(s) - 1] == '/')
-		return verr(v, config_setting_get_member(grp, key), name,
-			"'%s' ends with '/'; give the path without a trailing slash", s);
-	if (strlen(s) > 4000)
-		return verr(v, config_setting_get_member(grp, key), name, "path is too long");
-	*out = ith_xstrdup(s);
-	return 0;
-}
-
-/* Durations: a string "90s"/"30m"/"24h"/"7d" or an integer number of seconds. */
-static int get_duration(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *key, int64_t *out)
-{
-	const config_setting_t *s = config_setting_get_member(grp, key);
-	char name[160];
-	int64_t d;
-
-	if (!s)
-		return 0;
-	setting_name(name, sizeof(name), where, key);
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		d = config_setting_get_int64(s);
-		if (d < 0 || d > 10LL * 366 * 86400)
-			return verr(v, s, name, "%lld seconds is out of range (0 to 10 years)", (long long)d);
-		break;
-	case CONFIG_TYPE_STRING:
-		if (ith_parse_duration(config_setting_get_string(s), &d, ith_legacy_err()) < 0)
-			return verr(v, s, name, "%s", ith_errmsg());
-		break;
-	default:
-		return verr(v, s, name, "must be a duration such as \"90s\", \"30m\", \"24h\", \"7d\" or whole seconds");
-	}
-	*out = d;
-	return 0;
-}
-
-static int get_strlist(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *key, struct ith_strlist *out, bool (*valid)(const char *), const char *what)
-{
-	const config_setting_t *s = config_setting_get_member(grp, key);
-	char name[160];
-	int n;
-
-	if (!s)
-		return 0;
-	setting_name(name, sizeof(name), where, key);
-	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
-		return verr(v, s, name, "must be an array of strings, e.g. [ \"a\", \"b\" ]");
-	n = config_setting_length(s);
-	if (n > 256)
-		return verr(v, s, name, "too many entries (at most 256)");
-	out->v = ith_xcalloc((size_t)n + 1, sizeof(char *));
-	out->n = 0;
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		const char *str;
-		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return verr(v, s, name, "entry %d must be a string", i + 1);
-		str = config_setting_get_string(e);
-		if (valid && !valid(str))
-			return verr(v, s, name, "'%.80s' is not %s", str, what);
-		out->v[out->n++] = ith_xstrdup(str);
-	}
-	return 0;
-}
-
 static void strlist_release(struct ith_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -313,92 +185,12 @@ bool ith_url_is_loopback_http(const char *url)
 	return !ith_url_parse(url, &u) && !u.https && ith_url_host_is_loopback(&u);
 }
 
-static int check_url(const struct vctx *v, const config_setting_t *grp, const char *where,
-	const char *key, const char *url)
-{
-	char name[160];
-	const config_setting_t *s = config_setting_get_member(grp, key);
-	const char *why;
-	struct ith_url u;
-
-	setting_name(name, sizeof(name), where, key);
-	why = ith_url_parse(url, &u);
-	if (why)
-		return verr(v, s, name, "'%.80s' %s", url, why);
-	if (!u.https && !ith_url_host_is_loopback(&u))
-		return verr(v, s, name,
-			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", url);
-	return 0;
-}
-
 static char *strip_slash(const char *s)
 {
 	size_t n = strlen(s);
 	while (n > 0 && s[n - 1] == '/')
 		n--;
 	return ith_xstrndup(s, n);
-}
-
-static int load_management(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
-{
-	static const char *const keys[] = { "account_id", "cluster_id", "token_file", "token_env",
-		"url", "timeout", "connect_timeout", "deadline", "ca_file", NULL };
-	const char *s = NULL;
-	int r;
-
-	if (config_setting_type(m) != CONFIG_TYPE_GROUP)
-		return verr(v, m, "management", "must be a group: management = { ... };");
-	if ((r = check_keys(v, m, "management", keys)) < 0)
-		return r;
-	if ((r = get_str(v, m, "management", "account_id", true, &s)) < 0)
-		return r;
-	if (!ith_is_uuid(s))
-		return verr(v, config_setting_get_member(m, "account_id"), "management.account_id",
-			"'%.80s' is not a UUID (like 11111111-1111-4111-8111-111111111111)", s);
-	memcpy(cfg->account_id, s, ITH_UUID_LEN + 1);
-	if ((r = get_str(v, m, "management", "cluster_id", true, &s)) < 0)
-		return r;
-	if (!ith_is_uuid(s))
-		return verr(v, config_setting_get_member(m, "cluster_id"), "management.cluster_id",
-			"'%.80s' is not a UUID (like 22222222-1111-4111-8111-111111111111)", s);
-	memcpy(cfg->cluster_id, s, ITH_UUID_LEN + 1);
-	if ((r = get_abs_path(v, m, "management", "token_file", false, &cfg->token_file)) < 0)
-		return r;
-	s = NULL;
-	if ((r = get_str(v, m, "management", "token_env", false, &s)) < 0)
-		return r;
-	if (s) {
-		if (!valid_env_name(s))
-			return verr(v, config_setting_get_member(m, "token_env"), "management.token_env",
-				"'%.80s' is not an environment variable name", s);
-		cfg->token_env = ith_xstrdup(s);
-	}
-	if (cfg->token_file && cfg->token_env)
-		return verr(v, config_setting_get_member(m, "token_env"), "management.token_env",
-			"set token_file or token_env, not both");
-	s = ITH_DEFAULT_URL;
-	if ((r = get_str(v, m, "management", "url", false, &s)) < 0 ||
-	    (r = check_url(v, m, "management", "url", s)) < 0)
-		return r;
-	cfg->url = strip_slash(s);
-	cfg->timeout = 30;
-	cfg->connect_timeout = 10;
-	cfg->deadline = 60;
-	if ((r = get_duration(v, m, "management", "timeout", &cfg->timeout)) < 0 ||
-	    (r = get_duration(v, m, "management", "connect_timeout", &cfg->connect_timeout)) < 0 ||
-	    (r = get_duration(v, m, "management", "deadline", &cfg->deadline)) < 0)
-		return r;
-	if (cfg->deadline < 1 || cfg->deadline > 3600)
-		return verr(v, config_setting_get_member(m, "deadline"), "management.deadline", "must be between 1s and 1h");
-	if (cfg->timeout < 1 || cfg->timeout > 3600)
-		return verr(v, config_setting_get_member(m, "timeout"), "management.timeout",
-			"must be between 1s and 1h");
-	if (!config_setting_get_member(m, "connect_timeout") && cfg->connect_timeout > cfg->timeout)
-		cfg->connect_timeout = cfg->timeout;  /* the default (10s) follows a shorter timeout */
-	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
-		return verr(v, config_setting_get_member(m, "connect_timeout"), "management.connect_timeout",
-			"must be between 1s and management.timeout");
-	return get_abs_path(v, m, "management", "ca_file", false, &cfg->ca_file);
 }
 
 static int parse_mode(const char *s, mode_t *out)
@@ -416,79 +208,6 @@ static int parse_mode(const char *s, mode_t *out)
 	if (errno || *end || m < 0 || m > 0777)
 		return -1;
 	*out = (mode_t)m;
-	return 0;
-}
-
-/* type template: `template` names the file, read and checked now (unknown placeholders: 78). */
-static int load_sink_template(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
-{
-	const config_setting_t *x = config_setting_get_member(s, "template");
-	char name[160];
-	int r;
-
-	setting_name(name, sizeof(name), where, "template");
-	if (out->type != ITH_SINK_TEMPLATE) {
-		if (x)
-			return verr(v, x, name, "only a sink of type \"template\" takes a template");
-		return 0;
-	}
-	if ((r = get_abs_path(v, s, where, "template", true, &out->template_path)) < 0)
-		return r;
-	if (!strcmp(out->template_path, out->path))
-		return verr(v, x, name, "the template and the sink's path are the same file");
-	if ((r = ith_template_load(out->template_path, &out->tmpl, ith_legacy_err())) < 0)
-		return verr(v, x, name, "%s", ith_errmsg());
-	return 0;
-}
-
-static int load_sink(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
-{
-	static const char *const keys[] = { "type", "path", "mode", "group", "template", NULL };
-	const char *type = NULL, *mode = NULL, *group = NULL;
-	char name[160];
-	int r;
-
-	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-		return verr(v, s, where, "each sink must be a group: { type = \"file\"; path = \"/run/...\"; }");
-	if ((r = check_keys(v, s, where, keys)) < 0 || (r = get_str(v, s, where, "type", true, &type)) < 0)
-		return r;
-	setting_name(name, sizeof(name), where, "type");
-	if (!strcmp(type, "file"))
-		out->type = ITH_SINK_FILE;
-	else if (!strcmp(type, "env"))
-		out->type = ITH_SINK_ENV;
-	else if (!strcmp(type, "template"))
-		out->type = ITH_SINK_TEMPLATE;
-	else
-		return verr(v, config_setting_get_member(s, "type"), name,
-			"'%.40s' is not a sink type (file, env, template)", type);
-	if ((r = get_abs_path(v, s, where, "path", true, &out->path)) < 0)
-		return r;
-	if ((r = load_sink_template(v, s, where, out)) < 0)
-		return r;
-	out->mode = 0600;
-	if ((r = get_str(v, s, where, "mode", false, &mode)) < 0)
-		return r;
-	setting_name(name, sizeof(name), where, "mode");
-	if (mode && parse_mode(mode, &out->mode) < 0)
-		return verr(v, config_setting_get_member(s, "mode"), name, "'%.40s' is not an octal mode like \"0640\"", mode);
-	if (out->mode & 0002)
-		return verr(v, config_setting_get_member(s, "mode"), name, "a token file must not be world-writable");
-	if (out->mode & 0004)
-		return verr(v, config_setting_get_member(s, "mode"), name,
-			"a token file must not be world-readable; use a group (e.g. mode \"0640\", group \"telegraf\")");
-	out->gid = (gid_t)-1;
-	if ((r = get_str(v, s, where, "group", false, &group)) < 0)
-		return r;
-	if (group) {
-		struct group *g = getgrnam(group);
-		setting_name(name, sizeof(name), where, "group");
-		if (!g)
-			return verr(v, config_setting_get_member(s, "group"), name,
-				"no such group '%.64s' on this host (create it, or remove the setting)", group);
-		out->gid = g->gr_gid;
-		out->group = ith_xstrdup(group);
-	}
 	return 0;
 }
 
@@ -520,174 +239,6 @@ bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write)
 			return true;
 		}
 	return false;
-}
-
-/* lifetime, renew_before, grace, activation_timeout, hook_timeout: defaults, then a window that can work. */
-static int load_profile_durations(const struct vctx *v, const config_setting_t *t, const char *where,
-	struct ith_profile *p)
-{
-	const config_setting_t *x;
-	int r;
-
-	p->lifetime = 24 * 3600;
-	p->renew_before = 6 * 3600;
-	p->grace = 15 * 60;
-	p->activation_timeout = 5 * 60;
-	p->hook_timeout = 30;
-	if ((r = get_duration(v, t, where, "lifetime", &p->lifetime)) < 0 ||
-	    (r = get_duration(v, t, where, "renew_before", &p->renew_before)) < 0 ||
-	    (r = get_duration(v, t, where, "grace", &p->grace)) < 0 ||
-	    (r = get_duration(v, t, where, "activation_timeout", &p->activation_timeout)) < 0 ||
-	    (r = get_duration(v, t, where, "hook_timeout", &p->hook_timeout)) < 0)
-		return r;
-	x = config_setting_get_member(t, "lifetime");
-	if (p->lifetime < 60)
-		return verr(v, x ? x : t, where, "lifetime must be at least 60s");
-	if (!(p->lifetime > p->renew_before))
-		return verr(v, config_setting_get_member(t, "renew_before") ? config_setting_get_member(t, "renew_before") : t,
-			where, "impossible window: lifetime (%llds) must be greater than renew_before (%llds)",
-			(long long)p->lifetime, (long long)p->renew_before);
-	if (!(p->renew_before > p->grace))
-		return verr(v, config_setting_get_member(t, "grace") ? config_setting_get_member(t, "grace") : t,
-			where, "impossible window: renew_before (%llds) must be greater than grace (%llds)",
-			(long long)p->renew_before, (long long)p->grace);
-	if (p->hook_timeout < 1 || p->hook_timeout > 3600)
-		return verr(v, config_setting_get_member(t, "hook_timeout"), where, "hook_timeout must be between 1s and 1h");
-	return 0;
-}
-
-/* activation, its timeout against the window, and the database a probe reads or writes. */
-static int load_profile_activation(const struct vctx *v, const config_setting_t *t, const char *where,
-	struct ith_profile *p)
-{
-	const char *s = "none";
-	const config_setting_t *x;
-	int r;
-
-	if ((r = get_str(v, t, where, "activation", false, &s)) < 0)
-		return r;
-	if (!strcmp(s, "none"))
-		p->activation = ITH_ACT_NONE;
-	else if (!strcmp(s, "delay"))
-		p->activation = ITH_ACT_DELAY;
-	else if (!strcmp(s, "probe"))
-		p->activation = ITH_ACT_PROBE;
-	else
-		return verr(v, config_setting_get_member(t, "activation"), where,
-			"activation '%.40s' is not one of probe, delay, none", s);
-	/*
-	 * The activation wait must end while the current token has time left:
-	 * the old one is retired for `grace` after the switch, so the switch
-	 * must come at most renew_before - grace after the renewal started.
-	 */
-	if (p->activation != ITH_ACT_NONE && p->activation_timeout > p->renew_before - p->grace) {
-		x = config_setting_get_member(t, "activation_timeout");
-		return verr(v, x ? x : t, where,
-			"activation_timeout (%llds) must be at most renew_before - grace (%llds - %llds = %llds), or the "
-			"current token could expire while its successor is still activating; lower activation_timeout or "
-			"raise renew_before", (long long)p->activation_timeout, (long long)p->renew_before,
-			(long long)p->grace, (long long)(p->renew_before - p->grace));
-	}
-	s = NULL;
-	if ((r = get_str(v, t, where, "probe_database", false, &s)) < 0)
-		return r;
-	if (s) {
-		if (!ith_valid_db_name(s) || !strcmp(s, "*"))
-			return verr(v, config_setting_get_member(t, "probe_database"), where, "probe_database must be a database name");
-		p->probe_database = ith_xstrdup(s);
-	}
-	{
-		const char *db = NULL;
-		bool w = false, has_target = ith_probe_target(p, &db, &w);
-		if (p->activation == ITH_ACT_PROBE && !has_target)
-			return verr(v, config_setting_get_member(t, "activation"), where,
-				"activation \"probe\" needs a database to probe: the token only names \"*\", "
-				"so set probe_database = \"<a database>\"");
-		if (p->probe_database && !w && !list_has(&p->read, p->probe_database) && !list_has(&p->read, "*"))
-			return verr(v, config_setting_get_member(t, "probe_database"), where,
-				"probe_database '%s' is not among the token's read or write databases", p->probe_database);
-	}
-	return 0;
-}
-
-/* What the token is handed to: env_variable, on_rotate, sinks. */
-static int load_profile_consumers(const struct vctx *v, const config_setting_t *t, const char *where,
-	struct ith_profile *p)
-{
-	const char *s = "INFLUX_TOKEN";
-	const config_setting_t *x;
-	char w2[96];
-	int r;
-
-	if ((r = get_str(v, t, where, "env_variable", false, &s)) < 0)
-		return r;
-	if (!valid_env_name(s))
-		return verr(v, config_setting_get_member(t, "env_variable"), where,
-			"env_variable '%.80s' is not a shell variable name", s);
-	p->env_variable = ith_xstrdup(s);
-	if ((r = get_strlist(v, t, where, "on_rotate", &p->on_rotate, NULL, NULL)) < 0)
-		return r;
-	if (p->on_rotate.n && !ith_path_is_absolute(p->on_rotate.v[0]))
-		return verr(v, config_setting_get_member(t, "on_rotate"), where,
-			"on_rotate[0] '%.80s' must be an absolute path (no shell, no PATH lookup)", p->on_rotate.v[0]);
-	x = config_setting_get_member(t, "sinks");
-	if (x) {
-		int n;
-		if (config_setting_type(x) != CONFIG_TYPE_LIST)
-			return verr(v, x, where, "sinks must be a list: sinks = ( { ... }, { ... } );");
-		n = config_setting_length(x);
-		if (n > 16)
-			return verr(v, x, where, "at most 16 sinks");
-		p->sinks = ith_xcalloc((size_t)n, sizeof(*p->sinks));
-		for (int i = 0; i < n; i++) {
-			snprintf(w2, sizeof(w2), "%s.sinks[%d]", where, i);
-			p->nsinks = (size_t)i + 1;
-			if ((r = load_sink(v, config_setting_get_elem(x, (unsigned)i), w2, &p->sinks[i])) < 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
-static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
-{
-	static const char *const keys[] = { "name", "description", "write", "read", "lifetime",
-		"renew_before", "grace", "activation", "activation_timeout", "probe_database",
-		"env_variable", "sinks", "on_rotate", "hook_timeout", NULL };
-	char where[64];
-	const char *s = NULL;
-	int r;
-
-	snprintf(where, sizeof(where), "tokens[%d]", idx);
-	p->line = config_setting_source_line(t);
-	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
-		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
-	if ((r = get_str(v, t, where, "name", true, &s)) < 0)
-		return r;
-	if (!ith_valid_profile_name(s))
-		return verr(v, config_setting_get_member(t, "name"), "tokens[].name",
-			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", s);
-	p->name = ith_xstrdup(s);
-	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
-	if ((r = check_keys(v, t, where, keys)) < 0)
-		return r;
-	s = "influx-token-helper";
-	if ((r = get_str(v, t, where, "description", false, &s)) < 0)
-		return r;
-	if (strlen(s) > 200 || strchr(s, '[') || strchr(s, ']'))
-		return verr(v, config_setting_get_member(t, "description"), "description",
-			"at most 200 characters, without '[' or ']' (the helper appends its ownership marker)");
-	p->description = ith_xstrdup(s);
-	if ((r = get_strlist(v, t, where, "write", &p->write, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0 ||
-	    (r = get_strlist(v, t, where, "read", &p->read, ith_valid_db_name, "a database name (1-64 characters) or \"*\"")) < 0)
-		return r;
-	if (p->write.n + p->read.n == 0)
-		return verr(v, t, where, "no permissions: give at least one database in 'write' or 'read'");
-	if ((r = load_profile_durations(v, t, where, p)) < 0 ||
-	    (r = load_profile_activation(v, t, where, p)) < 0 ||
-	    (r = load_profile_consumers(v, t, where, p)) < 0)
-		return r;
-	return 0;
 }
 
 static bool same_path(const char *a, const char *b)
@@ -879,15 +430,604 @@ static int default_state_dir(const struct vctx *v, char **out)
 	return 0;
 }
 
-/* tokens = ( ... ): every profile, names unique, then no file used twice. */
-static int load_profiles(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
+/*
+ * The settings as tables, in the spirit of OpenSSH's readconf.c: one table
+ * per block (the top level, management, each token profile, each sink)
+ * drives both the parsing and the list of known settings that catches typos.
+ * A row gives the setting's name, type, whether it is required, its default
+ * (written as in the file and read like a configured value), a validator,
+ * and where the value goes: a field's offset, or a setter. Adding a setting
+ * is adding a row (and its field). What involves more than one setting is
+ * checked after the table pass, in the block's post-check (the renewal
+ * window, the probe target, a template sink's file, the defaults computed
+ * from other settings, files used twice), or by a validator that reads a
+ * row above its own (token_env after token_file, template after type).
+ * A block's first error is therefore the first in table order, then in
+ * post-check order.
+ */
+enum ctype {
+	CT_STRING,      /* "text" */
+	CT_PATH,        /* "/an/absolute/path", no trailing slash */
+	CT_DURATION,    /* "90s", "30m", "24h", "7d" or whole seconds */
+	CT_STRLIST,     /* [ "a", "b" ]; the validator sees each entry */
+	CT_BLOCK,       /* a group or a list, read by the setter with its own table */
+};
+
+/* A value being read, for validators and setters. */
+struct cval {
+	const config_setting_t *s;  /* the setting; NULL when the value is the default */
+	const config_setting_t *grp;        /* the block holding it */
+	const char *str;    /* CT_STRING, CT_PATH, a CT_STRLIST entry */
+	int64_t num;        /* CT_DURATION */
+	int idx;            /* a CT_STRLIST entry's index */
+	size_t off;         /* the row's offset, for setters */
+	const char *where;  /* the block, e.g. "tokens[0] (telegraf)" */
+	const char *name;   /* the setting, e.g. "tokens[0] (telegraf).lifetime" */
+};
+
+typedef int (*cfn)(const struct vctx *v, const struct cval *x, void *base);
+
+struct crow {
+	struct ith_config_key k;    /* key, required, default */
+	enum ctype type;
+	cfn check;          /* validator, or NULL */
+	cfn set;            /* setter, or NULL: stored at off (char *, int64_t or struct ith_strlist) */
+	size_t off;
+	const char *missing;        /* message when required and absent; NULL: "required setting is missing" */
+};
+
+#define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
+
+static int check_keys(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const struct crow *rows)
 {
-	const config_setting_t *t;
+	int n = config_setting_length(grp);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *c = config_setting_get_elem(grp, (unsigned)i);
+		const char *name = config_setting_name(c);
+		bool ok = false;
+
+		for (const struct crow *a = rows; a->k.key; a++)
+			if (name && !strcmp(name, a->k.key))
+				ok = true;
+		if (!ok) {
+			struct ith_strbuf list = ITH_STRBUF_INIT;
+			char full[200];
+			for (const struct crow *a = rows; a->k.key; a++)
+				ith_strbuf_addf(&list, "%s%s", a == rows ? "" : ", ", a->k.key);
+			setting_name(full, sizeof(full), where, name ? name : "?");
+			int r = verr(v, c, full, "unknown setting (known: %s)", list.buf);
+			ith_strbuf_release(&list);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int read_path(const struct vctx *v, const struct cval *x)
+{
+	const char *s = x->str;
+
+	if (!ith_path_is_absolute(s))
+		return verr(v, x->s, x->name, "'%s' is a relative path; give an absolute path (starting with /)", s);
+	if (strlen(s) > 1 && s[strlen(s) - 1] == '/')
+		return verr(v, x->s, x->name, "'%s' ends with '/'; give the path without a trailing slash", s);
+	if (strlen(s) > 4000)
+		return verr(v, x->s, x->name, "path is too long");
+	return 0;
+}
+
+/* Durations: a string "90s"/"30m"/"24h"/"7d" or an integer number of seconds. */
+static int read_duration(const struct vctx *v, struct cval *x)
+{
+	if (!x->s)  /* the default, as written in the table */
+		return ith_parse_duration(x->str, &x->num, ith_legacy_err());
+	switch (config_setting_type(x->s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		x->num = config_setting_get_int64(x->s);
+		if (x->num < 0 || x->num > 10LL * 366 * 86400)
+			return verr(v, x->s, x->name, "%lld seconds is out of range (0 to 10 years)", (long long)x->num);
+		return 0;
+	case CONFIG_TYPE_STRING:
+		if (ith_parse_duration(config_setting_get_string(x->s), &x->num, ith_legacy_err()) < 0)
+			return verr(v, x->s, x->name, "%s", ith_errmsg());
+		return 0;
+	default:
+		return verr(v, x->s, x->name, "must be a duration such as \"90s\", \"30m\", \"24h\", \"7d\" or whole seconds");
+	}
+}
+
+/* x->str or x->num from the setting (or the row's default), checked against the row's type. */
+static int read_value(const struct vctx *v, const struct crow *row, struct cval *x)
+{
+	x->str = row->k.def;
+	if (row->type == CT_DURATION)
+		return read_duration(v, x);
+	if (x->s) {
+		if (config_setting_type(x->s) != CONFIG_TYPE_STRING)
+			return verr(v, x->s, x->name, "must be a string in double quotes");
+		x->str = config_setting_get_string(x->s);
+	}
+	return row->type == CT_PATH ? read_path(v, x) : 0;
+}
+
+static int read_strlist(const struct vctx *v, const struct crow *row, struct cval *x, void *base)
+{
+	struct ith_strlist *out = FIELD(base, row->off, struct ith_strlist);
+	int n, r;
+
+	if (config_setting_type(x->s) != CONFIG_TYPE_ARRAY && config_setting_type(x->s) != CONFIG_TYPE_LIST)
+		return verr(v, x->s, x->name, "must be an array of strings, e.g. [ \"a\", \"b\" ]");
+	n = config_setting_length(x->s);
+	if (n > 256)
+		return verr(v, x->s, x->name, "too many entries (at most 256)");
+	out->v = ith_xcalloc((size_t)n + 1, sizeof(char *));
+	out->n = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(x->s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return verr(v, x->s, x->name, "entry %d must be a string", i + 1);
+		x->str = config_setting_get_string(e);
+		x->idx = i;
+		if (row->check && (r = row->check(v, x, base)) < 0)
+			return r;
+		out->v[out->n++] = ith_xstrdup(x->str);
+	}
+	return 0;
+}
+
+/* One row: find the setting, apply the default, read, validate, store. */
+static int load_row(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const struct crow *row, void *base)
+{
+	char name[160];
+	struct cval x = { .grp = grp, .where = where, .name = name, .off = row->off };
+	int r;
+
+	setting_name(name, sizeof(name), where, row->k.key);
+	x.s = config_setting_get_member(grp, row->k.key);
+	if (!x.s && row->k.required)
+		return verr(v, grp, name, "%s", row->missing ? row->missing : "required setting is missing");
+	if (!x.s && !row->k.def)
+		return 0;
+	if (row->type == CT_BLOCK)
+		return row->set(v, &x, base);
+	if (row->type == CT_STRLIST)
+		return read_strlist(v, row, &x, base);
+	if ((r = read_value(v, row, &x)) < 0 || (row->check && (r = row->check(v, &x, base)) < 0))
+		return r;
+	if (row->set)
+		return row->set(v, &x, base);
+	if (row->type == CT_DURATION)
+		*FIELD(base, row->off, int64_t) = x.num;
+	else
+		*FIELD(base, row->off, char *) = ith_xstrdup(x.str);
+	return 0;
+}
+
+/* Rows from..end of a table, in order. */
+static int load_rows(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const struct crow *rows, size_t from, void *base)
+{
+	int r;
+
+	for (const struct crow *row = rows + from; row->k.key; row++)
+		if ((r = load_row(v, grp, where, row, base)) < 0)
+			return r;
+	return 0;
+}
+
+/* A whole block: no unknown settings, then every row. */
+static int load_block(const struct vctx *v, const config_setting_t *grp, const char *where,
+	const struct crow *rows, void *base)
+{
+	int r = check_keys(v, grp, where, rows);
+
+	return r < 0 ? r : load_rows(v, grp, where, rows, 0, base);
+}
+
+/* ---- validators and setters shared by several blocks ---- */
+
+static int check_url(const struct vctx *v, const struct cval *x, void *base)
+{
+	const char *why;
+	struct ith_url u;
+
+	(void)base;
+	why = ith_url_parse(x->str, &u);
+	if (why)
+		return verr(v, x->s, x->name, "'%.80s' %s", x->str, why);
+	if (!u.https && !ith_url_host_is_loopback(&u))
+		return verr(v, x->s, x->name,
+			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", x->str);
+	return 0;
+}
+
+/* A URL, stored without its trailing slashes. */
+static int set_url(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)v;
+	*FIELD(base, x->off, char *) = strip_slash(x->str);
+	return 0;
+}
+
+
+/* ---- management = { ... } ---- */
+
+static int set_uuid(const struct vctx *v, const struct cval *x, void *base, const char *example)
+{
+	if (!ith_is_uuid(x->str))
+		return verr(v, x->s, x->name, "'%.80s' is not a UUID (like %s)", x->str, example);
+	memcpy(FIELD(base, x->off, char), x->str, ITH_UUID_LEN + 1);
+	return 0;
+}
+
+static int set_account_id(const struct vctx *v, const struct cval *x, void *base)
+{
+	return set_uuid(v, x, base, "11111111-1111-4111-8111-111111111111");
+}
+
+static int set_cluster_id(const struct vctx *v, const struct cval *x, void *base)
+{
+	return set_uuid(v, x, base, "22222222-1111-4111-8111-111111111111");
+}
+
+static int check_1s_1h(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (x->num < 1 || x->num > 3600)
+		return verr(v, x->s, x->name, "must be between 1s and 1h");
+	return 0;
+}
+
+/* token_env: a variable name, and not with token_file (read by the row before). */
+static int check_token_env(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_config *cfg = base;
+
+	if (!valid_env_name(x->str))
+		return verr(v, x->s, x->name, "'%.80s' is not an environment variable name", x->str);
+	if (cfg->token_file)
+		return verr(v, x->s, x->name, "set token_file or token_env, not both");
+	return 0;
+}
+
+#define MGMT(f) offsetof(struct ith_config, f)
+static const struct crow management_rows[] = {
+	{ { "account_id", true, NULL }, CT_STRING, NULL, set_account_id, MGMT(account_id), NULL },
+	{ { "cluster_id", true, NULL }, CT_STRING, NULL, set_cluster_id, MGMT(cluster_id), NULL },
+	{ { "token_file", false, NULL }, CT_PATH, NULL, NULL, MGMT(token_file), NULL },
+	{ { "token_env", false, NULL }, CT_STRING, check_token_env, NULL, MGMT(token_env), NULL },
+	{ { "url", false, ITH_DEFAULT_URL }, CT_STRING, check_url, set_url, MGMT(url), NULL },
+	{ { "timeout", false, "30s" }, CT_DURATION, check_1s_1h, NULL, MGMT(timeout), NULL },
+	{ { "connect_timeout", false, "10s" }, CT_DURATION, NULL, NULL, MGMT(connect_timeout), NULL },
+	{ { "deadline", false, "60s" }, CT_DURATION, check_1s_1h, NULL, MGMT(deadline), NULL },
+	{ { "ca_file", false, NULL }, CT_PATH, NULL, NULL, MGMT(ca_file), NULL },
+	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
+};
+
+/* After the table: connect_timeout within timeout. */
+static int management_post(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
+{
+	const config_setting_t *ct = config_setting_get_member(m, "connect_timeout");
+
+	if (!ct && cfg->connect_timeout > cfg->timeout)
+		cfg->connect_timeout = cfg->timeout;  /* the default (10s) follows a shorter timeout */
+	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
+		return verr(v, ct, "management.connect_timeout", "must be between 1s and management.timeout");
+	return 0;
+}
+
+static int set_management(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r;
+
+	if (config_setting_type(x->s) != CONFIG_TYPE_GROUP)
+		return verr(v, x->s, "management", "must be a group: management = { ... };");
+	if ((r = load_block(v, x->s, "management", management_rows, base)) < 0)
+		return r;
+	return management_post(v, base, x->s);
+}
+
+/* ---- sinks = ( { ... } ) ---- */
+
+static int set_sink_type(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_sink *out = base;
+
+	if (!strcmp(x->str, "file"))
+		out->type = ITH_SINK_FILE;
+	else if (!strcmp(x->str, "env"))
+		out->type = ITH_SINK_ENV;
+	else if (!strcmp(x->str, "template"))
+		out->type = ITH_SINK_TEMPLATE;
+	else
+		return verr(v, x->s, x->name, "'%.40s' is not a sink type (file, env, template)", x->str);
+	return 0;
+}
+
+static int set_sink_mode(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_sink *out = base;
+
+	if (parse_mode(x->str, &out->mode) < 0)
+		return verr(v, x->s, x->name, "'%.40s' is not an octal mode like \"0640\"", x->str);
+	if (out->mode & 0002)
+		return verr(v, x->s, x->name, "a token file must not be world-writable");
+	if (out->mode & 0004)
+		return verr(v, x->s, x->name,
+			"a token file must not be world-readable; use a group (e.g. mode \"0640\", group \"telegraf\")");
+	return 0;
+}
+
+static int set_sink_group(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_sink *out = base;
+	struct group *g = getgrnam(x->str);
+
+	if (!g)
+		return verr(v, x->s, x->name,
+			"no such group '%.64s' on this host (create it, or remove the setting)", x->str);
+	out->gid = g->gr_gid;
+	out->group = ith_xstrdup(x->str);
+	return 0;
+}
+
+/* template: a path, for a sink of type "template" only (read by the row before). */
+static int check_sink_template(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_sink *out = base;
+
+	if (out->type != ITH_SINK_TEMPLATE)
+		return verr(v, x->s, x->name, "only a sink of type \"template\" takes a template");
+	return read_path(v, x);
+}
+
+#define SINK(f) offsetof(struct ith_sink, f)
+static const struct crow sink_rows[] = {
+	{ { "type", true, NULL }, CT_STRING, NULL, set_sink_type, SINK(type), NULL },
+	{ { "path", true, NULL }, CT_PATH, NULL, NULL, SINK(path), NULL },
+	{ { "mode", false, "0600" }, CT_STRING, NULL, set_sink_mode, SINK(mode), NULL },
+	{ { "group", false, NULL }, CT_STRING, NULL, set_sink_group, SINK(group), NULL },
+	{ { "template", false, NULL }, CT_STRING, check_sink_template, NULL, SINK(template_path), NULL },
+	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
+};
+
+/* After the table: type template needs `template`, the file read and checked now (unknown placeholders: 78). */
+static int sink_post(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
+{
+	const config_setting_t *x = config_setting_get_member(s, "template");
+	char name[160];
+
+	setting_name(name, sizeof(name), where, "template");
+	if (out->type != ITH_SINK_TEMPLATE)
+		return 0;
+	if (!out->template_path)
+		return verr(v, s, name, "required setting is missing");
+	if (!strcmp(out->template_path, out->path))
+		return verr(v, x, name, "the template and the sink's path are the same file");
+	if (ith_template_load(out->template_path, &out->tmpl, ith_legacy_err()) < 0)
+		return verr(v, x, name, "%s", ith_errmsg());
+	return 0;
+}
+
+static int load_sink(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
+{
+	int r;
+
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return verr(v, s, where, "each sink must be a group: { type = \"file\"; path = \"/run/...\"; }");
+	out->gid = (gid_t)-1;  /* no group: leave it alone */
+	if ((r = load_block(v, s, where, sink_rows, out)) < 0)
+		return r;
+	return sink_post(v, s, where, out);
+}
+
+static int set_sinks(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_profile *p = base;
+	char w2[96];
+	int n, r;
+
+	if (config_setting_type(x->s) != CONFIG_TYPE_LIST)
+		return verr(v, x->s, x->where, "sinks must be a list: sinks = ( { ... }, { ... } );");
+	n = config_setting_length(x->s);
+	if (n > 16)
+		return verr(v, x->s, x->where, "at most 16 sinks");
+	p->sinks = ith_xcalloc((size_t)n, sizeof(*p->sinks));
+	for (int i = 0; i < n; i++) {
+		snprintf(w2, sizeof(w2), "%s.sinks[%d]", x->where, i);
+		p->nsinks = (size_t)i + 1;
+		if ((r = load_sink(v, config_setting_get_elem(x->s, (unsigned)i), w2, &p->sinks[i])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- tokens = ( { ... } ): one profile ---- */
+
+static int check_profile_name(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (!ith_valid_profile_name(x->str))
+		return verr(v, x->s, "tokens[].name",
+			"'%.80s' is not a valid name: a letter, then up to 63 letters, digits or '_'", x->str);
+	return 0;
+}
+
+static int check_description(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (strlen(x->str) > 200 || strchr(x->str, '[') || strchr(x->str, ']'))
+		return verr(v, x->s, "description",
+			"at most 200 characters, without '[' or ']' (the helper appends its ownership marker)");
+	return 0;
+}
+
+static int check_db_entry(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (!ith_valid_db_name(x->str))
+		return verr(v, x->s, x->name, "'%.80s' is not a database name (1-64 characters) or \"*\"", x->str);
+	return 0;
+}
+
+static int check_lifetime(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (x->num < 60)
+		return verr(v, x->s ? x->s : x->grp, x->where, "lifetime must be at least 60s");
+	return 0;
+}
+
+static int check_hook_timeout(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (x->num < 1 || x->num > 3600)
+		return verr(v, x->s, x->where, "hook_timeout must be between 1s and 1h");
+	return 0;
+}
+
+static int set_activation(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_profile *p = base;
+
+	if (!strcmp(x->str, "none"))
+		p->activation = ITH_ACT_NONE;
+	else if (!strcmp(x->str, "delay"))
+		p->activation = ITH_ACT_DELAY;
+	else if (!strcmp(x->str, "probe"))
+		p->activation = ITH_ACT_PROBE;
+	else
+		return verr(v, x->s, x->where, "activation '%.40s' is not one of probe, delay, none", x->str);
+	return 0;
+}
+
+static int check_probe_database(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (!ith_valid_db_name(x->str) || !strcmp(x->str, "*"))
+		return verr(v, x->s, x->where, "probe_database must be a database name");
+	return 0;
+}
+
+static int check_env_variable(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (!valid_env_name(x->str))
+		return verr(v, x->s, x->where, "env_variable '%.80s' is not a shell variable name", x->str);
+	return 0;
+}
+
+static int check_on_rotate_entry(const struct vctx *v, const struct cval *x, void *base)
+{
+	(void)base;
+	if (x->idx == 0 && !ith_path_is_absolute(x->str))
+		return verr(v, x->s, x->where,
+			"on_rotate[0] '%.80s' must be an absolute path (no shell, no PATH lookup)", x->str);
+	return 0;
+}
+
+#define PROF(f) offsetof(struct ith_profile, f)
+static const struct crow profile_rows[] = {
+	{ { "name", true, NULL }, CT_STRING, check_profile_name, NULL, PROF(name), NULL },  /* first: read alone */
+	{ { "description", false, "influx-token-helper" }, CT_STRING, check_description, NULL, PROF(description), NULL },
+	{ { "write", false, NULL }, CT_STRLIST, check_db_entry, NULL, PROF(write), NULL },
+	{ { "read", false, NULL }, CT_STRLIST, check_db_entry, NULL, PROF(read), NULL },
+	{ { "lifetime", false, "24h" }, CT_DURATION, check_lifetime, NULL, PROF(lifetime), NULL },
+	{ { "renew_before", false, "6h" }, CT_DURATION, NULL, NULL, PROF(renew_before), NULL },
+	{ { "grace", false, "15m" }, CT_DURATION, NULL, NULL, PROF(grace), NULL },
+	{ { "activation", false, "none" }, CT_STRING, NULL, set_activation, PROF(activation), NULL },
+	{ { "activation_timeout", false, "5m" }, CT_DURATION, NULL, NULL, PROF(activation_timeout), NULL },
+	{ { "probe_database", false, NULL }, CT_STRING, check_probe_database, NULL, PROF(probe_database), NULL },
+	{ { "env_variable", false, "INFLUX_TOKEN" }, CT_STRING, check_env_variable, NULL, PROF(env_variable), NULL },
+	{ { "sinks", false, NULL }, CT_BLOCK, NULL, set_sinks, PROF(sinks), NULL },
+	{ { "on_rotate", false, NULL }, CT_STRLIST, check_on_rotate_entry, NULL, PROF(on_rotate), NULL },
+	{ { "hook_timeout", false, "30s" }, CT_DURATION, check_hook_timeout, NULL, PROF(hook_timeout), NULL },
+	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
+};
+
+/* A setting for a message's line: the member, else the profile. */
+static const config_setting_t *member_or(const config_setting_t *t, const char *key)
+{
+	const config_setting_t *x = config_setting_get_member(t, key);
+
+	return x ? x : t;
+}
+
+/* After the table: some permission, a renewal window that can work. */
+static int profile_window(const struct vctx *v, const config_setting_t *t, const char *where,
+	const struct ith_profile *p)
+{
+	if (p->write.n + p->read.n == 0)
+		return verr(v, t, where, "no permissions: give at least one database in 'write' or 'read'");
+	if (!(p->lifetime > p->renew_before))
+		return verr(v, member_or(t, "renew_before"), where,
+			"impossible window: lifetime (%llds) must be greater than renew_before (%llds)",
+			(long long)p->lifetime, (long long)p->renew_before);
+	if (!(p->renew_before > p->grace))
+		return verr(v, member_or(t, "grace"), where,
+			"impossible window: renew_before (%llds) must be greater than grace (%llds)",
+			(long long)p->renew_before, (long long)p->grace);
+	/*
+	 * The activation wait must end while the current token has time left:
+	 * the old one is retired for `grace` after the switch, so the switch
+	 * must come at most renew_before - grace after the renewal started.
+	 */
+	if (p->activation != ITH_ACT_NONE && p->activation_timeout > p->renew_before - p->grace)
+		return verr(v, member_or(t, "activation_timeout"), where,
+			"activation_timeout (%llds) must be at most renew_before - grace (%llds - %llds = %llds), or the "
+			"current token could expire while its successor is still activating; lower activation_timeout or "
+			"raise renew_before", (long long)p->activation_timeout, (long long)p->renew_before,
+			(long long)p->grace, (long long)(p->renew_before - p->grace));
+	return 0;
+}
+
+/* After the table: the database a probe reads or writes. */
+static int profile_probe(const struct vctx *v, const config_setting_t *t, const char *where,
+	const struct ith_profile *p)
+{
+	const char *db = NULL;
+	bool w = false, has_target = ith_probe_target(p, &db, &w);
+
+	if (p->activation == ITH_ACT_PROBE && !has_target)
+		return verr(v, config_setting_get_member(t, "activation"), where,
+			"activation \"probe\" needs a database to probe: the token only names \"*\", "
+			"so set probe_database = \"<a database>\"");
+	if (p->probe_database && !w && !list_has(&p->read, p->probe_database) && !list_has(&p->read, "*"))
+		return verr(v, config_setting_get_member(t, "probe_database"), where,
+			"probe_database '%s' is not among the token's read or write databases", p->probe_database);
+	return 0;
+}
+
+/* The name first (it names the profile in every later message), then the other rows. */
+static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
+{
+	char where[64];
+	int r;
+
+	snprintf(where, sizeof(where), "tokens[%d]", idx);
+	p->line = config_setting_source_line(t);
+	if (config_setting_type(t) != CONFIG_TYPE_GROUP)
+		return verr(v, t, where, "each token profile must be a group: { name = \"...\"; ... }");
+	if ((r = load_row(v, t, where, &profile_rows[0], p)) < 0)
+		return r;
+	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
+	if ((r = check_keys(v, t, where, profile_rows)) < 0 || (r = load_rows(v, t, where, profile_rows, 1, p)) < 0 ||
+	    (r = profile_window(v, t, where, p)) < 0)
+		return r;
+	return profile_probe(v, t, where, p);
+}
+
+/* tokens = ( ... ): every profile, names unique (files used twice: see validate_global). */
+static int set_tokens(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_config *cfg = base;
+	const config_setting_t *t = x->s;
 	int r, n;
 
-	t = config_setting_get_member(root, "tokens");
-	if (!t)
-		return verr(v, root, "tokens", "required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );");
 	if (config_setting_type(t) != CONFIG_TYPE_LIST)
 		return verr(v, t, "tokens", "must be a list in parentheses: tokens = ( { ... } );");
 	n = config_setting_length(t);
@@ -906,50 +1046,62 @@ static int load_profiles(const struct vctx *v, struct ith_config *cfg, const con
 					"duplicate profile name '%s' (first at line %d)", cfg->profiles[i].name,
 					cfg->profiles[j].line);
 	}
-	return check_collisions(v, cfg, t);
+	return 0;
 }
 
+/* ---- the top level ---- */
+
+#define TOP(f) offsetof(struct ith_config, f)
+static const struct crow top_rows[] = {
+	{ { "management", true, NULL }, CT_BLOCK, NULL, set_management, 0,
+		"required group is missing: management = { account_id = ...; cluster_id = ...; };" },
+	{ { "cluster_url", false, NULL }, CT_STRING, check_url, set_url, TOP(cluster_url), NULL },
+	{ { "state_dir", false, NULL }, CT_PATH, NULL, NULL, TOP(state_dir), NULL },
+	{ { "status_dir", false, NULL }, CT_PATH, NULL, NULL, TOP(status_dir), NULL },
+	{ { "tokens", true, NULL }, CT_BLOCK, NULL, set_tokens, TOP(profiles),
+		"required list is missing: tokens = ( { name = \"...\"; write = [ \"db\" ]; } );" },
+	{ { "prometheus_textfile", false, NULL }, CT_PATH, NULL, NULL, TOP(prometheus_textfile), NULL },
+	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
+};
+
+/* After the table: the defaults computed from elsewhere, status_dir apart, no file used twice. */
 static int validate_global(const struct vctx *v, struct ith_config *cfg, const config_setting_t *root)
 {
-	static const char *const keys[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens",
-		"prometheus_textfile", NULL };
-	const config_setting_t *m;
-	const char *s = NULL;
 	int r;
 
-	if ((r = check_keys(v, root, "", keys)) < 0)
+	if ((r = load_block(v, root, "", top_rows, cfg)) < 0)
 		return r;
-	m = config_setting_get_member(root, "management");
-	if (!m)
-		return verr(v, root, "management", "required group is missing: management = { account_id = ...; cluster_id = ...; };");
-	if ((r = load_management(v, cfg, m)) < 0)
-		return r;
-	if ((r = get_str(v, root, "", "cluster_url", false, &s)) < 0)
-		return r;
-	if (s) {
-		if ((r = check_url(v, root, "", "cluster_url", s)) < 0)
-			return r;
-		cfg->cluster_url = strip_slash(s);
-	} else {
+	if (!cfg->cluster_url) {
 		struct ith_strbuf sb = ITH_STRBUF_INIT;
 		ith_strbuf_addf(&sb, "https://%s.a.influxdb.io", cfg->cluster_id);
 		cfg->cluster_url = ith_strbuf_detach(&sb);
 	}
-	if ((r = get_abs_path(v, root, "", "state_dir", false, &cfg->state_dir)) < 0)
-		return r;
 	if (!cfg->state_dir) {
 		if ((r = default_state_dir(v, &cfg->state_dir)) < 0)
 			return r;
 		cfg->state_dir_is_default = true;
 	}
-	if ((r = get_abs_path(v, root, "", "status_dir", false, &cfg->status_dir)) < 0)
-		return r;
 	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
 		return verr(v, config_setting_get_member(root, "status_dir"), "status_dir",
 			"must differ from state_dir (it is readable by everyone)");
-	if ((r = get_abs_path(v, root, "", "prometheus_textfile", false, &cfg->prometheus_textfile)) < 0)
-		return r;
-	return load_profiles(v, cfg, root);
+	return check_collisions(v, cfg, config_setting_get_member(root, "tokens"));
+}
+
+const struct ith_config_key *ith_config_key_at(const char *block, size_t i)
+{
+	static const struct { const char *name; const struct crow *rows; } blocks[] = {
+		{ "", top_rows }, { "management", management_rows }, { "tokens", profile_rows }, { "sinks", sink_rows },
+	};
+
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		if (strcmp(block, blocks[b].name))
+			continue;
+		for (size_t j = 0; blocks[b].rows[j].k.key; j++)
+			if (j == i)
+				return &blocks[b].rows[j].k;
+		return NULL;
+	}
+	return NULL;
 }
 
 int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)

@@ -92,6 +92,17 @@ int ith_config_load_string(struct ith_config *cfg, const char *path, const char 
 void ith_config_release(struct ith_config *cfg);
 /* NULL name: the only profile, if there is exactly one. Errors are ITH_E_USAGE. */
 int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out);
+/*
+ * The settings a block accepts, as config.c's table reads them: block ""
+ * (the top level), "management", "tokens" (one profile) or "sinks" (one
+ * sink). Row i, or NULL past the end. For tests and documentation.
+ */
+struct ith_config_key {
+	const char *key;
+	bool required;
+	const char *def;    /* the default as written in the file; NULL: none, or computed from other settings */
+};
+const struct ith_config_key *ith_config_key_at(const char *block, size_t i);
 /* Which path to load: -c, then $INFLUX_TOKEN_HELPER_CONFIG, then the default. */
 const char *ith_config_default_path(const char *opt);
 

@@ -2,6 +2,7 @@
 #include "error.h"
 #include "hook.h"
 #include "output.h"
+#include "plan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* rotate_locked called by ith_get: it never probes while a valid current token can be served. */
-#define ROTATE_FROM_GET 0x100
+/* The planner's flags are the rotate flags. */
+_Static_assert((int)ITH_PLAN_FORCE == (int)ITH_ROTATE_FORCE && (int)ITH_PLAN_WAIT == (int)ITH_ROTATE_WAIT &&
+	(int)ITH_PLAN_DRY_RUN == (int)ITH_ROTATE_DRY_RUN, "plan.h and engine.h flags differ");
 
 /* Seconds beyond the request timeout for a server to finish a request. */
 #define ITH_INFLIGHT_MARGIN 5
@@ -155,16 +157,6 @@ bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, co
 	if (!st->has_current)
 		return true;
 	return now >= ith_token_renew_at(&st->current, p, instance);
-}
-
-static bool fresh(const struct ith_state *st, const struct ith_profile *p, const char *instance, int64_t now,
-	int64_t min_ttl)
-{
-	if (!st->has_current)
-		return false;
-	if (min_ttl >= 0)
-		return st->current.expires_at - now >= min_ttl;
-	return !ith_renewal_due(st, p, instance, now);
 }
 
 /* ---- helpers ---- */
@@ -564,10 +556,11 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
  * 401/403 mean not yet; 404, other answers and no answer are probe failures,
  * reported and never taken as active. With wait, polls (capped exponential
  * backoff) until activation_timeout after creation; without, looks once.
- * *failed: the last probe failed (not merely "not yet").
+ * deferred: the plan leaves the probe to rotate (a get with a valid current
+ * token). *failed: the last probe failed (not merely "not yet").
  */
 static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait, bool from_get, bool *failed)
+	const struct ith_state *st, bool wait, bool deferred, bool *failed)
 {
 	int64_t now = ith_now();
 	/* no wait beyond the command's deadline (management.deadline) */
@@ -586,7 +579,7 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	}
 	if (!ith_probe_target(p, &db, &write))
 		return false;  /* the loader refuses this: nothing to probe, so nothing is promoted */
-	if (from_get && st->has_current && st->current.expires_at > now) {
+	if (deferred) {
 		/* get never waits for an activation: a valid current token is served, rotate or watch probes */
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
 		return false;
@@ -681,52 +674,61 @@ static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	return 0;
 }
 
-/* ---- the plan (dry run): say what rotate_locked would do, change nothing ---- */
+/* ---- the dry run: print the plan, change nothing ---- */
 
-static int plan_rotation(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int flags,
-	const struct ith_perms *want, struct ith_rotate_result *res)
+/* One step of the plan as the dry run says it; *creating: a create is planned (the promote line follows it). */
+static void print_step(const struct ith_profile *p, const struct ith_state *st, const struct ith_step *s,
+	const struct ith_perms *want, bool *creating, struct ith_strbuf *pl)
+{
+	static const char *const why[] = { "none yet", "forced", "renewal due" };
+	static const char *const acts[] = { "none", "delay", "probe" };
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+
+	if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
+		ith_perms_format(want, &sb);
+		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
+		ith_strbuf_release(&sb);
+	} else if (s->kind == ITH_STEP_CREATE && s->when == ITH_WHEN_ALWAYS) {
+		ith_strbuf_addf(pl, "%s: would create a token (%s)\n", p->name, why[s->why]);
+		*creating = true;
+	} else if (s->kind == ITH_STEP_PROMOTE && *creating) {
+		ith_strbuf_addf(pl, "%s: would promote it once active (activation %s)%s\n", p->name, acts[p->activation],
+			s->retire_current ? ", retiring the current one for its grace" : "");
+	} else if (s->kind == ITH_STEP_PROMOTE && st->has_next) {
+		ith_strbuf_addf(pl, "%s: would promote next %s once active\n", p->name, st->next.id);
+	} else if (s->kind == ITH_STEP_REVOKE) {
+		for (size_t i = 0; i < st->nretired && i < 64; i++)
+			if (s->retired & (UINT64_C(1) << i))
+				ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
+	}
+}
+
+/* The plan into res->plan; the sweep of an open intent is a read-only list. */
+static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	const struct ith_plan *plan, const struct ith_perms *want, struct ith_rotate_result *res)
 {
 	struct ith_strbuf *pl = &res->plan;
-	int64_t now = ith_now();
-	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
-	size_t len0;
+	bool creating = false;
 	char when[32];
+	size_t len0;
 	int r = 0;
 
 	ith_strbuf_addstr(pl, "");
 	len0 = pl->len;
-	if (st->pending_since) {
-		/* an earlier create's answer was not recorded: the sweep comes first (a read-only list) */
-		struct ith_api *api;
-		if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
-			r = sweep_orphans(ctx, api, p, st, NULL, pl);
-		if (r < 0)
-			return r;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct ith_step *s = &plan->v[i];
+		if (s->kind == ITH_STEP_SWEEP) {
+			/* an earlier create's answer was not recorded: the sweep comes first */
+			struct ith_api *api;
+			if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
+				r = sweep_orphans(ctx, api, p, st, NULL, pl);
+			if (r < 0)
+				return r;
+		}
+		print_step(p, st, s, want, &creating, pl);
 	}
-	if (st->has_current && !ith_perms_equal(want, &st->current.perms)) {
-		struct ith_strbuf sb = ITH_STRBUF_INIT;
-		ith_perms_format(want, &sb);
-		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
-		ith_strbuf_release(&sb);
-	}
-	if (due && !st->has_next) {
-		if (!st->has_current)
-			ith_strbuf_addf(pl, "%s: would create a token (none yet)\n", p->name);
-		else if (flags & ITH_ROTATE_FORCE)
-			ith_strbuf_addf(pl, "%s: would create a token (forced)\n", p->name);
-		else
-			ith_strbuf_addf(pl, "%s: would create a token (renewal due)\n", p->name);
-		ith_strbuf_addf(pl, "%s: would promote it once active (activation %s)%s\n", p->name,
-			p->activation == ITH_ACT_PROBE ? "probe" : p->activation == ITH_ACT_DELAY ? "delay" : "none",
-			st->has_current ? ", retiring the current one for its grace" : "");
-	} else if (st->has_next) {
-		ith_strbuf_addf(pl, "%s: would promote next %s once active\n", p->name, st->next.id);
-	}
-	for (size_t i = 0; i < st->nretired; i++)
-		if (st->retired[i].revoke_after <= now || (due && p->grace == 0))
-			ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
 	if (pl->len == len0) {
-		ith_format_rfc3339(ith_token_renew_at(&st->current, p, ctx->instance), when, sizeof(when));
+		ith_format_rfc3339(plan->renew_at, when, sizeof(when));
 		ith_strbuf_addf(pl, "%s: nothing to do (renewal due %s)\n", p->name, when);
 	}
 	return r;
@@ -742,145 +744,161 @@ static int64_t inflight_window(const struct ith_config *cfg)
 	return cfg->deadline + cfg->timeout + ITH_INFLIGHT_MARGIN;
 }
 
-/* ---- the rotation proper: lock held, st loaded; saves st ---- */
+/* ---- the rotation proper: lock held, st loaded; executes the plan, saves st ---- */
 
-/* What a rotation does to the server before the switch; api is NULL when it needs none of it. */
-struct rotate_todo {
+/* What the steps so far did; api is NULL until a step needs it. */
+struct rotate_run {
 	struct ith_api *api;
-	bool create, patch_cur, patch_next, changed;
+	bool changed, gone, active;
+	char probe_msg[1024];   /* an activation probe failed while waiting: the run fails at its end */
 };
 
 /*
- * The permissions changed: patch the current token (unless it is about to
- * be replaced) and the pending next. A current token the server no longer
- * has turns into a create.
+ * A create intent left open by an earlier run (a lost answer, a crash, a
+ * create that failed): swept before creating again, so failing creates
+ * cannot pile up orphans. A create still in flight may commit after this
+ * sweep: the intent stays open until no such request can be alive (s->at).
  */
-static int rotate_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_perms *want, struct rotate_todo *t, struct ith_rotate_result *res)
+static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_step *s, struct rotate_run *run, struct ith_rotate_result *res)
 {
-	int r;
+	int r = sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL);
 
-	if (t->patch_cur && !t->create) {  /* a token about to be replaced is not patched: its successor gets `want` */
-		r = patch_perms(ctx, t->api, p, &st->current, want);
-		if (r == ITH_E_NOTFOUND) {
-			/* the server no longer has it: renew now rather than fail on every run until it expires */
-			ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
-				st->current.id, ith_errmsg());
-			t->create = !st->has_next;
-		} else if (r < 0) {
-			return r;
-		} else {
-			res->patched = t->changed = true;
-		}
-	}
-	if (t->patch_next) {
-		if ((r = patch_perms(ctx, t->api, p, &st->next, want)) < 0)
-			return r;
-		res->patched = t->changed = true;
-	}
+	if (r < 0)
+		return r;
+	if (ith_now() > s->at)
+		st->pending_since = 0;
+	run->changed = true;
 	return 0;
 }
 
-/* Sweeps an open create intent, patches, and creates the next token when due. */
-static int rotate_server(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_perms *want, int64_t now, struct rotate_todo *t, struct ith_rotate_result *res)
+/* The permissions changed: patch in place. A current token the server no longer has sets run->gone. */
+static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+{
+	struct ith_state_token *t = s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next;
+	int r = patch_perms(ctx, run->api, p, t, want);
+
+	if (r == ITH_E_NOTFOUND && s->slot == ITH_SLOT_CURRENT) {
+		ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
+			st->current.id, ith_errmsg());
+		run->gone = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	res->patched = run->changed = true;
+	return 0;
+}
+
+static int run_create(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+{
+	bool had_intent = st->pending_since != 0;
+	unsigned attempts = 0;
+	int r = create_next(ctx, run->api, p, st, want, now, &attempts, res);
+
+	if (r < 0)
+		return r;
+	run->changed = true;
+	if (!had_intent && attempts == 1)
+		st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
+	else if (!had_intent)
+		/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
+		return sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL);
+	return 0;
+}
+
+static void run_activate(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	const struct ith_step *s, struct rotate_run *run)
+{
+	bool failed;
+
+	if (!st->has_next)
+		return;  /* the create did not happen */
+	run->active = next_active(ctx, run->api, p, st, s->wait, s->reach == ITH_REACH_DEFERRED, &failed);
+	if (!run->active && failed && s->wait)
+		snprintf(run->probe_msg, sizeof(run->probe_msg), "%s", ith_errmsg());
+}
+
+/* One step, under its condition; HOOK runs after the save (rotate_locked). */
+static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
 {
 	int r;
 
-	/*
-	 * A create intent left open by an earlier run (a lost answer, a crash,
-	 * a create that failed): sweep before creating again, so failing
-	 * creates cannot pile up orphans. A create still in flight may commit
-	 * after this sweep: the intent stays open, and the next run sweeps
-	 * again, until no such request can be alive.
-	 */
-	if (st->pending_since) {
-		if ((r = sweep_orphans(ctx, t->api, p, st, &res->revoked, NULL)) < 0)
-			return r;
-		if (ith_now() - st->pending_since > inflight_window(ctx->cfg))
-			st->pending_since = 0;
-		t->changed = true;
-	}
-	if ((r = rotate_patch(ctx, p, st, want, t, res)) < 0)
-		return r;
-	if (t->create) {
-		bool had_intent = st->pending_since != 0;
-		unsigned attempts = 0;
-
-		r = create_next(ctx, t->api, p, st, want, now, &attempts, res);
-		if (r < 0)
-			return r;
-		t->changed = true;
-		if (!had_intent && attempts == 1) {
-			st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
-		} else if (!had_intent) {
-			/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
-			if ((r = sweep_orphans(ctx, t->api, p, st, &res->revoked, NULL)) < 0)
-				return r;
+	switch (s->kind) {
+	case ITH_STEP_SWEEP:
+		return run_sweep(ctx, p, st, s, run, res);
+	case ITH_STEP_PATCH:
+		return s->when == ITH_WHEN_NEVER ? 0 : run_patch(ctx, p, st, s, want, run, res);
+	case ITH_STEP_CREATE:
+		return s->when == ITH_WHEN_GONE && !run->gone ? 0 : run_create(ctx, p, st, now, want, run, res);
+	case ITH_STEP_ACTIVATE:
+		run_activate(ctx, p, st, s, run);
+		return 0;
+	case ITH_STEP_PROMOTE:
+		if (run->active) {
+			promote(ctx, p, st, ith_now(), res);
+			run->changed = true;
 		}
+		return 0;
+	case ITH_STEP_SINKS:
+		return sync_sinks(ctx, p, st, &res->sinks_written);
+	case ITH_STEP_REVOKE:
+		r = revoke_due_retired(ctx, &run->api, p, st, ith_now(), &res->revoked);
+		run->changed |= res->revoked != 0;
+		return r;
+	default:
+		return 0;
 	}
+}
+
+static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	const struct ith_plan *pl, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+{
+	int r;
+
+	if (pl->needs_api && (r = ith_ctx_api(ctx, &run->api)) < 0)
+		return r;
+	for (size_t i = 0; i < pl->n; i++)
+		if ((r = run_step(ctx, p, st, now, &pl->v[i], want, run, res)) < 0)
+			return r;
+	if (run->probe_msg[0])  /* the rotation could not finish: the operator must hear of it */
+		return ith_error(ITH_E_UNAVAILABLE, "%s", run->probe_msg);
 	return 0;
 }
 
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res)
 {
-	struct rotate_todo t = { 0 };
+	struct rotate_run run = { 0 };
 	struct ith_perms want;
-	int64_t now = ith_now();
-	bool due = (flags & ITH_ROTATE_FORCE) || ith_renewal_due(st, p, ctx->instance, now);
-	int r = 0;
+	struct ith_plan pl;
+	int r;
 
-	t.create = due && !st->has_next;  /* a pending next is the renewal already */
 	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
-	if (flags & ITH_ROTATE_DRY_RUN) {
-		r = plan_rotation(ctx, p, st, flags, &want, res);
-		ith_perms_release(&want);
-		return r;
-	}
-	t.patch_cur = st->has_current && !ith_perms_equal(&want, &st->current.perms);
-	t.patch_next = st->has_next && !ith_perms_equal(&want, &st->next.perms);
-	if (t.create || t.patch_cur || t.patch_next || st->pending_since || st->has_next) {
-		if ((r = ith_ctx_api(ctx, &t.api)) < 0)
-			goto fail;
-	}
-	if ((r = rotate_server(ctx, p, st, &want, now, &t, res)) < 0)
-		goto fail;
-	struct ith_api *api = t.api;
-	bool changed = t.changed;
-	char probe_msg[1024] = "";
-	if (st->has_next) {
-		bool failed;
-		if (next_active(ctx, api, p, st, flags & ITH_ROTATE_WAIT, flags & ROTATE_FROM_GET, &failed)) {
-			promote(ctx, p, st, ith_now(), res);
-			changed = true;
-		} else if (failed && (flags & ITH_ROTATE_WAIT)) {
-			snprintf(probe_msg, sizeof(probe_msg), "%s", ith_errmsg());
-		}
-	}
-	if ((r = sync_sinks(ctx, p, st, &res->sinks_written)) < 0)
-		goto fail;
-	if ((r = revoke_due_retired(ctx, &api, p, st, ith_now(), &res->revoked)) < 0)
-		goto fail;
-	if (res->revoked)
-		changed = true;
-	if (probe_msg[0]) {
-		/* the rotation could not finish: the operator must hear of it */
-		r = ith_error(ITH_E_UNAVAILABLE, "%s", probe_msg);
-		goto fail;
-	}
+	struct ith_plan_in in = { .p = p, .st = st, .instance = ctx->instance, .want = &want, .flags = flags,
+		.now = ith_now(), .inflight_window = inflight_window(ctx->cfg), .min_ttl = -1 };
+	ith_plan_rotate(&in, &pl);
+	if (flags & ITH_ROTATE_DRY_RUN)
+		r = print_plan(ctx, p, st, &pl, &want, res);
+	else
+		r = run_plan(ctx, p, st, in.now, &pl, &want, &run, res);
 	ith_perms_release(&want);
-	if (changed && (r = save_state(ctx, p, st)) < 0)
+	if (flags & ITH_ROTATE_DRY_RUN)
+		return r;
+	if (r < 0)
+		return save_after_failure(ctx, p, st, r);
+	if (run.changed && (r = save_state(ctx, p, st)) < 0)
 		return r;
 	/* after the save: a `get` from the hook, or from a consumer it restarts, sees the new token */
-	if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id)) {
+	if (ith_plan_find(&pl, ITH_STEP_HOOK) && st->hook_pending[0] && st->has_current &&
+	    !strcmp(st->hook_pending, st->current.id)) {
 		run_hook(ctx, p, st);
 		return save_state(ctx, p, st);
 	}
 	return 0;
-fail:
-	ith_perms_release(&want);
-	return save_after_failure(ctx, p, st, r);
 }
 
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res)
@@ -907,65 +925,67 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 
 /* ---- get ---- */
 
-static bool valid(const struct ith_state_token *t, int64_t now)
-{
-	return t->expires_at > now;
-}
-
 static int serve(const struct ith_state_token *t, struct ith_state_token *out)
 {
 	state_token_copy(out, t);
 	return 0;
 }
 
-/* Under the lock, st reloaded: renews when the token is not fresh; a failed renewal with a valid token is *stale. */
-static int get_renew(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	int64_t min_ttl, bool *stale)
+/* What get asks the planner at stage. */
+static void get_plan(const struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	int64_t now, int64_t min_ttl, enum ith_get_stage stage, struct ith_plan *pl)
 {
-	struct ith_rotate_result res;
-	int r;
+	struct ith_plan_in in = { .p = p, .st = st, .instance = ctx->instance, .flags = ITH_PLAN_FROM_GET,
+		.now = now, .inflight_window = inflight_window(ctx->cfg), .min_ttl = min_ttl, .stage = stage };
 
-	if (fresh(st, p, ctx->instance, now, min_ttl))
-		return 0;
-	/* Renewal not due by the window but the caller wants more: force. */
-	int flags = ROTATE_FROM_GET | (st->has_current && !st->has_next && !ith_renewal_due(st, p, ctx->instance,
-		now) ? ITH_ROTATE_FORCE : 0);
-	memset(&res, 0, sizeof(res));
-	r = rotate_locked(ctx, p, st, flags, &res);
-	ith_rotate_result_release(&res);
-	if (r < 0) {
-		if (!(st->has_current && valid(&st->current, now)))
-			return r;
-		char left[32];
+	ith_plan_get(&in, pl);
+}
+
+/* A SERVE or FAIL step; r_renew: the failed renewal's error. */
+static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
+	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale)
+{
+	char left[32], want[32];
+
+	if (s->kind == ITH_STEP_FAIL)
+		return s->fail == ITH_FAIL_RENEW ? r_renew :
+			ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
+	if (s->stale) {
 		ith_format_duration(st->current.expires_at - now, left, sizeof(left));
 		ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
 			p->name, ith_errmsg(), left);
 		*stale = true;
 	}
-	return 0;
-}
-
-/* Serves the current token, else the next; warns (and sets *stale) when it is short of min_ttl. */
-static int get_serve(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
-	int64_t min_ttl, struct ith_state_token *out, bool *stale)
-{
-	int r;
-
-	if (st->has_current && valid(&st->current, now))
-		r = serve(&st->current, out);
-	else if (st->has_next && valid(&st->next, now))
-		r = serve(&st->next, out);
-	else
-		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
-	if (r == 0 && min_ttl >= 0 && out->expires_at - now < min_ttl) {
-		char left[32], want[32];
+	serve(s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next, out);
+	if (s->short_ttl) {
 		ith_format_duration(out->expires_at - now, left, sizeof(left));
 		ith_format_duration(min_ttl, want, sizeof(want));
 		ith_log(ctx, ITH_LOG_WARN, "%s: serving token %s, valid for %s, less than --min-ttl %s (%s)", p->name,
 			out->id, left, want, st->has_next ? "its successor is not active yet" : "the server gave no longer");
 		*stale = true;
 	}
-	return r;
+	return 0;
+}
+
+/* Under the lock, st reloaded: renews when the plan says so, then serves what the plan says after it. */
+static int get_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
+	int64_t min_ttl, struct ith_state_token *out, bool *stale)
+{
+	enum ith_get_stage stage = ITH_GET_RENEWED;
+	struct ith_rotate_result res;
+	struct ith_plan pl;
+	int r = 0;
+
+	get_plan(ctx, p, st, now, min_ttl, ITH_GET_LOCKED, &pl);
+	if (pl.v[0].kind == ITH_STEP_RENEW) {
+		memset(&res, 0, sizeof(res));
+		r = rotate_locked(ctx, p, st, ITH_PLAN_FROM_GET | (pl.v[0].force ? ITH_ROTATE_FORCE : 0), &res);
+		ith_rotate_result_release(&res);
+		if (r < 0)
+			stage = ITH_GET_RENEW_FAILED;
+	}
+	get_plan(ctx, p, st, now, min_ttl, stage, &pl);
+	return get_finish(ctx, p, st, now, min_ttl, &pl.v[0], r, out, stale);
 }
 
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
@@ -973,6 +993,7 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_state st;
+	struct ith_plan pl;
 	int64_t now = ith_now();
 	int r;
 
@@ -983,32 +1004,23 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	/* Fast path: no lock, no network. State files are replaced atomically. */
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) < 0)
 		return r;
-	if (fresh(&st, p, ctx->instance, now, min_ttl)) {
-		r = serve(&st.current, out);
+	get_plan(ctx, p, &st, now, min_ttl, ITH_GET_CACHED, &pl);
+	if (pl.v[0].kind == ITH_STEP_SERVE) {
+		r = serve(pl.v[0].slot == ITH_SLOT_CURRENT ? &st.current : &st.next, out);
 		goto out;
 	}
-	/* get never waits on a rotation in progress while it has something valid to give. */
-	if (st.has_current && valid(&st.current, now) && min_ttl < 0) {
-		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, ith_legacy_err());
-		if (r == ITH_E_TEMP) {
-			ith_log(ctx, ITH_LOG_DEBUG, "%s: a rotation is in progress; serving the current token", p->name);
-			r = serve(&st.current, out);
-			goto out;
-		}
-	} else if ((!st.has_current || !valid(&st.current, now)) && st.has_next && valid(&st.next, now)) {
-		r = serve(&st.next, out);  /* nothing current: the next token at once */
+	r = ith_lock_acquire(ctx->cfg->state_dir, p->name, pl.v[0].busy_serves ? 0 : ctx->lock_timeout_ms, &lock, ith_legacy_err());
+	if (r == ITH_E_TEMP && pl.v[0].busy_serves) {
+		ith_log(ctx, ITH_LOG_DEBUG, "%s: a rotation is in progress; serving the current token", p->name);
+		r = serve(&st.current, out);
 		goto out;
-	} else {
-		r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, ith_legacy_err());
 	}
 	if (r < 0)
 		goto out;
 	ith_state_release(&st);
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, ith_legacy_err())) < 0)
 		goto out;
-	now = ith_now();
-	if ((r = get_renew(ctx, p, &st, now, min_ttl, stale)) == 0)
-		r = get_serve(ctx, p, &st, now, min_ttl, out, stale);
+	r = get_locked(ctx, p, &st, ith_now(), min_ttl, out, stale);
 out:
 	ith_state_release(&st);
 	ith_lock_release(&lock);

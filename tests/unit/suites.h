@@ -9,6 +9,8 @@ int register_state_tests(void);
 int register_token_tests(void);
 int register_engine_tests(void);
 int register_watch_tests(void);
+int register_plan_tests(void);
+int register_health_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */

@@ -259,6 +259,205 @@ static void test_directory_config(void)
 	free(dir);
 }
 
+/*
+ * The tables of config.c: the settings each block knows, as they were when
+ * the tables replaced the hand-written lists. A row dropped or renamed, or a
+ * default changed, fails here (and --help, the man page and the README would
+ * need the same change).
+ */
+static const char *const known_top[] = { "management", "cluster_url", "state_dir", "status_dir", "tokens",
+	"prometheus_textfile", NULL };
+static const char *const known_management[] = { "account_id", "cluster_id", "token_file", "token_env", "url",
+	"timeout", "connect_timeout", "deadline", "ca_file", NULL };
+static const char *const known_profile[] = { "name", "description", "write", "read", "lifetime", "renew_before",
+	"grace", "activation", "activation_timeout", "probe_database", "env_variable", "sinks", "on_rotate",
+	"hook_timeout", NULL };
+static const char *const known_sink[] = { "type", "path", "mode", "group", "template", NULL };
+
+/* A config with one setting added to a block: "" top level, "management", "tokens", "sinks". */
+static char *config_with(const char *block, const char *setting)
+{
+	char *buf = malloc(4096);
+	const char *top = "", *mg = "", *pr = "", *sk = "";
+
+	if (!strcmp(block, ""))
+		top = setting;
+	else if (!strcmp(block, "management"))
+		mg = setting;
+	else if (!strcmp(block, "tokens"))
+		pr = setting;
+	else
+		sk = setting;
+	snprintf(buf, 4096, "management = { account_id = \"11111111-1111-4111-8111-111111111111\";\n"
+		"  cluster_id = \"22222222-1111-4111-8111-111111111111\"; %s };\n"
+		"state_dir = \"/s\";\n%s\n"
+		"tokens = ( { name = \"a\"; write = [ \"d\" ]; %s\n"
+		"  sinks = ( { type = \"file\"; path = \"/x/t\"; %s } ); } );\n", mg, top, pr, sk);
+	return buf;
+}
+
+static void keys_are(const char *block, const char *const *want, const char *typo, const char *msg)
+{
+	struct ith_config c;
+	char *text, setting[64];
+	size_t i;
+
+	for (i = 0; want[i]; i++) {
+		const struct ith_config_key *k = ith_config_key_at(block, i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+		if (strcmp(k->key, want[i]))
+			fprintf(stderr, "\n  block '%s' row %zu: '%s', want '%s'\n", block, i, k->key, want[i]);
+		CU_ASSERT_STRING_EQUAL(k->key, want[i]);
+	}
+	CU_ASSERT_PTR_NULL(ith_config_key_at(block, i));
+	/* a key near a known one: refused, naming every key of the table, as before the tables */
+	snprintf(setting, sizeof(setting), "%s = 1;", typo);
+	text = config_with(block, setting);
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, "t.conf", text), ITH_E_CONFIG);
+	if (strcmp(ith_errmsg(), msg))
+		fprintf(stderr, "\n  got  '%s'\n  want '%s'\n", ith_errmsg(), msg);
+	CU_ASSERT_STRING_EQUAL(ith_errmsg(), msg);
+	free(text);
+}
+
+static void test_table_known_keys(void)
+{
+	keys_are("", known_top, "state_dirr",
+		"t.conf:4: state_dirr: unknown setting (known: management, cluster_url, state_dir, status_dir, tokens, "
+		"prometheus_textfile)");
+	keys_are("management", known_management, "timeoutt",
+		"t.conf:2: management.timeoutt: unknown setting (known: account_id, cluster_id, token_file, token_env, "
+		"url, timeout, connect_timeout, deadline, ca_file)");
+	keys_are("tokens", known_profile, "lifetme",
+		"t.conf:5: tokens[0] (a).lifetme: unknown setting (known: name, description, write, read, lifetime, "
+		"renew_before, grace, activation, activation_timeout, probe_database, env_variable, sinks, on_rotate, "
+		"hook_timeout)");
+	keys_are("sinks", known_sink, "pathh",
+		"t.conf:6: tokens[0] (a).sinks[0].pathh: unknown setting (known: type, path, mode, group, template)");
+	CU_ASSERT_PTR_NULL(ith_config_key_at("nope", 0));
+}
+
+/* A valid value for each setting that has no default; NULL: the base of config_with() sets it. */
+static const struct { const char *block, *key, *value; } samples[] = {
+	{ "", "management", NULL }, { "", "cluster_url", "\"https://c.example.com/\"" }, { "", "state_dir", NULL },
+	{ "", "status_dir", "\"/st\"" }, { "", "tokens", NULL }, { "", "prometheus_textfile", "\"/pm/ith.prom\"" },
+	{ "management", "account_id", NULL }, { "management", "cluster_id", NULL },
+	{ "management", "token_file", "\"/etc/ith/mgmt\"" }, { "management", "token_env", "\"MGMT\"" },
+	{ "management", "ca_file", "\"/etc/ith/ca.pem\"" },
+	{ "tokens", "name", NULL }, { "tokens", "write", NULL }, { "tokens", "read", "[ \"r\", \"*\" ]" },
+	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
+	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },
+	{ "sinks", "template", "\"/x/t.tmpl\"" },  /* known, but only for type "template" */
+};
+
+/* Every key of every table is accepted: with a sample value, or its default written out. */
+static void test_table_keys_accepted(void)
+{
+	static const char *const blocks[] = { "", "management", "tokens", "sinks" };
+	const struct ith_config_key *k;
+	struct ith_config c;
+
+	for (size_t b = 0; b < 4; b++)
+		for (size_t i = 0; (k = ith_config_key_at(blocks[b], i)); i++) {
+			char setting[256], *text;
+			const char *value = NULL;
+			bool found = k->def != NULL;
+			for (size_t j = 0; j < sizeof(samples) / sizeof(samples[0]); j++)
+				if (!strcmp(samples[j].block, blocks[b]) && !strcmp(samples[j].key, k->key)) {
+					value = samples[j].value;
+					found = true;
+				}
+			if (!found)
+				fprintf(stderr, "\n  no sample value for '%s' in block '%s'\n", k->key, blocks[b]);
+			CU_ASSERT_TRUE(found);
+			snprintf(setting, sizeof(setting), "%s = %s%s%s;", k->key, value ? "" : "\"",
+				value ? value : k->def ? k->def : "", value ? "" : "\"");
+			text = config_with(blocks[b], value || k->def ? setting : "");
+			int r = ith_config_load_string(&c, "t.conf", text);
+			if (!strcmp(k->key, "template")) {
+				CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "only a sink of type \"template\" takes a template"));
+			} else {
+				if (r != 0)
+					fprintf(stderr, "\n  %s: %s\n", setting, ith_errmsg());
+				CU_ASSERT_EQUAL(r, 0);
+			}
+			if (r == 0)
+				ith_config_release(&c);
+			free(text);
+		}
+}
+
+/* Every value a setting's default can reach, as one line. */
+static void dump(const struct ith_config *c, char *buf, size_t len)
+{
+	const struct ith_profile *p = &c->profiles[0];
+	const struct ith_sink *s = &p->sinks[0];
+
+	snprintf(buf, len, "url=%s timeout=%lld connect=%lld deadline=%lld cluster_url=%s state_dir=%s | "
+		"desc=%s life=%lld renew=%lld grace=%lld act=%d act_timeout=%lld probe=%s env=%s hook=%lld | "
+		"mode=%o gid=%ld group=%s", c->url, (long long)c->timeout, (long long)c->connect_timeout,
+		(long long)c->deadline, c->cluster_url, c->state_dir, p->description, (long long)p->lifetime,
+		(long long)p->renew_before, (long long)p->grace, (int)p->activation, (long long)p->activation_timeout,
+		p->probe_database ? p->probe_database : "-", p->env_variable, (long long)p->hook_timeout,
+		(unsigned)s->mode, s->gid == (gid_t)-1 ? -1L : (long)s->gid, s->group ? s->group : "-");
+}
+
+/* The defaults as they were before the tables (and as --help, the man page and the README give them). */
+static const struct { const char *block, *key, *def; } defaults[] = {
+	{ "management", "url", ITH_DEFAULT_URL }, { "management", "timeout", "30s" },
+	{ "management", "connect_timeout", "10s" }, { "management", "deadline", "60s" },
+	{ "tokens", "description", "influx-token-helper" }, { "tokens", "lifetime", "24h" },
+	{ "tokens", "renew_before", "6h" }, { "tokens", "grace", "15m" }, { "tokens", "activation", "none" },
+	{ "tokens", "activation_timeout", "5m" }, { "tokens", "env_variable", "INFLUX_TOKEN" },
+	{ "tokens", "hook_timeout", "30s" }, { "sinks", "mode", "0600" },
+};
+
+static void test_table_defaults(void)
+{
+	static const char *const blocks[] = { "", "management", "tokens", "sinks" };
+	const size_t ndef = sizeof(defaults) / sizeof(defaults[0]);
+	const struct ith_config_key *k;
+	struct ith_config c;
+	char *text = config_with("", ""), base[1024], got[1024];
+	size_t seen = 0;
+
+	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text), 0);
+	free(text);
+	dump(&c, base, sizeof(base));
+	ith_config_release(&c);
+	/* applied: today's values when nothing is set */
+	CU_ASSERT_STRING_EQUAL(base, "url=" ITH_DEFAULT_URL " timeout=30 connect=10 deadline=60 "
+		"cluster_url=https://22222222-1111-4111-8111-111111111111.a.influxdb.io state_dir=/s | "
+		"desc=influx-token-helper life=86400 renew=21600 grace=900 act=0 act_timeout=300 probe=- env=INFLUX_TOKEN "
+		"hook=30 | mode=600 gid=-1 group=-");
+	for (size_t b = 0; b < 4; b++)
+		for (size_t i = 0; (k = ith_config_key_at(blocks[b], i)); i++) {
+			char setting[256];
+			if (!k->def)
+				continue;
+			/* each row's default is today's ... */
+			bool pinned = false;
+			for (size_t j = 0; j < ndef; j++)
+				if (!strcmp(defaults[j].block, blocks[b]) && !strcmp(defaults[j].key, k->key))
+					pinned = !strcmp(defaults[j].def, k->def);
+			if (!pinned)
+				fprintf(stderr, "\n  default of '%s' is '%s', not the pinned one\n", k->key, k->def);
+			CU_ASSERT_TRUE(pinned);
+			seen++;
+			/* ... and is what an absent setting gets: writing it out changes nothing */
+			snprintf(setting, sizeof(setting), "%s = \"%s\";", k->key, k->def);
+			text = config_with(blocks[b], setting);
+			CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text), 0);
+			dump(&c, got, sizeof(got));
+			if (strcmp(got, base))
+				fprintf(stderr, "\n  %s\n  absent: %s\n  given:  %s\n", setting, base, got);
+			CU_ASSERT_STRING_EQUAL(got, base);
+			ith_config_release(&c);
+			free(text);
+		}
+	CU_ASSERT_EQUAL(seen, ndef);
+}
+
 int register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
@@ -272,5 +471,8 @@ int register_config_tests(void)
 	ADD(s, test_db_names);
 	ADD(s, test_sample_config);
 	ADD(s, test_directory_config);
+	ADD(s, test_table_known_keys);
+	ADD(s, test_table_keys_accepted);
+	ADD(s, test_table_defaults);
 	return 0;
 }

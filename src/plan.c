@@ -1,0 +1,255 @@
+#include "plan.h"
+#include "engine.h"
+
+#include <string.h>
+
+/* A rotate has at most 9 steps (ITH_PLAN_MAX leaves room); past the end the last slot is reused. */
+static struct ith_step *add(struct ith_plan *pl, enum ith_step_kind kind, enum ith_step_when when)
+{
+	struct ith_step *s = &pl->v[pl->n < ITH_PLAN_MAX ? pl->n++ : ITH_PLAN_MAX - 1];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->when = when;
+	return s;
+}
+
+const struct ith_step *ith_plan_find(const struct ith_plan *pl, enum ith_step_kind kind)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->v[i].kind == kind)
+			return &pl->v[i];
+	return NULL;
+}
+
+static bool valid(const struct ith_state_token *t, int64_t now)
+{
+	return t->expires_at > now;
+}
+
+/*
+ * Before the switch: sweep an open create intent, reconcile permissions,
+ * create when due. Returns whether a next token may exist by the activation
+ * (pending, due to be created, or created should the current be gone).
+ */
+static bool plan_server(const struct ith_plan_in *in, struct ith_plan *pl)
+{
+	const struct ith_state *st = in->st;
+	bool create = pl->due && !st->has_next;  /* a pending next is the renewal already */
+	bool gone = false;
+
+	if (st->pending_since)
+		add(pl, ITH_STEP_SWEEP, ITH_WHEN_ALWAYS)->at = st->pending_since + in->inflight_window;
+	if (st->has_current && !ith_perms_equal(in->want, &st->current.perms)) {
+		/* a token about to be replaced is not patched: its successor gets want */
+		add(pl, ITH_STEP_PATCH, create ? ITH_WHEN_NEVER : ITH_WHEN_ALWAYS)->slot = ITH_SLOT_CURRENT;
+		gone = !create && !st->has_next;
+	}
+	if (st->has_next && !ith_perms_equal(in->want, &st->next.perms))
+		add(pl, ITH_STEP_PATCH, ITH_WHEN_ALWAYS)->slot = ITH_SLOT_NEXT;
+	if (create)
+		add(pl, ITH_STEP_CREATE, ITH_WHEN_ALWAYS)->why = !st->has_current ? ITH_CREATE_NONE_YET :
+			(in->flags & ITH_PLAN_FORCE) ? ITH_CREATE_FORCED : ITH_CREATE_DUE;
+	else if (gone)  /* the server no longer has it: renew now rather than fail on every run */
+		add(pl, ITH_STEP_CREATE, ITH_WHEN_GONE)->why = ITH_CREATE_GONE;
+	pl->needs_api = pl->n > 0 || st->has_next;
+	return st->has_next || create || gone;
+}
+
+/* Is the next token active: known now, or to be checked by the executor. */
+static void plan_activation(const struct ith_plan_in *in, struct ith_step *s)
+{
+	const struct ith_state *st = in->st;
+
+	s->act = in->p->activation;
+	s->wait = (in->flags & ITH_PLAN_WAIT) != 0;
+	if (s->act == ITH_ACT_PROBE && (in->flags & ITH_PLAN_FROM_GET) && st->has_current &&
+	    valid(&st->current, in->now)) {
+		s->reach = ITH_REACH_DEFERRED;  /* get never waits on a probe while it can serve */
+		return;
+	}
+	if (!st->has_next) {
+		s->reach = s->act == ITH_ACT_NONE ? ITH_REACH_YES : ITH_REACH_CHECK;
+		return;
+	}
+	switch (s->act) {
+	case ITH_ACT_NONE:
+		s->reach = ITH_REACH_YES;
+		break;
+	case ITH_ACT_DELAY:
+		/* started_at has one-second resolution: the full delay, and a second */
+		s->at = st->next.started_at + in->p->activation_timeout + 1;
+		s->reach = in->now >= s->at ? ITH_REACH_YES : ITH_REACH_NOT_YET;
+		break;
+	case ITH_ACT_PROBE:
+		s->reach = in->probe == ITH_PROBE_ACTIVE ? ITH_REACH_YES :
+			in->probe == ITH_PROBE_UNKNOWN ? ITH_REACH_CHECK : ITH_REACH_NOT_YET;
+		break;
+	}
+}
+
+/*
+ * Retired tokens over their grace now. Each keeps the revoke_after it was
+ * retired with: lowering grace (even to 0) does not cut an earlier grace
+ * short, and the executor revokes by revoke_after alone.
+ */
+static uint64_t retired_over(const struct ith_plan_in *in)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < in->st->nretired && i < 64; i++)
+		if (in->st->retired[i].revoke_after <= in->now)
+			mask |= UINT64_C(1) << i;
+	return mask;
+}
+
+void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out)
+{
+	const struct ith_state *st = in->st;
+	bool next, promote = false;
+
+	memset(out, 0, sizeof(*out));
+	out->due = (in->flags & ITH_PLAN_FORCE) || ith_renewal_due(st, in->p, in->instance, in->now);
+	out->renew_at = st->has_current ? ith_token_renew_at(&st->current, in->p, in->instance) : 0;
+	next = plan_server(in, out);
+	if (next) {
+		struct ith_step *a = add(out, ITH_STEP_ACTIVATE, st->has_next ? ITH_WHEN_ALWAYS : ITH_WHEN_NEXT);
+		plan_activation(in, a);
+		if (a->reach != ITH_REACH_DEFERRED)
+			add(out, ITH_STEP_PROMOTE, ITH_WHEN_ACTIVE)->retire_current = st->has_current;
+		promote = a->reach != ITH_REACH_DEFERRED;
+	}
+	if (st->has_current || promote)
+		add(out, ITH_STEP_SINKS, ITH_WHEN_ALWAYS);
+	if (st->nretired || (promote && st->has_current))
+		add(out, ITH_STEP_REVOKE, ITH_WHEN_ALWAYS)->retired = retired_over(in);
+	if (promote && in->p->on_rotate.n)
+		add(out, ITH_STEP_HOOK, ITH_WHEN_HOOK_OWED);
+	else if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id))
+		add(out, ITH_STEP_HOOK, ITH_WHEN_ALWAYS);
+}
+
+/* Fresh: valid for min_ttl more (min_ttl < 0: its renewal not due yet). */
+static bool fresh(const struct ith_plan_in *in)
+{
+	const struct ith_state *st = in->st;
+
+	if (!st->has_current)
+		return false;
+	if (in->min_ttl >= 0)
+		return st->current.expires_at - in->now >= in->min_ttl;
+	return !ith_renewal_due(st, in->p, in->instance, in->now);
+}
+
+/* Short of min_ttl is said only once the lock is held (a served fresh token never is). */
+static void serve(const struct ith_plan_in *in, struct ith_plan *pl, enum ith_slot slot, bool stale)
+{
+	const struct ith_state_token *t = slot == ITH_SLOT_CURRENT ? &in->st->current : &in->st->next;
+	struct ith_step *s = add(pl, ITH_STEP_SERVE, ITH_WHEN_ALWAYS);
+
+	s->slot = slot;
+	s->stale = stale;
+	s->short_ttl = in->stage != ITH_GET_CACHED && in->min_ttl >= 0 && t->expires_at - in->now < in->min_ttl;
+}
+
+void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out)
+{
+	const struct ith_state *st = in->st;
+	bool cur = st->has_current && valid(&st->current, in->now), next = st->has_next && valid(&st->next, in->now);
+	struct ith_step *s;
+
+	memset(out, 0, sizeof(*out));
+	out->due = ith_renewal_due(st, in->p, in->instance, in->now);
+	out->renew_at = st->has_current ? ith_token_renew_at(&st->current, in->p, in->instance) : 0;
+	if ((in->stage == ITH_GET_CACHED || in->stage == ITH_GET_LOCKED) && fresh(in)) {
+		serve(in, out, ITH_SLOT_CURRENT, false);
+	} else if (in->stage == ITH_GET_CACHED && !cur && next) {
+		serve(in, out, ITH_SLOT_NEXT, false);  /* nothing current: the next token at once */
+	} else if (in->stage == ITH_GET_CACHED || in->stage == ITH_GET_LOCKED) {
+		s = add(out, ITH_STEP_RENEW, ITH_WHEN_ALWAYS);
+		/* get never waits on a rotation in progress while it has something valid to give */
+		s->busy_serves = in->stage == ITH_GET_CACHED && cur && in->min_ttl < 0;
+		/* renewal not due by the window but the caller wants more: forced */
+		s->force = st->has_current && !st->has_next && !out->due;
+	} else if (cur) {
+		serve(in, out, ITH_SLOT_CURRENT, in->stage == ITH_GET_RENEW_FAILED);
+	} else if (next && in->stage == ITH_GET_RENEWED) {
+		serve(in, out, ITH_SLOT_NEXT, false);
+	} else {
+		add(out, ITH_STEP_FAIL, ITH_WHEN_ALWAYS)->fail =
+			in->stage == ITH_GET_RENEW_FAILED ? ITH_FAIL_RENEW : ITH_FAIL_NO_VALID;
+	}
+}
+
+static const char *const step_names[] = { "sweep", "patch", "create", "activate", "promote", "sinks", "revoke",
+	"hook", "serve", "renew", "fail" };
+static const char *const when_names[] = { "", " [not done: replaced by the create]", " [if the patch finds it gone]",
+	" [if a next token exists]", " [once active]", " [if owed by then]" };
+
+static void format_activate(const struct ith_step *s, int64_t now, struct ith_strbuf *out)
+{
+	static const char *const acts[] = { "none", "delay", "probe" };
+	static const char *const reach[] = { "reached", "not yet", "to check", "left to rotate" };
+
+	ith_strbuf_addf(out, "%s", acts[s->act]);
+	if (s->act == ITH_ACT_DELAY && s->at)
+		ith_strbuf_addf(out, " until now%+llds", (long long)(s->at - now));
+	ith_strbuf_addf(out, ", %s%s", reach[s->reach], s->wait ? ", wait" : "");
+}
+
+static void format_step(const struct ith_step *s, const struct ith_state *st, int64_t now, struct ith_strbuf *out)
+{
+	static const char *const why[] = { "none yet", "forced", "renewal due", "current gone" };
+	const char *sep = "";
+
+	ith_strbuf_addf(out, "%s(", step_names[s->kind]);
+	switch (s->kind) {
+	case ITH_STEP_SWEEP:
+		ith_strbuf_addstr(out, now > s->at ? "intent closes" : "intent stays open");
+		break;
+	case ITH_STEP_PATCH:
+	case ITH_STEP_SERVE:
+		ith_strbuf_addf(out, "%s%s%s", s->slot == ITH_SLOT_CURRENT ? "current" : "next",
+			s->stale ? ", stale" : "", s->short_ttl ? ", short of min-ttl" : "");
+		break;
+	case ITH_STEP_CREATE:
+		ith_strbuf_addstr(out, why[s->why]);
+		break;
+	case ITH_STEP_ACTIVATE:
+		format_activate(s, now, out);
+		break;
+	case ITH_STEP_PROMOTE:
+		ith_strbuf_addstr(out, s->retire_current ? "retire current" : "first token");
+		break;
+	case ITH_STEP_REVOKE:
+		for (size_t i = 0; i < st->nretired && i < 64; i++)
+			if (s->retired & (UINT64_C(1) << i)) {
+				ith_strbuf_addf(out, "%s%s", sep, st->retired[i].id);
+				sep = ",";
+			}
+		if (!s->retired)
+			ith_strbuf_addstr(out, "none over grace now");
+		break;
+	case ITH_STEP_RENEW:
+		ith_strbuf_addf(out, "%s%s%s", s->force ? "forced" : "", s->force && s->busy_serves ? ", " : "",
+			s->busy_serves ? "busy: serve current" : "");
+		break;
+	case ITH_STEP_FAIL:
+		ith_strbuf_addstr(out, s->fail == ITH_FAIL_RENEW ? "the renewal's error" : "no valid token");
+		break;
+	default:
+		break;
+	}
+	ith_strbuf_addf(out, ")%s", when_names[s->when]);
+}
+
+void ith_plan_format(const struct ith_plan *pl, const struct ith_state *st, int64_t now, struct ith_strbuf *out)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		if (i)
+			ith_strbuf_addstr(out, " -> ");
+		format_step(&pl->v[i], st, now, out);
+	}
+	if (!pl->n)
+		ith_strbuf_addstr(out, "nothing");
+}
