@@ -309,8 +309,10 @@ static double exec_turn(struct exec_run *e)
 
 	if (!e->s->child && !e->stopping) {
 		if (e->s->reload_pending) {
+			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);
-			ith_config_profile(&cli->cfg, e->x->name, &e->x->p);  /* checked by sched_reload */
+			ith_config_profile(&cli->cfg, e->x->name, &e->x->p, &err);
+			ith_strbuf_release(&err);
 		}
 		double due = sched_next(e->s), now = sched_wall();
 		if (due <= now) {
@@ -430,12 +432,12 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = cli_load(cli, CLI_STATE)))
 		return rc;
-	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p)) < 0)
-		return cli_fail(r, ith_legacy_err());
 	/* A token first (rotating when needed), as `get` would. */
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	bool stale;
-	if ((r = ith_get(&cli->ctx, x.p, -1, &tok, &stale)) < 0)
-		return cli_fail(r, ith_legacy_err());
+	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p, &err)) < 0 ||
+	    (r = ith_get(&cli->ctx, x.p, -1, &tok, &stale, &err)) < 0)
+		return cli_fail(r, &err);
 	/*
 	 * Rotations run in forked children: none may inherit this process's
 	 * connection (its TLS state would be stale after the first child used
@@ -449,18 +451,19 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	x.name = name;
 	if ((rc = sched_init(&s, cli, 1, &x.name))) {
 		ith_state_token_release(&tok);
+		ith_strbuf_release(&err);
 		return rc;
 	}
 	sched_signals(&x.set);
 	sched_block_signals(&x.set);
 	state_changed(&x);
-	struct ith_strbuf err = ITH_STRBUF_INIT;
 	r = start_child(&x, &tok, &ch, &err);
 	ith_state_token_release(&tok);
 	if (r < 0) {
 		sched_release(&s);
 		return cli_fail(r, &err);
 	}
+	ith_strbuf_release(&err);
 	rc = exec_loop(&x, &ch, &s);
 	sched_stop(&s);
 	sched_release(&s);

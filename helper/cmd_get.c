@@ -44,10 +44,10 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("get", "at most one profile NAME");
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
-	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p)) < 0)
-		return cli_fail(r, ith_legacy_err());
-	if ((r = ith_get(&cli->ctx, p, min_ttl, &tok, &stale)) < 0)
-		return cli_fail(r, ith_legacy_err());
+	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p, &err)) < 0 ||
+	    (r = ith_get(&cli->ctx, p, min_ttl, &tok, &stale, &err)) < 0)
+		return cli_fail(r, &err);
+	ith_strbuf_release(&err);
 	ith_format_token(fmt, p, &tok, &out);
 	r = cli_write_stdout(out.buf, out.len);
 	ith_strbuf_release(&out);

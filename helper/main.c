@@ -221,20 +221,23 @@ static int make_parents(const char *path)
 
 int cli_load(struct cli *cli, enum cli_need need)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	int r;
 
 	if (!cli->cfg_loaded) {
-		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt))) < 0)
-			return cli_fail(r, ith_legacy_err());
+		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
+			return cli_fail(r, &err);
 		cli->cfg_loaded = true;
 	}
+	ith_strbuf_release(&err);
 	if (need == CLI_STATE && !cli->ctx_ready && cli->cfg.state_dir_is_default && (r = make_parents(cli->cfg.state_dir)))
 		return r;
 	if (need != CLI_CONFIG && !cli->ctx_ready) {
-		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli)) < 0)
-			return cli_fail(r, ith_legacy_err());
+		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli, &err)) < 0)
+			return cli_fail(r, &err);
 		cli->ctx_ready = true;
 	}
+	ith_strbuf_release(&err);
 	return 0;
 }
 
@@ -252,11 +255,13 @@ int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile 
 		return 0;
 	}
 	v = ith_xcalloc((size_t)n, sizeof(*v));
-	for (int i = 0; i < n; i++)
-		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i])) < 0) {
+	for (int i = 0; i < n; i++) {
+		struct ith_strbuf err = ITH_STRBUF_INIT;
+		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i], &err)) < 0) {
 			free(v);
-			return cli_fail(r, ith_legacy_err());
+			return cli_fail(r, &err);
 		}
+	}
 	*out = v;
 	*count = (size_t)n;
 	return 0;

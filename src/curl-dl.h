@@ -13,8 +13,8 @@
  * absolute path), for unusual installs and for the test that the failure is
  * clear.
  *
- * Calling sequence:  r = ith_dlopen_curl();  then sym_curl_easy_init() etc.
- * Error handling: ITH_E_UNAVAILABLE naming the library, the missing symbol
+ * Calling sequence:  r = ith_dlopen_curl(&err);  then sym_curl_easy_init() etc.
+ * Error handling: ITH_ERR_API_UNAVAILABLE naming (in err) the library, the missing symbol
  * and the package to install; the pointers stay NULL.
  */
 #ifndef ITH_CURL_DL_H

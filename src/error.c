@@ -43,6 +43,18 @@ int ith_err_prefix(struct ith_strbuf *err, int cause, const char *fmt, ...)
 	return cause;
 }
 
+int ith_err_move(struct ith_strbuf *dst, struct ith_strbuf *src, int cause)
+{
+	if (dst) {
+		ith_strbuf_release(dst);
+		*dst = *src;
+		src->buf = NULL;
+		src->len = src->alloc = 0;
+	}
+	ith_strbuf_release(src);
+	return cause;
+}
+
 const char *ith_err_msg(const struct ith_strbuf *err)
 {
 	return err && err->buf && err->buf[0] ? err->buf : "unknown error";
@@ -101,15 +113,3 @@ const char *ith_cause_name(int cause)
 	return "?";
 }
 
-/* TRANSITIONAL (issue 14): see error.h. */
-static _Thread_local struct ith_strbuf legacy = ITH_STRBUF_INIT;
-
-struct ith_strbuf *ith_legacy_err(void)
-{
-	return &legacy;
-}
-
-void ith_error_clear(void)
-{
-	ith_strbuf_release(&legacy);
-}

@@ -66,33 +66,15 @@ enum ith_cause {
 #define ITH_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define ITH_PRINTF(a, b)
-/*
- * TRANSITIONAL (issue 14): the old thread-local message and its class names,
- * kept only while engine.c, config.c and the status code are restructured
- * elsewhere; they go once those are converted to the err parameter.
- */
-struct ith_strbuf *ith_legacy_err(void);
-#define ith_error(cause, ...) ith_err(ith_legacy_err(), (cause), __VA_ARGS__)
-#define ith_error_prefix(cause, ...) ith_err_prefix(ith_legacy_err(), (cause), __VA_ARGS__)
-#define ith_errmsg() ith_err_msg(ith_legacy_err())
-void ith_error_clear(void);
-enum {
-	ITH_E_USAGE = ITH_ERR_USAGE,
-	ITH_E_DATA = ITH_ERR_API_MALFORMED,
-	ITH_E_UNAVAILABLE = ITH_ERR_API_UNAVAILABLE,
-	ITH_E_INTERNAL = ITH_ERR_IO,
-	ITH_E_TEMP = ITH_ERR_LOCK_BUSY,
-	ITH_E_PERM = ITH_ERR_UNSAFE,
-	ITH_E_CONFIG = ITH_ERR_CONFIG,
-	ITH_E_NOTFOUND = ITH_ERR_API_NOT_FOUND,
-};
-
 #endif
 
 /* Replace err's message with the formatted one; returns cause. */
 int ith_err(struct ith_strbuf *err, int cause, const char *fmt, ...) ITH_PRINTF(3, 4);
 /* Put "CONTEXT: " in front of err's message; returns cause. */
 int ith_err_prefix(struct ith_strbuf *err, int cause, const char *fmt, ...) ITH_PRINTF(3, 4);
+/* Pass on a failure a callee wrote into a local buffer: src's message
+ * replaces dst's (src is left empty); returns cause. */
+int ith_err_move(struct ith_strbuf *dst, struct ith_strbuf *src, int cause);
 /* err's message, or "unknown error" when none was recorded. */
 const char *ith_err_msg(const struct ith_strbuf *err);
 /* The cause of a failed system call on a local file: ITH_ERR_ACCESS for
@@ -102,26 +84,5 @@ int ith_errno_cause(int e);
 const char *ith_cause_str(int cause);
 /* The identifier of a cause, e.g. "ITH_ERR_CONFIG" (for tables and tests). */
 const char *ith_cause_name(int cause);
-
-/*
- * TRANSITIONAL (issue 14): the old thread-local message and its class names,
- * kept only while engine.c, config.c and the status code are restructured
- * elsewhere; they go once those are converted to the err parameter.
- */
-struct ith_strbuf *ith_legacy_err(void);
-#define ith_error(cause, ...) ith_err(ith_legacy_err(), (cause), __VA_ARGS__)
-#define ith_error_prefix(cause, ...) ith_err_prefix(ith_legacy_err(), (cause), __VA_ARGS__)
-#define ith_errmsg() ith_err_msg(ith_legacy_err())
-void ith_error_clear(void);
-enum {
-	ITH_E_USAGE = ITH_ERR_USAGE,
-	ITH_E_DATA = ITH_ERR_API_MALFORMED,
-	ITH_E_UNAVAILABLE = ITH_ERR_API_UNAVAILABLE,
-	ITH_E_INTERNAL = ITH_ERR_IO,
-	ITH_E_TEMP = ITH_ERR_LOCK_BUSY,
-	ITH_E_PERM = ITH_ERR_UNSAFE,
-	ITH_E_CONFIG = ITH_ERR_CONFIG,
-	ITH_E_NOTFOUND = ITH_ERR_API_NOT_FOUND,
-};
 
 #endif

@@ -37,11 +37,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: api-probe -c CONFIG\n");
 		return 64;
 	}
-	if ((r = ith_config_load(&cfg, argv[2])) < 0 || (r = ith_mgmt_token_load(&cfg, &mgmt)) < 0) {
-		fprintf(stderr, "api-probe: %s\n", ith_errmsg());
-		return 1;
-	}
-	if ((r = ith_api_open(&api, &cfg, &mgmt, &E)) < 0) {
+	if ((r = ith_config_load(&cfg, argv[2], &E)) < 0 || (r = ith_mgmt_token_load(&cfg, &mgmt, &E)) < 0 ||
+	    (r = ith_api_open(&api, &cfg, &mgmt, &E)) < 0) {
 		fprintf(stderr, "api-probe: %s\n", ith_err_msg(&E));
 		ith_strbuf_release(&E);
 		return 1;
