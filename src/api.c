@@ -152,7 +152,8 @@ static void common_options(struct ith_api *api, CURL *c, const char *url)
 	}
 }
 
-int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt, struct ith_strbuf *err)
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
+	struct ith_strbuf *err)
 {
 	static int global_done;
 	struct ith_api *api;
@@ -259,7 +260,8 @@ static int status_error(long status, const char *method, const struct body *b, s
 	if (status == 404)
 		return ith_err(err, ITH_ERR_API_NOT_FOUND, "%s: not found (HTTP 404%s%s)", method, msg[0] ? ": " : "", msg);
 	if (status == 429)
-		return ith_err(err, ITH_ERR_RATE_LIMITED, "%s: rate limited by the Management API (HTTP 429); try again later", method);
+		return ith_err(err, ITH_ERR_RATE_LIMITED, "%s: rate limited by the Management API (HTTP 429); try again later",
+			method);
 	if (status >= 500)
 		return ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s: the Management API failed (HTTP %ld%s%s)", method, status,
 			msg[0] ? ": " : "", msg);
@@ -360,7 +362,8 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
  * the server's Retry-After, capped) and returns true; false when the error
  * is final, attempts are spent, or the wait would pass the command's deadline.
  */
-static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int64_t retry_after, int r, struct ith_strbuf *err)
+static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int64_t retry_after, int r,
+	struct ith_strbuf *err)
 {
 	int64_t wait;
 	bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);

@@ -47,7 +47,8 @@ struct ith_api;
 /* Optional trace of requests (method, path, status, ms): never headers or bodies. */
 typedef void (*ith_api_trace_fn)(void *ud, const char *method, const char *path, long status, long ms);
 
-int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt, struct ith_strbuf *err);
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
+	struct ith_strbuf *err);
 void ith_api_set_trace(struct ith_api *api, ith_api_trace_fn fn, void *ud);
 void ith_api_close(struct ith_api *api);
 

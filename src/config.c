@@ -1208,7 +1208,8 @@ void ith_config_release(struct ith_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out, struct ith_strbuf *err)
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out,
+	struct ith_strbuf *err)
 {
 	if (!name) {
 		if (cfg->nprofiles == 1) {

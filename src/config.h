@@ -91,7 +91,8 @@ int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf 
 int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text, struct ith_strbuf *err);
 void ith_config_release(struct ith_config *cfg);
 /* NULL name: the only profile, if there is exactly one. Errors are ITH_ERR_USAGE. */
-int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out, struct ith_strbuf *err);
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out,
+	struct ith_strbuf *err);
 /*
  * The settings a block accepts, as config.c's table reads them: block ""
  * (the top level), "management", "tokens" (one profile) or "sinks" (one

@@ -39,7 +39,8 @@ static int ctx_init_readonly(struct ith_ctx *ctx, struct ith_strbuf *err)
 	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance, err);
 }
 
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud, struct ith_strbuf *err)
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud,
+	struct ith_strbuf *err)
 {
 	int r;
 
@@ -173,7 +174,8 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 }
 
 /* Save the state; with status_dir, publish its secret-free copy too. */
-static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, struct ith_strbuf *err)
+static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	struct ith_strbuf *err)
 {
 	int r = ith_state_save(ctx->cfg->state_dir, p->name, st, err);
 
@@ -190,7 +192,8 @@ static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const st
 }
 
 /* Save st after a failure, counting it, without losing the failure's message. */
-static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r, struct ith_strbuf *err)
+static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r,
+	struct ith_strbuf *err)
 {
 	struct ith_strbuf serr = ITH_STRBUF_INIT;  /* a warning: err keeps the failure */
 
@@ -213,7 +216,8 @@ static bool known_id(const struct ith_state *st, const char *id)
 }
 
 /* DELETE that treats 404 as done. */
-static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profile, const char *id, const char *why, struct ith_strbuf *err)
+static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profile, const char *id, const char *why,
+	struct ith_strbuf *err)
 {
 	struct ith_strbuf derr = ITH_STRBUF_INIT;  /* a 404 is no failure here */
 	int r = ith_api_delete(api, id, &derr);
@@ -243,7 +247,8 @@ static void list_note(void *ud, const char *msg)
 	ith_log(ud, ITH_LOG_DEBUG, "token list: %s", msg);
 }
 
-int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats, struct ith_strbuf *err)
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err)
 {
 	struct ith_list_stats st;
 	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
@@ -306,7 +311,8 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 	return 0;
 }
 
-static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written, struct ith_strbuf *err)
+static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written,
+	struct ith_strbuf *err)
 {
 	char first[1024] = "";
 	unsigned failed = 0;
@@ -788,7 +794,8 @@ static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 /* The permissions changed: patch in place. A current token the server no longer has sets run->gone. */
 static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	struct ith_state_token *t = s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next;
 	struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a vanished current token is no failure here */
@@ -840,7 +847,8 @@ static void run_activate(struct ith_ctx *ctx, const struct ith_profile *p, const
 
 /* One step, under its condition; HOOK runs after the save (rotate_locked). */
 static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	int r;
 
@@ -872,7 +880,8 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 }
 
 static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	const struct ith_plan *pl, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
+	const struct ith_plan *pl, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	int r;
 
@@ -918,7 +927,8 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	return 0;
 }
 
-int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res, struct ith_strbuf *err)
+int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_state st;
@@ -960,7 +970,8 @@ static void get_plan(const struct ith_ctx *ctx, const struct ith_profile *p, con
 
 /* A SERVE or FAIL step; r_renew: the failed renewal's error. */
 static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
-	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale, struct ith_strbuf *err)
+	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale,
+	struct ith_strbuf *err)
 {
 	char left[32], want[32];
 

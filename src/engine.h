@@ -46,7 +46,8 @@ struct ith_ctx {
 
 /* readonly: do not create the state directory or the instance id (status,
  * --dry-run); a missing one then reads as an empty state. */
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud, struct ith_strbuf *err);
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud,
+	struct ith_strbuf *err);
 /* Open (once) the API handle: loads the management token. */
 int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *err);
 void ith_ctx_release(struct ith_ctx *ctx);
@@ -96,7 +97,8 @@ void ith_rotate_result_release(struct ith_rotate_result *res);
  * (publishing to sinks, retiring the old one for its grace), revoke retired
  * tokens whose grace is over.
  */
-int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res, struct ith_strbuf *err);
+int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
+	struct ith_strbuf *err);
 
 /*
  * A token valid for at least min_ttl seconds (min_ttl < 0: until its renewal
@@ -115,7 +117,8 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 /* This instance's tokens on the cluster, any profile (the rest of the
  * inventory is streamed past and counted in stats, which may be NULL);
  * skipped list elements are noted at debug level. */
-int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats, struct ith_strbuf *err);
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err);
 
 /* Tokens on the cluster carrying this instance's marker, classified. */
 /* former: revoked or expired and no longer in the state (nothing to do);

@@ -150,7 +150,8 @@ static int wait_bounded(pid_t pid, int out, int64_t timeout_ms, struct relay *rl
 	}
 }
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud, struct ith_strbuf *err)
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud,
+	struct ith_strbuf *err)
 {
 	struct relay rl = { .fn = fn, .ud = ud };
 	int pipefd[2];

@@ -29,6 +29,7 @@
 #define ITH_HOOK_OUTPUT_MAX 65536    /* more is dropped */
 typedef void (*ith_hook_output_fn)(void *ud, const char *line);
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud, struct ith_strbuf *err);
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud,
+	struct ith_strbuf *err);
 
 #endif

@@ -260,7 +260,8 @@ static int counters_from_json(json_object *root, struct ith_state *st, struct it
 	return 0;
 }
 
-int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out, struct ith_strbuf *err)
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out,
+	struct ith_strbuf *err)
 {
 	json_tokener *tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
 	json_object *root, *v;
@@ -299,7 +300,8 @@ out:
 
 /* ---- files ---- */
 
-int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out, struct ith_strbuf *err)
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
+	struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ".state"), *text = NULL, what[4200];
 	size_t len = 0;
@@ -427,7 +429,8 @@ static int flock_bounded(int fd, int64_t timeout_ms)
 	}
 }
 
-int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out, struct ith_strbuf *err)
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out,
+	struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ".lock");
 	int fd, r = 0;
@@ -478,7 +481,8 @@ static void machine_id_hash(char *out, size_t len)
 }
 
 /* 1: *out holds a valid id for this machine; 0: missing or stale; <0: error. */
-static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists, struct ith_strbuf *err)
+static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists,
+	struct ith_strbuf *err)
 {
 	char *text = NULL, id[ITH_UUID_LEN + 1], what[4200];
 	size_t len = 0;
@@ -598,7 +602,8 @@ static void public_fields(const char *text, size_t len, struct ith_public *pub)
  * can write, the file owned by the directory's owner or root -- else anyone
  * could have forged a healthy state there.
  */
-static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len, struct ith_strbuf *err)
+static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len,
+	struct ith_strbuf *err)
 {
 	struct stat ds, fs;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd, r;

@@ -70,7 +70,8 @@ void ith_state_init(struct ith_state *st, const char *instance);
 void ith_state_release(struct ith_state *st);
 void ith_state_token_release(struct ith_state_token *t);
 /* Missing file: an empty state. */
-int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out, struct ith_strbuf *err);
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
+	struct ith_strbuf *err);
 int ith_state_save(const char *dir, const char *profile, const struct ith_state *st, struct ith_strbuf *err);
 int ith_state_remove(const char *dir, const char *profile, struct ith_strbuf *err);
 /* Add to retired (dropping the oldest entry when full). */
@@ -95,14 +96,16 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 /* Serialise / parse (exposed for tests). with_secrets false: no "token" fields. */
 char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const struct ith_public *pub);
 char *ith_state_to_json(const struct ith_state *st);    /* free with ith_free_secret_str */
-int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out, struct ith_strbuf *err);
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out,
+	struct ith_strbuf *err);
 int ith_state_from_json(const char *text, size_t len, struct ith_state *out, struct ith_strbuf *err);
 
 struct ith_lock {
 	int fd;
 };
 #define ITH_LOCK_INIT { -1 }
-int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out, struct ith_strbuf *err);
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out,
+	struct ith_strbuf *err);
 void ith_lock_release(struct ith_lock *l);
 
 /* The instance id, created on first use; regenerated when the machine id

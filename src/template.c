@@ -53,7 +53,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out, struct ith_strbuf *err)
+int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out,
+	struct ith_strbuf *err)
 {
 	struct ith_template *t = ith_xcalloc(1, sizeof(*t));
 	size_t i = 0, start = 0;

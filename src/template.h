@@ -30,7 +30,8 @@ struct ith_template;
 
 int ith_template_load(const char *path, struct ith_template **out, struct ith_strbuf *err);
 /* The same checks on text in memory (path only names it in messages). */
-int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out, struct ith_strbuf *err);
+int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out,
+	struct ith_strbuf *err);
 void ith_template_render(const struct ith_template *t, const struct ith_profile *p, const struct ith_state_token *tok,
 	struct ith_strbuf *out);
 void ith_template_free(struct ith_template *t);

@@ -213,7 +213,8 @@ static int access_token_from_obj(json_object *o, struct ith_secret *out, struct 
 		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: accessToken has an implausible length (%zu)", n);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: accessToken holds characters that cannot go in an HTTP header");
+			return ith_err(err, ITH_ERR_API_MALFORMED,
+				"API answer: accessToken holds characters that cannot go in an HTTP header");
 	ith_secret_set(out, s, n);
 	return 0;
 }
@@ -586,7 +587,8 @@ int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len
 	return 0;
 }
 
-int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats, struct ith_strbuf *err)
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err)
 {
 	if (lp->err)
 		return lp->err;

@@ -104,7 +104,8 @@ struct ith_list_parser;
 struct ith_list_parser *ith_list_parser_new(const char *instance, ith_note_fn note, void *ud);
 void ith_list_parser_reset(struct ith_list_parser *lp);
 int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len, struct ith_strbuf *err);
-int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats, struct ith_strbuf *err);
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err);
 void ith_list_parser_free(struct ith_list_parser *lp);
 /* The same over a complete text (tests, fuzzing). stats may be NULL. */
 int ith_token_list_parse_json(const char *text, size_t len, const char *instance, struct ith_token_list *out,

@@ -660,7 +660,8 @@ static int dir_step_error(int fd, const char *comp, int e, const char *path, con
 		strerror(e));
 }
 
-static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing, struct ith_strbuf *err)
+static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing,
+	struct ith_strbuf *err)
 {
 	char *norm, *comp, *save = NULL;
 	struct ith_strbuf so_far = ITH_STRBUF_INIT;
@@ -784,7 +785,8 @@ static int write_all_sync(int fd, const char *name, const void *data, size_t len
 	return 0;
 }
 
-int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid, struct ith_strbuf *err)
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
+	struct ith_strbuf *err)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct ith_strbuf tmp = ITH_STRBUF_INIT;

@@ -140,7 +140,8 @@ int ith_ensure_private_dir(const char *path, struct ith_strbuf *err);
 int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, struct ith_strbuf *err);
 /* The same inside an open directory dfd; path is for messages, its last
  * component the file's name in dfd. Every step goes through dfd. */
-int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid, struct ith_strbuf *err);
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
+	struct ith_strbuf *err);
 /* Remove a file if it exists (ENOENT is fine), through its secured parent. */
 int ith_unlink_if_exists(const char *path, struct ith_strbuf *err);
 bool ith_path_is_absolute(const char *p);
