@@ -674,6 +674,7 @@ static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 		st->hook_pending[0] = '\0';
 		ith_log(ctx, ITH_LOG_INFO, "%s: on_rotate %s exited 0", p->name, p->on_rotate.v[0]);
 	}
+	ith_strbuf_release(&herr);
 }
 
 static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
