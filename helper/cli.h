@@ -1,12 +1,15 @@
 /*
  * cli.h - the command layer: option parsing, reporting, exit codes. Core
- * functions return ith_err codes; commands report once (cli_fail) and map to
- * exit codes (sysexits, see docs/design.md "Exit codes").
+ * functions return a cause (src/error.h) with the message in the caller's
+ * err buffer; commands report once (cli_fail), and exit codes come from the
+ * one table, helper/exitcodes.c (cli_exit_code).
  */
 #ifndef ITH_CLI_H
 #define ITH_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -34,13 +37,20 @@ enum cli_need { CLI_CONFIG, CLI_STATE, CLI_STATE_READONLY };
 /* Load the config and, for CLI_STATE*, the state dir and instance id
  * (read-only: creating nothing). Returns an exit code or 0. */
 int cli_load(struct cli *cli, enum cli_need need);
-/* Print "influx-token-helper: MSG" for err and return its exit code. */
-int cli_fail(int err);
+/* Print "influx-token-helper: MSG" (err's message), release err and return
+ * the exit code of cause. */
+int cli_fail(int cause, struct ith_strbuf *err);
+/* The exit code of a cause (0 for 0), from the table in exitcodes.c. */
+int cli_exit_code(int cause);
+/* The exit codes' summary for --help, from the same table. */
+void cli_exit_codes_help(FILE *f);
+/* --exit-codes: the table as markdown (codes, then causes); 70 if incomplete. */
+int cli_exit_codes_dump(void);
 /* Failures of commands that work through several profiles (rotate, revoke):
  * each is printed as "influx-token-helper: NAME: MSG", and when consecutive
  * profiles fail with the same message (a rejected management token, say) it
  * is printed once, naming them all: "influx-token-helper: a, b: MSG".
- * cli_profile_fail records one (call it right after the failing call);
+ * cli_profile_fail records one (err's message; err is released);
  * cli_failures_flush prints what is pending and returns the first failure's
  * exit code (0 when none). */
 struct cli_failures {
@@ -50,9 +60,11 @@ struct cli_failures {
 	int rc;
 };
 #define CLI_FAILURES_INIT { "", "", false, 0 }
-void cli_profile_fail(struct cli_failures *f, const char *profile, int err);
+void cli_profile_fail(struct cli_failures *f, const char *profile, int cause, struct ith_strbuf *err);
 int cli_failures_flush(struct cli_failures *f);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parse a duration option's argument into *out: 0, or the usage error's exit code. */
+int cli_duration_option(const char *cmd, const char *opt, const char *arg, int64_t *out);
 /* Print a command's help (for --help) and return 0. */
 int cli_command_help(const char *name);
 /* Resolve profile names: none given -> all (or the only one when single). */

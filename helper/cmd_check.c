@@ -40,6 +40,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	};
 	bool offline = false;
 	struct ith_token_list l = { NULL, 0 };
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	struct ith_list_stats stats;
 	struct ith_api *api;
 	int c, r;
@@ -66,12 +67,13 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
 	printf("instance:         %s\n", cli->ctx.instance);
-	if ((r = ith_ctx_api(&cli->ctx, &api)) < 0)
-		return cli_fail(r);
+	if ((r = ith_ctx_api(&cli->ctx, &api, &err)) < 0)
+		return cli_fail(r, &err);
 	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :
 		cli->cfg.token_env ? "the environment" : "$CREDENTIALS_DIRECTORY");
-	if ((r = ith_list_ours(&cli->ctx, api, &l, &stats)) < 0)
-		return cli_fail(r);
+	if ((r = ith_list_ours(&cli->ctx, api, &l, &stats, &err)) < 0)
+		return cli_fail(r, &err);
+	ith_strbuf_release(&err);
 	printf("management API:   %s ok (%zu tokens on the cluster, %zu of this instance)\n", cli->cfg.url,
 		stats.total, stats.ours);
 	ith_token_list_release(&l);

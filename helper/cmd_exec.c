@@ -76,14 +76,14 @@ struct execx {
 };
 
 /* The token to hand out now: current when valid, else a valid next. */
-static int serving_token(struct execx *x, struct ith_state_token *out)
+static int serving_token(struct execx *x, struct ith_state_token *out, struct ith_strbuf *err)
 {
 	struct cli *cli = x->cli;
 	struct ith_state st;
 	int64_t now = ith_now();
 	int r;
 
-	if ((r = ith_state_load(cli->cfg.state_dir, x->p->name, cli->ctx.instance, &st)) < 0)
+	if ((r = ith_state_load(cli->cfg.state_dir, x->p->name, cli->ctx.instance, &st, err)) < 0)
 		return r;
 	memset(out, 0, sizeof(*out));
 	if (st.has_current && st.current.expires_at > now)
@@ -91,7 +91,7 @@ static int serving_token(struct execx *x, struct ith_state_token *out)
 	else if (st.has_next && st.next.expires_at > now)
 		*out = st.next, memset(&st.next, 0, sizeof(st.next)), st.has_next = false;
 	else
-		r = ith_error(ITH_E_UNAVAILABLE, "%s: no valid token in the state", x->p->name);
+		r = ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token in the state", x->p->name);
 	ith_state_release(&st);
 	return r;
 }
@@ -134,7 +134,7 @@ static bool env_is(const char *entry, const char *name)
 
 /* Start CMD with tok in its environment, in place of any variable of that
  * name, and without the management token's variable (token_env). */
-static int start_child(struct execx *x, const struct ith_state_token *tok, struct child *ch)
+static int start_child(struct execx *x, const struct ith_state_token *tok, struct child *ch, struct ith_strbuf *err)
 {
 	const char *var = x->p->env_variable;
 	size_t n = 0, k = 0;
@@ -166,7 +166,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 			setpgid(0, 0);
 		/* CMD never outlives its supervisor (killed with -9, say) unsupervised */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(70);
+			_exit(cli_exit_code(ITH_ERR_INTERNAL));
 		sched_child_signals(&x->set);
 		umask(cli_orig_umask);
 		setrlimit(RLIMIT_CORE, &cli_orig_core);
@@ -175,7 +175,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 	ith_strbuf_release(&entry);  /* wiped */
 	free(envp);
 	if (pid < 0)
-		return ith_error(ITH_E_INTERNAL, "exec: cannot fork: %s", strerror(errno));
+		return ith_err(err, ith_errno_cause(errno), "exec: cannot fork: %s", strerror(errno));
 	if (group)
 		setpgid(pid, pid);  /* also here: no race with the first signal */
 	ch->pid = pid;
@@ -216,9 +216,12 @@ static void signal_child(const struct child *ch, int sig)
 /* After a change of the state: a new token to serve? Then restart CMD. */
 static void check_switch(struct execx *x, struct child *ch)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;  /* nothing to serve: keep CMD as it is */
 	struct ith_state_token tok;
+	int r = ch->restarting || !ch->pid ? -1 : serving_token(x, &tok, &err);
 
-	if (ch->restarting || !ch->pid || serving_token(x, &tok) < 0)
+	ith_strbuf_release(&err);
+	if (r < 0)
 		return;
 	if (strcmp(tok.id, ch->id)) {
 		ith_log(&x->cli->ctx, ITH_LOG_INFO, "%s: switched to token %s; restarting %s (pid %d) with signal %d, "
@@ -237,7 +240,7 @@ static int exit_status(int status)
 		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
-	return 70;
+	return cli_exit_code(ITH_ERR_INTERNAL);
 }
 
 /*
@@ -268,8 +271,8 @@ static int exec_options(struct execx *x, int argc, char **argv, bool *done)
 					"USR2, or a number)", optarg);
 			break;
 		case 'g':
-			if (ith_parse_duration(optarg, &x->grace) < 0)
-				return cli_usage_error("exec", "--grace: %s", ith_errmsg());
+			if ((c = cli_duration_option("exec", "--grace", optarg, &x->grace)))
+				return c;
 			break;
 		case 'h': return cli_command_help("exec");
 		default: return cli_usage_error("exec", "unknown option");
@@ -306,8 +309,10 @@ static double exec_turn(struct exec_run *e)
 
 	if (!e->s->child && !e->stopping) {
 		if (e->s->reload_pending) {
+			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);
-			ith_config_profile(&cli->cfg, e->x->name, &e->x->p);  /* checked by sched_reload */
+			ith_config_profile(&cli->cfg, e->x->name, &e->x->p, &err);
+			ith_strbuf_release(&err);
 		}
 		double due = sched_next(e->s), now = sched_wall();
 		if (due <= now) {
@@ -346,15 +351,17 @@ static bool exec_reap(struct exec_run *e)
 			continue;  /* an orphan we adopted as PID 1 */
 		e->ch->pid = 0;
 		if (e->ch->restarting && !e->stopping) {
+			struct ith_strbuf err = ITH_STRBUF_INIT;
 			struct ith_state_token t2;
-			if ((r = serving_token(e->x, &t2)) == 0) {
-				r = start_child(e->x, &t2, e->ch);
+			if ((r = serving_token(e->x, &t2, &err)) == 0) {
+				r = start_child(e->x, &t2, e->ch, &err);
 				ith_state_token_release(&t2);
 			}
 			if (r < 0) {
-				e->rc = cli_fail(r);
+				e->rc = cli_fail(r, &err);
 				return true;
 			}
+			ith_strbuf_release(&err);
 			continue;
 		}
 		e->rc = exit_status(status);
@@ -425,12 +432,12 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = cli_load(cli, CLI_STATE)))
 		return rc;
-	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p)) < 0)
-		return cli_fail(r);
 	/* A token first (rotating when needed), as `get` would. */
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	bool stale;
-	if ((r = ith_get(&cli->ctx, x.p, -1, &tok, &stale)) < 0)
-		return cli_fail(r);
+	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p, &err)) < 0 ||
+	    (r = ith_get(&cli->ctx, x.p, -1, &tok, &stale, &err)) < 0)
+		return cli_fail(r, &err);
 	/*
 	 * Rotations run in forked children: none may inherit this process's
 	 * connection (its TLS state would be stale after the first child used
@@ -444,17 +451,19 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	x.name = name;
 	if ((rc = sched_init(&s, cli, 1, &x.name))) {
 		ith_state_token_release(&tok);
+		ith_strbuf_release(&err);
 		return rc;
 	}
 	sched_signals(&x.set);
 	sched_block_signals(&x.set);
 	state_changed(&x);
-	r = start_child(&x, &tok, &ch);
+	r = start_child(&x, &tok, &ch, &err);
 	ith_state_token_release(&tok);
 	if (r < 0) {
 		sched_release(&s);
-		return cli_fail(r);
+		return cli_fail(r, &err);
 	}
+	ith_strbuf_release(&err);
 	rc = exec_loop(&x, &ch, &s);
 	sched_stop(&s);
 	sched_release(&s);

@@ -17,19 +17,22 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 	int64_t min_ttl = -1;
 	const struct ith_profile *p;
 	struct ith_state_token tok;
-	struct ith_strbuf out = ITH_STRBUF_INIT;
+	struct ith_strbuf out = ITH_STRBUF_INIT, err = ITH_STRBUF_INIT;
 	bool stale;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "f:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (ith_format_parse(optarg, &fmt) < 0)
-				return cli_usage_error("get", "%s", ith_errmsg());
+			if (ith_format_parse(optarg, &fmt, &err) < 0) {
+				r = cli_usage_error("get", "%s", ith_err_msg(&err));
+				ith_strbuf_release(&err);
+				return r;
+			}
 			break;
 		case 't':
-			if (ith_parse_duration(optarg, &min_ttl) < 0)
-				return cli_usage_error("get", "--min-ttl: %s", ith_errmsg());
+			if ((r = cli_duration_option("get", "--min-ttl", optarg, &min_ttl)))
+				return r;
 			break;
 		case 'h':
 			return cli_command_help("get");
@@ -41,10 +44,10 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("get", "at most one profile NAME");
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
-	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p)) < 0)
-		return cli_fail(r);
-	if ((r = ith_get(&cli->ctx, p, min_ttl, &tok, &stale)) < 0)
-		return cli_fail(r);
+	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p, &err)) < 0 ||
+	    (r = ith_get(&cli->ctx, p, min_ttl, &tok, &stale, &err)) < 0)
+		return cli_fail(r, &err);
+	ith_strbuf_release(&err);
 	ith_format_token(fmt, p, &tok, &out);
 	r = cli_write_stdout(out.buf, out.len);
 	ith_strbuf_release(&out);

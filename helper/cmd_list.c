@@ -10,6 +10,29 @@ static const char *liveness(const struct ith_owned *o)
 	return o->revoked ? "revoked" : o->expired ? "expired" : "active";
 }
 
+static void list_json(const struct ith_owned *v, size_t n)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		char when[32];
+		json_object_object_add(o, "id", json_object_new_string(v[i].tok.id));
+		json_object_object_add(o, "profile", json_object_new_string(v[i].profile));
+		json_object_object_add(o, "role", json_object_new_string(ith_role_name(v[i].role)));
+		json_object_object_add(o, "state", json_object_new_string(liveness(&v[i])));
+		if (v[i].tok.expires_at) {
+			ith_format_rfc3339(v[i].tok.expires_at, when, sizeof(when));
+			json_object_object_add(o, "expires_at", json_object_new_string(when));
+		}
+		char desc[400];
+		json_object_object_add(o, "description",
+			json_object_new_string(ith_safe_text(v[i].tok.description, desc, sizeof(desc))));
+		json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+}
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -17,6 +40,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	const char *fmt = "table";
 	struct ith_owned *v = NULL;
 	size_t n = 0;
@@ -35,28 +59,11 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("list", "no arguments expected");
 	if ((r = cli_load(cli, CLI_STATE_READONLY)))
 		return r;
-	if ((r = ith_list_owned(&cli->ctx, &v, &n)) < 0)
-		return cli_fail(r);
+	if ((r = ith_list_owned(&cli->ctx, &v, &n, &err)) < 0)
+		return cli_fail(r, &err);
+	ith_strbuf_release(&err);
 	if (!strcmp(fmt, "json")) {
-		json_object *arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++) {
-			json_object *o = json_object_new_object();
-			char when[32];
-			json_object_object_add(o, "id", json_object_new_string(v[i].tok.id));
-			json_object_object_add(o, "profile", json_object_new_string(v[i].profile));
-			json_object_object_add(o, "role", json_object_new_string(ith_role_name(v[i].role)));
-			json_object_object_add(o, "state", json_object_new_string(liveness(&v[i])));
-			if (v[i].tok.expires_at) {
-				ith_format_rfc3339(v[i].tok.expires_at, when, sizeof(when));
-				json_object_object_add(o, "expires_at", json_object_new_string(when));
-			}
-			char desc[400];
-			json_object_object_add(o, "description",
-				json_object_new_string(ith_safe_text(v[i].tok.description, desc, sizeof(desc))));
-			json_object_array_add(arr, o);
-		}
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
+		list_json(v, n);
 	} else {
 		printf("%-36s  %-16s  %-15s  %-7s  %s\n", "ID", "PROFILE", "ROLE", "STATE", "EXPIRES");
 		for (size_t i = 0; i < n; i++) {

@@ -32,17 +32,18 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 		return rc;
 	struct cli_failures fails = CLI_FAILURES_INIT;
 	for (size_t i = 0; i < n; i++) {
-		struct ith_strbuf plan = ITH_STRBUF_INIT;
+		struct ith_strbuf plan = ITH_STRBUF_INIT, err = ITH_STRBUF_INIT;
 		unsigned revoked = 0;
-		int r = ith_revoke_profile(&cli->ctx, profiles[i], dry, &plan, &revoked);
+		int r = ith_revoke_profile(&cli->ctx, profiles[i], dry, &plan, &revoked, &err);
 		if (r < 0) {
-			cli_profile_fail(&fails, profiles[i]->name, r);
+			cli_profile_fail(&fails, profiles[i]->name, r, &err);
 		} else if (dry) {
 			fputs(plan.buf ? plan.buf : "", stdout);
 		} else {
 			printf("%s: revoked %u token(s); removed sinks and state\n", profiles[i]->name, revoked);
 		}
 		ith_strbuf_release(&plan);
+		ith_strbuf_release(&err);
 	}
 	free(profiles);
 	return cli_failures_flush(&fails);

@@ -30,16 +30,18 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
 	/* Every profile gets its chance; the first failure decides the exit code. */
 	struct cli_failures fails = CLI_FAILURES_INIT;
 	for (size_t i = 0; i < n; i++) {
+		struct ith_strbuf err = ITH_STRBUF_INIT;
 		struct ith_rotate_result res;
-		int r = ith_rotate(&cli->ctx, profiles[i], flags, &res);
+		int r = ith_rotate(&cli->ctx, profiles[i], flags, &res, &err);
 		if (r < 0) {
-			cli_profile_fail(&fails, profiles[i]->name, r);
+			cli_profile_fail(&fails, profiles[i]->name, r, &err);
 		} else if (flags & ITH_ROTATE_DRY_RUN) {
 			fputs(res.plan.buf ? res.plan.buf : "", stdout);
 		} else if (!res.created && !res.rotated && !res.revoked && !res.sinks_written && !res.patched) {
 			ith_log(&cli->ctx, ITH_LOG_DEBUG, "%s: nothing due", profiles[i]->name);
 		}
 		ith_rotate_result_release(&res);
+		ith_strbuf_release(&err);
 	}
 	if (!(flags & ITH_ROTATE_DRY_RUN))
 		cli_prometheus_textfile(cli);

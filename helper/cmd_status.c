@@ -17,7 +17,7 @@ static bool sink_present(const char *path)
 int cli_prometheus_textfile(struct cli *cli)
 {
 	const char *path = cli->cfg.prometheus_textfile;
-	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	struct ith_strbuf sb = ITH_STRBUF_INIT, err = ITH_STRBUF_INIT;
 	struct ith_health *hs;
 	int64_t now = ith_now();
 	int r;
@@ -30,9 +30,10 @@ int cli_prometheus_textfile(struct cli *cli)
 	ith_health_prometheus(hs, cli->cfg.nprofiles, &sb);
 	ith_strbuf_addstr(&sb, "");
 	/* world-readable: node_exporter reads it; no secret in it */
-	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1);
+	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1, &err);
 	if (r < 0)
-		ith_log(&cli->ctx, ITH_LOG_WARN, "prometheus_textfile: %s", ith_errmsg());
+		ith_log(&cli->ctx, ITH_LOG_WARN, "prometheus_textfile: %s", ith_err_msg(&err));
+	ith_strbuf_release(&err);
 	ith_strbuf_release(&sb);
 	free(hs);
 	return r;
@@ -69,19 +70,21 @@ static void status_print(struct cli *cli, const struct ith_health *hs, size_t n,
 static int status_profiles(struct cli *cli, int argc, char **argv, const struct ith_profile ***profiles,
 	size_t *n, bool *public)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	int rc, r;
 
 	if ((rc = cli_load(cli, CLI_CONFIG)) || (rc = cli_profiles(cli, argc, argv, profiles, n)))
 		return rc;
-	r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL);
+	r = ith_ctx_init(&cli->ctx, &cli->cfg, true, NULL, NULL, &err);
 	if (r == 0) {
 		cli->ctx_ready = true;
-	} else if (r == ITH_E_PERM && cli->cfg.status_dir) {
+	} else if ((r == ITH_ERR_UNSAFE || r == ITH_ERR_ACCESS) && cli->cfg.status_dir) {
 		*public = true;  /* not ours to read: the published, secret-free copies */
 	} else {
 		free(*profiles);
-		return cli_fail(r);
+		return cli_fail(r, &err);
 	}
+	ith_strbuf_release(&err);
 	return 0;
 }
 
@@ -118,8 +121,11 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			names = ith_xcalloc(n, sizeof(*names));
 			for (size_t i = 0; i < n; i++)
 				names[i] = ith_xstrdup(argv[optind + (int)i]);
-		} else if ((r = ith_health_published_names(from, &names, &n)) < 0) {
-			return cli_fail(r);
+		} else {
+			struct ith_strbuf err = ITH_STRBUF_INIT;
+			if ((r = ith_health_published_names(from, &names, &n, &err)) < 0)
+				return cli_fail(r, &err);
+			ith_strbuf_release(&err);
 		}
 	} else if ((rc = status_profiles(cli, argc - optind, argv + optind, &profiles, &n, &public))) {
 		return rc;

@@ -103,12 +103,9 @@ static void usage(FILE *f)
 		"  -q, --quiet        only warnings and errors on stderr\n"
 		"  -h, --help         this help; COMMAND --help for a command's\n"
 		"  -V, --version      print the version\n"
-		"\n"
-		"Exit codes: 0 ok, 64 usage, 65 malformed API answer, 69 API unavailable and\n"
-		"no valid token, 70 internal error, 74 stdout not writable, 75 temporary (rate\n"
-		"limited, lock busy), 77 permission (management token rejected, unsafe file\n"
-		"modes), 78 configuration.\n"
-		"\n"
+		"\n");
+	cli_exit_codes_help(f);
+	fprintf(f, "\n"
 		"Secrets go to stdout or sink files only, never to stderr, logs or argv.\n");
 }
 
@@ -119,16 +116,17 @@ int cli_command_help(const char *name)
 			printf("usage: influx-token-helper [-c FILE] [-v|-q] %s\n\n%s\n", commands[i].usage, commands[i].help);
 			return 0;
 		}
-	return 70;
+	return cli_exit_code(ITH_ERR_INTERNAL);
 }
 
 mode_t cli_orig_umask = 022;
 struct rlimit cli_orig_core = { RLIM_INFINITY, RLIM_INFINITY };
 
-int cli_fail(int err)
+int cli_fail(int cause, struct ith_strbuf *err)
 {
-	fprintf(stderr, "influx-token-helper: %s\n", ith_errmsg());
-	return ith_exit_code(err);
+	fprintf(stderr, "influx-token-helper: %s\n", ith_err_msg(err));
+	ith_strbuf_release(err);
+	return cli_exit_code(cause);
 }
 
 static void failures_print(struct cli_failures *f)
@@ -138,25 +136,26 @@ static void failures_print(struct cli_failures *f)
 	f->pending = false;
 }
 
-void cli_profile_fail(struct cli_failures *f, const char *profile, int err)
+void cli_profile_fail(struct cli_failures *f, const char *profile, int cause, struct ith_strbuf *err)
 {
-	const char *msg = ith_errmsg();
+	const char *msg = ith_err_msg(err);
 	size_t plen = strlen(profile);
 
 	/* the profile is named once, in front: a message that starts with it loses that copy */
 	if (!strncmp(msg, profile, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
 		msg += plen + 2;
 	if (!f->rc)
-		f->rc = ith_exit_code(err);
+		f->rc = cli_exit_code(cause);
 	if (f->pending && !strcmp(f->msg, msg)) {
 		size_t len = strlen(f->names);
 		snprintf(f->names + len, sizeof(f->names) - len, ", %s", profile);
-		return;
+	} else {
+		failures_print(f);
+		snprintf(f->msg, sizeof(f->msg), "%s", msg);
+		snprintf(f->names, sizeof(f->names), "%s", profile);
+		f->pending = true;
 	}
-	failures_print(f);
-	snprintf(f->msg, sizeof(f->msg), "%s", msg);
-	snprintf(f->names, sizeof(f->names), "%s", profile);
-	f->pending = true;
+	ith_strbuf_release(err);
 }
 
 int cli_failures_flush(struct cli_failures *f)
@@ -174,7 +173,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'influx-token-helper %s --help'.\n", cmd);
-	return 64;
+	return cli_exit_code(ITH_ERR_USAGE);
+}
+
+int cli_duration_option(const char *cmd, const char *opt, const char *arg, int64_t *out)
+{
+	struct ith_strbuf err = ITH_STRBUF_INIT;
+	int rc = 0;
+
+	if (ith_parse_duration(arg, out, &err) < 0)
+		rc = cli_usage_error(cmd, "%s: %s", opt, ith_err_msg(&err));
+	ith_strbuf_release(&err);
+	return rc;
 }
 
 static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
@@ -202,7 +212,7 @@ static int make_parents(const char *path)
 		if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
 			fprintf(stderr, "influx-token-helper: cannot create directory '%s' for the default state_dir: %s; "
 				"set state_dir in the configuration\n", buf, strerror(errno));
-			return errno == EACCES ? 77 : 70;
+			return cli_exit_code(ith_errno_cause(errno));
 		}
 		*p = '/';
 	}
@@ -211,20 +221,23 @@ static int make_parents(const char *path)
 
 int cli_load(struct cli *cli, enum cli_need need)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	int r;
 
 	if (!cli->cfg_loaded) {
-		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt))) < 0)
-			return cli_fail(r);
+		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
+			return cli_fail(r, &err);
 		cli->cfg_loaded = true;
 	}
+	ith_strbuf_release(&err);
 	if (need == CLI_STATE && !cli->ctx_ready && cli->cfg.state_dir_is_default && (r = make_parents(cli->cfg.state_dir)))
 		return r;
 	if (need != CLI_CONFIG && !cli->ctx_ready) {
-		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli)) < 0)
-			return cli_fail(r);
+		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli, &err)) < 0)
+			return cli_fail(r, &err);
 		cli->ctx_ready = true;
 	}
+	ith_strbuf_release(&err);
 	return 0;
 }
 
@@ -242,11 +255,13 @@ int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile 
 		return 0;
 	}
 	v = ith_xcalloc((size_t)n, sizeof(*v));
-	for (int i = 0; i < n; i++)
-		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i])) < 0) {
+	for (int i = 0; i < n; i++) {
+		struct ith_strbuf err = ITH_STRBUF_INIT;
+		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i], &err)) < 0) {
 			free(v);
-			return cli_fail(r);
+			return cli_fail(r, &err);
 		}
+	}
 	*out = v;
 	*count = (size_t)n;
 	return 0;
@@ -262,7 +277,7 @@ int cli_write_stdout(const char *buf, size_t len)
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "influx-token-helper: cannot write to stdout: %s\n", strerror(errno));
-			return 74;
+			return cli_exit_code(ITH_ERR_OUTPUT);
 		}
 		off += (size_t)w;
 	}
@@ -281,7 +296,7 @@ static void harden(void)
 		if (fstat(fd, &st) < 0 && errno == EBADF) {
 			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 			if (n < 0 || (n != fd && (dup2(n, fd) < 0 || close(n) < 0)))
-				_exit(70);
+				_exit(cli_exit_code(ITH_ERR_IO));
 		}
 	setrlimit(RLIMIT_CORE, &no_core);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -295,10 +310,11 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "exit-codes", no_argument, NULL, 'X' },  /* hidden: the exit-code table, for tests */
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli;
-	int c, rc = 64;
+	int c, rc = cli_exit_code(ITH_ERR_USAGE);
 
 	harden();
 	memset(&cli, 0, sizeof(cli));
@@ -311,12 +327,13 @@ int main(int argc, char **argv)
 		case 'q': cli.verbosity = 0; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return 0;
-		default: fprintf(stderr, "Try 'influx-token-helper --help'.\n"); return 64;
+		case 'X': return cli_exit_codes_dump();
+		default: fprintf(stderr, "Try 'influx-token-helper --help'.\n"); return cli_exit_code(ITH_ERR_USAGE);
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 64;
+		return cli_exit_code(ITH_ERR_USAGE);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]))
@@ -338,6 +355,6 @@ out:
 		ith_config_release(&cli.cfg);
 	fflush(stdout);
 	if (ferror(stdout))
-		return rc ? rc : 74;
+		return rc ? rc : cli_exit_code(ITH_ERR_OUTPUT);
 	return rc;
 }

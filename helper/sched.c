@@ -119,10 +119,13 @@ double sched_next(struct sched *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ith_profile *p = s->profiles[i];
 		const char *what = "retry";
+		struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
 		struct ith_state st;
 		double due;
+		int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st, &err);
 
-		if (ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st) < 0) {
+		ith_strbuf_release(&err);
+		if (r < 0) {
 			/* let the rotation report it (and back off) */
 			due = (double)now;
 			what = "state check";
@@ -162,16 +165,18 @@ double sched_next(struct sched *s)
 static int child_rotate(struct sched *s, const struct ith_profile *p)
 {
 	struct cli *cli = s->cli;
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	struct ith_rotate_result res;
-	int r = ith_rotate(&cli->ctx, p, 0, &res), rc = 0;
+	int r = ith_rotate(&cli->ctx, p, 0, &res, &err), rc = 0;
 
 	ith_rotate_result_release(&res);
 	if (r < 0) {
-		rc = cli_fail(r);
+		rc = cli_fail(r, &err);
 		/* keep serving the cached token (e.g. /run emptied while the API is down) */
-		if (ith_publish_cached(&cli->ctx, p) < 0)
-			ith_log(&cli->ctx, ITH_LOG_DEBUG, "%s: cached token not republished: %s", p->name, ith_errmsg());
+		if (ith_publish_cached(&cli->ctx, p, &err) < 0)
+			ith_log(&cli->ctx, ITH_LOG_DEBUG, "%s: cached token not republished: %s", p->name, ith_err_msg(&err));
 	}
+	ith_strbuf_release(&err);
 	cli_prometheus_textfile(cli);
 	return rc;
 }
@@ -239,29 +244,28 @@ void sched_reload(struct sched *s)
 {
 	struct cli *cli = s->cli;
 	struct ith_config cfg = ITH_CONFIG_INIT;
+	struct ith_strbuf err = ITH_STRBUF_INIT;
 	struct ith_ctx ctx;
 	const struct ith_profile **v;
 	size_t n;
 	int r;
 
 	s->reload_pending = false;
-	if ((r = ith_config_load(&cfg, ith_config_default_path(cli->config_opt))) < 0) {
-		ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
-		return;
-	}
-	for (int i = 0; i < s->nnames; i++) {
-		const struct ith_profile *p;
-		if (ith_config_profile(&cfg, s->names[i], &p) < 0) {
-			ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
-			ith_config_release(&cfg);
-			return;
+	if ((r = ith_config_load(&cfg, ith_config_default_path(cli->config_opt), &err)) == 0) {
+		for (int i = 0; i < s->nnames && r == 0; i++) {
+			const struct ith_profile *p;
+			r = ith_config_profile(&cfg, s->names[i], &p, &err);
 		}
+		if (r == 0)
+			r = ith_ctx_init(&ctx, &cfg, false, cli->ctx.log, cli->ctx.log_ud, &err);
+		if (r < 0)
+			ith_config_release(&cfg);
 	}
-	if ((r = ith_ctx_init(&ctx, &cfg, false, cli->ctx.log, cli->ctx.log_ud)) < 0) {
-		ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_errmsg());
-		ith_config_release(&cfg);
+	if (r < 0)
+		ith_log(&cli->ctx, ITH_LOG_WARN, "reload: %s; keeping the running configuration", ith_err_msg(&err));
+	ith_strbuf_release(&err);
+	if (r < 0)
 		return;
-	}
 	ith_ctx_release(&cli->ctx);
 	ith_config_release(&cli->cfg);
 	cli->cfg = cfg;

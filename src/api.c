@@ -35,8 +35,9 @@ struct body {
 	struct ith_list_parser *lp;
 	CURL *c;
 	int stream_err;
+	struct ith_strbuf *err;  /* the request's: a stream error is written there */
 };
-#define BODY_INIT { ITH_STRBUF_INIT, false, NULL, NULL, 0 }
+#define BODY_INIT { ITH_STRBUF_INIT, false, NULL, NULL, 0, NULL }
 
 /* A 2xx answer is parsed whole; any other answer only for its message. */
 static bool body_wanted(CURL *c)
@@ -54,7 +55,7 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 
 	if (b->lp) {
 		if (body_wanted(b->c)) {
-			int r = ith_list_parser_feed(b->lp, ptr, n);
+			int r = ith_list_parser_feed(b->lp, ptr, n, b->err);
 			if (r < 0) {
 				b->stream_err = r;
 				return 0;  /* abort the transfer: the message is recorded */
@@ -151,19 +152,20 @@ static void common_options(struct ith_api *api, CURL *c, const char *url)
 	}
 }
 
-int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt)
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
+	struct ith_strbuf *err)
 {
 	static int global_done;
 	struct ith_api *api;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
 
-	int r = ith_dlopen_curl();
+	int r = ith_dlopen_curl(err);
 
 	if (r < 0)
 		return r;
 	if (!global_done) {
 		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl");
+			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl");
 		global_done = 1;
 	}
 	api = ith_xcalloc(1, sizeof(*api));
@@ -172,7 +174,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	api->headers_body = make_headers(mgmt, true);
 	if (!api->curl || !api->headers_get || !api->headers_body) {
 		ith_api_close(api);
-		return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
+		return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl handle");
 	}
 	ith_strbuf_addf(&sb, "%s/accounts/%s/clusters/%s/tokens", cfg->url, cfg->account_id, cfg->cluster_id);
 	api->base = ith_strbuf_detach(&sb);
@@ -246,23 +248,24 @@ static void error_message(const struct body *b, char *out, size_t len)
 	json_object_put(o);
 }
 
-static int status_error(long status, const char *method, const struct body *b)
+static int status_error(long status, const char *method, const struct body *b, struct ith_strbuf *err)
 {
 	char msg[256];
 
 	error_message(b, msg, sizeof(msg));
 	if (status == 401 || status == 403)
-		return ith_error(ITH_E_PERM,
+		return ith_err(err, ITH_ERR_CREDENTIAL,
 			"%s: the Management API rejected the management token (HTTP %ld%s%s); check that it is valid, "
 			"not expired, and for this account and cluster", method, status, msg[0] ? ": " : "", msg);
 	if (status == 404)
-		return ith_error(ITH_E_NOTFOUND, "%s: not found (HTTP 404%s%s)", method, msg[0] ? ": " : "", msg);
+		return ith_err(err, ITH_ERR_API_NOT_FOUND, "%s: not found (HTTP 404%s%s)", method, msg[0] ? ": " : "", msg);
 	if (status == 429)
-		return ith_error(ITH_E_TEMP, "%s: rate limited by the Management API (HTTP 429); try again later", method);
+		return ith_err(err, ITH_ERR_RATE_LIMITED, "%s: rate limited by the Management API (HTTP 429); try again later",
+			method);
 	if (status >= 500)
-		return ith_error(ITH_E_UNAVAILABLE, "%s: the Management API failed (HTTP %ld%s%s)", method, status,
+		return ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s: the Management API failed (HTTP %ld%s%s)", method, status,
 			msg[0] ? ": " : "", msg);
-	return ith_error(ITH_E_DATA, "%s: the Management API refused the request (HTTP %ld%s%s)", method, status,
+	return ith_err(err, ITH_ERR_API_REFUSED, "%s: the Management API refused the request (HTTP %ld%s%s)", method, status,
 		msg[0] ? ": " : "", msg);
 }
 
@@ -359,7 +362,8 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
  * the server's Retry-After, capped) and returns true; false when the error
  * is final, attempts are spent, or the wait would pass the command's deadline.
  */
-static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int64_t retry_after, int r)
+static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int64_t retry_after, int r,
+	struct ith_strbuf *err)
 {
 	int64_t wait;
 	bool again = cc != CURLE_OK ? curl_retryable(cc) : (status == 429 || status >= 500);
@@ -370,7 +374,7 @@ static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int
 	if (retry_after >= 0)
 		wait = (retry_after > ITH_API_RETRY_AFTER_CAP ? ITH_API_RETRY_AFTER_CAP : retry_after) * 1000;
 	if (mono_ms() + wait >= api->deadline_ms) {
-		ith_error_prefix(r, "giving up before the command's deadline");
+		ith_err_prefix(err, r, "giving up before the command's deadline");
 		return false;
 	}
 	sleep_ms(wait);
@@ -378,12 +382,13 @@ static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int
 }
 
 static int request(struct ith_api *api, const char *method, const char *path, const char *json,
-	struct body *b)
+	struct body *b, struct ith_strbuf *err)
 {
 	struct ith_strbuf url = ITH_STRBUF_INIT;
 	int r = 0;
 
 	b->sb.secret = true;
+	b->err = err;
 	ith_strbuf_addf(&url, "%s%s", api->base, path);
 	for (int n = 0;; n++) {
 		int64_t t0 = mono_ms(), retry_after;
@@ -392,7 +397,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 
 		if (t0 >= api->deadline_ms) {
 			if (r == 0)
-				r = ith_error(ITH_E_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
+				r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
 					method, url.buf);
 			break;
 		}
@@ -416,7 +421,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 			break;
 		}
 		if (b->too_big) {
-			r = ith_error(ITH_E_DATA, "%s %s: answer is larger than %d bytes", method, url.buf,
+			r = ith_err(err, ITH_ERR_API_MALFORMED, "%s %s: answer is larger than %d bytes", method, url.buf,
 				ITH_JSON_MAX_BYTES);
 			break;
 		}
@@ -425,11 +430,11 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 			break;
 		}
 		if (cc != CURLE_OK)
-			r = ith_error(ITH_E_UNAVAILABLE, "%s %s: %s", method, url.buf,
+			r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: %s", method, url.buf,
 				api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
 		else
-			r = status_error(status, method, b);
-		if (!retry_wait(api, n, cc, status, retry_after, r))
+			r = status_error(status, method, b, err);
+		if (!retry_wait(api, n, cc, status, retry_after, r, err))
 			break;
 	}
 	ith_strbuf_release(&url);
@@ -442,15 +447,15 @@ static void body_release(struct body *b)
 }
 
 int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, void *ud, struct ith_token_list *out,
-	struct ith_list_stats *stats)
+	struct ith_list_stats *stats, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	int r;
 
 	b.lp = ith_list_parser_new(instance, note, ud);
-	r = request(api, "GET", "", NULL, &b);
+	r = request(api, "GET", "", NULL, &b, err);
 	if (r == 0)
-		r = ith_list_parser_finish(b.lp, out, stats);
+		r = ith_list_parser_finish(b.lp, out, stats, err);
 	ith_list_parser_free(b.lp);
 	body_release(&b);
 	return r;
@@ -470,7 +475,7 @@ static json_object *perms_json(const struct ith_perms *p)
 }
 
 int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
-	int64_t expires_at, struct ith_token *out)
+	int64_t expires_at, struct ith_token *out, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	json_object *req = json_object_new_object();
@@ -485,10 +490,10 @@ int ith_api_create(struct ith_api *api, const char *description, const struct it
 		json_object_object_add(req, "expirationType", json_object_new_string("datetime"));
 		json_object_object_add(req, "expiresAt", json_object_new_string(when));
 	}
-	r = request(api, "POST", "", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b);
+	r = request(api, "POST", "", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b, err);
 	json_object_put(req);
 	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, true, &t);
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, true, &t, err);
 	body_release(&b);
 	if (r < 0)
 		return r;
@@ -496,61 +501,61 @@ int ith_api_create(struct ith_api *api, const char *description, const struct it
 	return 0;
 }
 
-static int id_path(const char *id, char *buf, size_t len)
+static int id_path(const char *id, char *buf, size_t len, struct ith_strbuf *err)
 {
 	if (!ith_is_uuid(id))
-		return ith_error(ITH_E_INTERNAL, "'%.40s' is not a token id", id);
+		return ith_err(err, ITH_ERR_INTERNAL, "'%.40s' is not a token id", id);
 	snprintf(buf, len, "/%s", id);
 	return 0;
 }
 
-int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out)
+int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	char path[64];
-	int r = id_path(id, path, sizeof(path));
+	int r = id_path(id, path, sizeof(path), err);
 
 	if (r == 0)
-		r = request(api, "GET", path, NULL, &b);
+		r = request(api, "GET", path, NULL, &b, err);
 	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out);
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err);
 	body_release(&b);
 	return r;
 }
 
 int ith_api_update(struct ith_api *api, const char *id, const char *description,
-	const struct ith_perms *perms, struct ith_token *out)
+	const struct ith_perms *perms, struct ith_token *out, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	json_object *req;
 	char path[64];
-	int r = id_path(id, path, sizeof(path));
+	int r = id_path(id, path, sizeof(path), err);
 
 	if (r < 0)
 		return r;
 	if (!description && !perms)
-		return ith_error(ITH_E_INTERNAL, "update with nothing to change");
+		return ith_err(err, ITH_ERR_INTERNAL, "update with nothing to change");
 	req = json_object_new_object();
 	if (description)
 		json_object_object_add(req, "description", json_object_new_string(description));
 	if (perms)
 		json_object_object_add(req, "permissions", perms_json(perms));
-	r = request(api, "PATCH", path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b);
+	r = request(api, "PATCH", path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b, err);
 	json_object_put(req);
 	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out);
+		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err);
 	body_release(&b);
 	return r;
 }
 
-int ith_api_delete(struct ith_api *api, const char *id)
+int ith_api_delete(struct ith_api *api, const char *id, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	char path[64];
-	int r = id_path(id, path, sizeof(path));
+	int r = id_path(id, path, sizeof(path), err);
 
 	if (r == 0)
-		r = request(api, "DELETE", path, NULL, &b);
+		r = request(api, "DELETE", path, NULL, &b, err);
 	body_release(&b);
 	return r;
 }
@@ -572,7 +577,7 @@ static struct curl_slist *probe_headers(const struct ith_secret *token, bool wri
 }
 
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
-	const char *db, bool write, long *status)
+	const char *db, bool write, long *status, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
 	struct ith_strbuf url = ITH_STRBUF_INIT;
@@ -584,12 +589,12 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 
 	if (!api->dp) {
 		if (!(api->dp = sym_curl_easy_init()))
-			return ith_error(ITH_E_INTERNAL, "cannot initialise libcurl handle");
+			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl handle");
 		common_options(api, api->dp, cluster_url);
 	}
 	esc = sym_curl_easy_escape(api->dp, db, 0);
 	if (!esc)
-		return ith_error(ITH_E_INTERNAL, "out of memory");
+		return ith_err(err, ITH_ERR_NOMEM, "out of memory");
 	if (write)
 		ith_strbuf_addf(&url, "%s/api/v2/write?bucket=%s", cluster_url, esc);
 	else
@@ -619,7 +624,7 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st,
 			(long)(mono_ms() - t0));
 	if (cc != CURLE_OK && !(b.too_big && st))
-		r = ith_error(ITH_E_UNAVAILABLE, "activation probe %s: %s", url.buf,
+		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "activation probe %s: %s", url.buf,
 			api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
 	else
 		*status = st;

@@ -23,12 +23,13 @@
  * Create is retried too: call it only with the intent recorded in the state,
  * so that a duplicate made by a retry is a known orphan to sweep.
  *
- * Error handling (HTTP status -> ith_err, after retries):
- *     401, 403              ITH_E_PERM         (exit 77)
- *     404                   ITH_E_NOTFOUND     (DELETE callers treat as done)
- *     429                   ITH_E_TEMP         (exit 75)
- *     5xx, no connection    ITH_E_UNAVAILABLE  (exit 69)
- *     other 4xx, bad JSON   ITH_E_DATA         (exit 65)
+ * Error handling (HTTP status -> cause, after retries; message in err):
+ *     401, 403              ITH_ERR_CREDENTIAL
+ *     404                   ITH_ERR_API_NOT_FOUND    (DELETE callers treat as done)
+ *     429                   ITH_ERR_RATE_LIMITED
+ *     5xx, no connection    ITH_ERR_API_UNAVAILABLE
+ *     other 4xx             ITH_ERR_API_REFUSED
+ *     too big, bad JSON     ITH_ERR_API_MALFORMED
  */
 #ifndef ITH_API_H
 #define ITH_API_H
@@ -46,7 +47,8 @@ struct ith_api;
 /* Optional trace of requests (method, path, status, ms): never headers or bodies. */
 typedef void (*ith_api_trace_fn)(void *ud, const char *method, const char *path, long status, long ms);
 
-int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt);
+int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
+	struct ith_strbuf *err);
 void ith_api_set_trace(struct ith_api *api, ith_api_trace_fn fn, void *ud);
 void ith_api_close(struct ith_api *api);
 
@@ -57,27 +59,27 @@ void ith_api_close(struct ith_api *api);
  * The answer may be up to ITH_LIST_MAX_BYTES long.
  */
 int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, void *ud, struct ith_token_list *out,
-	struct ith_list_stats *stats);
+	struct ith_list_stats *stats, struct ith_strbuf *err);
 /* expires_at 0: no expiry; else sent with "expirationType": "datetime".
  * out->expires_at is what the answer shows (0: nothing): the caller confirms
  * it. out->access_token holds the secret. */
 int ith_api_create(struct ith_api *api, const char *description, const struct ith_perms *perms,
-	int64_t expires_at, struct ith_token *out);
-int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out);
+	int64_t expires_at, struct ith_token *out, struct ith_strbuf *err);
+int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out, struct ith_strbuf *err);
 /* description and/or perms may be NULL (not sent); at least one is given. */
 int ith_api_update(struct ith_api *api, const char *id, const char *description,
-	const struct ith_perms *perms, struct ith_token *out);
-int ith_api_delete(struct ith_api *api, const char *id);
+	const struct ith_perms *perms, struct ith_token *out, struct ith_strbuf *err);
+int ith_api_delete(struct ith_api *api, const char *id, struct ith_strbuf *err);
 
 /*
  * Activation probe on the data plane (cluster_url) with a database token:
  * write: POST /api/v2/write?bucket=DB with an empty body; else GET
  * /query?db=DB&q=SHOW MEASUREMENTS LIMIT 1. Authorization: Token <token>.
- * On any HTTP answer returns 0 with *status set; ITH_E_UNAVAILABLE when no
+ * On any HTTP answer returns 0 with *status set; ITH_ERR_API_UNAVAILABLE when no
  * answer came. Uses its own handle (another host).
  */
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
-	const char *db, bool write, long *status);
+	const char *db, bool write, long *status, struct ith_strbuf *err);
 
 /* Attempts the last management request took (1: no retry). */
 unsigned ith_api_last_attempts(const struct ith_api *api);

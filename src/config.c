@@ -19,6 +19,7 @@
 /* Validation context: where we are, for "FILE:LINE: SETTING: what" messages. */
 struct vctx {
 	const char *file;
+	struct ith_strbuf *err;  /* the caller's: every message of the validation goes there */
 };
 
 static int verr(const struct vctx *v, const config_setting_t *s, const char *name, const char *fmt, ...)
@@ -35,8 +36,19 @@ static int verr(const struct vctx *v, const config_setting_t *s, const char *nam
 	int line = s ? config_setting_source_line(s) : 0;
 
 	if (line > 0)
-		return ith_error(ITH_E_CONFIG, "%s:%d: %s: %s", v->file, line, name, msg);
-	return ith_error(ITH_E_CONFIG, "%s: %s: %s", v->file, name, msg);
+		return ith_err(v->err, ITH_ERR_CONFIG, "%s:%d: %s: %s", v->file, line, name, msg);
+	return ith_err(v->err, ITH_ERR_CONFIG, "%s: %s: %s", v->file, name, msg);
+}
+
+/* A setting whose value a callee refused (its message is in v->err): the
+ * setting in front; whatever the callee's cause, the configuration is what is wrong. */
+static int verr_from(const struct vctx *v, const config_setting_t *s, const char *name)
+{
+	int line = s ? config_setting_source_line(s) : 0;
+
+	if (line > 0)
+		return ith_err_prefix(v->err, ITH_ERR_CONFIG, "%s:%d: %s", v->file, line, name);
+	return ith_err_prefix(v->err, ITH_ERR_CONFIG, "%s: %s", v->file, name);
 }
 
 static void setting_name(char *buf, size_t len, const char *where, const char *key)
@@ -422,7 +434,7 @@ static int default_state_dir(const struct vctx *v, char **out)
 			home = pw ? pw->pw_dir : NULL;
 		}
 		if (!home || home[0] != '/')
-			return ith_error(ITH_E_CONFIG, "%s: state_dir: not set, and uid %u has no home directory for "
+			return ith_err(v->err, ITH_ERR_CONFIG, "%s: state_dir: not set, and uid %u has no home directory for "
 				"the default ~/.local/state/influx-token-helper; set state_dir", v->file, (unsigned)geteuid());
 		ith_strbuf_addf(&sb, "%s/.local/state/influx-token-helper", home);
 	}
@@ -522,7 +534,7 @@ static int read_path(const struct vctx *v, const struct cval *x)
 static int read_duration(const struct vctx *v, struct cval *x)
 {
 	if (!x->s)  /* the default, as written in the table */
-		return ith_parse_duration(x->str, &x->num);
+		return ith_parse_duration(x->str, &x->num, v->err);
 	switch (config_setting_type(x->s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
@@ -531,8 +543,8 @@ static int read_duration(const struct vctx *v, struct cval *x)
 			return verr(v, x->s, x->name, "%lld seconds is out of range (0 to 10 years)", (long long)x->num);
 		return 0;
 	case CONFIG_TYPE_STRING:
-		if (ith_parse_duration(config_setting_get_string(x->s), &x->num) < 0)
-			return verr(v, x->s, x->name, "%s", ith_errmsg());
+		if (ith_parse_duration(config_setting_get_string(x->s), &x->num, v->err) < 0)
+			return verr_from(v, x->s, x->name);
 		return 0;
 	default:
 		return verr(v, x->s, x->name, "must be a duration such as \"90s\", \"30m\", \"24h\", \"7d\" or whole seconds");
@@ -808,8 +820,8 @@ static int sink_post(const struct vctx *v, const config_setting_t *s, const char
 		return verr(v, s, name, "required setting is missing");
 	if (!strcmp(out->template_path, out->path))
 		return verr(v, x, name, "the template and the sink's path are the same file");
-	if (ith_template_load(out->template_path, &out->tmpl) < 0)
-		return verr(v, x, name, "%s", ith_errmsg());
+	if (ith_template_load(out->template_path, &out->tmpl, v->err) < 0)
+		return verr_from(v, x, name);
 	return 0;
 }
 
@@ -1104,9 +1116,9 @@ const struct ith_config_key *ith_config_key_at(const char *block, size_t i)
 	return NULL;
 }
 
-int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text)
+int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text, struct ith_strbuf *err)
 {
-	struct vctx v = { path };
+	struct vctx v = { path, err };
 	config_t lc;
 	int r;
 
@@ -1116,9 +1128,9 @@ int ith_config_load_string(struct ith_config *cfg, const char *path, const char 
 	config_set_options(&lc, CONFIG_OPTION_SEMICOLON_SEPARATORS | CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
 		CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
 	if (strstr(text, "@include"))
-		r = ith_error(ITH_E_CONFIG, "%s: @include is not supported; keep the configuration in one file", path);
+		r = ith_err(err, ITH_ERR_CONFIG, "%s: @include is not supported; keep the configuration in one file", path);
 	else if (config_read_string(&lc, text) != CONFIG_TRUE)
-		r = ith_error(ITH_E_CONFIG, "%s:%d: syntax: %s", path, config_error_line(&lc), config_error_text(&lc));
+		r = ith_err(err, ITH_ERR_CONFIG, "%s:%d: syntax: %s", path, config_error_line(&lc), config_error_text(&lc));
 	else
 		r = validate_global(&v, cfg, config_root_setting(&lc));
 	config_destroy(&lc);
@@ -1127,7 +1139,7 @@ int ith_config_load_string(struct ith_config *cfg, const char *path, const char 
 	return r;
 }
 
-int ith_config_load(struct ith_config *cfg, const char *path)
+int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf *err)
 {
 	char *text = NULL;
 	size_t len;
@@ -1137,25 +1149,26 @@ int ith_config_load(struct ith_config *cfg, const char *path)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "cannot open configuration '%s': %s%s",
+		return ith_err(err, errno == ENOENT ? ITH_ERR_FILE_NOT_FOUND : errno == EACCES || errno == EPERM ?
+			ith_errno_cause(errno) : ITH_ERR_CONFIG, "cannot open configuration '%s': %s%s",
 			path, strerror(errno), errno == ENOENT ? " (give one with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG)" : "");
 	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
 		close(fd);
-		return ith_error(ITH_E_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
+		return ith_err(err, ITH_ERR_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
 			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
 	}
-	if ((r = ith_check_trusted(&st, path, "configuration")) < 0) {
+	if ((r = ith_check_trusted(&st, path, "configuration", err)) < 0) {
 		close(fd);
 		return r;
 	}
-	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path);
+	r = ith_read_fd_capped(fd, ITH_CONFIG_MAX_BYTES, &text, &len, path, err);
 	close(fd);
-	if (r < 0)  /* the message stays; only the class becomes a configuration error */
-		return ITH_E_CONFIG;
+	if (r < 0)  /* too big, or unreadable */
+		return r;
 	if (memchr(text, '\0', len))
-		r = ith_error(ITH_E_CONFIG, "%s: contains a NUL byte; not a text file", path);
+		r = ith_err(err, ITH_ERR_CONFIG, "%s: contains a NUL byte; not a text file", path);
 	else
-		r = ith_config_load_string(cfg, path, text);
+		r = ith_config_load_string(cfg, path, text, err);
 	free(text);
 	return r;
 }
@@ -1195,7 +1208,8 @@ void ith_config_release(struct ith_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out)
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out,
+	struct ith_strbuf *err)
 {
 	if (!name) {
 		if (cfg->nprofiles == 1) {
@@ -1205,7 +1219,7 @@ int ith_config_profile(const struct ith_config *cfg, const char *name, const str
 		struct ith_strbuf sb = ITH_STRBUF_INIT;
 		for (size_t i = 0; i < cfg->nprofiles; i++)
 			ith_strbuf_addf(&sb, "%s%s", i ? ", " : "", cfg->profiles[i].name);
-		int r = ith_error(ITH_E_USAGE, "%s has %zu token profiles; name one: %s", cfg->path, cfg->nprofiles, sb.buf);
+		int r = ith_err(err, ITH_ERR_USAGE, "%s has %zu token profiles; name one: %s", cfg->path, cfg->nprofiles, sb.buf);
 		ith_strbuf_release(&sb);
 		return r;
 	}
@@ -1214,7 +1228,7 @@ int ith_config_profile(const struct ith_config *cfg, const char *name, const str
 			*out = &cfg->profiles[i];
 			return 0;
 		}
-	return ith_error(ITH_E_USAGE, "no token profile named '%.64s' in %s", name, cfg->path);
+	return ith_err(err, ITH_ERR_USAGE, "no token profile named '%.64s' in %s", name, cfg->path);
 }
 
 const char *ith_config_default_path(const char *opt)
@@ -1229,50 +1243,48 @@ const char *ith_config_default_path(const char *opt)
 	return ITH_DEFAULT_CONFIG;
 }
 
-static int token_from_text(char *text, size_t len, const char *what, struct ith_secret *out)
+static int token_from_text(char *text, size_t len, const char *what, struct ith_secret *out, struct ith_strbuf *err)
 {
 	while (len > 0 && isspace((unsigned char)text[len - 1]))
 		len--;
 	if (len == 0)
-		return ith_error(ITH_E_CONFIG, "%s is empty", what);
+		return ith_err(err, ITH_ERR_CONFIG, "%s is empty", what);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
-			return ith_error(ITH_E_CONFIG, "%s holds whitespace or control characters; it must hold the token alone", what);
+			return ith_err(err, ITH_ERR_CONFIG, "%s holds whitespace or control characters; it must hold the token alone", what);
 	ith_secret_set(out, text, len);
 	return 0;
 }
 
-static int token_from_file(const char *path, struct ith_secret *out)
+static int token_from_file(const char *path, struct ith_secret *out, struct ith_strbuf *err)
 {
 	char *text = NULL, what[4200];
 	size_t len = 0;
 	int r;
 
 	snprintf(what, sizeof(what), "management token file '%s'", path);
-	r = ith_read_file(path, 16384, true, ITH_E_CONFIG, what, &text, &len);
-	if (r == ITH_E_NOTFOUND || r == ITH_E_INTERNAL)
-		r = ITH_E_CONFIG;  /* a token_file that cannot be read is a configuration error */
+	r = ith_read_file(path, 16384, true, what, &text, &len, err);
 	if (r == 0) {
-		r = token_from_text(text, len, what, out);
+		r = token_from_text(text, len, what, out, err);
 		ith_freezero(text, len + 1);
 	}
 	return r;
 }
 
-int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out)
+int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err)
 {
 	const char *cd;
 
 	if (cfg->token_file)
-		return token_from_file(cfg->token_file, out);
+		return token_from_file(cfg->token_file, out, err);
 	if (cfg->token_env) {
 		const char *e = getenv(cfg->token_env);
 		char *copy;
 		int r;
 		if (!e || !*e)
-			return ith_error(ITH_E_CONFIG, "management.token_env: environment variable %s is not set", cfg->token_env);
+			return ith_err(err, ITH_ERR_CONFIG, "management.token_env: environment variable %s is not set", cfg->token_env);
 		copy = ith_xstrdup(e);
-		r = token_from_text(copy, strlen(copy), "management token variable", out);
+		r = token_from_text(copy, strlen(copy), "management token variable", out, err);
 		ith_free_secret_str(copy);
 		return r;
 	}
@@ -1281,10 +1293,10 @@ int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out)
 		struct ith_strbuf p = ITH_STRBUF_INIT;
 		int r;
 		ith_strbuf_addf(&p, "%s/management-token", cd);
-		r = token_from_file(p.buf, out);
+		r = token_from_file(p.buf, out, err);
 		ith_strbuf_release(&p);
 		return r;
 	}
-	return ith_error(ITH_E_CONFIG, "%s: no management token: set management.token_file or management.token_env "
+	return ith_err(err, ITH_ERR_CONFIG, "%s: no management token: set management.token_file or management.token_env "
 		"(or run under systemd with LoadCredential=management-token:...)", cfg->path);
 }

@@ -10,8 +10,8 @@
  *
  * Calling sequence:
  *     struct ith_config cfg = ITH_CONFIG_INIT;
- *     r = ith_config_load(&cfg, path);   // ITH_E_CONFIG: "FILE:LINE: SETTING: what"
- *     p = ith_config_profile(&cfg, name);
+ *     r = ith_config_load(&cfg, path, &err);   // ITH_ERR_CONFIG: "FILE:LINE: SETTING: what"
+ *     r = ith_config_profile(&cfg, name, &p, &err);
  *     ith_config_release(&cfg);
  *
  * The management token is not part of the config: see ith_mgmt_token_load().
@@ -86,12 +86,13 @@ struct ith_config {
 };
 #define ITH_CONFIG_INIT { 0 }
 
-int ith_config_load(struct ith_config *cfg, const char *path);
+int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf *err);
 /* Parse from memory; `path` is only used in messages. */
-int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text);
+int ith_config_load_string(struct ith_config *cfg, const char *path, const char *text, struct ith_strbuf *err);
 void ith_config_release(struct ith_config *cfg);
-/* NULL name: the only profile, if there is exactly one. Errors are ITH_E_USAGE. */
-int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out);
+/* NULL name: the only profile, if there is exactly one. Errors are ITH_ERR_USAGE. */
+int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out,
+	struct ith_strbuf *err);
 /*
  * The settings a block accepts, as config.c's table reads them: block ""
  * (the top level), "management", "tokens" (one profile) or "sinks" (one
@@ -139,9 +140,10 @@ bool ith_valid_db_name(const char *s);
 /*
  * The management token, from token_file (must be private to this user),
  * token_env, or $CREDENTIALS_DIRECTORY/management-token, in that order.
- * Trailing whitespace is stripped. ITH_E_PERM for unsafe files,
- * ITH_E_CONFIG when none is available.
+ * Trailing whitespace is stripped. ITH_ERR_UNSAFE for unsafe files,
+ * ITH_ERR_FILE_NOT_FOUND for a missing one, ITH_ERR_CONFIG when none is
+ * available or the token is malformed.
  */
-int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out);
+int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err);
 
 #endif

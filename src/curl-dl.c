@@ -1,5 +1,6 @@
 #include "curl-dl.h"
 #include "error.h"
+#include "util.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -8,23 +9,21 @@
 ITH_CURL_SYMBOLS(ITH_CURL_DEFINE)
 #undef ITH_CURL_DEFINE
 
-static int loaded;  /* 0: not tried, 1: ok, <0: the error */
-static char failure[512];
+static int loaded;  /* 1: loaded; a failed load is tried again (no message kept here) */
 
-int ith_dlopen_curl(void)
+int ith_dlopen_curl(struct ith_strbuf *err)
 {
 	const char *lib = getenv("INFLUX_TOKEN_HELPER_LIBCURL");
 	void *h;
+	int r;
 
 	if (loaded == 1)
 		return 0;
-	if (loaded < 0)
-		return ith_error(loaded, "%s", failure);
 	if (!lib || !*lib)
 		lib = ITH_LIBCURL_SONAME;
 	h = dlopen(lib, RTLD_NOW | RTLD_NODELETE);
 	if (!h) {
-		loaded = ith_error(ITH_E_UNAVAILABLE, "cannot load libcurl (%s): %s; install the libcurl4 package "
+		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "cannot load libcurl (%s): %s; install the libcurl4 package "
 			"(Debian/Ubuntu) or libcurl (RHEL/Fedora)", lib, dlerror());
 		goto fail;
 	}
@@ -32,7 +31,7 @@ int ith_dlopen_curl(void)
 #define ITH_CURL_RESOLVE(name) \
 	*(void **)&sym_##name = dlsym(h, #name); \
 	if (!sym_##name) { \
-		loaded = ith_error(ITH_E_UNAVAILABLE, "libcurl (%s) lacks %s: it is too old or not libcurl", lib, #name); \
+		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "libcurl (%s) lacks %s: it is too old or not libcurl", lib, #name); \
 		goto fail; \
 	}
 	ITH_CURL_SYMBOLS(ITH_CURL_RESOLVE)
@@ -43,10 +42,9 @@ fail:
 #define ITH_CURL_CLEAR(name) sym_##name = NULL;
 	ITH_CURL_SYMBOLS(ITH_CURL_CLEAR)
 #undef ITH_CURL_CLEAR
-	snprintf(failure, sizeof(failure), "%s", ith_errmsg());
 	if (h)
 		dlclose(h);
-	return loaded;
+	return r;
 }
 
 const char *ith_curl_version(void)

@@ -13,8 +13,8 @@
  * absolute path), for unusual installs and for the test that the failure is
  * clear.
  *
- * Calling sequence:  r = ith_dlopen_curl();  then sym_curl_easy_init() etc.
- * Error handling: ITH_E_UNAVAILABLE naming the library, the missing symbol
+ * Calling sequence:  r = ith_dlopen_curl(&err);  then sym_curl_easy_init() etc.
+ * Error handling: ITH_ERR_API_UNAVAILABLE naming (in err) the library, the missing symbol
  * and the package to install; the pointers stay NULL.
  */
 #ifndef ITH_CURL_DL_H
@@ -43,8 +43,10 @@
 ITH_CURL_SYMBOLS(ITH_CURL_DECLARE)
 #undef ITH_CURL_DECLARE
 
-/* Load once (later calls return the first result). */
-int ith_dlopen_curl(void);
+struct ith_strbuf;
+/* Load once; a failure (ITH_ERR_API_UNAVAILABLE, the message in err) is tried
+ * again on the next call. */
+int ith_dlopen_curl(struct ith_strbuf *err);
 /* The curl version string once loaded, else NULL. */
 const char *ith_curl_version(void);
 

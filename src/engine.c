@@ -24,22 +24,23 @@ _Static_assert((int)ITH_PLAN_FORCE == (int)ITH_ROTATE_FORCE && (int)ITH_PLAN_WAI
 /* ---- context ---- */
 
 /* Read-only: use what exists, create nothing. */
-static int ctx_init_readonly(struct ith_ctx *ctx)
+static int ctx_init_readonly(struct ith_ctx *ctx, struct ith_strbuf *err)
 {
 	int fd, r;
 
 	if (access(ctx->cfg->state_dir, F_OK) < 0 && errno == ENOENT)
 		return 0;  /* nothing yet: every state reads empty */
-	if ((fd = ith_open_dir_nofollow(ctx->cfg->state_dir)) < 0)
-		return ith_error_prefix(fd, "state_dir");
-	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true);
+	if ((fd = ith_open_dir_nofollow(ctx->cfg->state_dir, err)) < 0)
+		return ith_err_prefix(err, fd, "state_dir");
+	r = ith_check_private_fd(fd, ctx->cfg->state_dir, true, err);
 	close(fd);
 	if (r < 0)
-		return ith_error_prefix(r, "state_dir");
-	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance);
+		return ith_err_prefix(err, r, "state_dir");
+	return ith_instance_peek(ctx->cfg->state_dir, ctx->instance, err);
 }
 
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud)
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud,
+	struct ith_strbuf *err)
 {
 	int r;
 
@@ -50,10 +51,10 @@ int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonl
 	/* a lock wait too ends by the command's deadline */
 	ctx->lock_timeout_ms = (cfg->timeout * 4 + 30 < cfg->deadline ? cfg->timeout * 4 + 30 : cfg->deadline) * 1000;
 	if (readonly)
-		return ctx_init_readonly(ctx);
-	if ((r = ith_ensure_private_dir(cfg->state_dir)) < 0)
-		return ith_error_prefix(r, "state_dir");
-	if ((r = ith_instance_load(cfg->state_dir, ctx->instance, &ctx->instance_regenerated)) < 0)
+		return ctx_init_readonly(ctx, err);
+	if ((r = ith_ensure_private_dir(cfg->state_dir, err)) < 0)
+		return ith_err_prefix(err, r, "state_dir");
+	if ((r = ith_instance_load(cfg->state_dir, ctx->instance, &ctx->instance_regenerated, err)) < 0)
 		return r;
 	if (ctx->instance_regenerated)
 		ith_log(ctx, ITH_LOG_WARN, "the machine id changed (a cloned image?): new instance id %s; tokens of the "
@@ -80,14 +81,14 @@ static void trace(void *ud, const char *method, const char *path, long status, l
 	ith_log(ud, ITH_LOG_DEBUG, "%s %s -> %ld (%ld ms)", method, path, status, ms);
 }
 
-int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out)
+int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *err)
 {
 	int r;
 
 	if (!ctx->api) {
-		if ((r = ith_mgmt_token_load(ctx->cfg, &ctx->mgmt)) < 0)
+		if ((r = ith_mgmt_token_load(ctx->cfg, &ctx->mgmt, err)) < 0)
 			return r;
-		if ((r = ith_api_open(&ctx->api, ctx->cfg, &ctx->mgmt)) < 0)
+		if ((r = ith_api_open(&ctx->api, ctx->cfg, &ctx->mgmt, err)) < 0)
 			return r;
 		ith_api_set_trace(ctx->api, trace, ctx);
 	}
@@ -173,31 +174,35 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 }
 
 /* Save the state; with status_dir, publish its secret-free copy too. */
-static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st)
+static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	struct ith_strbuf *err)
 {
-	int r = ith_state_save(ctx->cfg->state_dir, p->name, st);
+	int r = ith_state_save(ctx->cfg->state_dir, p->name, st, err);
 
 	if (r == 0 && ctx->cfg->status_dir) {
 		struct ith_public pub;
 		memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
 		pub.renew_at = st->has_current ? ith_token_renew_at(&st->current, p, ctx->instance) : 0;
-		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub) < 0)
-			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_errmsg());
+		struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a warning: the state itself is saved */
+		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub, &perr) < 0)
+			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_err_msg(&perr));
+		ith_strbuf_release(&perr);
 	}
 	return r;
 }
 
 /* Save st after a failure, counting it, without losing the failure's message. */
-static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r)
+static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int r,
+	struct ith_strbuf *err)
 {
-	char msg[1024];
+	struct ith_strbuf serr = ITH_STRBUF_INIT;  /* a warning: err keeps the failure */
 
 	st->failures++;
-	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_errmsg());
-	snprintf(msg, sizeof(msg), "%s", ith_errmsg());
-	if (save_state(ctx, p, st) < 0)
-		ith_log(ctx, ITH_LOG_WARN, "%s: could not record the failure: %s", p->name, ith_errmsg());
-	return ith_error(r, "%s", msg);
+	snprintf(st->last_error, sizeof(st->last_error), "%s", ith_err_msg(err));
+	if (save_state(ctx, p, st, &serr) < 0)
+		ith_log(ctx, ITH_LOG_WARN, "%s: could not record the failure: %s", p->name, ith_err_msg(&serr));
+	ith_strbuf_release(&serr);
+	return r;
 }
 
 static bool known_id(const struct ith_state *st, const char *id)
@@ -211,16 +216,21 @@ static bool known_id(const struct ith_state *st, const char *id)
 }
 
 /* DELETE that treats 404 as done. */
-static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profile, const char *id, const char *why)
+static int revoke_id(struct ith_ctx *ctx, struct ith_api *api, const char *profile, const char *id, const char *why,
+	struct ith_strbuf *err)
 {
-	int r = ith_api_delete(api, id);
+	struct ith_strbuf derr = ITH_STRBUF_INIT;  /* a 404 is no failure here */
+	int r = ith_api_delete(api, id, &derr);
 
-	if (r == ITH_E_NOTFOUND) {
+	if (r == ITH_ERR_API_NOT_FOUND) {
 		ith_log(ctx, ITH_LOG_INFO, "%s: token %s was already gone (%s)", profile, id, why);
 		r = 0;
 	} else if (r == 0) {
 		ith_log(ctx, ITH_LOG_INFO, "%s: revoked token %s (%s)", profile, id, why);
 	}
+	if (r < 0)
+		return ith_err_move(err, &derr, r);
+	ith_strbuf_release(&derr);
 	return r;
 }
 
@@ -237,10 +247,11 @@ static void list_note(void *ud, const char *msg)
 	ith_log(ud, ITH_LOG_DEBUG, "token list: %s", msg);
 }
 
-int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats)
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err)
 {
 	struct ith_list_stats st;
-	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st);
+	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
 
 	if (r == 0) {
 		ith_log(ctx, ITH_LOG_DEBUG, "token list: %zu tokens, %zu of this instance, %zu of others (%zu of them "
@@ -258,10 +269,10 @@ int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_lis
  * plan: describe instead of revoking.
  */
 static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, unsigned *revoked, struct ith_strbuf *plan)
+	const struct ith_state *st, unsigned *revoked, struct ith_strbuf *plan, struct ith_strbuf *err)
 {
 	struct ith_token_list l = { NULL, 0 };
-	int r = ith_list_ours(ctx, api, &l, NULL);
+	int r = ith_list_ours(ctx, api, &l, NULL, err);
 
 	if (r < 0)
 		return r;
@@ -272,7 +283,7 @@ static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct 
 			ith_strbuf_addf(plan, "%s: would revoke %s (orphan)\n", p->name, l.v[i].id);
 			continue;
 		}
-		r = revoke_id(ctx, api, p->name, l.v[i].id, "orphan");
+		r = revoke_id(ctx, api, p->name, l.v[i].id, "orphan", err);
 		if (r == 0)
 			(*revoked)++;
 	}
@@ -281,7 +292,7 @@ static int sweep_orphans(struct ith_ctx *ctx, struct ith_api *api, const struct 
 }
 
 static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const struct ith_profile *p,
-	struct ith_state *st, int64_t now, unsigned *revoked)
+	struct ith_state *st, int64_t now, unsigned *revoked, struct ith_strbuf *err)
 {
 	int r;
 
@@ -290,9 +301,9 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 			i++;
 			continue;
 		}
-		if (!*api && (r = ith_ctx_api(ctx, api)) < 0)
+		if (!*api && (r = ith_ctx_api(ctx, api, err)) < 0)
 			return r;
-		if ((r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over")) < 0)
+		if ((r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over", err)) < 0)
 			return r;
 		ith_state_drop_retired(st, i);
 		(*revoked)++;
@@ -300,7 +311,8 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 	return 0;
 }
 
-static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written)
+static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written,
+	struct ith_strbuf *err)
 {
 	char first[1024] = "";
 	unsigned failed = 0;
@@ -309,24 +321,27 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 	if (!st->has_current)
 		return 0;
 	for (size_t i = 0; i < p->nsinks; i++) {
+		struct ith_strbuf serr = ITH_STRBUF_INIT;  /* each sink's own; the first one's is kept */
 		bool changed = false;
-		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed);
+		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed, &serr);
 		if (e < 0) {
-			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, p->sinks[i].path, ith_errmsg());
+			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, p->sinks[i].path, ith_err_msg(&serr));
 			if (r == 0) {
 				r = e;
-				snprintf(first, sizeof(first), "sink %s: %s", p->sinks[i].path, ith_errmsg());
+				snprintf(first, sizeof(first), "sink %s: %s", p->sinks[i].path, ith_err_msg(&serr));
 			}
 			failed++;
-			continue;
 		}
+		ith_strbuf_release(&serr);
+		if (e < 0)
+			continue;
 		if (changed) {
 			(*written)++;
 			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, p->sinks[i].path);
 		}
 	}
 	if (r < 0)  /* the first failure's own message, kept */
-		ith_error(r, "%s: %s%s", p->name, first, failed > 1 ? " (and more sinks: see above)" : "");
+		ith_err(err, r, "%s: %s%s", p->name, first, failed > 1 ? " (and more sinks: see above)" : "");
 	return r;
 }
 
@@ -338,7 +353,7 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
  * token that could not be revoked is swept as an orphan by the next run.
  */
 static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	struct ith_token *tok, int64_t asked)
+	struct ith_token *tok, int64_t asked, struct ith_strbuf *err)
 {
 	char when[32], what[96];
 	int64_t now;
@@ -347,11 +362,11 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 	if (!tok->expires_at) {
 		struct ith_token g = ITH_TOKEN_INIT;
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: the create answer shows no expiry; asking for token %s", p->name, tok->id);
-		if ((r = ith_api_get(api, tok->id, &g)) < 0)
-			return ith_error_prefix(r, "%s: token %s was created but its expiry could not be confirmed; it is "
+		if ((r = ith_api_get(api, tok->id, &g, err)) < 0)
+			return ith_err_prefix(err, r, "%s: token %s was created but its expiry could not be confirmed; it is "
 				"not used, and the next run revokes it", p->name, tok->id);
 		if (strcmp(g.id, tok->id))
-			r = ith_error(ITH_E_DATA, "the server answered the GET of token %s with another token", tok->id);
+			r = ith_err(err, ITH_ERR_API_MALFORMED, "the server answered the GET of token %s with another token", tok->id);
 		tok->expires_at = g.expires_at;
 		ith_token_release(&g);
 		if (r < 0)
@@ -373,11 +388,15 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 				p->name, tok->id, (long long)(tok->expires_at - (asked - p->lifetime)), (long long)p->renew_before);
 		return 0;
 	}
-	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed");
+	struct ith_strbuf rerr = ITH_STRBUF_INIT;
+	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed", &rerr);
 	if (r < 0)
-		return ith_error(ITH_E_DATA, "%s: the server %s for new token %s; it is not used, and revoking it failed "
-			"(%s): the next run revokes it", p->name, what, tok->id, ith_errmsg());
-	return ith_error(ITH_E_DATA, "%s: the server %s for new token %s; it was revoked at once and not used",
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it is not used, and revoking "
+			"it failed (%s): the next run revokes it", p->name, what, tok->id, ith_err_msg(&rerr));
+	ith_strbuf_release(&rerr);
+	if (r < 0)
+		return r;
+	return ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it was revoked at once and not used",
 		p->name, what, tok->id);
 }
 
@@ -387,7 +406,7 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
  * create requests sent (more than one: an earlier one may have committed).
  */
 static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_perms *perms, int64_t now, unsigned *attempts, struct ith_rotate_result *res)
+	const struct ith_perms *perms, int64_t now, unsigned *attempts, struct ith_rotate_result *res, struct ith_strbuf *err)
 {
 	struct ith_strbuf desc = ITH_STRBUF_INIT;
 	struct ith_token tok = ITH_TOKEN_INIT;
@@ -401,11 +420,11 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	/* the intent runs from the latest create's start: its attempts may commit until the in-flight window ends */
 	st->pending_since = now;
 	st->last_attempt = now;
-	if ((r = save_state(ctx, p, st)) < 0)
+	if ((r = save_state(ctx, p, st, err)) < 0)
 		return r;
 	ith_strbuf_addf(&desc, "%s ", p->description);
 	ith_marker_format(ctx->instance, p->name, &desc);
-	r = ith_api_create(api, desc.buf, perms, asked, &tok);
+	r = ith_api_create(api, desc.buf, perms, asked, &tok, err);
 	*attempts = ith_api_last_attempts(api);
 	ith_strbuf_release(&desc);
 	if (r < 0) {
@@ -415,7 +434,7 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 			st->pending_since = pending_before;  /* nothing made now: the earlier intent's window stands */
 		return r;
 	}
-	if ((r = confirm_expiry(ctx, api, p, &tok, asked)) < 0) {
+	if ((r = confirm_expiry(ctx, api, p, &tok, asked, err)) < 0) {
 		ith_token_release(&tok);  /* wipes the secret */
 		return r;
 	}
@@ -433,7 +452,7 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	ith_token_release(&tok);
 	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
 	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
-	return save_state(ctx, p, st);
+	return save_state(ctx, p, st, err);
 }
 
 static void sleep_s(double s)
@@ -459,10 +478,10 @@ static enum probe_verdict probe_verdict(int r, long status)
 }
 
 /* "HTTP 404 (...)" or the connection error, for messages. */
-static void probe_describe(int r, long status, char *out, size_t len)
+static void probe_describe(int r, long status, char *out, size_t len, struct ith_strbuf *err)
 {
 	if (r < 0)
-		snprintf(out, len, "no answer (%s): is the data plane at cluster_url reachable?", ith_errmsg());
+		snprintf(out, len, "no answer (%s): is the data plane at cluster_url reachable?", ith_err_msg(err));
 	else if (status == 401 || status == 403)
 		snprintf(out, len, "HTTP %ld (not active yet)", status);
 	else if (status == 404)
@@ -494,7 +513,7 @@ static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const
 
 /* activation "probe": probes db until active, or (with wait) until deadline or stop; see next_active. */
 static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed)
+	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed, struct ith_strbuf *err)
 {
 	int64_t deadline = st->next.started_at + p->activation_timeout, now;
 	double backoff = 0.5;
@@ -503,7 +522,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 
 	for (;;) {
 		long status = 0;
-		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status);
+		int r = ith_api_probe(api, ctx->cfg->cluster_url, &st->next.token, db, write, &status, err);
 		enum probe_verdict v = probe_verdict(r, status);
 
 		if (r < 0 && api && ith_api_ms_left(api) < 100) {
@@ -522,7 +541,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 			ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is active (probe answered %ld)", p->name, st->next.id, status);
 			return true;
 		}
-		probe_describe(r, status, seen, sizeof(seen));
+		probe_describe(r, status, seen, sizeof(seen), err);
 		*failed = v == PROBE_FAILED;
 		if (*failed && reported != (r < 0 ? 0 : status)) {
 			reported = r < 0 ? 0 : status;
@@ -541,7 +560,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 					(long long)(now < deadline ? now - st->next.started_at : p->activation_timeout),
 					now < deadline ? ", the command's deadline (management.deadline)" : "", seen);
 			if (*failed)
-				ith_error(ITH_E_UNAVAILABLE, "%s: activation probe of token %s failed: %s", p->name,
+				ith_err(err, ITH_ERR_ACTIVATION, "%s: activation probe of token %s failed: %s", p->name,
 					st->next.id, seen);
 			return false;
 		}
@@ -560,7 +579,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
  * token). *failed: the last probe failed (not merely "not yet").
  */
 static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	const struct ith_state *st, bool wait, bool deferred, bool *failed)
+	const struct ith_state *st, bool wait, bool deferred, bool *failed, struct ith_strbuf *err)
 {
 	int64_t now = ith_now();
 	/* no wait beyond the command's deadline (management.deadline) */
@@ -584,7 +603,7 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: token %s is probed by rotate, not get", p->name, st->next.id);
 		return false;
 	}
-	return probe_active(ctx, api, p, st, wait, stop, db, write, failed);
+	return probe_active(ctx, api, p, st, wait, stop, db, write, failed, err);
 }
 
 /* Switch: next becomes current, the old current is retired for its grace. */
@@ -641,27 +660,29 @@ static void hook_line(void *ud, const char *line)
  */
 static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st)
 {
+	struct ith_strbuf herr = ITH_STRBUF_INIT;  /* recorded and warned about, never the run's failure */
 	struct hook_out h = { ctx, p->name };
 
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current, hook_line, &h) < 0) {
+	if (ith_hook_run(p, &st->current, hook_line, &h, &herr) < 0) {
 		st->hook_failures++;
-		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_errmsg());
-		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_errmsg());
+		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_err_msg(&herr));
+		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_err_msg(&herr));
 	} else {
 		st->last_hook_error[0] = '\0';
 		st->hook_pending[0] = '\0';
 		ith_log(ctx, ITH_LOG_INFO, "%s: on_rotate %s exited 0", p->name, p->on_rotate.v[0]);
 	}
+	ith_strbuf_release(&herr);
 }
 
 static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	struct ith_state_token *t, const struct ith_perms *want)
+	struct ith_state_token *t, const struct ith_perms *want, struct ith_strbuf *err)
 {
 	struct ith_token answer = ITH_TOKEN_INIT;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
-	int r = ith_api_update(api, t->id, NULL, want, &answer);
+	int r = ith_api_update(api, t->id, NULL, want, &answer, err);
 
 	if (r < 0)
 		return r;
@@ -705,7 +726,7 @@ static void print_step(const struct ith_profile *p, const struct ith_state *st, 
 
 /* The plan into res->plan; the sweep of an open intent is a read-only list. */
 static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
-	const struct ith_plan *plan, const struct ith_perms *want, struct ith_rotate_result *res)
+	const struct ith_plan *plan, const struct ith_perms *want, struct ith_rotate_result *res, struct ith_strbuf *err)
 {
 	struct ith_strbuf *pl = &res->plan;
 	bool creating = false;
@@ -720,8 +741,8 @@ static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		if (s->kind == ITH_STEP_SWEEP) {
 			/* an earlier create's answer was not recorded: the sweep comes first */
 			struct ith_api *api;
-			if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
-				r = sweep_orphans(ctx, api, p, st, NULL, pl);
+			if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+				r = sweep_orphans(ctx, api, p, st, NULL, pl, err);
 			if (r < 0)
 				return r;
 		}
@@ -760,9 +781,9 @@ struct rotate_run {
  * sweep: the intent stays open until no such request can be alive (s->at).
  */
 static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_step *s, struct rotate_run *run, struct ith_rotate_result *res)
+	const struct ith_step *s, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
 {
-	int r = sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL);
+	int r = sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL, err);
 
 	if (r < 0)
 		return r;
@@ -774,29 +795,33 @@ static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 /* The permissions changed: patch in place. A current token the server no longer has sets run->gone. */
 static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	struct ith_state_token *t = s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next;
-	int r = patch_perms(ctx, run->api, p, t, want);
+	struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a vanished current token is no failure here */
+	int r = patch_perms(ctx, run->api, p, t, want, &perr);
 
-	if (r == ITH_E_NOTFOUND && s->slot == ITH_SLOT_CURRENT) {
+	if (r == ITH_ERR_API_NOT_FOUND && s->slot == ITH_SLOT_CURRENT) {
 		ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
-			st->current.id, ith_errmsg());
+			st->current.id, ith_err_msg(&perr));
+		ith_strbuf_release(&perr);
 		run->gone = true;
 		return 0;
 	}
 	if (r < 0)
-		return r;
+		return ith_err_move(err, &perr, r);
+	ith_strbuf_release(&perr);
 	res->patched = run->changed = true;
 	return 0;
 }
 
 static int run_create(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+	const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
 {
 	bool had_intent = st->pending_since != 0;
 	unsigned attempts = 0;
-	int r = create_next(ctx, run->api, p, st, want, now, &attempts, res);
+	int r = create_next(ctx, run->api, p, st, want, now, &attempts, res, err);
 
 	if (r < 0)
 		return r;
@@ -805,37 +830,38 @@ static int run_create(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 		st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
 	else if (!had_intent)
 		/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
-		return sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL);
+		return sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL, err);
 	return 0;
 }
 
 static void run_activate(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
-	const struct ith_step *s, struct rotate_run *run)
+	const struct ith_step *s, struct rotate_run *run, struct ith_strbuf *err)
 {
 	bool failed;
 
 	if (!st->has_next)
 		return;  /* the create did not happen */
-	run->active = next_active(ctx, run->api, p, st, s->wait, s->reach == ITH_REACH_DEFERRED, &failed);
+	run->active = next_active(ctx, run->api, p, st, s->wait, s->reach == ITH_REACH_DEFERRED, &failed, err);
 	if (!run->active && failed && s->wait)
-		snprintf(run->probe_msg, sizeof(run->probe_msg), "%s", ith_errmsg());
+		snprintf(run->probe_msg, sizeof(run->probe_msg), "%s", ith_err_msg(err));
 }
 
 /* One step, under its condition; HOOK runs after the save (rotate_locked). */
 static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	int r;
 
 	switch (s->kind) {
 	case ITH_STEP_SWEEP:
-		return run_sweep(ctx, p, st, s, run, res);
+		return run_sweep(ctx, p, st, s, run, res, err);
 	case ITH_STEP_PATCH:
-		return s->when == ITH_WHEN_NEVER ? 0 : run_patch(ctx, p, st, s, want, run, res);
+		return s->when == ITH_WHEN_NEVER ? 0 : run_patch(ctx, p, st, s, want, run, res, err);
 	case ITH_STEP_CREATE:
-		return s->when == ITH_WHEN_GONE && !run->gone ? 0 : run_create(ctx, p, st, now, want, run, res);
+		return s->when == ITH_WHEN_GONE && !run->gone ? 0 : run_create(ctx, p, st, now, want, run, res, err);
 	case ITH_STEP_ACTIVATE:
-		run_activate(ctx, p, st, s, run);
+		run_activate(ctx, p, st, s, run, err);
 		return 0;
 	case ITH_STEP_PROMOTE:
 		if (run->active) {
@@ -844,9 +870,9 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		}
 		return 0;
 	case ITH_STEP_SINKS:
-		return sync_sinks(ctx, p, st, &res->sinks_written);
+		return sync_sinks(ctx, p, st, &res->sinks_written, err);
 	case ITH_STEP_REVOKE:
-		r = revoke_due_retired(ctx, &run->api, p, st, ith_now(), &res->revoked);
+		r = revoke_due_retired(ctx, &run->api, p, st, ith_now(), &res->revoked, err);
 		run->changed |= res->revoked != 0;
 		return r;
 	default:
@@ -855,22 +881,23 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 }
 
 static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	const struct ith_plan *pl, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res)
+	const struct ith_plan *pl, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	int r;
 
-	if (pl->needs_api && (r = ith_ctx_api(ctx, &run->api)) < 0)
+	if (pl->needs_api && (r = ith_ctx_api(ctx, &run->api, err)) < 0)
 		return r;
 	for (size_t i = 0; i < pl->n; i++)
-		if ((r = run_step(ctx, p, st, now, &pl->v[i], want, run, res)) < 0)
+		if ((r = run_step(ctx, p, st, now, &pl->v[i], want, run, res, err)) < 0)
 			return r;
 	if (run->probe_msg[0])  /* the rotation could not finish: the operator must hear of it */
-		return ith_error(ITH_E_UNAVAILABLE, "%s", run->probe_msg);
+		return ith_err(err, ITH_ERR_ACTIVATION, "%s", run->probe_msg);
 	return 0;
 }
 
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
-	struct ith_rotate_result *res)
+	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
 	struct rotate_run run = { 0 };
 	struct ith_perms want;
@@ -882,26 +909,27 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		.now = ith_now(), .inflight_window = inflight_window(ctx->cfg), .min_ttl = -1 };
 	ith_plan_rotate(&in, &pl);
 	if (flags & ITH_ROTATE_DRY_RUN)
-		r = print_plan(ctx, p, st, &pl, &want, res);
+		r = print_plan(ctx, p, st, &pl, &want, res, err);
 	else
-		r = run_plan(ctx, p, st, in.now, &pl, &want, &run, res);
+		r = run_plan(ctx, p, st, in.now, &pl, &want, &run, res, err);
 	ith_perms_release(&want);
 	if (flags & ITH_ROTATE_DRY_RUN)
 		return r;
 	if (r < 0)
-		return save_after_failure(ctx, p, st, r);
-	if (run.changed && (r = save_state(ctx, p, st)) < 0)
+		return save_after_failure(ctx, p, st, r, err);
+	if (run.changed && (r = save_state(ctx, p, st, err)) < 0)
 		return r;
 	/* after the save: a `get` from the hook, or from a consumer it restarts, sees the new token */
 	if (ith_plan_find(&pl, ITH_STEP_HOOK) && st->hook_pending[0] && st->has_current &&
 	    !strcmp(st->hook_pending, st->current.id)) {
 		run_hook(ctx, p, st);
-		return save_state(ctx, p, st);
+		return save_state(ctx, p, st, err);
 	}
 	return 0;
 }
 
-int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res)
+int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
+	struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_state st;
@@ -909,14 +937,14 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 
 	memset(res, 0, sizeof(*res));
 	if (!(flags & ITH_ROTATE_DRY_RUN) &&
-	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, err)) < 0)
 		return r;
-	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st);
+	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err);
 	if (r == 0) {
 		if (st.loaded_foreign && ctx->instance[0])
 			ith_log(ctx, ITH_LOG_WARN, "%s: state of another helper instance found (cloned disk?); "
 				"starting afresh and leaving its tokens alone", p->name);
-		r = rotate_locked(ctx, p, &st, flags, res);
+		r = rotate_locked(ctx, p, &st, flags, res, err);
 		ith_state_release(&st);
 	}
 	ith_lock_release(&lock);
@@ -943,17 +971,18 @@ static void get_plan(const struct ith_ctx *ctx, const struct ith_profile *p, con
 
 /* A SERVE or FAIL step; r_renew: the failed renewal's error. */
 static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
-	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale)
+	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale,
+	struct ith_strbuf *err)
 {
 	char left[32], want[32];
 
 	if (s->kind == ITH_STEP_FAIL)
 		return s->fail == ITH_FAIL_RENEW ? r_renew :
-			ith_error(ITH_E_UNAVAILABLE, "%s: no valid token available", p->name);
+			ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token available", p->name);
 	if (s->stale) {
 		ith_format_duration(st->current.expires_at - now, left, sizeof(left));
 		ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
-			p->name, ith_errmsg(), left);
+			p->name, ith_err_msg(err), left);
 		*stale = true;
 	}
 	serve(s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next, out);
@@ -969,7 +998,7 @@ static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const st
 
 /* Under the lock, st reloaded: renews when the plan says so, then serves what the plan says after it. */
 static int get_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
-	int64_t min_ttl, struct ith_state_token *out, bool *stale)
+	int64_t min_ttl, struct ith_state_token *out, bool *stale, struct ith_strbuf *err)
 {
 	enum ith_get_stage stage = ITH_GET_RENEWED;
 	struct ith_rotate_result res;
@@ -979,17 +1008,17 @@ static int get_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 	get_plan(ctx, p, st, now, min_ttl, ITH_GET_LOCKED, &pl);
 	if (pl.v[0].kind == ITH_STEP_RENEW) {
 		memset(&res, 0, sizeof(res));
-		r = rotate_locked(ctx, p, st, ITH_PLAN_FROM_GET | (pl.v[0].force ? ITH_ROTATE_FORCE : 0), &res);
+		r = rotate_locked(ctx, p, st, ITH_PLAN_FROM_GET | (pl.v[0].force ? ITH_ROTATE_FORCE : 0), &res, err);
 		ith_rotate_result_release(&res);
 		if (r < 0)
 			stage = ITH_GET_RENEW_FAILED;
 	}
 	get_plan(ctx, p, st, now, min_ttl, stage, &pl);
-	return get_finish(ctx, p, st, now, min_ttl, &pl.v[0], r, out, stale);
+	return get_finish(ctx, p, st, now, min_ttl, &pl.v[0], r, out, stale, err);
 }
 
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
-	bool *stale)
+	bool *stale, struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_state st;
@@ -999,28 +1028,32 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 
 	*stale = false;
 	if (min_ttl >= p->lifetime)
-		return ith_error(ITH_E_USAGE, "--min-ttl %llds cannot be met: profile '%s' makes tokens that live %llds",
+		return ith_err(err, ITH_ERR_USAGE, "--min-ttl %llds cannot be met: profile '%s' makes tokens that live %llds",
 			(long long)min_ttl, p->name, (long long)p->lifetime);
 	/* Fast path: no lock, no network. State files are replaced atomically. */
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
 		return r;
 	get_plan(ctx, p, &st, now, min_ttl, ITH_GET_CACHED, &pl);
 	if (pl.v[0].kind == ITH_STEP_SERVE) {
 		r = serve(pl.v[0].slot == ITH_SLOT_CURRENT ? &st.current : &st.next, out);
 		goto out;
 	}
-	r = ith_lock_acquire(ctx->cfg->state_dir, p->name, pl.v[0].busy_serves ? 0 : ctx->lock_timeout_ms, &lock);
-	if (r == ITH_E_TEMP && pl.v[0].busy_serves) {
+	struct ith_strbuf lerr = ITH_STRBUF_INIT;  /* busy is no failure while the current token serves */
+	r = ith_lock_acquire(ctx->cfg->state_dir, p->name, pl.v[0].busy_serves ? 0 : ctx->lock_timeout_ms, &lock, &lerr);
+	if (r == ITH_ERR_LOCK_BUSY && pl.v[0].busy_serves) {
+		ith_strbuf_release(&lerr);
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: a rotation is in progress; serving the current token", p->name);
 		r = serve(&st.current, out);
 		goto out;
 	}
 	if (r < 0)
+		ith_err_move(err, &lerr, r);
+	if (r < 0)
 		goto out;
 	ith_state_release(&st);
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
 		goto out;
-	r = get_locked(ctx, p, &st, ith_now(), min_ttl, out, stale);
+	r = get_locked(ctx, p, &st, ith_now(), min_ttl, out, stale, err);
 out:
 	ith_state_release(&st);
 	ith_lock_release(&lock);
@@ -1031,7 +1064,7 @@ out:
 
 /* --dry-run: what a revoke would do, into plan; sweeps (listing only) when the instance is known. */
 static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
-	struct ith_strbuf *plan, unsigned *revoked)
+	struct ith_strbuf *plan, unsigned *revoked, struct ith_strbuf *err)
 {
 	struct ith_api *api = NULL;
 	const char *ids[ITH_MAX_RETIRED + 2];
@@ -1053,8 +1086,8 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	}
 	for (size_t i = 0; i < n; i++)
 		ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
-	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api)) == 0)
-		r = sweep_orphans(ctx, api, p, st, revoked, plan);
+	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+		r = sweep_orphans(ctx, api, p, st, revoked, plan, err);
 	for (size_t i = 0; i < p->nsinks; i++)
 		ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
 	return r;
@@ -1062,13 +1095,13 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 
 /* Revoke the state's next or current token (has: whether it holds one) and drop it from the state. */
 static int decommission_slot(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
-	struct ith_state_token *t, bool *has, unsigned *revoked)
+	struct ith_state_token *t, bool *has, unsigned *revoked, struct ith_strbuf *err)
 {
 	int r;
 
 	if (!*has)
 		return 0;
-	if ((r = revoke_id(ctx, api, p->name, t->id, "decommission")) < 0)
+	if ((r = revoke_id(ctx, api, p->name, t->id, "decommission", err)) < 0)
 		return r;
 	(*revoked)++;
 	ith_state_token_release(t);
@@ -1078,25 +1111,25 @@ static int decommission_slot(struct ith_ctx *ctx, struct ith_api *api, const str
 
 /* Revokes every token on record, dropping each from st as it goes, then sweeps. */
 static int revoke_all(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, struct ith_state *st,
-	unsigned *revoked)
+	unsigned *revoked, struct ith_strbuf *err)
 {
 	int r;
 
 	/* Revoke from the end so each success can be dropped from the state. */
 	while (st->nretired) {
-		if ((r = revoke_id(ctx, api, p->name, st->retired[st->nretired - 1].id, "decommission")) < 0)
+		if ((r = revoke_id(ctx, api, p->name, st->retired[st->nretired - 1].id, "decommission", err)) < 0)
 			return r;
 		(*revoked)++;
 		st->nretired--;
 	}
-	if ((r = decommission_slot(ctx, api, p, &st->next, &st->has_next, revoked)) < 0 ||
-	    (r = decommission_slot(ctx, api, p, &st->current, &st->has_current, revoked)) < 0)
+	if ((r = decommission_slot(ctx, api, p, &st->next, &st->has_next, revoked, err)) < 0 ||
+	    (r = decommission_slot(ctx, api, p, &st->current, &st->has_current, revoked, err)) < 0)
 		return r;
-	return sweep_orphans(ctx, api, p, st, revoked, NULL);
+	return sweep_orphans(ctx, api, p, st, revoked, NULL, err);
 }
 
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
-	unsigned *revoked)
+	unsigned *revoked, struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_api *api = NULL;
@@ -1104,29 +1137,29 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 	int r;
 
 	*revoked = 0;
-	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock)) < 0)
+	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, err)) < 0)
 		return r;
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) < 0)
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
 		goto out_unlock;
 	if (dry_run) {
-		r = revoke_plan(ctx, p, &st, plan, revoked);
+		r = revoke_plan(ctx, p, &st, plan, revoked, err);
 		goto out_unlock;
 	}
-	if ((r = ith_ctx_api(ctx, &api)) < 0)
+	if ((r = ith_ctx_api(ctx, &api, err)) < 0)
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)
-		if ((r = ith_sink_remove(&p->sinks[i])) < 0)
+		if ((r = ith_sink_remove(&p->sinks[i], err)) < 0)
 			goto out;
-	if ((r = revoke_all(ctx, api, p, &st, revoked)) < 0)
+	if ((r = revoke_all(ctx, api, p, &st, revoked, err)) < 0)
 		goto out;
-	r = ith_state_remove(ctx->cfg->state_dir, p->name);
+	r = ith_state_remove(ctx->cfg->state_dir, p->name, err);
 	if (r == 0 && ctx->cfg->status_dir)
-		r = ith_state_unpublish(ctx->cfg->status_dir, p->name);
+		r = ith_state_unpublish(ctx->cfg->status_dir, p->name, err);
 	goto out_unlock;
 out:
 	/* Keep what is left to revoke on record. */
-	r = save_after_failure(ctx, p, &st, r);
+	r = save_after_failure(ctx, p, &st, r, err);
 out_unlock:
 	ith_state_release(&st);
 	ith_lock_release(&lock);
@@ -1154,8 +1187,9 @@ void ith_owned_release(struct ith_owned *v, size_t n)
 	free(v);
 }
 
-int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
+int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struct ith_strbuf *err)
 {
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a role that cannot be told stays unknown */
 	struct ith_token_list l = { NULL, 0 };
 	struct ith_owned *v;
 	struct ith_api *api;
@@ -1163,7 +1197,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 	int64_t now = ith_now();
 	int r;
 
-	if ((r = ith_ctx_api(ctx, &api)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL)) < 0)
+	if ((r = ith_ctx_api(ctx, &api, err)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
 		return r;
 	v = ith_xcalloc(l.n, sizeof(*v));
 	for (size_t i = 0; i < l.n; i++) {
@@ -1180,10 +1214,10 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 		o->revoked = o->tok.revoked_at != 0;
 		o->expired = o->tok.expires_at && o->tok.expires_at <= now;
 		o->role = ITH_ROLE_UNKNOWN_PROFILE;
-		if (ith_config_profile(ctx->cfg, prof, &p) < 0)
+		if (ith_config_profile(ctx->cfg, prof, &p, &ignored) < 0)
 			continue;
 		o->role = o->revoked || o->expired ? ITH_ROLE_FORMER : ITH_ROLE_ORPHAN;
-		if (ith_state_load(ctx->cfg->state_dir, prof, ctx->instance, &st) < 0)
+		if (ith_state_load(ctx->cfg->state_dir, prof, ctx->instance, &st, &ignored) < 0)
 			continue;
 		if (st.has_current && !strcmp(st.current.id, o->tok.id))
 			o->role = ITH_ROLE_CURRENT;
@@ -1193,7 +1227,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n)
 			o->role = ITH_ROLE_RETIRED;
 		ith_state_release(&st);
 	}
-	ith_error_clear();
+	ith_strbuf_release(&ignored);
 	ith_token_list_release(&l);
 	*out = v;
 	*n = k;
@@ -1245,18 +1279,18 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 	return due;
 }
 
-int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p)
+int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;
 	struct ith_state st;
 	unsigned written = 0;
 	int r;
 
-	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock)) < 0)
+	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, err)) < 0)
 		return r;
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st)) == 0) {
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) == 0) {
 		if (st.has_current && st.current.expires_at > ith_now())
-			r = sync_sinks(ctx, p, &st, &written);
+			r = sync_sinks(ctx, p, &st, &written, err);
 		ith_state_release(&st);
 	}
 	ith_lock_release(&lock);

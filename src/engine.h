@@ -10,12 +10,14 @@
  *
  * Calling sequence:
  *     struct ith_ctx ctx;
- *     r = ith_ctx_init(&ctx, &cfg, log_fn, ud);
- *     r = ith_get(&ctx, profile, min_ttl, &tok, &stale);
- *     r = ith_rotate(&ctx, profile, ITH_ROTATE_FORCE, &res);
+ *     r = ith_ctx_init(&ctx, &cfg, readonly, log_fn, ud, &err);
+ *     r = ith_get(&ctx, profile, min_ttl, &tok, &stale, &err);
+ *     r = ith_rotate(&ctx, profile, ITH_ROTATE_FORCE, &res, &err);
  *     ith_ctx_release(&ctx);
  *
- * Error handling: ith_err codes; per-profile failures are also counted in
+ * Error handling: a negative cause with the message in the caller's err
+ * (error.h); a failure that is only warned about (a sink, the hook, the
+ * status copy) goes to the log instead. Per-profile failures are also counted in
  * the state (failures, last_error) for `status`. Narration of what was done
  * goes through the log callback, never a secret.
  */
@@ -44,9 +46,10 @@ struct ith_ctx {
 
 /* readonly: do not create the state directory or the instance id (status,
  * --dry-run); a missing one then reads as an empty state. */
-int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud);
+int ith_ctx_init(struct ith_ctx *ctx, const struct ith_config *cfg, bool readonly, ith_log_fn log, void *ud,
+	struct ith_strbuf *err);
 /* Open (once) the API handle: loads the management token. */
-int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out);
+int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *err);
 void ith_ctx_release(struct ith_ctx *ctx);
 void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -94,7 +97,8 @@ void ith_rotate_result_release(struct ith_rotate_result *res);
  * (publishing to sinks, retiring the old one for its grace), revoke retired
  * tokens whose grace is over.
  */
-int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res);
+int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
+	struct ith_strbuf *err);
 
 /*
  * A token valid for at least min_ttl seconds (min_ttl < 0: until its renewal
@@ -102,18 +106,19 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
  * token still valid, it is returned with *stale set and a warning logged.
  */
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,
-	bool *stale);
+	bool *stale, struct ith_strbuf *err);
 
 /* Revoke every token of the profile (current, next, retired, orphans),
  * remove its sinks and state. dry_run: describe it in *plan (may be NULL
  * otherwise), using only a read-only list call. */
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
-	unsigned *revoked);
+	unsigned *revoked, struct ith_strbuf *err);
 
 /* This instance's tokens on the cluster, any profile (the rest of the
  * inventory is streamed past and counted in stats, which may be NULL);
  * skipped list elements are noted at debug level. */
-int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats);
+int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err);
 
 /* Tokens on the cluster carrying this instance's marker, classified. */
 /* former: revoked or expired and no longer in the state (nothing to do);
@@ -127,7 +132,7 @@ struct ith_owned {
 	enum ith_token_role role;
 	bool revoked, expired;
 };
-int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n);
+int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struct ith_strbuf *err);
 void ith_owned_release(struct ith_owned *v, size_t n);
 const char *ith_role_name(enum ith_token_role r);
 
@@ -142,8 +147,8 @@ const char *ith_role_name(enum ith_token_role r);
 int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
 	const char **what);
 /* Rewrite the profile's sinks from the cached current token when it is still
- * valid (the API may be down): no network. ITH_E_TEMP when a rotation holds
+ * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */
-int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p);
+int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_strbuf *err);
 
 #endif

@@ -78,15 +78,19 @@ void ith_health_from_state(struct ith_health *h, const struct ith_state *st, int
 void ith_health_load(const struct ith_config *cfg, const struct ith_profile *p, const char *instance, bool public,
 	int64_t now, struct ith_health *h)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;  /* a failure is reported as the profile's health */
 	struct ith_public pub;
 	struct ith_state st;
 	int r;
 
 	ith_health_init(h, p->name, cfg->cluster_id, p);
-	r = public ? ith_state_load_public(cfg->status_dir, p->name, &st, &pub)
-		   : ith_state_load(cfg->state_dir, p->name, instance, &st);
+	r = public ? ith_state_load_public(cfg->status_dir, p->name, &st, &pub, &err)
+		   : ith_state_load(cfg->state_dir, p->name, instance, &st, &err);
 	if (r < 0)
-		return ith_health_set_error(h, ith_errmsg());
+		ith_health_set_error(h, ith_err_msg(&err));
+	ith_strbuf_release(&err);
+	if (r < 0)
+		return;
 	if (public)
 		instance = st.instance;
 	ith_health_from_state(h, &st, st.has_current ? ith_token_renew_at(&st.current, p, instance) : 0, now);
@@ -95,12 +99,18 @@ void ith_health_load(const struct ith_config *cfg, const struct ith_profile *p, 
 
 void ith_health_load_published(const char *dir, const char *name, int64_t now, struct ith_health *h)
 {
+	struct ith_strbuf err = ITH_STRBUF_INIT;  /* a failure is reported as the profile's health */
 	struct ith_public pub;
 	struct ith_state st;
+	int r;
 
 	ith_health_init(h, name, "", NULL);
-	if (ith_state_load_public(dir, name, &st, &pub) < 0)
-		return ith_health_set_error(h, ith_errmsg());
+	r = ith_state_load_public(dir, name, &st, &pub, &err);
+	if (r < 0)
+		ith_health_set_error(h, ith_err_msg(&err));
+	ith_strbuf_release(&err);
+	if (r < 0)
+		return;
 	snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", pub.cluster_id);
 	ith_health_from_state(h, &st, pub.renew_at, now);
 	ith_state_release(&st);
@@ -127,7 +137,7 @@ static char *published_name(const char *file)
 	return name;
 }
 
-int ith_health_published_names(const char *dir, char ***out, size_t *n)
+int ith_health_published_names(const char *dir, char ***out, size_t *n, struct ith_strbuf *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -139,7 +149,8 @@ int ith_health_published_names(const char *dir, char ***out, size_t *n)
 	if (!d) {
 		if (errno == ENOENT)  /* nothing published yet: no lines, not an error */
 			return 0;
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_CONFIG, "status --from: cannot open '%s': %s", dir,
+		return ith_err(err, errno == EACCES || errno == EPERM ? ith_errno_cause(errno) : ITH_ERR_CONFIG,
+			"status --from: cannot open '%s': %s", dir,
 			strerror(errno));
 	}
 	while ((e = readdir(d))) {

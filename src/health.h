@@ -21,7 +21,7 @@
  *
  * Error handling: a profile whose state cannot be read is not a failure of
  * the report: ith_health_load() gives it the state "error" with the message
- * as its last_error. Only ith_health_published_names() returns an ith_err
+ * as its last_error. Only ith_health_published_names() returns a cause (err)
  * (the directory cannot be opened; a missing one is no names, not an error).
  */
 #ifndef ITH_HEALTH_H
@@ -70,7 +70,7 @@ void ith_health_load(const struct ith_config *cfg, const struct ith_profile *p, 
 /* From the published copy of name in dir alone, no configuration. */
 void ith_health_load_published(const char *dir, const char *name, int64_t now, struct ith_health *h);
 /* The profile names published in dir (*.json), sorted; free each and the vector. */
-int ith_health_published_names(const char *dir, char ***out, size_t *n);
+int ith_health_published_names(const char *dir, char ***out, size_t *n, struct ith_strbuf *err);
 
 /* Encoders: append to sb. present(path) tells whether a sink file exists (NULL: sinks not shown). */
 typedef bool (*ith_path_present_fn)(const char *path);

@@ -150,7 +150,8 @@ static int wait_bounded(pid_t pid, int out, int64_t timeout_ms, struct relay *rl
 	}
 }
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud)
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud,
+	struct ith_strbuf *err)
 {
 	struct relay rl = { .fn = fn, .ud = ud };
 	int pipefd[2];
@@ -164,8 +165,8 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 		return 0;
 	struct stat st;
 	if (stat(p->on_rotate.v[0], &st) < 0)
-		return ith_error(ITH_E_CONFIG, "on_rotate %s: cannot execute (%s)", p->on_rotate.v[0], strerror(errno));
-	int r = ith_check_trusted(&st, p->on_rotate.v[0], "on_rotate program");
+		return ith_err(err, ITH_ERR_HOOK_EXEC, "on_rotate %s: cannot execute (%s)", p->on_rotate.v[0], strerror(errno));
+	int r = ith_check_trusted(&st, p->on_rotate.v[0], "on_rotate program", err);
 	if (r < 0)
 		return r;
 	ith_format_rfc3339(t->expires_at, when, sizeof(when));
@@ -173,14 +174,14 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 	snprintf(e_id, sizeof(e_id), "INFLUX_TOKEN_HELPER_TOKEN_ID=%s", t->id);
 	snprintf(e_exp, sizeof(e_exp), "INFLUX_TOKEN_HELPER_EXPIRES_AT=%s", when);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot make a pipe: %s", strerror(errno));
+		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot make a pipe: %s", strerror(errno));
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot fork: %s", strerror(errno));
+		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0)
 		child(p->on_rotate.v, envp, pipefd[1]);
@@ -190,15 +191,15 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 	int wr = wait_bounded(pid, pipefd[0], p->hook_timeout * 1000, &rl, &status, &timed_out), we = errno;
 	close(pipefd[0]);  /* a daemon still holding the write end gets EPIPE: not our wait */
 	if (wr < 0)
-		return ith_error(ITH_E_INTERNAL, "on_rotate: cannot wait for %s: %s", p->on_rotate.v[0], strerror(we));
+		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot wait for %s: %s", p->on_rotate.v[0], strerror(we));
 	if (timed_out)
-		return ith_error(ITH_E_TEMP, "on_rotate %s: killed after the %llds hook_timeout", p->on_rotate.v[0],
+		return ith_err(err, ITH_ERR_HOOK_TIMEOUT, "on_rotate %s: killed after the %llds hook_timeout", p->on_rotate.v[0],
 			(long long)p->hook_timeout);
 	if (WIFSIGNALED(status))
-		return ith_error(ITH_E_INTERNAL, "on_rotate %s: killed by signal %d", p->on_rotate.v[0], WTERMSIG(status));
+		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: killed by signal %d", p->on_rotate.v[0], WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)
-		return ith_error(ITH_E_CONFIG, "on_rotate %s: cannot execute (not found?)", p->on_rotate.v[0]);
+		return ith_err(err, ITH_ERR_HOOK_EXEC, "on_rotate %s: cannot execute (not found?)", p->on_rotate.v[0]);
 	if (WEXITSTATUS(status) != 0)
-		return ith_error(ITH_E_INTERNAL, "on_rotate %s: exited %d", p->on_rotate.v[0], WEXITSTATUS(status));
+		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: exited %d", p->on_rotate.v[0], WEXITSTATUS(status));
 	return 0;
 }

@@ -16,8 +16,8 @@
  * Killed (SIGTERM, then SIGKILL) when it outlives hook_timeout.
  *
  * Error handling: returns 0 when the command exited 0; otherwise a negative
- * ith_err with the reason (exit status, signal, timeout, exec failure) as
- * the message. A failing hook never undoes a rotation: callers record it.
+ * cause (ITH_ERR_HOOK_EXEC, _TIMEOUT, _FAILED; ITH_ERR_UNSAFE for a program
+ * others may write) with the reason in err. A failing hook never undoes a rotation: callers record it.
  */
 #ifndef ITH_HOOK_H
 #define ITH_HOOK_H
@@ -29,6 +29,7 @@
 #define ITH_HOOK_OUTPUT_MAX 65536    /* more is dropped */
 typedef void (*ith_hook_output_fn)(void *ud, const char *line);
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud);
+int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud,
+	struct ith_strbuf *err);
 
 #endif

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ith_format_parse(const char *s, enum ith_format *out)
+int ith_format_parse(const char *s, enum ith_format *out, struct ith_strbuf *err)
 {
 	if (!strcmp(s, "raw"))
 		*out = ITH_FMT_RAW;
@@ -21,7 +21,7 @@ int ith_format_parse(const char *s, enum ith_format *out)
 	else if (!strcmp(s, "exec-credential"))
 		*out = ITH_FMT_EXEC_CREDENTIAL;
 	else
-		return ith_error(ITH_E_USAGE, "unknown format '%.40s' (raw, json, env, exec-credential)", s);
+		return ith_err(err, ITH_ERR_USAGE, "unknown format '%.40s' (raw, json, env, exec-credential)", s);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 }
 
 /* The sink's present content, up to cap bytes (a longer file differs anyway): 0, or 1 to rewrite it. */
-static int read_existing(int dfd, const char *path, size_t cap, char **text, size_t *len)
+static int read_existing(int dfd, const char *path, size_t cap, char **text, size_t *len, struct ith_strbuf *err)
 {
 	int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
 
@@ -99,10 +99,12 @@ static int read_existing(int dfd, const char *path, size_t cap, char **text, siz
 		if (errno == ENOENT)
 			return 1;
 		if (errno == ELOOP)
-			return ith_error(ITH_E_PERM, "sink '%s' is a symbolic link; refusing to write through it (remove it)", path);
+			return ith_err(err, ITH_ERR_UNSAFE, "sink '%s' is a symbolic link; refusing to write through it (remove it)", path);
 		return 1;  /* unreadable: rewrite it */
 	}
-	r = ith_read_fd_capped(fd, cap, text, len, path);
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* unreadable or longer: rewrite it */
+	r = ith_read_fd_capped(fd, cap, text, len, path, &ignored);
+	ith_strbuf_release(&ignored);
 	close(fd);
 	return r < 0 ? 1 : 0;
 }
@@ -113,22 +115,22 @@ static int read_existing(int dfd, const char *path, size_t cap, char **text, siz
  * traverse it; the token files' own modes keep them private. Refused when
  * someone else could swap it. Every later step goes through the descriptor.
  */
-static int open_parent(const char *path)
+static int open_parent(const char *path, struct ith_strbuf *err)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
 	int fd;
 
 	if (!slash)
-		return ith_error(ITH_E_CONFIG, "sink '%s' is not an absolute path", path);
+		return ith_err(err, ITH_ERR_CONFIG, "sink '%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = ith_dir_open_secure(dir, 0755, "sink directory");
+	fd = ith_dir_open_secure(dir, 0755, "sink directory", err);
 	free(dir);
 	return fd;
 }
 
 int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
-	bool *changed)
+	bool *changed, struct ith_strbuf *err)
 {
 	struct ith_strbuf want = ITH_STRBUF_INIT;
 	char *have = NULL;
@@ -137,13 +139,13 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 	int r, dfd;
 
 	*changed = false;
-	if ((dfd = open_parent(s->path)) < 0)
+	if ((dfd = open_parent(s->path, err)) < 0)
 		return dfd;
 	if (s->type == ITH_SINK_TEMPLATE)
 		ith_template_render(s->tmpl, p, t, &want);
 	else
 		ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
-	r = read_existing(dfd, s->path, want.len + 1, &have, &have_len);
+	r = read_existing(dfd, s->path, want.len + 1, &have, &have_len, err);
 	if (r < 0)
 		goto out;
 	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) &&
@@ -152,7 +154,7 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 		r = 0;
 		goto out;
 	}
-	r = ith_write_atomic_at(dfd, s->path, want.buf, want.len, s->mode, s->gid);
+	r = ith_write_atomic_at(dfd, s->path, want.buf, want.len, s->mode, s->gid, err);
 	if (r == 0)
 		*changed = true;
 out:
@@ -163,7 +165,7 @@ out:
 	return r;
 }
 
-int ith_sink_remove(const struct ith_sink *s)
+int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err)
 {
-	return ith_unlink_if_exists(s->path);
+	return ith_unlink_if_exists(s->path, err);
 }

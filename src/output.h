@@ -12,7 +12,8 @@
  * replaced atomically with their mode and group; ith_sink_sync() rewrites a
  * sink only when its content differs (e.g. /run was emptied by a reboot).
  *
- * Error handling: ith_err codes; ITH_E_PERM for symlinked sink paths.
+ * Error handling: 0 or a negative cause with the message in err (error.h);
+ * ITH_ERR_UNSAFE for symlinked sink paths.
  */
 #ifndef ITH_OUTPUT_H
 #define ITH_OUTPUT_H
@@ -22,14 +23,14 @@
 
 enum ith_format { ITH_FMT_RAW, ITH_FMT_JSON, ITH_FMT_ENV, ITH_FMT_EXEC_CREDENTIAL };
 
-int ith_format_parse(const char *s, enum ith_format *out);
+int ith_format_parse(const char *s, enum ith_format *out, struct ith_strbuf *err);
 /* Render into out (a secret strbuf: the caller releases it). */
 void ith_format_token(enum ith_format f, const struct ith_profile *p, const struct ith_state_token *t,
 	struct ith_strbuf *out);
 
 /* Write the sink if its content differs; *changed says whether it did. */
 int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
-	bool *changed);
-int ith_sink_remove(const struct ith_sink *s);
+	bool *changed, struct ith_strbuf *err);
+int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err);
 
 #endif

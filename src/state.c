@@ -139,7 +139,7 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 	return out;
 }
 
-static int get_i64(json_object *o, const char *key, int64_t *out)
+static int get_i64(json_object *o, const char *key, int64_t *out, struct ith_strbuf *err)
 {
 	json_object *v;
 
@@ -148,36 +148,36 @@ static int get_i64(json_object *o, const char *key, int64_t *out)
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_int))
-		return ith_error(ITH_E_INTERNAL, "'%s' is not an integer", key);
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "'%s' is not an integer", key);
 	*out = json_object_get_int64(v);
 	return 0;
 }
 
-static int get_id(json_object *o, char *out)
+static int get_id(json_object *o, char *out, struct ith_strbuf *err)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string) ||
 	    !ith_is_uuid(json_object_get_string(v)))
-		return ith_error(ITH_E_INTERNAL, "a token entry has no valid 'id'");
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "a token entry has no valid 'id'");
 	memcpy(out, json_object_get_string(v), ITH_UUID_LEN + 1);
 	return 0;
 }
 
-static int token_from_json(json_object *o, bool need_secret, struct ith_state_token *t)
+static int token_from_json(json_object *o, bool need_secret, struct ith_state_token *t, struct ith_strbuf *err)
 {
 	json_object *v, *perms;
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return ith_error(ITH_E_INTERNAL, "a token entry is not an object");
-	if ((r = get_id(o, t->id)) < 0 || (r = get_i64(o, "created_at", &t->created_at)) < 0 ||
-	    (r = get_i64(o, "expires_at", &t->expires_at)) < 0 || (r = get_i64(o, "started_at", &t->started_at)) < 0)
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "a token entry is not an object");
+	if ((r = get_id(o, t->id, err)) < 0 || (r = get_i64(o, "created_at", &t->created_at, err)) < 0 ||
+	    (r = get_i64(o, "expires_at", &t->expires_at, err)) < 0 || (r = get_i64(o, "started_at", &t->started_at, err)) < 0)
 		return r;
 	if (!json_object_object_get_ex(o, "token", &v) || !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) < 1) {
 		if (need_secret)
-			return ith_error(ITH_E_INTERNAL, "token entry %s has no secret", t->id);
+			return ith_err(err, ITH_ERR_STATE_DAMAGED, "token entry %s has no secret", t->id);
 	} else {
 		ith_secret_set(&t->token, json_object_get_string(v), (size_t)json_object_get_string_len(v));
 	}
@@ -187,31 +187,31 @@ static int token_from_json(json_object *o, bool need_secret, struct ith_state_to
 			if (!json_object_is_type(p, json_type_object) || !json_object_object_get_ex(p, "action", &a) ||
 			    !json_object_object_get_ex(p, "resource", &res) || !json_object_is_type(a, json_type_string) ||
 			    !json_object_is_type(res, json_type_string))
-				return ith_error(ITH_E_INTERNAL, "token entry %s has a bad permission", t->id);
+				return ith_err(err, ITH_ERR_STATE_DAMAGED, "token entry %s has a bad permission", t->id);
 			ith_perms_add(&t->perms, json_object_get_string(a), json_object_get_string(res));
 		}
 	}
 	return 0;
 }
 
-int ith_state_from_json(const char *text, size_t len, struct ith_state *out)
+int ith_state_from_json(const char *text, size_t len, struct ith_state *out, struct ith_strbuf *err)
 {
-	return ith_state_from_json_ex(text, len, true, out);
+	return ith_state_from_json_ex(text, len, true, out, err);
 }
 
 /* current, next and the retired list. */
-static int tokens_from_json(json_object *root, bool need_secrets, struct ith_state *st)
+static int tokens_from_json(json_object *root, bool need_secrets, struct ith_state *st, struct ith_strbuf *err)
 {
 	json_object *v;
 	int r = 0;
 
 	if (json_object_object_get_ex(root, "current", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, need_secrets, &st->current)) < 0)
+		if ((r = token_from_json(v, need_secrets, &st->current, err)) < 0)
 			return r;
 		st->has_current = true;
 	}
 	if (json_object_object_get_ex(root, "next", &v) && !json_object_is_type(v, json_type_null)) {
-		if ((r = token_from_json(v, need_secrets, &st->next)) < 0)
+		if ((r = token_from_json(v, need_secrets, &st->next, err)) < 0)
 			return r;
 		st->has_next = true;
 	}
@@ -219,10 +219,10 @@ static int tokens_from_json(json_object *root, bool need_secrets, struct ith_sta
 		for (size_t i = 0; i < json_object_array_length(v) && st->nretired < ITH_MAX_RETIRED; i++) {
 			json_object *e = json_object_array_get_idx(v, i);
 			struct ith_retired *rt = &st->retired[st->nretired];
-			if (!json_object_is_type(e, json_type_object) || (r = get_id(e, rt->id)) < 0 ||
-			    (r = get_i64(e, "revoke_after", &rt->revoke_after)) < 0 ||
-			    (r = get_i64(e, "expires_at", &rt->expires_at)) < 0) {
-				return r < 0 ? r : ith_error(ITH_E_INTERNAL, "bad retired entry");
+			if (!json_object_is_type(e, json_type_object) || (r = get_id(e, rt->id, err)) < 0 ||
+			    (r = get_i64(e, "revoke_after", &rt->revoke_after, err)) < 0 ||
+			    (r = get_i64(e, "expires_at", &rt->expires_at, err)) < 0) {
+				return r < 0 ? r : ith_err(err, ITH_ERR_STATE_DAMAGED, "bad retired entry");
 			}
 			st->nretired++;
 		}
@@ -231,25 +231,25 @@ static int tokens_from_json(json_object *root, bool need_secrets, struct ith_sta
 }
 
 /* The counters, the last errors and the pending hook. */
-static int counters_from_json(json_object *root, struct ith_state *st)
+static int counters_from_json(json_object *root, struct ith_state *st, struct ith_strbuf *err)
 {
 	json_object *v;
 	int64_t n;
 	int r;
 
-	if ((r = get_i64(root, "pending_since", &st->pending_since)) < 0 ||
-	    (r = get_i64(root, "last_rotation", &st->last_rotation)) < 0 ||
-	    (r = get_i64(root, "last_attempt", &st->last_attempt)) < 0)
+	if ((r = get_i64(root, "pending_since", &st->pending_since, err)) < 0 ||
+	    (r = get_i64(root, "last_rotation", &st->last_rotation, err)) < 0 ||
+	    (r = get_i64(root, "last_attempt", &st->last_attempt, err)) < 0)
 		return r;
-	if ((r = get_i64(root, "rotations", &n)) < 0)
+	if ((r = get_i64(root, "rotations", &n, err)) < 0)
 		return r;
 	st->rotations = (uint64_t)n;
-	if ((r = get_i64(root, "failures", &n)) < 0)
+	if ((r = get_i64(root, "failures", &n, err)) < 0)
 		return r;
 	st->failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_error", &v) && json_object_is_type(v, json_type_string))
 		ith_safe_text(json_object_get_string(v), st->last_error, sizeof(st->last_error));
-	if ((r = get_i64(root, "hook_failures", &n)) < 0)
+	if ((r = get_i64(root, "hook_failures", &n, err)) < 0)
 		return r;
 	st->hook_failures = (uint64_t)n;
 	if (json_object_object_get_ex(root, "last_hook_error", &v) && json_object_is_type(v, json_type_string))
@@ -260,7 +260,8 @@ static int counters_from_json(json_object *root, struct ith_state *st)
 	return 0;
 }
 
-int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out)
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out,
+	struct ith_strbuf *err)
 {
 	json_tokener *tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
 	json_object *root, *v;
@@ -272,21 +273,21 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 	if (json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(root, json_type_object)) {
 		json_tokener_free(tok);
 		json_object_put(root);
-		return ith_error(ITH_E_INTERNAL, "not valid JSON");
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "not valid JSON");
 	}
 	json_tokener_free(tok);
 	if (!json_object_object_get_ex(root, "version", &v) || !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != 1) {
-		r = ith_error(ITH_E_INTERNAL, "unknown state version");
+		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "unknown state version");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "instance", &v) || !json_object_is_type(v, json_type_string) ||
 	    !ith_is_uuid(json_object_get_string(v))) {
-		r = ith_error(ITH_E_INTERNAL, "no valid instance id");
+		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "no valid instance id");
 		goto out;
 	}
 	memcpy(st.instance, json_object_get_string(v), ITH_UUID_LEN + 1);
-	if ((r = tokens_from_json(root, need_secrets, &st)) < 0 || (r = counters_from_json(root, &st)) < 0)
+	if ((r = tokens_from_json(root, need_secrets, &st, err)) < 0 || (r = counters_from_json(root, &st, err)) < 0)
 		goto out;
 	*out = st;
 	memset(&st, 0, sizeof(st));
@@ -299,28 +300,30 @@ out:
 
 /* ---- files ---- */
 
-int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out)
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
+	struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ".state"), *text = NULL, what[4200];
 	size_t len = 0;
 	int r;
 
 	snprintf(what, sizeof(what), "state file '%s'", path);
-	r = ith_read_file(path, ITH_STATE_MAX_BYTES, true, ITH_E_INTERNAL, what, &text, &len);
-	if (r == ITH_E_NOTFOUND) {
+	r = ith_read_file(path, ITH_STATE_MAX_BYTES, true, what, &text, &len, err);
+	if (r == ITH_ERR_FILE_NOT_FOUND) {
 		ith_state_init(out, instance);
 		r = 0;
 		goto out;
 	}
-	if (r < 0)
+	if (r < 0 && r != ITH_ERR_FILE_TOO_BIG)
 		goto out;
-	r = ith_state_from_json(text, len, out);
-	if (r < 0) {
-		char cause[512];
+	if (r == ITH_ERR_FILE_TOO_BIG || (r = ith_state_from_json(text, len, out, err)) < 0) {
+		/* a state file that cannot be used, whatever is wrong in it: damaged */
+		struct ith_strbuf cause = ITH_STRBUF_INIT;
 
-		snprintf(cause, sizeof(cause), "%s", ith_errmsg());
-		r = ith_error(ITH_E_INTERNAL, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
-			"(its tokens then show as orphans in 'list')", path, cause);
+		ith_strbuf_addstr(&cause, ith_err_msg(err));
+		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
+			"(its tokens then show as orphans in 'list')", path, cause.buf);
+		ith_strbuf_release(&cause);
 		goto out;
 	}
 	if (instance && strcmp(out->instance, instance)) {
@@ -336,29 +339,29 @@ out:
 	return r;
 }
 
-int ith_state_save(const char *dir, const char *profile, const struct ith_state *st)
+int ith_state_save(const char *dir, const char *profile, const struct ith_state *st, struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ".state");
 	char *text = ith_state_to_json(st);
-	int r = ith_write_atomic(path, text, strlen(text), 0600, (gid_t)-1);
+	int r = ith_write_atomic(path, text, strlen(text), 0600, (gid_t)-1, err);
 
 	ith_free_secret_str(text);
 	free(path);
 	return r;
 }
 
-static int remove_in(const char *dir, const char *profile, const char *ext)
+static int remove_in(const char *dir, const char *profile, const char *ext, struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ext);
-	int r = ith_unlink_if_exists(path);
+	int r = ith_unlink_if_exists(path, err);
 
 	free(path);
 	return r;
 }
 
-int ith_state_remove(const char *dir, const char *profile)
+int ith_state_remove(const char *dir, const char *profile, struct ith_strbuf *err)
 {
-	return remove_in(dir, profile, ".state");
+	return remove_in(dir, profile, ".state", err);
 }
 
 /* Monotonic milliseconds, for the lock wait. */
@@ -426,22 +429,23 @@ static int flock_bounded(int fd, int64_t timeout_ms)
 	}
 }
 
-int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out)
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out,
+	struct ith_strbuf *err)
 {
 	char *path = state_path(dir, profile, ".lock");
 	int fd, r = 0;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = ith_error(errno == ELOOP || errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+		r = ith_err(err, errno == ELOOP ? ITH_ERR_UNSAFE : ith_errno_cause(errno),
 			"cannot open lock file '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	if (flock_bounded(fd, timeout_ms) < 0) {
 		if (errno == EWOULDBLOCK)
-			r = ith_error(ITH_E_TEMP, "'%s' is locked by another influx-token-helper run; try again later", path);
+			r = ith_err(err, ITH_ERR_LOCK_BUSY, "'%s' is locked by another influx-token-helper run; try again later", path);
 		else
-			r = ith_error(ITH_E_INTERNAL, "cannot lock '%s': %s", path, strerror(errno));
+			r = ith_err(err, ITH_ERR_IO, "cannot lock '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	out->fd = fd;
@@ -477,7 +481,8 @@ static void machine_id_hash(char *out, size_t len)
 }
 
 /* 1: *out holds a valid id for this machine; 0: missing or stale; <0: error. */
-static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists)
+static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN + 1], bool *exists,
+	struct ith_strbuf *err)
 {
 	char *text = NULL, id[ITH_UUID_LEN + 1], what[4200];
 	size_t len = 0;
@@ -485,8 +490,8 @@ static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN
 
 	*exists = false;
 	snprintf(what, sizeof(what), "instance file '%s'", path);
-	r = ith_read_file(path, 4096, true, ITH_E_INTERNAL, what, &text, &len);
-	if (r == ITH_E_NOTFOUND)
+	r = ith_read_file(path, 4096, true, what, &text, &len, err);
+	if (r == ITH_ERR_FILE_NOT_FOUND)
 		return 0;
 	if (r < 0)
 		return r;
@@ -506,7 +511,7 @@ static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN
 	return r;
 }
 
-int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated)
+int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated, struct ith_strbuf *err)
 {
 	char *path = state_path(dir, "instance", ""), mh[32], id[ITH_UUID_LEN + 1], line[128];
 	struct ith_lock lock = ITH_LOCK_INIT;
@@ -515,18 +520,18 @@ int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regener
 
 	*regenerated = false;
 	machine_id_hash(mh, sizeof(mh));
-	if ((r = instance_read(path, mh, out, &exists)) != 0)
+	if ((r = instance_read(path, mh, out, &exists, err)) != 0)
 		goto out;
 	/* Create (or regenerate) under a lock: concurrent first runs must agree. */
-	if ((r = ith_lock_acquire(dir, "instance", 30000, &lock)) < 0)
+	if ((r = ith_lock_acquire(dir, "instance", 30000, &lock, err)) < 0)
 		goto out;
-	if ((r = instance_read(path, mh, out, &exists)) != 0)
+	if ((r = instance_read(path, mh, out, &exists, err)) != 0)
 		goto out;
 	*regenerated = exists;
-	if ((r = ith_uuid_v4(id)) < 0)
+	if ((r = ith_uuid_v4(id, err)) < 0)
 		goto out;
 	snprintf(line, sizeof(line), "%s %s\n", id, mh);
-	if ((r = ith_write_atomic(path, line, strlen(line), 0600, (gid_t)-1)) < 0)
+	if ((r = ith_write_atomic(path, line, strlen(line), 0600, (gid_t)-1, err)) < 0)
 		goto out;
 	memcpy(out, id, sizeof(id));
 out:
@@ -535,7 +540,7 @@ out:
 	return r < 0 ? r : 0;
 }
 
-int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
+int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1], struct ith_strbuf *err)
 {
 	char *path = state_path(dir, "instance", ""), mh[32];
 	bool exists;
@@ -543,7 +548,7 @@ int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
 
 	machine_id_hash(mh, sizeof(mh));
 	out[0] = '\0';
-	r = instance_read(path, mh, out, &exists);
+	r = instance_read(path, mh, out, &exists, err);
 	if (r <= 0)
 		out[0] = '\0';
 	free(path);
@@ -551,7 +556,7 @@ int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1])
 }
 
 int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
-	const struct ith_public *pub)
+	const struct ith_public *pub, struct ith_strbuf *err)
 {
 	char *path = state_path(status_dir, profile, ".json");
 	char *text = ith_state_to_json_ex(st, false, pub);
@@ -561,10 +566,10 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 	 * refuses a symlinked, foreign or group/world-writable one), so no
 	 * one can swap a copy for a forged one.
 	 */
-	int dfd = ith_dir_open_secure(status_dir, 0755, "status_dir"), r = dfd;
+	int dfd = ith_dir_open_secure(status_dir, 0755, "status_dir", err), r = dfd;
 
 	if (dfd >= 0) {
-		r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1);
+		r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1, err);
 		close(dfd);
 	}
 	free(text);
@@ -572,9 +577,9 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 	return r;
 }
 
-int ith_state_unpublish(const char *status_dir, const char *profile)
+int ith_state_unpublish(const char *status_dir, const char *profile, struct ith_strbuf *err)
 {
-	return remove_in(status_dir, profile, ".json");
+	return remove_in(status_dir, profile, ".json", err);
 }
 
 static void public_fields(const char *text, size_t len, struct ith_public *pub)
@@ -597,20 +602,21 @@ static void public_fields(const char *text, size_t len, struct ith_public *pub)
  * can write, the file owned by the directory's owner or root -- else anyone
  * could have forged a healthy state there.
  */
-static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len)
+static int read_public_copy(const char *dir, const char *path, const char *what, char **text, size_t *len,
+	struct ith_strbuf *err)
 {
 	struct stat ds, fs;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd, r;
 
 	if (dfd < 0) {
 		if (errno == ENOENT)
-			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+			return ith_err(err, ITH_ERR_FILE_NOT_FOUND, "%s does not exist", what);
 		if (errno == ELOOP || errno == ENOTDIR)
-			return ith_error(ITH_E_PERM, "status directory '%s' is a symbolic link or not a directory; refusing it", dir);
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open '%s': %s", dir, strerror(errno));
+			return ith_err(err, ITH_ERR_UNSAFE, "status directory '%s' is a symbolic link or not a directory; refusing it", dir);
+		return ith_err(err, ith_errno_cause(errno), "cannot open '%s': %s", dir, strerror(errno));
 	}
 	if (fstat(dfd, &ds) < 0 || (ds.st_mode & 022)) {
-		r = ith_error(ITH_E_PERM, "status directory '%s' is writable by group or others, so its copies could be "
+		r = ith_err(err, ITH_ERR_UNSAFE, "status directory '%s' is writable by group or others, so its copies could be "
 			"forged; refusing them (fix: chmod go-w '%s')", dir, dir);
 		close(dfd);
 		return r;
@@ -619,43 +625,44 @@ static int read_public_copy(const char *dir, const char *path, const char *what,
 	close(dfd);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+			return ith_err(err, ITH_ERR_FILE_NOT_FOUND, "%s does not exist", what);
 		if (errno == ELOOP)
-			return ith_error(ITH_E_PERM, "%s is a symbolic link; refusing it", what);
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s: %s", what, strerror(errno));
+			return ith_err(err, ITH_ERR_UNSAFE, "%s is a symbolic link; refusing it", what);
+		return ith_err(err, ith_errno_cause(errno), "cannot open %s: %s", what, strerror(errno));
 	}
 	if (fstat(fd, &fs) < 0 || !S_ISREG(fs.st_mode) || (fs.st_mode & 022) ||
 	    (fs.st_uid != ds.st_uid && fs.st_uid != 0)) {
 		close(fd);
-		return ith_error(ITH_E_PERM, "%s is not a regular file owned by the directory's owner and writable only "
+		return ith_err(err, ITH_ERR_UNSAFE, "%s is not a regular file owned by the directory's owner and writable only "
 			"by it; refusing it", what);
 	}
-	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, text, len, what);
+	r = ith_read_fd_capped(fd, ITH_STATE_MAX_BYTES, text, len, what, err);
 	close(fd);
-	return r == ITH_E_CONFIG ? ITH_E_INTERNAL : r;
+	return r;
 }
 
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
-	struct ith_public *pub)
+	struct ith_public *pub, struct ith_strbuf *err)
 {
 	char *path = state_path(status_dir, profile, ".json"), *text = NULL, what[4200];
 	size_t len = 0;
 	int r;
 
 	snprintf(what, sizeof(what), "status file '%s'", path);
-	r = read_public_copy(status_dir, path, what, &text, &len);
-	if (r == ITH_E_NOTFOUND) {
+	r = read_public_copy(status_dir, path, what, &text, &len, err);
+	if (r == ITH_ERR_FILE_NOT_FOUND) {
 		ith_state_init(out, NULL);
 		if (pub)
 			memset(pub, 0, sizeof(*pub));
 		free(path);
 		return 0;
 	}
-	if (r == 0 && (r = ith_state_from_json_ex(text, len, false, out)) < 0) {
-		char cause[512];
+	if (r == ITH_ERR_FILE_TOO_BIG || (r == 0 && (r = ith_state_from_json_ex(text, len, false, out, err)) < 0)) {
+		struct ith_strbuf cause = ITH_STRBUF_INIT;
 
-		snprintf(cause, sizeof(cause), "%s", ith_errmsg());
-		r = ith_error(ITH_E_INTERNAL, "status file '%s' is damaged (%s)", path, cause);
+		ith_strbuf_addstr(&cause, ith_err_msg(err));
+		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "status file '%s' is damaged (%s)", path, cause.buf);
+		ith_strbuf_release(&cause);
 	}
 	if (r == 0 && pub)
 		public_fields(text, len, pub);

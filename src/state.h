@@ -18,9 +18,11 @@
  *     ith_state_save(dir, profile, &st);
  *     ith_state_release(&st); ith_lock_release(&lock);
  *
- * Error handling: ITH_E_PERM for unsafe modes/owners or symlinks (with the
- * fix in the message), ITH_E_TEMP when the lock stays busy, ITH_E_INTERNAL
- * for I/O errors; a corrupt state file is ITH_E_INTERNAL naming the file.
+ * Error handling: fallible functions take the caller's err (error.h):
+ * ITH_ERR_UNSAFE for unsafe modes/owners or symlinks (with the fix in the
+ * message), ITH_ERR_LOCK_BUSY when the lock stays busy, ITH_ERR_IO for I/O
+ * errors; a corrupt or oversized state file is ITH_ERR_STATE_DAMAGED naming
+ * the file.
  */
 #ifndef ITH_STATE_H
 #define ITH_STATE_H
@@ -68,9 +70,10 @@ void ith_state_init(struct ith_state *st, const char *instance);
 void ith_state_release(struct ith_state *st);
 void ith_state_token_release(struct ith_state_token *t);
 /* Missing file: an empty state. */
-int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out);
-int ith_state_save(const char *dir, const char *profile, const struct ith_state *st);
-int ith_state_remove(const char *dir, const char *profile);
+int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
+	struct ith_strbuf *err);
+int ith_state_save(const char *dir, const char *profile, const struct ith_state *st, struct ith_strbuf *err);
+int ith_state_remove(const char *dir, const char *profile, struct ith_strbuf *err);
 /* Add to retired (dropping the oldest entry when full). */
 void ith_state_retire(struct ith_state *st, const char *id, int64_t revoke_after, int64_t expires_at);
 void ith_state_drop_retired(struct ith_state *st, size_t i);
@@ -84,29 +87,31 @@ struct ith_public {
 	int64_t renew_at;          /* when the current token's renewal is due (0: none) */
 };
 int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
-	const struct ith_public *pub);
-int ith_state_unpublish(const char *status_dir, const char *profile);
+	const struct ith_public *pub, struct ith_strbuf *err);
+int ith_state_unpublish(const char *status_dir, const char *profile, struct ith_strbuf *err);
 /* pub may be NULL. A missing file reads as an empty state. */
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
-	struct ith_public *pub);
+	struct ith_public *pub, struct ith_strbuf *err);
 
 /* Serialise / parse (exposed for tests). with_secrets false: no "token" fields. */
 char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const struct ith_public *pub);
 char *ith_state_to_json(const struct ith_state *st);    /* free with ith_free_secret_str */
-int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out);
-int ith_state_from_json(const char *text, size_t len, struct ith_state *out);
+int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out,
+	struct ith_strbuf *err);
+int ith_state_from_json(const char *text, size_t len, struct ith_state *out, struct ith_strbuf *err);
 
 struct ith_lock {
 	int fd;
 };
 #define ITH_LOCK_INIT { -1 }
-int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out);
+int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out,
+	struct ith_strbuf *err);
 void ith_lock_release(struct ith_lock *l);
 
 /* The instance id, created on first use; regenerated when the machine id
  * changed since (clones diverge). *regenerated tells which happened. */
-int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated);
+int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated, struct ith_strbuf *err);
 /* Read-only: the id if there is a current one, else out = "" (never writes). */
-int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1]);
+int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1], struct ith_strbuf *err);
 
 #endif

@@ -53,7 +53,8 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out)
+int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out,
+	struct ith_strbuf *err)
 {
 	struct ith_template *t = ith_xcalloc(1, sizeof(*t));
 	size_t i = 0, start = 0;
@@ -61,7 +62,7 @@ int ith_template_parse(const char *path, const char *text, size_t len, struct it
 
 	if (memchr(text, '\0', len)) {
 		free(t);
-		return ith_error(ITH_E_CONFIG, "template '%s' contains a NUL byte; not a text file", path);
+		return ith_err(err, ITH_ERR_CONFIG, "template '%s' contains a NUL byte; not a text file", path);
 	}
 	t->text = ith_xstrndup(text, len);
 	while (i < len) {
@@ -79,7 +80,7 @@ int ith_template_parse(const char *path, const char *text, size_t len, struct it
 			e++;
 		if (e + 1 >= len || text[e] != '}') {
 			ith_template_free(t);
-			return ith_error(ITH_E_CONFIG, "%s:%d: '{{' is not closed by '}}' on the same line "
+			return ith_err(err, ITH_ERR_CONFIG, "%s:%d: '{{' is not closed by '}}' on the same line "
 				"(placeholders: {{token}}, {{id}}, {{expires_at}}, {{profile}})", path, line);
 		}
 		size_t b = e;
@@ -95,7 +96,7 @@ int ith_template_parse(const char *path, const char *text, size_t len, struct it
 				found = true;
 			}
 		if (!found) {
-			int r = ith_error(ITH_E_CONFIG, "%s:%d: unknown placeholder '{{%.*s}}' (known: {{token}}, {{id}}, "
+			int r = ith_err(err, ITH_ERR_CONFIG, "%s:%d: unknown placeholder '{{%.*s}}' (known: {{token}}, {{id}}, "
 				"{{expires_at}}, {{profile}})", path, line, (int)(b - a > 40 ? 40 : b - a), text + a);
 			ith_template_free(t);
 			return r;
@@ -108,7 +109,7 @@ int ith_template_parse(const char *path, const char *text, size_t len, struct it
 	return 0;
 }
 
-int ith_template_load(const char *path, struct ith_template **out)
+int ith_template_load(const char *path, struct ith_template **out, struct ith_strbuf *err)
 {
 	char *text = NULL, what[4096 + 16];
 	struct stat st;
@@ -118,17 +119,13 @@ int ith_template_load(const char *path, struct ith_template **out)
 	snprintf(what, sizeof(what), "template '%s'", path);
 	/* a FIFO or a device would block or never end: a regular file only */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return ith_error(ITH_E_CONFIG, "%s is not a regular file", what);
+		return ith_err(err, ITH_ERR_CONFIG, "%s is not a regular file", what);
 	/* whoever can write the template decides where the token goes (a url, a machine): as the config */
-	if (stat(path, &st) == 0 && (r = ith_check_trusted(&st, path, "template")) < 0)
+	if (stat(path, &st) == 0 && (r = ith_check_trusted(&st, path, "template", err)) < 0)
 		return r;
-	r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, ITH_E_CONFIG, what, &text, &len);
-	if (r < 0) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", ith_errmsg());  /* not formatted into itself */
-		return ith_error(ITH_E_CONFIG, "%s", msg);
-	}
-	r = ith_template_parse(path, text, len, out);
+	if ((r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, what, &text, &len, err)) < 0)
+		return r;
+	r = ith_template_parse(path, text, len, out, err);
 	free(text);
 	return r;
 }

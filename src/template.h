@@ -14,7 +14,7 @@
  * configuration is loaded (so `check --offline` catches it).
  *
  * Calling sequence:
- *     r = ith_template_load(path, &tmpl);      // ITH_E_CONFIG "PATH:LINE: ..."
+ *     r = ith_template_load(path, &tmpl);      // ITH_ERR_CONFIG "PATH:LINE: ..."
  *     ith_template_render(tmpl, p, &tok, &out); // out is a secret strbuf
  *     ith_template_free(tmpl);
  */
@@ -28,9 +28,10 @@
 
 struct ith_template;
 
-int ith_template_load(const char *path, struct ith_template **out);
+int ith_template_load(const char *path, struct ith_template **out, struct ith_strbuf *err);
 /* The same checks on text in memory (path only names it in messages). */
-int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out);
+int ith_template_parse(const char *path, const char *text, size_t len, struct ith_template **out,
+	struct ith_strbuf *err);
 void ith_template_render(const struct ith_template *t, const struct ith_profile *p, const struct ith_state_token *tok,
 	struct ith_strbuf *out);
 void ith_template_free(struct ith_template *t);

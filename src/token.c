@@ -102,19 +102,19 @@ void ith_perms_format(const struct ith_perms *p, struct ith_strbuf *out)
 
 /* ---- JSON ---- */
 
-static int parse_text(const char *text, size_t len, json_object **out)
+static int parse_text(const char *text, size_t len, json_object **out, struct ith_strbuf *err)
 {
 	json_tokener *tok;
 	json_object *o;
 	enum json_tokener_error jerr;
 
 	if (len > ITH_JSON_MAX_BYTES)
-		return ith_error(ITH_E_DATA, "API answer is larger than %d bytes", ITH_JSON_MAX_BYTES);
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer is larger than %d bytes", ITH_JSON_MAX_BYTES);
 	if (len == 0)
-		return ith_error(ITH_E_DATA, "API answer is empty where JSON was expected");
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer is empty where JSON was expected");
 	tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH);
 	if (!tok)
-		return ith_error(ITH_E_INTERNAL, "out of memory");
+		return ith_err(err, ITH_ERR_NOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -129,96 +129,97 @@ static int parse_text(const char *text, size_t len, json_object **out)
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !o) {
 		json_object_put(o);
-		return ith_error(ITH_E_DATA, "API answer is not valid JSON (%s)",
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer is not valid JSON (%s)",
 			jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
 	}
 	*out = o;
 	return 0;
 }
 
-static int get_string_field(json_object *obj, const char *key, bool required, const char **out)
+static int get_string_field(json_object *obj, const char *key, bool required, const char **out, struct ith_strbuf *err)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(obj, key, &v) || json_object_is_type(v, json_type_null)) {
 		if (required)
-			return ith_error(ITH_E_DATA, "API answer: token object has no '%s'", key);
+			return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: token object has no '%s'", key);
 		*out = NULL;
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return ith_error(ITH_E_DATA, "API answer: '%s' is a %s, not a string", key,
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: '%s' is a %s, not a string", key,
 			json_type_to_name(json_object_get_type(v)));
 	*out = json_object_get_string(v);
 	if (strlen(*out) != (size_t)json_object_get_string_len(v))
-		return ith_error(ITH_E_DATA, "API answer: '%s' holds a NUL byte", key);
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: '%s' holds a NUL byte", key);
 	return 0;
 }
 
-static int get_time_field(json_object *obj, const char *key, bool required, int64_t *out)
+static int get_time_field(json_object *obj, const char *key, bool required, int64_t *out, struct ith_strbuf *err)
 {
 	const char *s = NULL;
-	int r = get_string_field(obj, key, required, &s);
+	int r = get_string_field(obj, key, required, &s, err);
 
 	if (r < 0)
 		return r;
 	*out = 0;
-	if (s && (r = ith_parse_rfc3339(s, out)) < 0)
-		return ith_error_prefix(r, "API answer: '%s'", key);  /* keeps the parser's own words */
+	if (s && (r = ith_parse_rfc3339(s, out, err)) < 0)
+		return ith_err_prefix(err, r, "API answer: '%s'", key);  /* keeps the parser's own words */
 	return 0;
 }
 
-static int parse_perms(json_object *arr, struct ith_perms *out)
+static int parse_perms(json_object *arr, struct ith_perms *out, struct ith_strbuf *err)
 {
 	size_t n;
 
 	if (!json_object_is_type(arr, json_type_array))
-		return ith_error(ITH_E_DATA, "API answer: 'permissions' is not an array");
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: 'permissions' is not an array");
 	n = json_object_array_length(arr);
 	if (n > 4096)
-		return ith_error(ITH_E_DATA, "API answer: too many permissions");
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: too many permissions");
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(arr, i);
 		const char *action, *res;
 		int r;
 
 		if (!json_object_is_type(e, json_type_object))
-			return ith_error(ITH_E_DATA, "API answer: permission %zu is not an object", i);
-		if ((r = get_string_field(e, "action", true, &action)) < 0 ||
-		    (r = get_string_field(e, "resource", true, &res)) < 0)
+			return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: permission %zu is not an object", i);
+		if ((r = get_string_field(e, "action", true, &action, err)) < 0 ||
+		    (r = get_string_field(e, "resource", true, &res, err)) < 0)
 			return r;
 		if (strcmp(action, "read") && strcmp(action, "write")) {
 			char safe[24];
-			return ith_error(ITH_E_DATA, "API answer: unknown permission action '%s'",
+			return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: unknown permission action '%s'",
 				ith_safe_text(action, safe, sizeof(safe)));
 		}
 		if (!ith_valid_db_name(res))
-			return ith_error(ITH_E_DATA, "API answer: permission resource is not a database name");
+			return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: permission resource is not a database name");
 		ith_perms_add(out, action, res);
 	}
 	return 0;
 }
 
 /* accessToken: required, of a plausible length, and fit for an HTTP header. */
-static int access_token_from_obj(json_object *o, struct ith_secret *out)
+static int access_token_from_obj(json_object *o, struct ith_secret *out, struct ith_strbuf *err)
 {
 	const char *s;
 	size_t n;
 	int r;
 
-	if ((r = get_string_field(o, "accessToken", true, &s)) < 0)
+	if ((r = get_string_field(o, "accessToken", true, &s, err)) < 0)
 		return r;
 	n = strlen(s);
 	if (n < 16 || n > 4096)
-		return ith_error(ITH_E_DATA, "API answer: accessToken has an implausible length (%zu)", n);
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: accessToken has an implausible length (%zu)", n);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return ith_error(ITH_E_DATA, "API answer: accessToken holds characters that cannot go in an HTTP header");
+			return ith_err(err, ITH_ERR_API_MALFORMED,
+				"API answer: accessToken holds characters that cannot go in an HTTP header");
 	ith_secret_set(out, s, n);
 	return 0;
 }
 
-static int token_from_obj(json_object *o, bool want_secret, struct ith_token *out)
+static int token_from_obj(json_object *o, bool want_secret, struct ith_token *out, struct ith_strbuf *err)
 {
 	struct ith_token t = ITH_TOKEN_INIT;
 	const char *s;
@@ -226,40 +227,40 @@ static int token_from_obj(json_object *o, bool want_secret, struct ith_token *ou
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return ith_error(ITH_E_DATA, "API answer: token is a %s, not an object",
+		return ith_err(err, ITH_ERR_API_MALFORMED, "API answer: token is a %s, not an object",
 			json_type_to_name(json_object_get_type(o)));
-	if ((r = get_string_field(o, "id", true, &s)) < 0)
+	if ((r = get_string_field(o, "id", true, &s, err)) < 0)
 		goto out;
 	if (!ith_is_uuid(s)) {
-		r = ith_error(ITH_E_DATA, "API answer: token id is not a UUID");
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: token id is not a UUID");
 		goto out;
 	}
 	memcpy(t.id, s, ITH_UUID_LEN + 1);
 	for (const char *const *k = (const char *const[]){ "accountId", "clusterId", NULL }; *k; k++) {
-		if ((r = get_string_field(o, *k, false, &s)) < 0)
+		if ((r = get_string_field(o, *k, false, &s, err)) < 0)
 			goto out;
 		if (s && !ith_is_uuid(s)) {
-			r = ith_error(ITH_E_DATA, "API answer: '%s' is not a UUID", *k);
+			r = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: '%s' is not a UUID", *k);
 			goto out;
 		}
 	}
-	if ((r = get_string_field(o, "description", true, &s)) < 0)
+	if ((r = get_string_field(o, "description", true, &s, err)) < 0)
 		goto out;
 	if (strlen(s) > 65536) {
-		r = ith_error(ITH_E_DATA, "API answer: description is too long");
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: description is too long");
 		goto out;
 	}
 	t.description = ith_xstrdup(s);
 	if (!json_object_object_get_ex(o, "permissions", &perms)) {
-		r = ith_error(ITH_E_DATA, "API answer: token object has no 'permissions'");
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: token object has no 'permissions'");
 		goto out;
 	}
-	if ((r = parse_perms(perms, &t.perms)) < 0 ||
-	    (r = get_time_field(o, "createdAt", false, &t.created_at)) < 0 ||
-	    (r = get_time_field(o, "expiresAt", false, &t.expires_at)) < 0 ||
-	    (r = get_time_field(o, "revokedAt", false, &t.revoked_at)) < 0)
+	if ((r = parse_perms(perms, &t.perms, err)) < 0 ||
+	    (r = get_time_field(o, "createdAt", false, &t.created_at, err)) < 0 ||
+	    (r = get_time_field(o, "expiresAt", false, &t.expires_at, err)) < 0 ||
+	    (r = get_time_field(o, "revokedAt", false, &t.revoked_at, err)) < 0)
 		goto out;
-	if (want_secret && (r = access_token_from_obj(o, &t.access_token)) < 0)
+	if (want_secret && (r = access_token_from_obj(o, &t.access_token, err)) < 0)
 		goto out;
 	*out = t;
 	return 0;
@@ -278,14 +279,14 @@ static void wipe_json_secrets(json_object *o)
 		ith_wipe((void *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
 }
 
-int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out)
+int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out, struct ith_strbuf *err)
 {
 	json_object *o = NULL;
-	int r = parse_text(text, len, &o);
+	int r = parse_text(text, len, &o, err);
 
 	if (r < 0)
 		return r;
-	r = token_from_obj(o, want_secret, out);
+	r = token_from_obj(o, want_secret, out, err);
 	wipe_json_secrets(o);
 	json_object_put(o);
 	return r;
@@ -360,14 +361,14 @@ void ith_list_parser_free(struct ith_list_parser *lp)
 	free(lp);
 }
 
-static int lp_keep(struct ith_list_parser *lp, json_object *o, const char *id)
+static int lp_keep(struct ith_list_parser *lp, json_object *o, const char *id, struct ith_strbuf *err)
 {
 	struct ith_token t = ITH_TOKEN_INIT;
 	char shown[48];
-	int r = token_from_obj(o, false, &t);
+	int r = token_from_obj(o, false, &t, err);
 
 	if (r < 0)
-		return ith_error_prefix(r, "token %s of the list (one of this instance's)", ith_safe_text(id, shown, 41));
+		return ith_err_prefix(err, r, "token %s of the list (one of this instance's)", ith_safe_text(id, shown, 41));
 	if (lp->list.n == lp->alloc) {
 		struct ith_token *nv;
 		lp->alloc = lp->alloc ? lp->alloc * 2 : 8;
@@ -383,7 +384,7 @@ static int lp_keep(struct ith_list_parser *lp, json_object *o, const char *id)
 }
 
 /* One element: ours (strict), foreign (opaque, counted) or skipped (noted). */
-static int lp_classify(struct ith_list_parser *lp, json_object *o, size_t idx)
+static int lp_classify(struct ith_list_parser *lp, json_object *o, size_t idx, struct ith_strbuf *err)
 {
 	json_object *v;
 	const char *id, *desc = NULL;
@@ -403,14 +404,14 @@ static int lp_classify(struct ith_list_parser *lp, json_object *o, size_t idx)
 	    strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v))
 		desc = json_object_get_string(v);
 	if (lp->instance[0] && ith_marker_parse(desc, inst, prof) && !strcmp(inst, lp->instance))
-		return lp_keep(lp, o, id);
+		return lp_keep(lp, o, id, err);
 	lp->st.foreign++;
 	if (json_object_object_get_ex(o, "revokedAt", &v) && !json_object_is_type(v, json_type_null))
 		lp->st.revoked++;
 	return 0;
 }
 
-static int lp_element_done(struct ith_list_parser *lp)
+static int lp_element_done(struct ith_list_parser *lp, struct ith_strbuf *err)
 {
 	size_t idx = lp->st.total++;
 	json_tokener *tok;
@@ -422,14 +423,14 @@ static int lp_element_done(struct ith_list_parser *lp)
 		goto out;
 	}
 	if (!(tok = json_tokener_new_ex(ITH_JSON_MAX_DEPTH)))
-		return ith_error(ITH_E_INTERNAL, "out of memory");
+		return ith_err(err, ITH_ERR_NOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, lp->elem.buf, (int)lp->elem.len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != lp->elem.len) {
 		lp_note(lp, "list element %zu is not valid JSON: skipped", idx);
 	} else {
-		r = lp_classify(lp, o, idx);
+		r = lp_classify(lp, o, idx, err);
 		wipe_json_secrets(o);
 	}
 	json_object_put(o);
@@ -440,9 +441,9 @@ out:
 	return r;
 }
 
-static int lp_fail(struct ith_list_parser *lp, const char *what)
+static int lp_fail(struct ith_list_parser *lp, const char *what, struct ith_strbuf *err)
 {
-	return lp->err = ith_error(ITH_E_DATA, "API answer: the token list %s (at byte %zu)", what, lp->bytes);
+	return lp->err = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: the token list %s (at byte %zu)", what, lp->bytes);
 }
 
 static bool is_ws(char c)
@@ -468,14 +469,14 @@ static void lp_take(struct ith_list_parser *lp, const char *p, size_t n)
  * is consumed, 0 when it is an element's first byte (now in LP_ELEM), or
  * the error.
  */
-static int lp_between(struct ith_list_parser *lp, char c)
+static int lp_between(struct ith_list_parser *lp, char c, struct ith_strbuf *err)
 {
 	switch (lp->phase) {
 	case LP_START:
 		if (is_ws(c))
 			return 1;
 		if (c != '[')
-			return lp_fail(lp, "is not a JSON array");
+			return lp_fail(lp, "is not a JSON array", err);
 		lp->phase = LP_BEFORE;
 		lp->first = true;
 		return 1;
@@ -487,7 +488,7 @@ static int lp_between(struct ith_list_parser *lp, char c)
 			return 1;
 		}
 		if (c == ']' || c == ',')
-			return lp_fail(lp, "has an empty element");
+			return lp_fail(lp, "has an empty element", err);
 		lp->phase = LP_ELEM;
 		lp->oversized = false;
 		lp->scalar = c != '{' && c != '[';
@@ -505,12 +506,12 @@ static int lp_between(struct ith_list_parser *lp, char c)
 		} else if (c == ']') {
 			lp->phase = LP_DONE;
 		} else {
-			return lp_fail(lp, "lacks a ',' between elements");
+			return lp_fail(lp, "lacks a ',' between elements", err);
 		}
 		return 1;
 	case LP_DONE:
 		if (!is_ws(c))
-			return lp_fail(lp, "is followed by more bytes");
+			return lp_fail(lp, "is followed by more bytes", err);
 		return 1;
 	}
 	return 1;
@@ -520,7 +521,7 @@ static int lp_between(struct ith_list_parser *lp, char c)
  * A byte of an element: sets *end_before when c ends a scalar (c is not
  * part of it), *end_after when c closes the element. Returns 0 or the error.
  */
-static int lp_elem_byte(struct ith_list_parser *lp, char c, bool *end_before, bool *end_after)
+static int lp_elem_byte(struct ith_list_parser *lp, char c, bool *end_before, bool *end_after, struct ith_strbuf *err)
 {
 	*end_before = *end_after = false;
 	if (lp->in_str) {
@@ -535,12 +536,12 @@ static int lp_elem_byte(struct ith_list_parser *lp, char c, bool *end_before, bo
 	} else if (lp->scalar && lp->depth == 0 && (c == ',' || c == ']' || is_ws(c))) {
 		*end_before = true;
 	} else if (lp->scalar && lp->depth == 0 && (c == '{' || c == '[')) {
-		return lp_fail(lp, "lacks a ',' between elements");  /* "a"{...}: no value may hide in a scalar */
+		return lp_fail(lp, "lacks a ',' between elements", err);  /* "a"{...}: no value may hide in a scalar */
 	} else if (c == '{' || c == '[') {
 		lp->depth++;
 	} else if (c == '}' || c == ']') {
 		if (lp->depth == 0)
-			return lp_fail(lp, "has unbalanced brackets");
+			return lp_fail(lp, "has unbalanced brackets", err);
 		if (--lp->depth == 0 && !lp->scalar)
 			*end_after = true;
 	}
@@ -548,19 +549,19 @@ static int lp_elem_byte(struct ith_list_parser *lp, char c, bool *end_before, bo
 }
 
 /* Frame elements: strings (with escapes) and nesting are tracked, values are parsed by json-c. */
-int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len)
+int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len, struct ith_strbuf *err)
 {
 	size_t span = 0;   /* start in buf of the element bytes not yet taken */
 
 	if (lp->err)
 		return lp->err;
 	if (len > ITH_LIST_MAX_BYTES - lp->bytes)
-		return lp->err = ith_error(ITH_E_DATA, "API answer: the token list is larger than %d bytes",
+		return lp->err = ith_err(err, ITH_ERR_API_MALFORMED, "API answer: the token list is larger than %d bytes",
 			ITH_LIST_MAX_BYTES);
 	for (size_t i = 0; i < len; i++, lp->bytes++) {
 		char c = buf[i];
 		bool starts = lp->phase != LP_ELEM, end_before, end_after;
-		int r = lp_between(lp, c);
+		int r = lp_between(lp, c, err);
 
 		if (r < 0)
 			return r;
@@ -568,11 +569,11 @@ int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len
 			continue;
 		if (starts)
 			span = i;
-		if ((r = lp_elem_byte(lp, c, &end_before, &end_after)) < 0)
+		if ((r = lp_elem_byte(lp, c, &end_before, &end_after, err)) < 0)
 			return r;
 		if (end_before || end_after) {
 			lp_take(lp, buf + span, i - span + (end_after ? 1 : 0));
-			if ((r = lp_element_done(lp)) < 0)
+			if ((r = lp_element_done(lp, err)) < 0)
 				return lp->err = r;
 			lp->phase = LP_AFTER;
 			if (end_before) {
@@ -586,14 +587,15 @@ int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len
 	return 0;
 }
 
-int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats)
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err)
 {
 	if (lp->err)
 		return lp->err;
 	if (lp->phase == LP_START)
-		return lp->err = ith_error(ITH_E_DATA, "API answer is empty where the token list was expected");
+		return lp->err = ith_err(err, ITH_ERR_API_MALFORMED, "API answer is empty where the token list was expected");
 	if (lp->phase != LP_DONE)
-		return lp_fail(lp, "is truncated");
+		return lp_fail(lp, "is truncated", err);
 	if (lp->st.skipped > LP_NOTES_MAX && lp->note) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "%zu more list elements skipped", lp->st.skipped - LP_NOTES_MAX);
@@ -609,13 +611,13 @@ int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *ou
 }
 
 int ith_token_list_parse_json(const char *text, size_t len, const char *instance, struct ith_token_list *out,
-	struct ith_list_stats *stats)
+	struct ith_list_stats *stats, struct ith_strbuf *err)
 {
 	struct ith_list_parser *lp = ith_list_parser_new(instance, NULL, NULL);
-	int r = ith_list_parser_feed(lp, text, len);
+	int r = ith_list_parser_feed(lp, text, len, err);
 
 	if (r == 0)
-		r = ith_list_parser_finish(lp, out, stats);
+		r = ith_list_parser_finish(lp, out, stats, err);
 	ith_list_parser_free(lp);
 	return r;
 }

@@ -4,7 +4,7 @@
  *
  * Parsing type-checks every field before use: ids must be UUIDs, times RFC
  * 3339, permissions {action: "read"|"write", resource: 1-64 chars or "*"}.
- * Anything else is ITH_E_DATA. JSON text is size-capped and depth-limited.
+ * Anything else is ITH_ERR_API_MALFORMED (message in err). JSON text is size-capped and depth-limited.
  *
  * The ownership marker is appended to every description the helper sends:
  *     "<description> [influx-token-helper:<instance-uuid>:<profile>]"
@@ -72,7 +72,7 @@ bool ith_perms_equal(const struct ith_perms *a, const struct ith_perms *b);
 void ith_perms_format(const struct ith_perms *p, struct ith_strbuf *out);
 
 /* One token object. want_secret: require and keep accessToken (create answer). */
-int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out);
+int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct ith_token *out, struct ith_strbuf *err);
 /*
  * The list answer, parsed as it arrives (a JSON array of token objects that
  * may hold tens of thousands of tokens of other hosts and teams):
@@ -85,12 +85,12 @@ int ith_token_parse_json(const char *text, size_t len, bool want_secret, struct 
  * Elements are framed one at a time and each is parsed on its own, so memory
  * does not grow with the inventory. Only tokens whose description carries
  * the marker of `instance` (any profile) are parsed strictly and kept in the
- * list; a token of ours that does not parse is ITH_E_DATA naming its id.
+ * list; a token of ours that does not parse is ITH_ERR_API_MALFORMED naming its id.
  * Every other element is foreign: read as an opaque record (id, description,
  * revokedAt) whatever else it holds, counted and dropped; one that is not
  * even that (not an object, no string id, not JSON, over
  * ITH_LIST_ELEMENT_MAX) is skipped with a note. instance NULL: keep nothing.
- * Broken framing (not an array, truncated, trailing bytes) is ITH_E_DATA.
+ * Broken framing (not an array, truncated, trailing bytes) is ITH_ERR_API_MALFORMED.
  */
 struct ith_list_stats {
 	size_t total;       /* elements in the answer */
@@ -103,12 +103,13 @@ typedef void (*ith_note_fn)(void *ud, const char *msg);
 struct ith_list_parser;
 struct ith_list_parser *ith_list_parser_new(const char *instance, ith_note_fn note, void *ud);
 void ith_list_parser_reset(struct ith_list_parser *lp);
-int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len);
-int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats);
+int ith_list_parser_feed(struct ith_list_parser *lp, const char *buf, size_t len, struct ith_strbuf *err);
+int ith_list_parser_finish(struct ith_list_parser *lp, struct ith_token_list *out, struct ith_list_stats *stats,
+	struct ith_strbuf *err);
 void ith_list_parser_free(struct ith_list_parser *lp);
 /* The same over a complete text (tests, fuzzing). stats may be NULL. */
 int ith_token_list_parse_json(const char *text, size_t len, const char *instance, struct ith_token_list *out,
-	struct ith_list_stats *stats);
+	struct ith_list_stats *stats, struct ith_strbuf *err);
 
 /* Marker */
 void ith_marker_format(const char *instance, const char *profile, struct ith_strbuf *out);

@@ -127,23 +127,38 @@ void ith_strbuf_addstr(struct ith_strbuf *sb, const char *s)
 	ith_strbuf_add(sb, s, strlen(s));
 }
 
-void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
+void ith_strbuf_vaddf(struct ith_strbuf *sb, const char *fmt, va_list ap)
 {
-	va_list ap, ap2;
+	va_list ap2;
 	int n;
 
-	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		va_end(ap2);
-		return;
-	}
-	strbuf_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap2);
+	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
+	if (n < 0)
+		return;
+	strbuf_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;
+}
+
+void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ith_strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void ith_strbuf_insert(struct ith_strbuf *sb, size_t pos, const char *s, size_t n)
+{
+	if (pos > sb->len)
+		pos = sb->len;
+	strbuf_grow(sb, n);
+	memmove(sb->buf + pos + n, sb->buf + pos, sb->len - pos + 1);
+	memcpy(sb->buf + pos, s, n);
+	sb->len += n;
 }
 
 void ith_strbuf_release(struct ith_strbuf *sb)
@@ -171,17 +186,17 @@ char *ith_strbuf_detach(struct ith_strbuf *sb)
 
 #define MAX_DURATION (10LL * 366 * 86400)
 
-int ith_parse_duration(const char *s, int64_t *out)
+int ith_parse_duration(const char *s, int64_t *out, struct ith_strbuf *err)
 {
 	int64_t v = 0, mult = 1;
 	const char *p = s;
 
 	if (!s || !isdigit((unsigned char)*p))
-		return ith_error(ITH_E_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s ? s : "");
+		return ith_err(err, ITH_ERR_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s ? s : "");
 	while (isdigit((unsigned char)*p)) {
 		v = v * 10 + (*p - '0');
 		if (v > MAX_DURATION)
-			return ith_error(ITH_E_CONFIG, "duration '%s' is too long (at most 10 years)", s);
+			return ith_err(err, ITH_ERR_CONFIG, "duration '%s' is too long (at most 10 years)", s);
 		p++;
 	}
 	switch (*p) {
@@ -193,9 +208,9 @@ int ith_parse_duration(const char *s, int64_t *out)
 	default: p = NULL; break;
 	}
 	if (!p || *p)
-		return ith_error(ITH_E_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s);
+		return ith_err(err, ITH_ERR_CONFIG, "'%s' is not a duration (use 90s, 30m, 24h, 7d or whole seconds)", s);
 	if (v * mult > MAX_DURATION)
-		return ith_error(ITH_E_CONFIG, "duration '%s' is too long (at most 10 years)", s);
+		return ith_err(err, ITH_ERR_CONFIG, "duration '%s' is too long (at most 10 years)", s);
 	*out = v * mult;
 	return 0;
 }
@@ -224,7 +239,7 @@ static int digits(const char *p, int n, int *out)
 	return 0;
 }
 
-int ith_parse_rfc3339(const char *s, int64_t *out)
+int ith_parse_rfc3339(const char *s, int64_t *out, struct ith_strbuf *err)
 {
 	int Y, M, D, h, mi, sec, oh = 0, om = 0, sign = 0;
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -268,7 +283,7 @@ int ith_parse_rfc3339(const char *s, int64_t *out)
 	*out = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
 	return 0;
 bad:
-	return ith_error(ITH_E_DATA, "'%.64s' is not an RFC 3339 date-time", s ? s : "");
+	return ith_err(err, ITH_ERR_API_MALFORMED, "'%.64s' is not an RFC 3339 date-time", s ? s : "");
 }
 
 void ith_format_rfc3339(int64_t t, char *buf, size_t len)
@@ -317,7 +332,7 @@ bool ith_is_uuid(const char *s)
 	return true;
 }
 
-int ith_uuid_v4(char out[ITH_UUID_LEN + 1])
+int ith_uuid_v4(char out[ITH_UUID_LEN + 1], struct ith_strbuf *err)
 {
 	unsigned char b[16];
 	static const char hex[] = "0123456789abcdef";
@@ -328,7 +343,7 @@ int ith_uuid_v4(char out[ITH_UUID_LEN + 1])
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return ith_error(ITH_E_INTERNAL, "getrandom: %s", strerror(errno));
+			return ith_err(err, ITH_ERR_IO, "getrandom: %s", strerror(errno));
 		}
 		got += (size_t)r;
 	}
@@ -496,7 +511,7 @@ bool ith_path_is_absolute(const char *p)
 	return p && p[0] == '/';
 }
 
-int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what)
+int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what, struct ith_strbuf *err)
 {
 	size_t alloc = 4096 < cap + 1 ? 4096 : cap + 1, n = 0;
 	char *buf = ith_xmalloc(alloc);
@@ -505,7 +520,7 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 		if (n + 1 >= alloc) {
 			if (alloc >= cap + 1) {
 				ith_freezero(buf, alloc);
-				return ith_error(ITH_E_CONFIG, "%s is larger than %zu bytes", what, cap);
+				return ith_err(err, ITH_ERR_FILE_TOO_BIG, "%s is larger than %zu bytes", what, cap);
 			}
 			size_t na = alloc * 2 > cap + 1 ? cap + 1 : alloc * 2;
 			char *nb = ith_xmalloc(na);
@@ -520,7 +535,7 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 				continue;
 			int e = errno;
 			ith_freezero(buf, alloc);
-			return ith_error(ITH_E_INTERNAL, "cannot read %s: %s", what, strerror(e));
+			return ith_err(err, ITH_ERR_IO, "cannot read %s: %s", what, strerror(e));
 		}
 		if (r == 0)
 			break;
@@ -532,64 +547,61 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 	return 0;
 }
 
-int ith_read_file(const char *path, size_t cap, bool private, int too_big, const char *what,
-	char **out, size_t *len)
+int ith_read_file(const char *path, size_t cap, bool private, const char *what,
+	char **out, size_t *len, struct ith_strbuf *err)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC), r;
 
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return ith_error(ITH_E_NOTFOUND, "%s does not exist", what);
+		if (errno == ENOENT || errno == ENOTDIR)
+			return ith_err(err, ITH_ERR_FILE_NOT_FOUND, "%s does not exist", what);
 		if (errno == ELOOP)
-			return ith_error(ITH_E_PERM, "%s is a symbolic link; refusing it (remove it)", what);
-		return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s: %s", what,
+			return ith_err(err, ITH_ERR_UNSAFE, "%s is a symbolic link; refusing it (remove it)", what);
+		return ith_err(err, ith_errno_cause(errno), "cannot open %s: %s", what,
 			strerror(errno));
 	}
-	r = private ? ith_check_private_fd(fd, path, false) : 0;
-	if (r == 0) {
-		r = ith_read_fd_capped(fd, cap, out, len, what);
-		if (r == ITH_E_CONFIG)  /* ith_read_fd_capped's "too large" */
-			r = too_big;
-	}
+	r = private ? ith_check_private_fd(fd, path, false, err) : 0;
+	if (r == 0)
+		r = ith_read_fd_capped(fd, cap, out, len, what, err);
 	close(fd);
 	return r;
 }
 
-int ith_check_private_fd(int fd, const char *path, bool is_dir)
+int ith_check_private_fd(int fd, const char *path, bool is_dir, struct ith_strbuf *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return ith_error(ITH_E_INTERNAL, "cannot stat '%s': %s", path, strerror(errno));
+		return ith_err(err, ITH_ERR_IO, "cannot stat '%s': %s", path, strerror(errno));
 	if (is_dir && !S_ISDIR(st.st_mode))
-		return ith_error(ITH_E_PERM, "'%s' is not a directory", path);
+		return ith_err(err, ITH_ERR_UNSAFE, "'%s' is not a directory", path);
 	if (!is_dir && !S_ISREG(st.st_mode))
-		return ith_error(ITH_E_PERM, "'%s' is not a regular file", path);
+		return ith_err(err, ITH_ERR_UNSAFE, "'%s' is not a regular file", path);
 	if (st.st_uid != geteuid())
-		return ith_error(ITH_E_PERM,
+		return ith_err(err, ITH_ERR_UNSAFE,
 			"'%s' is owned by uid %u, not by uid %u who runs this; fix: chown %u '%s'",
 			path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
 	if (st.st_mode & 077)
-		return ith_error(ITH_E_PERM,
+		return ith_err(err, ITH_ERR_UNSAFE,
 			"'%s' is accessible by group or others (mode %04o); fix: chmod %s '%s'",
 			path, (unsigned)(st.st_mode & 07777), is_dir ? "0700" : "0600", path);
 	return 0;
 }
 
-int ith_check_trusted(const struct stat *st, const char *path, const char *what)
+int ith_check_trusted(const struct stat *st, const char *path, const char *what, struct ith_strbuf *err)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return ith_error(ITH_E_PERM, "%s '%s' is owned by uid %u, neither root nor uid %u who runs this; "
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is owned by uid %u, neither root nor uid %u who runs this; "
 			"fix: chown root '%s'", what, path, (unsigned)st->st_uid, (unsigned)geteuid(), path);
 	if (st->st_mode & 022)
-		return ith_error(ITH_E_PERM, "%s '%s' is writable by %s (mode %04o): whoever can write it controls what "
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is writable by %s (mode %04o): whoever can write it controls what "
 			"this program does with the management token; fix: chmod go-w '%s'", what, path,
 			(st->st_mode & 022) == 022 ? "group and others" : (st->st_mode & 002) ? "others" : "its group",
 			(unsigned)(st->st_mode & 07777), path);
 	return 0;
 }
 
-int ith_open_dir_nofollow(const char *path)
+int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -598,10 +610,10 @@ int ith_open_dir_nofollow(const char *path)
 		return fd;
 	/* O_DIRECTORY|O_NOFOLLOW on a symlink says ENOTDIR: tell them apart */
 	if (errno == ELOOP || (errno == ENOTDIR && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)))
-		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; symlinks are refused (use the real path)", path);
+		return ith_err(err, ITH_ERR_UNSAFE, "'%s' is a symbolic link; symlinks are refused (use the real path)", path);
 	if (errno == ENOTDIR)
-		return ith_error(ITH_E_PERM, "'%s' is not a directory", path);
-	return ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open directory '%s': %s", path,
+		return ith_err(err, ITH_ERR_UNSAFE, "'%s' is not a directory", path);
+	return ith_err(err, ith_errno_cause(errno), "cannot open directory '%s': %s", path,
 		strerror(errno));
 }
 
@@ -610,20 +622,20 @@ int ith_open_dir_nofollow(const char *path)
  * else: owned by root or by us, and not writable by group or others unless
  * sticky (/tmp) -- for the directory itself, sticky only when it is ours.
  */
-static int check_dir_stat(const struct stat *st, const char *path, bool last, const char *what)
+static int check_dir_stat(const struct stat *st, const char *path, bool last, const char *what, struct ith_strbuf *err)
 {
 	uid_t me = geteuid();
 
 	if (!S_ISDIR(st->st_mode))
-		return ith_error(ITH_E_PERM, "%s '%s' is not a directory", what, path);
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is not a directory", what, path);
 	if (st->st_uid != me && st->st_uid != 0)
-		return ith_error(ITH_E_PERM,
+		return ith_err(err, ITH_ERR_UNSAFE,
 			"%s '%s' is owned by uid %u, another user, who could redirect what is written there; "
 			"fix: chown %u '%s', or use a directory of your own", what, path, (unsigned)st->st_uid,
 			(unsigned)me, path);
 	if ((st->st_mode & 022) && !((st->st_mode & S_ISVTX) && (!last || st->st_uid == me))) {
 		bool g = st->st_mode & 020, o = st->st_mode & 002;
-		return ith_error(ITH_E_PERM, "%s '%s' is %s-writable; fix: chmod %s '%s'", what, path,
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is %s-writable; fix: chmod %s '%s'", what, path,
 			g && o ? "group- and world" : o ? "world" : "group", g && o ? "go-w" : o ? "o-w" : "g-w", path);
 	}
 	return 0;
@@ -631,24 +643,25 @@ static int check_dir_stat(const struct stat *st, const char *path, bool last, co
 
 /* Why component comp (path so far: so_far) of path could not be opened from fd; errno was e. */
 static int dir_step_error(int fd, const char *comp, int e, const char *path, const char *so_far, const char *what,
-	bool *missing)
+	bool *missing, struct ith_strbuf *err)
 {
 	struct stat lst;
 
 	if (e == ELOOP || (e == ENOTDIR && fstatat(fd, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)))
-		return ith_error(ITH_E_PERM, "%s '%s': '%s' is a symbolic link; symlinks are refused (use the real path)",
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s': '%s' is a symbolic link; symlinks are refused (use the real path)",
 			what, path, so_far);
 	if (e == ENOTDIR)
-		return ith_error(ITH_E_PERM, "%s '%s': '%s' is not a directory", what, path, so_far);
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s': '%s' is not a directory", what, path, so_far);
 	if (e == ENOENT) {
 		*missing = true;
-		return ith_error(ITH_E_INTERNAL, "%s '%s': '%s' does not exist", what, path, so_far);
+		return ith_err(err, ITH_ERR_IO, "%s '%s': '%s' does not exist", what, path, so_far);
 	}
-	return ith_error(e == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot open %s '%s': %s", what, so_far,
+	return ith_err(err, ith_errno_cause(e), "cannot open %s '%s': %s", what, so_far,
 		strerror(e));
 }
 
-static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing)
+static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing,
+	struct ith_strbuf *err)
 {
 	char *norm, *comp, *save = NULL;
 	struct ith_strbuf so_far = ITH_STRBUF_INIT;
@@ -656,16 +669,16 @@ static int dir_open_secure(const char *path, mode_t create_mode, const char *wha
 	int fd, r = 0;
 
 	if (!ith_path_is_absolute(path))
-		return ith_error(ITH_E_CONFIG, "%s '%s' is not an absolute path", what, path);
+		return ith_err(err, ITH_ERR_CONFIG, "%s '%s' is not an absolute path", what, path);
 	norm = ith_path_normalize(path);
 	/* on the way: O_PATH, which needs only search permission (a 0711 directory) */
 	fd = open("/", (strcmp(norm, "/") ? O_PATH : O_RDONLY) | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		free(norm);
-		return ith_error(ITH_E_INTERNAL, "cannot open '/': %s", strerror(errno));
+		return ith_err(err, ITH_ERR_IO, "cannot open '/': %s", strerror(errno));
 	}
-	if (fstat(fd, &st) < 0 || (r = check_dir_stat(&st, "/", !strcmp(norm, "/"), what)) < 0) {
-		r = r < 0 ? r : ith_error(ITH_E_INTERNAL, "cannot stat '/': %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || (r = check_dir_stat(&st, "/", !strcmp(norm, "/"), what, err)) < 0) {
+		r = r < 0 ? r : ith_err(err, ITH_ERR_IO, "cannot stat '/': %s", strerror(errno));
 		goto out;
 	}
 	for (comp = strtok_r(norm + 1, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
@@ -678,26 +691,26 @@ static int dir_open_secure(const char *path, mode_t create_mode, const char *wha
 			if (mkdirat(fd, comp, 0700) == 0)
 				created = true;
 			else if (errno != EEXIST) {
-				r = ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL, "cannot create %s '%s': %s",
+				r = ith_err(err, ith_errno_cause(errno), "cannot create %s '%s': %s",
 					what, so_far.buf, strerror(errno));
 				goto out;
 			}
 			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (nfd < 0) {
-			r = dir_step_error(fd, comp, errno, path, so_far.buf, what, missing);
+			r = dir_step_error(fd, comp, errno, path, so_far.buf, what, missing, err);
 			goto out;
 		}
 		close(fd);
 		fd = nfd;
 		if (fstat(fd, &st) < 0) {
-			r = ith_error(ITH_E_INTERNAL, "cannot stat '%s': %s", so_far.buf, strerror(errno));
+			r = ith_err(err, ITH_ERR_IO, "cannot stat '%s': %s", so_far.buf, strerror(errno));
 			goto out;
 		}
 		/* mode exactly as asked, despite the umask; only on what we just made */
 		if (created && st.st_uid == geteuid() && fchmod(fd, create_mode) == 0)
 			st.st_mode = (st.st_mode & ~(mode_t)07777) | create_mode;
-		if ((r = check_dir_stat(&st, so_far.buf, last, what)) < 0)
+		if ((r = check_dir_stat(&st, so_far.buf, last, what, err)) < 0)
 			goto out;
 	}
 out:
@@ -710,20 +723,20 @@ out:
 	return fd;
 }
 
-int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what)
+int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what, struct ith_strbuf *err)
 {
 	bool missing = false;
 
-	return dir_open_secure(path, create_mode, what, &missing);
+	return dir_open_secure(path, create_mode, what, &missing, err);
 }
 
-int ith_ensure_private_dir(const char *path)
+int ith_ensure_private_dir(const char *path, struct ith_strbuf *err)
 {
-	int fd = ith_dir_open_secure(path, 0700, "directory"), r;
+	int fd = ith_dir_open_secure(path, 0700, "directory", err), r;
 
 	if (fd < 0)
 		return fd;
-	r = ith_check_private_fd(fd, path, true);
+	r = ith_check_private_fd(fd, path, true, err);
 	close(fd);
 	return r;
 }
@@ -753,7 +766,7 @@ static void remove_stale_temps(int dfd, const char *name)
 }
 
 /* Writes all of data to fd (a file named name), then syncs it. */
-static int write_all_sync(int fd, const char *name, const void *data, size_t len)
+static int write_all_sync(int fd, const char *name, const void *data, size_t len, struct ith_strbuf *err)
 {
 	const char *p = data;
 	size_t off = 0;
@@ -763,16 +776,17 @@ static int write_all_sync(int fd, const char *name, const void *data, size_t len
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return ith_error(ITH_E_INTERNAL, "cannot write '%s': %s", name, strerror(errno));
+			return ith_err(err, ITH_ERR_IO, "cannot write '%s': %s", name, strerror(errno));
 		}
 		off += (size_t)w;
 	}
 	if (fsync(fd) < 0)
-		return ith_error(ITH_E_INTERNAL, "cannot sync '%s': %s", name, strerror(errno));
+		return ith_err(err, ITH_ERR_IO, "cannot sync '%s': %s", name, strerror(errno));
 	return 0;
 }
 
-int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
+	struct ith_strbuf *err)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct ith_strbuf tmp = ITH_STRBUF_INIT;
@@ -782,43 +796,43 @@ int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len,
 	struct stat st;
 
 	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
-		return ith_error(ITH_E_CONFIG, "'%s' does not name a file", path);
+		return ith_err(err, ITH_ERR_CONFIG, "'%s' does not name a file", path);
 	/* Refuse to replace a symlink: someone may want us to write elsewhere. */
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-		return ith_error(ITH_E_PERM, "'%s' is a symbolic link; refusing to replace it (remove it first)", path);
+		return ith_err(err, ITH_ERR_UNSAFE, "'%s' is a symbolic link; refusing to replace it (remove it first)", path);
 	remove_stale_temps(dfd, name);
-	if ((r = ith_uuid_v4(rnd)) < 0)
+	if ((r = ith_uuid_v4(rnd, err)) < 0)
 		return r;
 	ith_strbuf_addf(&tmp, "%s.tmp-%.8s", path, rnd);
 	tname = strrchr(tmp.buf, '/') ? strrchr(tmp.buf, '/') + 1 : tmp.buf;
 	fd = openat(dfd, tname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = ith_error(errno == EACCES ? ITH_E_PERM : ITH_E_INTERNAL,
+		r = ith_err(err, ith_errno_cause(errno),
 			"cannot create '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0) {
-		r = ith_error(ITH_E_PERM, "cannot give '%s' group %u: %s", path, (unsigned)gid, strerror(errno));
+		r = ith_err(err, ITH_ERR_ACCESS, "cannot give '%s' group %u: %s", path, (unsigned)gid, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0) {
-		r = ith_error(ITH_E_INTERNAL, "cannot chmod '%s': %s", tmp.buf, strerror(errno));
+		r = ith_err(err, ITH_ERR_IO, "cannot chmod '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	if ((r = write_all_sync(fd, tmp.buf, data, len)) < 0)
+	if ((r = write_all_sync(fd, tmp.buf, data, len, err)) < 0)
 		goto out;
 	r = close(fd);
 	fd = -1;
 	if (r < 0) {
-		r = ith_error(ITH_E_INTERNAL, "cannot close '%s': %s", tmp.buf, strerror(errno));
+		r = ith_err(err, ITH_ERR_IO, "cannot close '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	if (renameat(dfd, tname, dfd, name) < 0) {
-		r = ith_error(ITH_E_INTERNAL, "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
+		r = ith_err(err, ITH_ERR_IO, "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
 		goto out;
 	}
 	if (fsync(dfd) < 0)
-		r = ith_error(ITH_E_INTERNAL, "cannot sync the directory of '%s': %s", path, strerror(errno));
+		r = ith_err(err, ITH_ERR_IO, "cannot sync the directory of '%s': %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -829,43 +843,43 @@ out:
 }
 
 /* The parent directory of an absolute file path, opened by ith_dir_open_secure. */
-static int open_parent(const char *path, const char *what, bool *missing)
+static int open_parent(const char *path, const char *what, bool *missing, struct ith_strbuf *err)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
 	int fd;
 
 	if (!ith_path_is_absolute(path) || !slash)
-		return ith_error(ITH_E_CONFIG, "'%s' is not an absolute path", path);
+		return ith_err(err, ITH_ERR_CONFIG, "'%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = dir_open_secure(dir, 0, what, missing);
+	fd = dir_open_secure(dir, 0, what, missing, err);
 	free(dir);
 	return fd;
 }
 
-int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid)
+int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, struct ith_strbuf *err)
 {
 	bool missing = false;
-	int dfd = open_parent(path, "directory", &missing), r;
+	int dfd = open_parent(path, "directory", &missing, err), r;
 
 	if (dfd < 0)
 		return dfd;
-	r = ith_write_atomic_at(dfd, path, data, len, mode, gid);
+	r = ith_write_atomic_at(dfd, path, data, len, mode, gid, err);
 	close(dfd);
 	return r;
 }
 
-int ith_unlink_if_exists(const char *path)
+int ith_unlink_if_exists(const char *path, struct ith_strbuf *err)
 {
 	bool missing = false;
-	int dfd = open_parent(path, "directory", &missing), r = 0;
+	int dfd = open_parent(path, "directory", &missing, err), r = 0;
 
 	if (dfd < 0 && missing)
 		return 0;  /* no directory, no file */
 	if (dfd < 0)
 		return dfd;
 	if (unlinkat(dfd, strrchr(path, '/') + 1, 0) < 0 && errno != ENOENT)
-		r = ith_error(ITH_E_INTERNAL, "cannot remove '%s': %s", path, strerror(errno));
+		r = ith_err(err, ITH_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
 	close(dfd);
 	return r;
 }

@@ -11,13 +11,14 @@
  * durable: temp file in the same directory opened O_EXCL|O_NOFOLLOW, fchmod
  * before writing, fsync, rename, fsync of the directory (ith_write_atomic).
  *
- * Error handling: functions returning int return 0 or a negative ith_err with
- * a message recorded via ith_error(); output parameters are set only on
+ * Error handling: functions returning int return 0 or a negative enum
+ * ith_cause with the message in err (error.h); output parameters are set only on
  * success.
  */
 #ifndef ITH_UTIL_H
 #define ITH_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,10 @@ void ith_strbuf_add(struct ith_strbuf *sb, const char *s, size_t n);
 void ith_strbuf_addstr(struct ith_strbuf *sb, const char *s);
 void ith_strbuf_addf(struct ith_strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void ith_strbuf_vaddf(struct ith_strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Insert n bytes of s at pos (at most len): ith_err_prefix puts context in front with it. */
+void ith_strbuf_insert(struct ith_strbuf *sb, size_t pos, const char *s, size_t n);
 void ith_strbuf_release(struct ith_strbuf *sb);
 char *ith_strbuf_detach(struct ith_strbuf *sb);
 
@@ -72,9 +77,9 @@ void ith_sanitize_inplace(char *s);
 
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
-int ith_parse_duration(const char *s, int64_t *out);
+int ith_parse_duration(const char *s, int64_t *out, struct ith_strbuf *err);
 /* RFC 3339 date-time ("2024-03-02T04:20:19.000Z", "+01:00" offsets) -> unix s. */
-int ith_parse_rfc3339(const char *s, int64_t *out);
+int ith_parse_rfc3339(const char *s, int64_t *out, struct ith_strbuf *err);
 /* Unix seconds -> "YYYY-MM-DDTHH:MM:SSZ" (buf >= 21 bytes). */
 void ith_format_rfc3339(int64_t t, char *buf, size_t len);
 /* "1d2h", "45s": short human duration for status output. */
@@ -86,34 +91,35 @@ int64_t ith_now(void);  /* wall clock, unix seconds */
 #define ITH_NAME_MAX 64   /* profile names: [A-Za-z][A-Za-z0-9_]{0,63} */
 bool ith_is_uuid(const char *s);
 /* A random RFC 4122 version-4 UUID from getrandom(2). */
-int ith_uuid_v4(char out[ITH_UUID_LEN + 1]);
+int ith_uuid_v4(char out[ITH_UUID_LEN + 1], struct ith_strbuf *err);
 /* FNV-1a 64-bit: stable, for per-instance renewal phases. Not for secrets. */
 uint64_t ith_hash64(const char *s);
 
 /* ---- files ---- */
-/* Read at most cap bytes from fd; more is an error (ITH_E_CONFIG by default
- * wording "too large"). Result is NUL-terminated; *len excludes the NUL. */
-int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what);
+/* Read at most cap bytes from fd; more is ITH_ERR_FILE_TOO_BIG
+ * ("WHAT is larger than CAP bytes"). Result is NUL-terminated; *len excludes the NUL. */
+int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *what, struct ith_strbuf *err);
 /*
  * Read a whole file, refusing symlinks (O_NOFOLLOW), at most cap bytes,
  * NUL-terminated (*len excludes the NUL; wipe with ith_freezero(*out, *len + 1)).
  * private: also refuse it unless this user owns it and no one else may read
  * it (ith_check_private_fd). what names it in messages.
- * Returns 0; ITH_E_NOTFOUND when it does not exist; ITH_E_PERM for a symlink,
- * EACCES or unsafe modes; too_big when it exceeds cap; ITH_E_INTERNAL else.
+ * Returns 0; ITH_ERR_FILE_NOT_FOUND when it does not exist; ITH_ERR_UNSAFE for
+ * a symlink or unsafe modes; ITH_ERR_ACCESS for EACCES/EPERM;
+ * ITH_ERR_FILE_TOO_BIG when it exceeds cap; ITH_ERR_IO else.
  */
-int ith_read_file(const char *path, size_t cap, bool private, int too_big, const char *what,
-	char **out, size_t *len);
+int ith_read_file(const char *path, size_t cap, bool private, const char *what,
+	char **out, size_t *len, struct ith_strbuf *err);
 /* Refuse a secret file or private dir that others can read or that another
- * user owns; the message says how to fix it. ITH_E_PERM on refusal. */
-int ith_check_private_fd(int fd, const char *path, bool is_dir);
+ * user owns; the message says how to fix it. ITH_ERR_UNSAFE on refusal. */
+int ith_check_private_fd(int fd, const char *path, bool is_dir, struct ith_strbuf *err);
 /* A file that steers the program (the configuration, a hook program): owned
  * by root or by us and writable by no one else, as ssh wants its config.
- * ITH_E_PERM with the fix otherwise; what names it ("configuration"). */
+ * ITH_ERR_UNSAFE with the fix otherwise; what names it ("configuration"). */
 struct stat;
-int ith_check_trusted(const struct stat *st, const char *path, const char *what);
-/* Open a directory, refusing symlinks (ITH_E_PERM); returns the fd or an ith_err. */
-int ith_open_dir_nofollow(const char *path);
+int ith_check_trusted(const struct stat *st, const char *path, const char *what, struct ith_strbuf *err);
+/* Open a directory, refusing symlinks (ITH_ERR_UNSAFE); returns the fd or a cause. */
+int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err);
 /*
  * Open a directory to write into, so that no one else can redirect it: walk
  * from "/" one component at a time with openat(O_DIRECTORY|O_NOFOLLOW)
@@ -123,20 +129,21 @@ int ith_open_dir_nofollow(const char *path);
  * refused. create_mode != 0: the last component is made with exactly that
  * mode when missing. what names it in messages ("sink directory").
  * Returns the descriptor, for every later step (openat, renameat, unlinkat,
- * fchmod, fchown); ITH_E_PERM on refusal, ITH_E_INTERNAL else (missing).
+ * fchmod, fchown); ITH_ERR_UNSAFE on refusal, ITH_ERR_IO else (missing).
  */
-int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what);
+int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what, struct ith_strbuf *err);
 /* Create dir 0700 if missing (one level, ith_dir_open_secure), then check it is private. */
-int ith_ensure_private_dir(const char *path);
+int ith_ensure_private_dir(const char *path, struct ith_strbuf *err);
 /* Durably replace path with data: mode set before any byte is written,
  * gid (-1: keep) applied, symlinks refused; its parent directory is opened
  * with ith_dir_open_secure. */
-int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid);
+int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode, gid_t gid, struct ith_strbuf *err);
 /* The same inside an open directory dfd; path is for messages, its last
  * component the file's name in dfd. Every step goes through dfd. */
-int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid);
+int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
+	struct ith_strbuf *err);
 /* Remove a file if it exists (ENOENT is fine), through its secured parent. */
-int ith_unlink_if_exists(const char *path);
+int ith_unlink_if_exists(const char *path, struct ith_strbuf *err);
 bool ith_path_is_absolute(const char *p);
 /*
  * An absolute path with ".", ".." and repeated or trailing '/' resolved

@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "util.h"
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -6,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+struct ith_strbuf E = ITH_STRBUF_INIT;
 
 char *test_tmpdir(void)
 {
@@ -41,5 +44,6 @@ int main(void)
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
+	ith_strbuf_release(&E);
 	return failed ? 1 : 0;
 }

@@ -12,6 +12,11 @@ int register_watch_tests(void);
 int register_plan_tests(void);
 int register_health_tests(void);
 
+/* The error buffer the tests pass to the core (error.h); its message is
+ * ith_err_msg(&E). Released at the end of main. */
+struct ith_strbuf;
+extern struct ith_strbuf E;
+
 /* A private temporary directory, removed by rm_rf. */
 char *test_tmpdir(void);
 void test_rm_rf(const char *dir);

@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "util.h"
 #include "config.h"
 #include "error.h"
 
@@ -29,13 +30,13 @@ static void test_good(void)
 	struct ith_config c;
 	const struct ith_profile *p;
 
-	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", good), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", good, &E), 0);
 	CU_ASSERT_STRING_EQUAL(c.account_id, "11111111-1111-4111-8111-111111111111");
 	CU_ASSERT_STRING_EQUAL(c.url, "https://console.influxdata.com/api/v0");
 	CU_ASSERT_STRING_EQUAL(c.cluster_url, "https://22222222-1111-4111-8111-111111111111.a.influxdb.io");
 	CU_ASSERT_EQUAL(c.timeout, 30);
 	CU_ASSERT_EQUAL(c.nprofiles, 2);
-	CU_ASSERT_EQUAL(ith_config_profile(&c, "telegraf", &p), 0);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "telegraf", &p, &E), 0);
 	CU_ASSERT_EQUAL(p->lifetime, 7200);
 	CU_ASSERT_EQUAL(p->renew_before, 1800);
 	CU_ASSERT_EQUAL(p->grace, 60);
@@ -45,26 +46,26 @@ static void test_good(void)
 	CU_ASSERT_EQUAL(p->sinks[0].mode, 0640);
 	CU_ASSERT_EQUAL(p->sinks[0].gid, 0);
 	CU_ASSERT_STRING_EQUAL(p->env_variable, "INFLUX_TOKEN");
-	CU_ASSERT_EQUAL(ith_config_profile(&c, "reader", &p), 0);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "reader", &p, &E), 0);
 	CU_ASSERT_EQUAL(p->lifetime, 86400);  /* defaults */
 	CU_ASSERT_EQUAL(p->renew_before, 6 * 3600);
 	CU_ASSERT_EQUAL(p->grace, 900);
 	CU_ASSERT_EQUAL(p->activation, ITH_ACT_NONE);
 	/* two profiles: a name is needed */
-	CU_ASSERT_EQUAL(ith_config_profile(&c, NULL, &p), ITH_E_USAGE);
-	CU_ASSERT_EQUAL(ith_config_profile(&c, "nope", &p), ITH_E_USAGE);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, NULL, &p, &E), ITH_ERR_USAGE);
+	CU_ASSERT_EQUAL(ith_config_profile(&c, "nope", &p, &E), ITH_ERR_USAGE);
 	ith_config_release(&c);
 }
 
-/* Each bad config must fail with ITH_E_CONFIG and a message holding `want`. */
+/* Each bad config must fail with ITH_ERR_CONFIG and a message holding `want`. */
 static void expect_bad(const char *text, const char *want)
 {
 	struct ith_config c;
-	int r = ith_config_load_string(&c, "t.conf", text);
+	int r = ith_config_load_string(&c, "t.conf", text, &E);
 
-	CU_ASSERT_EQUAL(r, ITH_E_CONFIG);
-	if (!strstr(ith_errmsg(), want)) {
-		fprintf(stderr, "\n  message '%s' lacks '%s'\n", ith_errmsg(), want);
+	CU_ASSERT_EQUAL(r, ITH_ERR_CONFIG);
+	if (!strstr(ith_err_msg(&E), want)) {
+		fprintf(stderr, "\n  message '%s' lacks '%s'\n", ith_err_msg(&E), want);
 		CU_FAIL("message");
 	}
 }
@@ -182,15 +183,15 @@ static void test_collisions(void)
 	norm_is("/a/b/../..", "/");
 	/* the config file itself */
 	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", HEAD "state_dir = \"/s\";\n"
-		"tokens = ( { name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/etc/ith/./helper.conf\"; } ); } );\n"),
-		ITH_E_CONFIG);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is the same file as the configuration file itself"));
+		"tokens = ( { name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/etc/ith/./helper.conf\"; } ); } );\n", &E),
+		ITH_ERR_CONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is the same file as the configuration file itself"));
 	/* its own state file, through .. */
 	expect_bad(T1("name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/x/../s/a.state\"; } );"),
 		"tokens[0] (a).sinks[0].path: '/x/../s/a.state' is the same file as state_dir (profile a's state file) ('/s/a.state')");
 	/* a sink elsewhere is fine */
 	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", T1("name = \"a\"; write = [\"d\"]; "
-		"sinks = ( { type = \"file\"; path = \"/s2/a.state\"; }, { type = \"env\"; path = \"/s/../s2/a.env\"; } );")), 0);
+		"sinks = ( { type = \"file\"; path = \"/s2/a.state\"; }, { type = \"env\"; path = \"/s/../s2/a.env\"; } );"), &E), 0);
 	ith_config_release(&c);
 }
 
@@ -237,11 +238,11 @@ static void test_sample_config(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 	static const char repl[] = "group = \"root\"    ";  /* as long as the original */
 	memcpy(g, repl, sizeof(repl) - 1);
-	CU_ASSERT_EQUAL(ith_config_load_string(&c, path, text), 0);
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, path, text, &E), 0);
 	if (c.path)
 		ith_config_release(&c);
 	else
-		fprintf(stderr, "\n  %s\n", ith_errmsg());
+		fprintf(stderr, "\n  %s\n", ith_err_msg(&E));
 	free(text);
 }
 
@@ -251,10 +252,10 @@ static void test_directory_config(void)
 	struct ith_config cfg;
 	char *dir = test_tmpdir(), want[1200];
 
-	CU_ASSERT_EQUAL(ith_config_load(&cfg, dir), ITH_E_CONFIG);
+	CU_ASSERT_EQUAL(ith_config_load(&cfg, dir, &E), ITH_ERR_CONFIG);
 	snprintf(want, sizeof(want), "configuration '%s' is a directory, not a regular file; give the configuration "
 		"file with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", dir);
-	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), want);
 	test_rm_rf(dir);
 	free(dir);
 }
@@ -313,10 +314,10 @@ static void keys_are(const char *block, const char *const *want, const char *typ
 	/* a key near a known one: refused, naming every key of the table, as before the tables */
 	snprintf(setting, sizeof(setting), "%s = 1;", typo);
 	text = config_with(block, setting);
-	CU_ASSERT_EQUAL(ith_config_load_string(&c, "t.conf", text), ITH_E_CONFIG);
-	if (strcmp(ith_errmsg(), msg))
-		fprintf(stderr, "\n  got  '%s'\n  want '%s'\n", ith_errmsg(), msg);
-	CU_ASSERT_STRING_EQUAL(ith_errmsg(), msg);
+	CU_ASSERT_EQUAL(ith_config_load_string(&c, "t.conf", text, &E), ITH_ERR_CONFIG);
+	if (strcmp(ith_err_msg(&E), msg))
+		fprintf(stderr, "\n  got  '%s'\n  want '%s'\n", ith_err_msg(&E), msg);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), msg);
 	free(text);
 }
 
@@ -373,12 +374,12 @@ static void test_table_keys_accepted(void)
 			snprintf(setting, sizeof(setting), "%s = %s%s%s;", k->key, value ? "" : "\"",
 				value ? value : k->def ? k->def : "", value ? "" : "\"");
 			text = config_with(blocks[b], value || k->def ? setting : "");
-			int r = ith_config_load_string(&c, "t.conf", text);
+			int r = ith_config_load_string(&c, "t.conf", text, &E);
 			if (!strcmp(k->key, "template")) {
-				CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "only a sink of type \"template\" takes a template"));
+				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "only a sink of type \"template\" takes a template"));
 			} else {
 				if (r != 0)
-					fprintf(stderr, "\n  %s: %s\n", setting, ith_errmsg());
+					fprintf(stderr, "\n  %s: %s\n", setting, ith_err_msg(&E));
 				CU_ASSERT_EQUAL(r, 0);
 			}
 			if (r == 0)
@@ -421,7 +422,7 @@ static void test_table_defaults(void)
 	char *text = config_with("", ""), base[1024], got[1024];
 	size_t seen = 0;
 
-	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text, &E), 0);
 	free(text);
 	dump(&c, base, sizeof(base));
 	ith_config_release(&c);
@@ -447,7 +448,7 @@ static void test_table_defaults(void)
 			/* ... and is what an absent setting gets: writing it out changes nothing */
 			snprintf(setting, sizeof(setting), "%s = \"%s\";", k->key, k->def);
 			text = config_with(blocks[b], setting);
-			CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text), 0);
+			CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text, &E), 0);
 			dump(&c, got, sizeof(got));
 			if (strcmp(got, base))
 				fprintf(stderr, "\n  %s\n  absent: %s\n  given:  %s\n", setting, base, got);

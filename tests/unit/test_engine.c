@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "util.h"
 #include "curl-dl.h"
 #include "engine.h"
 
@@ -22,7 +23,7 @@ static void test_phase(void)
 	CU_ASSERT_NOT_EQUAL(ith_phase(INST, "other", P), first);  /* per profile */
 	for (int i = 0; i < 1800; i++) {
 		int64_t s;
-		ith_uuid_v4(inst);
+		ith_uuid_v4(inst, &E);
 		s = ith_phase(inst, "telegraf", P);
 		CU_ASSERT_TRUE_FATAL(s >= 0 && s < P);
 		buckets[s / H]++;
@@ -68,7 +69,7 @@ static void test_once_per_period(void)
 
 	for (int h = 0; h < 200; h++) {
 		int64_t phase, t, exp, prev = 0;
-		ith_uuid_v4(inst);
+		ith_uuid_v4(inst, &E);
 		phase = ith_phase(inst, "telegraf", P);
 		t = 1700000000 + h;       /* installed in the same minute... */
 		exp = t + LIFE;
@@ -110,12 +111,12 @@ static void test_due(void)
 /* libcurl is loaded on demand: every symbol the client uses must resolve. */
 static void test_dlopen_curl(void)
 {
-	CU_ASSERT_EQUAL_FATAL(ith_dlopen_curl(), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_dlopen_curl(&E), 0);
 #define CHECK_SYM(name) CU_ASSERT_PTR_NOT_NULL(sym_##name);
 	ITH_CURL_SYMBOLS(CHECK_SYM)
 #undef CHECK_SYM
 	CU_ASSERT_PTR_NOT_NULL(ith_curl_version());
-	CU_ASSERT_EQUAL(ith_dlopen_curl(), 0);  /* idempotent */
+	CU_ASSERT_EQUAL(ith_dlopen_curl(&E), 0);  /* idempotent */
 }
 
 int register_engine_tests(void)

@@ -382,7 +382,7 @@ static void test_published_names(void)
 	touch(dir, "9bad.json");       /* not a profile name */
 	touch(dir, "beta.state");      /* not a published copy */
 	touch(dir, ".json");
-	CU_ASSERT_EQUAL(ith_health_published_names(dir, &names, &n), 0);
+	CU_ASSERT_EQUAL(ith_health_published_names(dir, &names, &n, &E), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 8);
 	CU_ASSERT_STRING_EQUAL(names[0], "alpha");
 	CU_ASSERT_STRING_EQUAL(names[7], "zeta");
@@ -392,7 +392,7 @@ static void test_published_names(void)
 		free(names[i]);
 	free(names);
 	snprintf(missing, sizeof(missing), "%s/none", dir);  /* nothing published yet: no names, no error */
-	CU_ASSERT_EQUAL(ith_health_published_names(missing, &names, &n), 0);
+	CU_ASSERT_EQUAL(ith_health_published_names(missing, &names, &n, &E), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_PTR_NULL(names);
 	test_rm_rf(dir);

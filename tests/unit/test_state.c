@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "util.h"
 #include "error.h"
 #include "state.h"
 
@@ -58,13 +59,13 @@ static void test_json_roundtrip(void)
 
 	fill(&a);
 	text = ith_state_to_json(&a);
-	CU_ASSERT_EQUAL_FATAL(ith_state_from_json(text, strlen(text), &b), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_state_from_json(text, strlen(text), &b, &E), 0);
 	check(&b);
 	ith_free_secret_str(text);
 	ith_state_release(&a);
 	ith_state_release(&b);
-	CU_ASSERT_NOT_EQUAL(ith_state_from_json("{}", 2, &b), 0);
-	CU_ASSERT_NOT_EQUAL(ith_state_from_json("{\"version\":1,\"instance\":\"x\"}", 28, &b), 0);
+	CU_ASSERT_NOT_EQUAL(ith_state_from_json("{}", 2, &b, &E), 0);
+	CU_ASSERT_NOT_EQUAL(ith_state_from_json("{\"version\":1,\"instance\":\"x\"}", 28, &b, &E), 0);
 }
 
 static void test_file_roundtrip(void)
@@ -75,38 +76,38 @@ static void test_file_roundtrip(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	fill(&a);
-	CU_ASSERT_EQUAL(ith_state_save(dir, "telegraf", &a), 0);
+	CU_ASSERT_EQUAL(ith_state_save(dir, "telegraf", &a, &E), 0);
 	snprintf(path, sizeof(path), "%s/telegraf.state", dir);
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0600);
-	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b), 0);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b, &E), 0);
 	check(&b);
 	CU_ASSERT_FALSE(b.loaded_foreign);
 	ith_state_release(&b);
 	/* another instance's state is ignored, never acted on */
-	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5c", &b), 0);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5c", &b, &E), 0);
 	CU_ASSERT_TRUE(b.loaded_foreign);
 	CU_ASSERT_FALSE(b.has_current);
 	ith_state_release(&b);
 	/* missing: empty */
-	CU_ASSERT_EQUAL(ith_state_load(dir, "other", INST, &b), 0);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "other", INST, &b, &E), 0);
 	CU_ASSERT_FALSE(b.has_current);
 	ith_state_release(&b);
 	/* readable by others: refused */
 	chmod(path, 0644);
-	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b), ITH_E_PERM);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b, &E), ITH_ERR_UNSAFE);
 	chmod(path, 0600);
 	/* symlink: refused */
 	char link[512];
 	snprintf(link, sizeof(link), "%s/linked.state", dir);
 	CU_ASSERT_EQUAL(symlink(path, link), 0);
-	CU_ASSERT_EQUAL(ith_state_load(dir, "linked", INST, &b), ITH_E_PERM);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "linked", INST, &b, &E), ITH_ERR_UNSAFE);
 	/* damaged */
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	CU_ASSERT_EQUAL(write(fd, "{\"ver", 5), 5);
 	close(fd);
-	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b), ITH_E_INTERNAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "damaged"));
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &b, &E), ITH_ERR_STATE_DAMAGED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "damaged"));
 	ith_state_release(&a);
 	test_rm_rf(dir);
 	free(dir);
@@ -117,11 +118,11 @@ static void test_lock(void)
 	char *dir = test_tmpdir();
 	struct ith_lock a = ITH_LOCK_INIT, b = ITH_LOCK_INIT;
 
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 1000, &a), 0);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 1000, &a, &E), 0);
 	/* flock is per open file: a second open in the same process conflicts */
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 100, &b), ITH_E_TEMP);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 100, &b, &E), ITH_ERR_LOCK_BUSY);
 	ith_lock_release(&a);
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 100, &b), 0);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 100, &b, &E), 0);
 	ith_lock_release(&b);
 	test_rm_rf(dir);
 	free(dir);
@@ -150,14 +151,14 @@ static void test_lock_wait(void)
 	pid_t pid;
 	int status = -1;
 
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 1000, &a), 0);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 1000, &a, &E), 0);
 	/* a timer of the caller's, SIGALRM ignored so it can do no harm */
 	signal(SIGALRM, SIG_IGN);
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = 60;
 	setitimer(ITIMER_REAL, &it, NULL);
 	t0 = ms_now();
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 150, &b), ITH_E_TEMP);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 150, &b, &E), ITH_ERR_LOCK_BUSY);
 	CU_ASSERT_TRUE(ms_now() - t0 >= 150);
 	CU_ASSERT_TRUE(ms_now() - t0 < 3000);
 	getitimer(ITIMER_REAL, &left);
@@ -171,7 +172,7 @@ static void test_lock_wait(void)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
 	if (pid == 0)
-		_exit(ith_lock_acquire(dir, "p", 200, &b) == ITH_E_TEMP ? 0 : 1);
+		_exit(ith_lock_acquire(dir, "p", 200, &b, &E) == ITH_ERR_LOCK_BUSY ? 0 : 1);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(10000);
@@ -188,7 +189,7 @@ static void test_lock_wait(void)
 	}
 	ith_lock_release(&a);  /* now only the child holds the lock */
 	t0 = ms_now();
-	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 10000, &b), 0);
+	CU_ASSERT_EQUAL(ith_lock_acquire(dir, "p", 10000, &b, &E), 0);
 	CU_ASSERT_TRUE(ms_now() - t0 < 3000);
 	ith_lock_release(&b);
 	waitpid(pid, &status, 0);
@@ -207,16 +208,16 @@ static void test_instance(void)
 	fputs("aaaa\n", f);
 	fclose(f);
 	setenv("INFLUX_TOKEN_HELPER_MACHINE_ID_FILE", mid, 1);
-	CU_ASSERT_EQUAL(ith_instance_load(dir, a, &regen), 0);
+	CU_ASSERT_EQUAL(ith_instance_load(dir, a, &regen, &E), 0);
 	CU_ASSERT_FALSE(regen);
 	CU_ASSERT_TRUE(ith_is_uuid(a));
-	CU_ASSERT_EQUAL(ith_instance_load(dir, b, &regen), 0);
+	CU_ASSERT_EQUAL(ith_instance_load(dir, b, &regen, &E), 0);
 	CU_ASSERT_STRING_EQUAL(a, b);
 	CU_ASSERT_FALSE(regen);
 	f = fopen(mid, "w");
 	fputs("bbbb\n", f);
 	fclose(f);
-	CU_ASSERT_EQUAL(ith_instance_load(dir, b, &regen), 0);
+	CU_ASSERT_EQUAL(ith_instance_load(dir, b, &regen, &E), 0);
 	CU_ASSERT_TRUE(regen);
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
 	unsetenv("INFLUX_TOKEN_HELPER_MACHINE_ID_FILE");
@@ -249,12 +250,12 @@ static void test_write_atomic(void)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/sink", dir);
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "abc", 3, 0640, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(ith_write_atomic(path, "abc", 3, 0640, (gid_t)-1, &E), 0);
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0640);
 	CU_ASSERT_EQUAL(sb.st_size, 3);
 	ino = sb.st_ino;
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "defg", 4, 0600, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(ith_write_atomic(path, "defg", 4, 0600, (gid_t)-1, &E), 0);
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_NOT_EQUAL(sb.st_ino, ino);  /* replaced, not rewritten in place */
 	fd = open(path, O_RDONLY);
@@ -266,11 +267,11 @@ static void test_write_atomic(void)
 	fd = open(stale, O_WRONLY | O_CREAT, 0600);
 	CU_ASSERT_TRUE(fd >= 0);
 	close(fd);
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "xyz", 3, 0600, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(ith_write_atomic(path, "xyz", 3, 0600, (gid_t)-1, &E), 0);
 	CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
 	snprintf(link, sizeof(link), "%s/link", dir);
 	CU_ASSERT_EQUAL(symlink(path, link), 0);
-	CU_ASSERT_EQUAL(ith_write_atomic(link, "x", 1, 0600, (gid_t)-1), ITH_E_PERM);
+	CU_ASSERT_EQUAL(ith_write_atomic(link, "x", 1, 0600, (gid_t)-1, &E), ITH_ERR_UNSAFE);
 	test_rm_rf(dir);
 	free(dir);
 }
@@ -287,18 +288,18 @@ static void test_damaged_messages(void)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	CU_ASSERT_EQUAL(write(fd, "{\"ver", 5), 5);
 	close(fd);
-	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &st), ITH_E_INTERNAL);
+	CU_ASSERT_EQUAL(ith_state_load(dir, "telegraf", INST, &st, &E), ITH_ERR_STATE_DAMAGED);
 	snprintf(want, sizeof(want), "state file '%s' is damaged (not valid JSON); move it aside and run 'rotate' "
 		"(its tokens then show as orphans in 'list')", path);
-	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), want);
 
 	snprintf(path, sizeof(path), "%s/telegraf.json", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CU_ASSERT_EQUAL(write(fd, "{\"version\": 2}", 14), 14);
 	close(fd);
-	CU_ASSERT_EQUAL(ith_state_load_public(dir, "telegraf", &st, NULL), ITH_E_INTERNAL);
+	CU_ASSERT_EQUAL(ith_state_load_public(dir, "telegraf", &st, NULL, &E), ITH_ERR_STATE_DAMAGED);
 	snprintf(want, sizeof(want), "status file '%s' is damaged (unknown state version)", path);
-	CU_ASSERT_STRING_EQUAL(ith_errmsg(), want);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), want);
 	test_rm_rf(dir);
 	free(dir);
 }

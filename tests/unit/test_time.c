@@ -2,6 +2,7 @@
 #include "error.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,12 @@
 static void test_durations(void)
 {
 	int64_t d;
-	CU_ASSERT_EQUAL(ith_parse_duration("90s", &d), 0); CU_ASSERT_EQUAL(d, 90);
-	CU_ASSERT_EQUAL(ith_parse_duration("30m", &d), 0); CU_ASSERT_EQUAL(d, 1800);
-	CU_ASSERT_EQUAL(ith_parse_duration("24h", &d), 0); CU_ASSERT_EQUAL(d, 86400);
-	CU_ASSERT_EQUAL(ith_parse_duration("7d", &d), 0); CU_ASSERT_EQUAL(d, 604800);
-	CU_ASSERT_EQUAL(ith_parse_duration("3600", &d), 0); CU_ASSERT_EQUAL(d, 3600);
-	CU_ASSERT_EQUAL(ith_parse_duration("0", &d), 0); CU_ASSERT_EQUAL(d, 0);
+	CU_ASSERT_EQUAL(ith_parse_duration("90s", &d, &E), 0); CU_ASSERT_EQUAL(d, 90);
+	CU_ASSERT_EQUAL(ith_parse_duration("30m", &d, &E), 0); CU_ASSERT_EQUAL(d, 1800);
+	CU_ASSERT_EQUAL(ith_parse_duration("24h", &d, &E), 0); CU_ASSERT_EQUAL(d, 86400);
+	CU_ASSERT_EQUAL(ith_parse_duration("7d", &d, &E), 0); CU_ASSERT_EQUAL(d, 604800);
+	CU_ASSERT_EQUAL(ith_parse_duration("3600", &d, &E), 0); CU_ASSERT_EQUAL(d, 3600);
+	CU_ASSERT_EQUAL(ith_parse_duration("0", &d, &E), 0); CU_ASSERT_EQUAL(d, 0);
 }
 
 static void test_bad_durations(void)
@@ -26,21 +27,21 @@ static void test_bad_durations(void)
 		"4000d", " 5s", "5s ", NULL };
 	int64_t d = 42;
 	for (const char **b = bad; *b; b++) {
-		CU_ASSERT_EQUAL(ith_parse_duration(*b, &d), ITH_E_CONFIG);
+		CU_ASSERT_EQUAL(ith_parse_duration(*b, &d, &E), ITH_ERR_CONFIG);
 		CU_ASSERT_EQUAL(d, 42);  /* untouched on error */
 	}
-	CU_ASSERT_EQUAL(ith_parse_duration(NULL, &d), ITH_E_CONFIG);
+	CU_ASSERT_EQUAL(ith_parse_duration(NULL, &d, &E), ITH_ERR_CONFIG);
 }
 
 static void test_rfc3339(void)
 {
 	int64_t t;
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 0);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T17:32:28.000Z", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T18:32:28+01:00", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21t17:32:28.123456z", &t), 0); CU_ASSERT_EQUAL(t, 1703179948);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 1709164800);
-	CU_ASSERT_EQUAL(ith_parse_rfc3339("2030-01-01T00:00:00Z", &t), 0); CU_ASSERT_EQUAL(t, 1893456000);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("1970-01-01T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 0);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T17:32:28.000Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21T18:32:28+01:00", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2023-12-21t17:32:28.123456z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1703179948);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2024-02-29T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1709164800);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339("2030-01-01T00:00:00Z", &t, &E), 0); CU_ASSERT_EQUAL(t, 1893456000);
 }
 
 static void test_bad_rfc3339(void)
@@ -50,7 +51,7 @@ static void test_bad_rfc3339(void)
 		"2023-12-21T17:32:28+0100", "2023-12-21T17:32:28Zjunk", "x023-12-21T17:32:28Z", NULL };
 	int64_t t = 7;
 	for (const char **b = bad; *b; b++) {
-		CU_ASSERT_EQUAL(ith_parse_rfc3339(*b, &t), ITH_E_DATA);
+		CU_ASSERT_EQUAL(ith_parse_rfc3339(*b, &t, &E), ITH_ERR_API_MALFORMED);
 		CU_ASSERT_EQUAL(t, 7);
 	}
 }
@@ -61,7 +62,7 @@ static void test_format_roundtrip(void)
 	int64_t t;
 	ith_format_rfc3339(1703179948, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "2023-12-21T17:32:28Z");
-	CU_ASSERT_EQUAL(ith_parse_rfc3339(buf, &t), 0);
+	CU_ASSERT_EQUAL(ith_parse_rfc3339(buf, &t, &E), 0);
 	CU_ASSERT_EQUAL(t, 1703179948);
 	ith_format_duration(90061, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "1d1h");
@@ -72,8 +73,8 @@ static void test_format_roundtrip(void)
 static void test_uuid(void)
 {
 	char a[ITH_UUID_LEN + 1], b[ITH_UUID_LEN + 1];
-	CU_ASSERT_EQUAL(ith_uuid_v4(a), 0);
-	CU_ASSERT_EQUAL(ith_uuid_v4(b), 0);
+	CU_ASSERT_EQUAL(ith_uuid_v4(a, &E), 0);
+	CU_ASSERT_EQUAL(ith_uuid_v4(b, &E), 0);
 	CU_ASSERT_TRUE(ith_is_uuid(a));
 	CU_ASSERT_EQUAL(a[14], '4');
 	CU_ASSERT_STRING_NOT_EQUAL(a, b);
@@ -130,43 +131,115 @@ static void test_dir_open_secure(void)
 	/* created with exactly the mode asked for, despite the umask */
 	snprintf(p, sizeof(p), "%s/made", base);
 	mode_t old = umask(077);
-	fd = ith_dir_open_secure(p, 0755, "test dir");
+	fd = ith_dir_open_secure(p, 0755, "test dir", &E);
 	umask(old);
 	CU_ASSERT_TRUE(fd >= 0);
 	CU_ASSERT_EQUAL(stat(p, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0755);
 	/* writes go through the descriptor */
 	snprintf(q, sizeof(q), "%s/made/f", base);
-	CU_ASSERT_EQUAL(ith_write_atomic_at(fd, q, "x", 1, 0600, (gid_t)-1), 0);
+	CU_ASSERT_EQUAL(ith_write_atomic_at(fd, q, "x", 1, 0600, (gid_t)-1, &E), 0);
 	CU_ASSERT_EQUAL(stat(q, &st), 0);
 	if (fd >= 0)
 		close(fd);
 	/* group-writable: refused, sticky and ours: fine */
 	CU_ASSERT_EQUAL(chmod(p, 0775), 0);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(p, 0, "test dir"), ITH_E_PERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is group-writable; fix: chmod g-w"));
+	CU_ASSERT_EQUAL(ith_dir_open_secure(p, 0, "test dir", &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is group-writable; fix: chmod g-w"));
 	CU_ASSERT_EQUAL(chmod(p, 01777), 0);
-	fd = ith_dir_open_secure(p, 0, "test dir");
+	fd = ith_dir_open_secure(p, 0, "test dir", &E);
 	CU_ASSERT_TRUE(fd >= 0);
 	if (fd >= 0)
 		close(fd);
 	/* a symlink anywhere on the way: refused */
 	snprintf(q, sizeof(q), "%s/link", base);
 	CU_ASSERT_EQUAL(symlink(p, q), 0);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0, "test dir"), ITH_E_PERM);
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0, "test dir", &E), ITH_ERR_UNSAFE);
 	snprintf(q, sizeof(q), "%s/link/sub", base);
-	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0755, "test dir"), ITH_E_PERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), "is a symbolic link"));
+	CU_ASSERT_EQUAL(ith_dir_open_secure(q, 0755, "test dir", &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is a symbolic link"));
 	snprintf(q, sizeof(q), "%s/made/sub", base);
 	CU_ASSERT_NOT_EQUAL(stat(q, &st), 0);  /* nothing made through the link */
 	/* lexical .. is resolved before the walk */
 	snprintf(q, sizeof(q), "%s/nope/../made", base);
-	fd = ith_dir_open_secure(q, 0, "test dir");
+	fd = ith_dir_open_secure(q, 0, "test dir", &E);
 	CU_ASSERT_TRUE(fd >= 0);
 	if (fd >= 0)
 		close(fd);
 	snprintf(q, sizeof(q), "rm -rf '%s'", base);
 	CU_ASSERT_EQUAL(system(q), 0);
+}
+
+/* The error model: a message per caller's buffer, context in front, one line. */
+static void test_error_buffer(void)
+{
+	struct ith_strbuf err = ITH_STRBUF_INIT;
+
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&err), "unknown error");
+	CU_ASSERT_EQUAL(ith_err(&err, ITH_ERR_FILE_NOT_FOUND, "%s does not exist", "'/x'"), ITH_ERR_FILE_NOT_FOUND);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&err), "'/x' does not exist");
+	CU_ASSERT_EQUAL(ith_err_prefix(&err, ITH_ERR_CONFIG, "token_file %s", "a"), ITH_ERR_CONFIG);
+	CU_ASSERT_STRING_EQUAL(err.buf, "token_file a: '/x' does not exist");
+	CU_ASSERT_EQUAL(err.len, strlen(err.buf));
+	/* replaced, not appended; an argument may quote the buffer itself */
+	ith_err(&err, ITH_ERR_IO, "again (%s)", err.buf);
+	CU_ASSERT_STRING_EQUAL(err.buf, "again (token_file a: '/x' does not exist)");
+	/* one line: server text and paths cannot forge another */
+	ith_err(&err, ITH_ERR_API_REFUSED, "refused: %s", "a\nb\x1b[31m");
+	CU_ASSERT_STRING_EQUAL(err.buf, "refused: a?b?[31m");
+	ith_err_prefix(&err, ITH_ERR_API_REFUSED, "%s", "x\ry");
+	CU_ASSERT_STRING_EQUAL(err.buf, "x?y: refused: a?b?[31m");
+	ith_strbuf_release(&err);
+	CU_ASSERT_EQUAL(ith_err(NULL, ITH_ERR_USAGE, "dropped"), ITH_ERR_USAGE);
+	CU_ASSERT_EQUAL(ith_err_prefix(NULL, ITH_ERR_USAGE, "dropped"), ITH_ERR_USAGE);
+}
+
+static void test_causes(void)
+{
+	/* every cause has its own name and text; the errno mapping is as documented */
+	for (int c = -1; c >= ITH_CAUSE_MIN; c--) {
+		CU_ASSERT_STRING_NOT_EQUAL(ith_cause_name(c), "?");
+		CU_ASSERT_STRING_NOT_EQUAL(ith_cause_str(c), "unknown error");
+		for (int d = c - 1; d >= ITH_CAUSE_MIN; d--)
+			CU_ASSERT_STRING_NOT_EQUAL(ith_cause_str(c), ith_cause_str(d));
+	}
+	CU_ASSERT_STRING_EQUAL(ith_cause_name(ITH_CAUSE_MIN - 1), "?");
+	CU_ASSERT_EQUAL(ith_errno_cause(EACCES), ITH_ERR_ACCESS);
+	CU_ASSERT_EQUAL(ith_errno_cause(EPERM), ITH_ERR_ACCESS);
+	CU_ASSERT_EQUAL(ith_errno_cause(ENOMEM), ITH_ERR_NOMEM);
+	CU_ASSERT_EQUAL(ith_errno_cause(EIO), ITH_ERR_IO);
+}
+
+/* ith_read_file names its causes itself: no caller remaps them. */
+static void test_read_file_causes(void)
+{
+	char *dir = test_tmpdir(), path[256], link[256], *text = NULL;
+	size_t len;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	CU_ASSERT_EQUAL(ith_read_file(path, 8, true, "file f", &text, &len, &E), ITH_ERR_FILE_NOT_FOUND);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), "file f does not exist");
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_EQUAL(write(fd, "123456789", 9), 9);
+	close(fd);
+	CU_ASSERT_EQUAL(ith_read_file(path, 8, true, "file f", &text, &len, &E), ITH_ERR_FILE_TOO_BIG);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), "file f is larger than 8 bytes");
+	CU_ASSERT_EQUAL(ith_read_file(path, 16, true, "file f", &text, &len, &E), 0);
+	CU_ASSERT_EQUAL(len, 9);
+	free(text);
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(ith_read_file(path, 16, true, "file f", &text, &len, &E), ITH_ERR_UNSAFE);
+	CU_ASSERT_EQUAL(symlink(path, link), 0);
+	CU_ASSERT_EQUAL(ith_read_file(link, 16, false, "link l", &text, &len, &E), ITH_ERR_UNSAFE);
+	if (geteuid() != 0) {
+		chmod(path, 0);
+		CU_ASSERT_EQUAL(ith_read_file(path, 16, false, "file f", &text, &len, &E), ITH_ERR_ACCESS);
+	}
+	test_rm_rf(dir);
+	free(dir);
 }
 
 int register_time_tests(void)
@@ -183,5 +256,8 @@ int register_time_tests(void)
 	ADD(s, test_strbuf);
 	ADD(s, test_safe_text);
 	ADD(s, test_dir_open_secure);
+	ADD(s, test_error_buffer);
+	ADD(s, test_causes);
+	ADD(s, test_read_file_causes);
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "util.h"
 #include "error.h"
 #include "token.h"
 
@@ -62,7 +63,7 @@ static void test_parse_token(void)
 {
 	struct ith_token t = ITH_TOKEN_INIT;
 
-	CU_ASSERT_EQUAL_FATAL(ith_token_parse_json(create_answer, strlen(create_answer), true, &t), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_token_parse_json(create_answer, strlen(create_answer), true, &t, &E), 0);
 	CU_ASSERT_STRING_EQUAL(t.id, "55555555-5555-4555-8555-555555555555");
 	CU_ASSERT_EQUAL(t.perms.n, 2);
 	CU_ASSERT_STRING_EQUAL(t.perms.v[1].action, "write");
@@ -78,7 +79,7 @@ static void test_parse_token(void)
 static void expect_bad(const char *json, bool secret)
 {
 	struct ith_token t = ITH_TOKEN_INIT;
-	CU_ASSERT_EQUAL(ith_token_parse_json(json, strlen(json), secret, &t), ITH_E_DATA);
+	CU_ASSERT_EQUAL(ith_token_parse_json(json, strlen(json), secret, &t, &E), ITH_ERR_API_MALFORMED);
 }
 
 static void test_parse_bad(void)
@@ -149,15 +150,15 @@ static void test_parse_list(void)
 	struct ith_list_stats st;
 	size_t len = strlen(list_text);
 
-	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(list_text, len, INST, &out, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(list_text, len, INST, &out, &st, &E), 0);
 	check_list_result(&out, &st);
 	ith_token_list_release(&out);
 	/* fed in pieces, split at every possible point, and one byte at a time: the same */
 	for (size_t cut = 0; cut <= len; cut++) {
 		struct ith_list_parser *lp = ith_list_parser_new(INST, NULL, NULL);
-		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text, cut), 0);
-		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + cut, len - cut), 0);
-		CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text, cut, &E), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + cut, len - cut, &E), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st, &E), 0);
 		check_list_result(&out, &st);
 		ith_token_list_release(&out);
 		ith_list_parser_free(lp);
@@ -165,20 +166,20 @@ static void test_parse_list(void)
 	struct ith_list_parser *lp = ith_list_parser_new(INST, count_note, NULL);
 	notes = 0;
 	for (size_t i = 0; i < len; i++)
-		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + i, 1), 0);
-	CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st), 0);
+		CU_ASSERT_EQUAL_FATAL(ith_list_parser_feed(lp, list_text + i, 1, &E), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_list_parser_finish(lp, &out, &st, &E), 0);
 	check_list_result(&out, &st);
 	CU_ASSERT_EQUAL(notes, 5);  /* one per skipped element, up to 5 */
 	ith_token_list_release(&out);
 	/* reset: a retried request starts again */
 	ith_list_parser_reset(lp);
-	CU_ASSERT_EQUAL(ith_list_parser_feed(lp, "[]", 2), 0);
-	CU_ASSERT_EQUAL(ith_list_parser_finish(lp, &out, &st), 0);
+	CU_ASSERT_EQUAL(ith_list_parser_feed(lp, "[]", 2, &E), 0);
+	CU_ASSERT_EQUAL(ith_list_parser_finish(lp, &out, &st, &E), 0);
 	CU_ASSERT_EQUAL(out.n, 0);
 	CU_ASSERT_EQUAL(st.total, 0);
 	ith_list_parser_free(lp);
 	/* no instance: nothing kept, everything counted */
-	CU_ASSERT_EQUAL(ith_token_list_parse_json(list_text, len, NULL, &out, &st), 0);
+	CU_ASSERT_EQUAL(ith_token_list_parse_json(list_text, len, NULL, &out, &st, &E), 0);
 	CU_ASSERT_EQUAL(out.n, 0);
 	CU_ASSERT_EQUAL(st.foreign, 4);
 }
@@ -187,10 +188,10 @@ static void expect_list_error(const char *text, const char *msg)
 {
 	struct ith_token_list out = { NULL, 0 };
 
-	CU_ASSERT_EQUAL(ith_token_list_parse_json(text, strlen(text), INST, &out, NULL), ITH_E_DATA);
-	if (!strstr(ith_errmsg(), msg))
-		fprintf(stderr, "\nexpected '%s' in '%s'\n", msg, ith_errmsg());
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), msg));
+	CU_ASSERT_EQUAL(ith_token_list_parse_json(text, strlen(text), INST, &out, NULL, &E), ITH_ERR_API_MALFORMED);
+	if (!strstr(ith_err_msg(&E), msg))
+		fprintf(stderr, "\nexpected '%s' in '%s'\n", msg, ith_err_msg(&E));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), msg));
 	CU_ASSERT_EQUAL(out.n, 0);
 }
 
@@ -224,8 +225,8 @@ static void test_parse_keeps_cause(void)
 		"\"expiresAt\":\"tomorrow\"}";
 	struct ith_token t = ITH_TOKEN_INIT;
 
-	CU_ASSERT_EQUAL(ith_token_parse_json(j, strlen(j), false, &t), ITH_E_DATA);
-	CU_ASSERT_STRING_EQUAL(ith_errmsg(), "API answer: 'expiresAt': 'tomorrow' is not an RFC 3339 date-time");
+	CU_ASSERT_EQUAL(ith_token_parse_json(j, strlen(j), false, &t, &E), ITH_ERR_API_MALFORMED);
+	CU_ASSERT_STRING_EQUAL(ith_err_msg(&E), "API answer: 'expiresAt': 'tomorrow' is not an RFC 3339 date-time");
 }
 
 static void test_parse_list_oversized(void)
@@ -240,7 +241,7 @@ static void test_parse_list_oversized(void)
 		ith_strbuf_add(&sb, "a", 1);
 	ith_strbuf_addstr(&sb, "\"},{\"id\":\"66666666-6666-4666-8666-666666666666\",\"description\":\"" OURS_DESC "\","
 		"\"permissions\":[]}]");
-	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(sb.buf, sb.len, INST, &out, &st), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_token_list_parse_json(sb.buf, sb.len, INST, &out, &st, &E), 0);
 	CU_ASSERT_EQUAL(out.n, 1);
 	CU_ASSERT_EQUAL(st.skipped, 1);
 	CU_ASSERT_EQUAL(st.total, 2);

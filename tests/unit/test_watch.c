@@ -1,5 +1,6 @@
 /* Issue 15: the template sink's renderer and the scheduler's ith_next_due. */
 #include "suites.h"
+#include "util.h"
 
 #include "engine.h"
 #include "error.h"
@@ -22,7 +23,7 @@ static void render(const char *text, struct ith_strbuf *out)
 	snprintf(tok.id, sizeof(tok.id), "%s", INST);
 	ith_secret_set(&tok.token, "s3cr3t'\"}}", 10);
 	tok.expires_at = 1700000000;
-	CU_ASSERT_EQUAL_FATAL(ith_template_parse("t", text, strlen(text), &t), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_template_parse("t", text, strlen(text), &t, &E), 0);
 	ith_template_render(t, &p, &tok, out);
 	ith_template_free(t);
 	ith_secret_release(&tok.token);
@@ -48,11 +49,11 @@ static void expect_error(const char *text, const char *want)
 {
 	struct ith_template *t = NULL;
 
-	CU_ASSERT_EQUAL(ith_template_parse("x.tmpl", text, strlen(text), &t), ITH_E_CONFIG);
+	CU_ASSERT_EQUAL(ith_template_parse("x.tmpl", text, strlen(text), &t, &E), ITH_ERR_CONFIG);
 	CU_ASSERT_PTR_NULL(t);
-	if (!strstr(ith_errmsg(), want))
-		fprintf(stderr, "\n  got: %s\n  want: %s\n", ith_errmsg(), want);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_errmsg(), want));
+	if (!strstr(ith_err_msg(&E), want))
+		fprintf(stderr, "\n  got: %s\n  want: %s\n", ith_err_msg(&E), want);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), want));
 }
 
 static void test_template_errors(void)
@@ -75,7 +76,7 @@ static void test_template_sample(void)
 	struct ith_strbuf out = ITH_STRBUF_INIT;
 
 	snprintf(path, sizeof(path), "%s/conf/grafana-datasource.yaml.tmpl", ITH_SOURCE_DIR);
-	CU_ASSERT_EQUAL_FATAL(ith_template_load(path, &t), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_template_load(path, &t, &E), 0);
 	memset(&p, 0, sizeof(p));
 	memset(&tok, 0, sizeof(tok));
 	p.name = "grafana";
