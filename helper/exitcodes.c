@@ -18,11 +18,14 @@ static const struct cli_exit {
 	{ "0", "ok", "ok" },
 	{ "64", "usage", "usage error" },
 	{ "65", "malformed API answer",
-	  "malformed or refused API answer (bad JSON, wrong types, HTTP 400/409)" },
+	  "malformed or refused API answer (bad JSON, wrong types, or an HTTP 4xx other than 401, 403, 404 and 429)" },
 	{ "69", "API unavailable and no valid token",
-	  "API unavailable (unreachable, 5xx, TLS failure) and no valid token" },
+	  "API unavailable (unreachable, 5xx, TLS failure, HTTP 404), a new token's activation probe failed, or no "
+	  "valid token to hand out" },
 	{ "70", "internal error", "internal error" },
-	{ "74", "stdout not writable", "output error: stdout could not be written (a closed pipe)" },
+	{ "74", "stdout not writable",
+	  "output error: stdout could not be written (a full disk; a reader that closed the pipe ends the program by "
+	  "SIGPIPE instead)" },
 	{ "75", "temporary (rate limited, lock busy)",
 	  "temporary: rate limited (429) or the profile's lock stayed busy" },
 	{ "77", "permission (management token rejected, unsafe file modes)",

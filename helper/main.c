@@ -284,6 +284,20 @@ int cli_write_stdout(const char *buf, size_t len)
 	return 0;
 }
 
+/* Everything printed reached stdout, or say so: rc, else 74 (a full disk, a pipe whose reader left). */
+static int finish_stdout(int rc)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) == EOF)
+		e = errno;
+	if (!e && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "influx-token-helper: cannot write to stdout: %s\n", e ? strerror(e) : "write error");
+	return rc ? rc : cli_exit_code(ITH_ERR_OUTPUT);
+}
+
 /* Before any secret is read: no core dumps, no ptrace by peers, private files. */
 static void harden(void)
 {
@@ -325,9 +339,9 @@ int main(int argc, char **argv)
 		case 'c': cli.config_opt = optarg; break;
 		case 'v': cli.verbosity = 2; break;
 		case 'q': cli.verbosity = 0; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return 0;
-		case 'X': return cli_exit_codes_dump();
+		case 'h': usage(stdout); return finish_stdout(0);
+		case 'V': printf("influx-token-helper %s\n", ITH_VERSION); return finish_stdout(0);
+		case 'X': return finish_stdout(cli_exit_codes_dump());
 		default: fprintf(stderr, "Try 'influx-token-helper --help'.\n"); return cli_exit_code(ITH_ERR_USAGE);
 		}
 	}
@@ -353,8 +367,5 @@ out:
 		ith_ctx_release(&cli.ctx);
 	if (cli.cfg_loaded)
 		ith_config_release(&cli.cfg);
-	fflush(stdout);
-	if (ferror(stdout))
-		return rc ? rc : cli_exit_code(ITH_ERR_OUTPUT);
-	return rc;
+	return finish_stdout(rc);
 }

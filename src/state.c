@@ -300,6 +300,15 @@ out:
 
 /* ---- files ---- */
 
+/* What is wrong with a state or status file, for "FILE is damaged (...)": the message names the file already. */
+static void damage_text(int r, const struct ith_strbuf *err, struct ith_strbuf *out)
+{
+	if (r == ITH_ERR_FILE_TOO_BIG)
+		ith_strbuf_addf(out, "larger than %d bytes", (int)ITH_STATE_MAX_BYTES);
+	else
+		ith_strbuf_addstr(out, ith_err_msg(err));
+}
+
 int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
 	struct ith_strbuf *err)
 {
@@ -320,7 +329,7 @@ int ith_state_load(const char *dir, const char *profile, const char *instance, s
 		/* a state file that cannot be used, whatever is wrong in it: damaged */
 		struct ith_strbuf cause = ITH_STRBUF_INIT;
 
-		ith_strbuf_addstr(&cause, ith_err_msg(err));
+		damage_text(r, err, &cause);
 		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "state file '%s' is damaged (%s); move it aside and run 'rotate' "
 			"(its tokens then show as orphans in 'list')", path, cause.buf);
 		ith_strbuf_release(&cause);
@@ -493,6 +502,8 @@ static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN
 	r = ith_read_file(path, 4096, true, what, &text, &len, err);
 	if (r == ITH_ERR_FILE_NOT_FOUND)
 		return 0;
+	if (r == ITH_ERR_FILE_TOO_BIG)
+		return ITH_ERR_STATE_DAMAGED;  /* state of the helper, not configuration: the message stands */
 	if (r < 0)
 		return r;
 	*exists = true;
@@ -660,7 +671,7 @@ int ith_state_load_public(const char *status_dir, const char *profile, struct it
 	if (r == ITH_ERR_FILE_TOO_BIG || (r == 0 && (r = ith_state_from_json_ex(text, len, false, out, err)) < 0)) {
 		struct ith_strbuf cause = ITH_STRBUF_INIT;
 
-		ith_strbuf_addstr(&cause, ith_err_msg(err));
+		damage_text(r, err, &cause);
 		r = ith_err(err, ITH_ERR_STATE_DAMAGED, "status file '%s' is damaged (%s)", path, cause.buf);
 		ith_strbuf_release(&cause);
 	}

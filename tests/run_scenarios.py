@@ -261,6 +261,16 @@ class Scenario:
         pw = pwd.getpwnam(user)
         os.chown(self.subst(path), pw.pw_uid, pw.pw_gid)
 
+    def d_file_fill(self, arg):
+        """file-fill PATH BYTES [MODE]: PATH holds BYTES (at most 16 MiB) bytes of 'x', mode MODE (default 0600)."""
+        words = arg.split()
+        path, size = self.subst(words[0]), int(words[1])
+        if not 0 <= size <= 16 << 20:
+            raise Failure("file-fill: at most 16 MiB")
+        with open(path, "w") as f:
+            f.write("x" * size)
+        os.chmod(path, int(words[2], 8) if len(words) > 2 else 0o600)
+
     def d_mkdir(self, arg):
         words = arg.split()
         os.makedirs(self.subst(words[0]), exist_ok=True)
@@ -862,6 +872,18 @@ class Scenario:
         p = subprocess.run(self.helper_cmd(arg), preexec_fn=close012, env=self.env, timeout=RUN_TIMEOUT,
                            stdin=None, stdout=None, stderr=None)
         self.set_last(p.returncode, "", "", arg, time.time() - t0, mark)
+
+    def d_run_stdout_full(self, arg):
+        """run-stdout-full ARGS: run with stdout on /dev/full (every write fails with ENOSPC); stderr is
+        captured and checked for secrets."""
+        mark, t0 = self.emu_mark(), time.time()
+        with open("/dev/full", "w") as full:
+            p = subprocess.run(self.helper_cmd(arg), stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE,
+                               env=self.env, cwd=self.tmp, timeout=RUN_TIMEOUT)
+        self.set_last(p.returncode, "", p.stderr.decode("utf-8", "replace"), arg, time.time() - t0, mark)
+        for s in self.all_secrets():
+            if s and s in self.last["err"]:
+                raise Failure("a secret appeared on stderr of: %s" % arg)
 
     def d_hygiene_as_nobody(self, arg):
         """hygiene-as-nobody: run `check` as user nobody (setpriv) with the API slowed, and look at it
