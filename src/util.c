@@ -405,6 +405,23 @@ static size_t safe_char(const unsigned char *s, size_t *skip)
 	return n;
 }
 
+size_t ith_redact(char *s, const char *secret, size_t slen)
+{
+	size_t n = 0, rep = slen < 3 ? slen : 3;
+
+	if (!s || !secret || !slen)
+		return 0;
+	for (char *p = s; *p; p++) {
+		if (strncmp(p, secret, slen))
+			continue;
+		memset(p, '*', rep);
+		memmove(p + rep, p + slen, strlen(p + slen) + 1);
+		p += rep - 1;
+		n++;
+	}
+	return n;
+}
+
 const char *ith_safe_text(const char *s, char *buf, size_t len)
 {
 	const unsigned char *in = (const unsigned char *)(s ? s : "");

@@ -74,6 +74,10 @@ const char *ith_safe_text(const char *s, char *buf, size_t len);
 bool ith_text_is_safe(const char *s);
 /* Sanitise s in place (same rules, no cap). */
 void ith_sanitize_inplace(char *s);
+/* Replace in place every occurrence in s of secret (slen bytes) with "***"
+ * (a secret shorter than 3 bytes: with as many '*'); returns how many. For
+ * text from elsewhere that may quote a token before it enters a message. */
+size_t ith_redact(char *s, const char *secret, size_t slen);
 
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
