@@ -739,7 +739,25 @@ static const struct crow management_rows[] = {
 	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
 };
 
-/* After the table: connect_timeout within timeout. */
+/*
+ * The CA bundle decides who receives the management token: checked now, as
+ * the configuration itself (owned by root or us, writable by no one else,
+ * nor is its directory: 77); a missing one is a configuration error (78).
+ */
+static int check_ca_file(const struct vctx *v, const char *path, const config_setting_t *s)
+{
+	int line = s ? config_setting_source_line(s) : 0;
+	int r = ith_check_trusted_path(path, "CA file", v->err);
+
+	if (r == ITH_ERR_FILE_NOT_FOUND)
+		return verr(v, s, "management.ca_file", "'%s' does not exist; name the CA bundle (PEM) that signs the "
+			"Management API's certificate, or remove the setting to use the system's", path);
+	if (r == ITH_ERR_UNSAFE)  /* as for the configuration: the owner or mode is what is wrong */
+		return ith_err_prefix(v->err, r, "%s:%d: management.ca_file", v->file, line);
+	return r < 0 ? verr_from(v, s, "management.ca_file") : 0;
+}
+
+/* After the table: connect_timeout within timeout; ca_file trusted. */
 static int management_post(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
 {
 	const config_setting_t *ct = config_setting_get_member(m, "connect_timeout");
@@ -748,7 +766,7 @@ static int management_post(const struct vctx *v, struct ith_config *cfg, const c
 		cfg->connect_timeout = cfg->timeout;  /* the default (10s) follows a shorter timeout */
 	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
 		return verr(v, ct, "management.connect_timeout", "must be between 1s and management.timeout");
-	return 0;
+	return cfg->ca_file ? check_ca_file(v, cfg->ca_file, config_setting_get_member(m, "ca_file")) : 0;
 }
 
 static int set_management(const struct vctx *v, const struct cval *x, void *base)

@@ -356,7 +356,7 @@ static const struct { const char *block, *key, *value; } samples[] = {
 	{ "", "status_dir", "\"/st\"" }, { "", "tokens", NULL }, { "", "prometheus_textfile", "\"/pm/ith.prom\"" },
 	{ "management", "account_id", NULL }, { "management", "cluster_id", NULL },
 	{ "management", "token_file", "\"/etc/ith/mgmt\"" }, { "management", "token_env", "\"MGMT\"" },
-	{ "management", "ca_file", "\"/etc/ith/ca.pem\"" },
+	{ "management", "ca_file", "\"/etc/passwd\"" },  /* it must exist, owned by root */
 	{ "tokens", "name", NULL }, { "tokens", "write", NULL }, { "tokens", "read", "[ \"r\", \"*\" ]" },
 	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
 	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },
