@@ -18,6 +18,7 @@ struct ith_api {
 	long connect_timeout, timeout;
 	int64_t deadline_ms;    /* monotonic: no request or backoff beyond it */
 	char *ca_file;
+	struct ith_secret mgmt; /* only to keep it out of messages (server_text) */
 	struct curl_slist *headers_get, *headers_body;
 	char *base;             /* url/accounts/A/clusters/C/tokens */
 	ith_api_trace_fn trace;
@@ -172,6 +173,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	api->curl = sym_curl_easy_init();
 	api->headers_get = make_headers(mgmt, false);
 	api->headers_body = make_headers(mgmt, true);
+	ith_secret_set(&api->mgmt, mgmt->s, mgmt->len);
 	if (!api->curl || !api->headers_get || !api->headers_body) {
 		ith_api_close(api);
 		return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl handle");
@@ -203,6 +205,7 @@ void ith_api_close(struct ith_api *api)
 	if (api->dp)
 		sym_curl_easy_cleanup(api->dp);
 	free(api->ca_file);
+	ith_secret_release(&api->mgmt);
 	slist_free_wiped(api->headers_get);
 	slist_free_wiped(api->headers_body);
 	free(api->base);
@@ -232,10 +235,32 @@ bool ith_api_last_refused(const struct ith_api *api)
 		api->last_status != 408 && api->last_status != 429;
 }
 
-/* The server's {code,message} text, made safe to print. */
-static void error_message(const struct body *b, char *out, size_t len)
+/*
+ * Text from the other side (an answer's message, libcurl's words about a
+ * transfer), made safe to print and store: the one way it enters a message.
+ * Every token in play becomes "***" first (the management token; extra, when
+ * not NULL: the token a probe carried or an answer concerned), then the text
+ * is sanitised and cut to len - 1 bytes (so no part of a token survives a cut).
+ */
+static const char *server_text(const struct ith_api *api, const char *s, const char *extra, char *out, size_t len)
 {
-	json_object *o = NULL, *m;
+	char *copy = ith_xstrdup(s ? s : "");
+	size_t n = strlen(copy);
+
+	if (api->mgmt.s)
+		ith_redact(copy, api->mgmt.s, api->mgmt.len);
+	if (extra)
+		ith_redact(copy, extra, strlen(extra));
+	ith_safe_text(copy, out, len);
+	ith_wipe(copy, n);
+	free(copy);
+	return out;
+}
+
+/* The server's {code,message} text, made safe to print (a token it quotes, redacted). */
+static void error_message(const struct ith_api *api, const struct body *b, char *out, size_t len)
+{
+	json_object *o = NULL, *m, *t;
 
 	out[0] = '\0';
 	if (!b->sb.buf || b->sb.len > 65536)
@@ -243,16 +268,20 @@ static void error_message(const struct body *b, char *out, size_t len)
 	o = json_tokener_parse(b->sb.buf);
 	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "message", &m) &&
 	    json_object_is_type(m, json_type_string)) {
-		ith_safe_text(json_object_get_string(m), out, len < 201 ? len : 201);
+		/* an error answer that still carries a created token's secret: that one too */
+		const char *tok = json_object_object_get_ex(o, "accessToken", &t) && json_object_is_type(t, json_type_string) ?
+			json_object_get_string(t) : NULL;
+		server_text(api, json_object_get_string(m), tok && *tok ? tok : NULL, out, len < 201 ? len : 201);
 	}
 	json_object_put(o);
 }
 
-static int status_error(long status, const char *method, const struct body *b, struct ith_strbuf *err)
+static int status_error(const struct ith_api *api, long status, const char *method, const struct body *b,
+	struct ith_strbuf *err)
 {
 	char msg[256];
 
-	error_message(b, msg, sizeof(msg));
+	error_message(api, b, msg, sizeof(msg));
 	if (status == 401 || status == 403)
 		return ith_err(err, ITH_ERR_CREDENTIAL,
 			"%s: the Management API rejected the management token (HTTP %ld%s%s); check that it is valid, "
@@ -429,11 +458,12 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 			r = 0;  /* the spec says 200 (204 for DELETE); any 2xx is success */
 			break;
 		}
-		if (cc != CURLE_OK)
+		if (cc != CURLE_OK) {
+			char why[CURL_ERROR_SIZE];
 			r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: %s", method, url.buf,
-				api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
-		else
-			r = status_error(status, method, b, err);
+				server_text(api, api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc), NULL, why, sizeof(why)));
+		} else
+			r = status_error(api, status, method, b, err);
 		if (!retry_wait(api, n, cc, status, retry_after, r, err))
 			break;
 	}
@@ -623,10 +653,11 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 	if (api->trace)
 		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st,
 			(long)(mono_ms() - t0));
-	if (cc != CURLE_OK && !(b.too_big && st))
+	if (cc != CURLE_OK && !(b.too_big && st)) {
+		char why[CURL_ERROR_SIZE];
 		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "activation probe %s: %s", url.buf,
-			api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc));
-	else
+			server_text(api, api->errbuf[0] ? api->errbuf : sym_curl_easy_strerror(cc), token->s, why, sizeof(why)));
+	} else
 		*status = st;
 	slist_free_wiped(h);
 	ith_strbuf_release(&url);

@@ -152,9 +152,9 @@ const char *ith_url_parse(const char *url, struct ith_url *u)
 	}
 	aend = auth + strcspn(auth, "/?#");
 	if (strpbrk(auth, "?#"))
-		return "must not have a query (?) or fragment (#)";
+		return "must not contain a query (?...) or fragment (#...); give the base URL only";
 	if (memchr(auth, '@', (size_t)(aend - auth)))
-		return "holds a user name or password (user@host); the URL must not carry credentials";
+		return "must not contain user:password@ (a user name or password); the URL must not carry credentials";
 	if ((why = url_host(auth, aend, u, &hend)))
 		return why;
 	if (!u->host[0])
@@ -642,18 +642,37 @@ static int load_block(const struct vctx *v, const config_setting_t *grp, const c
 
 /* ---- validators and setters shared by several blocks ---- */
 
+/*
+ * A URL as a message may show it: without what could be a credential, i.e.
+ * anything up to the last '@' after the scheme (user:password@), and
+ * without a query or fragment (?token=...).
+ */
+static const char *url_shown(const char *url, char *out, size_t len)
+{
+	const char *rest = strstr(url, "://"), *at = strrchr(url, '@');
+	size_t head = rest ? (size_t)(rest + 3 - url) : 0;
+
+	rest = at ? at + 1 : url + head;
+	if (rest < url + head)  /* an '@' inside the scheme: nothing to drop */
+		rest = url + head;
+	snprintf(out, len, "%.*s%.*s", (int)head, url, (int)strcspn(rest, "?#"), rest);
+	return out;
+}
+
 static int check_url(const struct vctx *v, const struct cval *x, void *base)
 {
 	const char *why;
 	struct ith_url u;
+	char shown[96];
 
 	(void)base;
 	why = ith_url_parse(x->str, &u);
+	url_shown(x->str, shown, sizeof(shown));
 	if (why)
-		return verr(v, x->s, x->name, "'%.80s' %s", x->str, why);
+		return verr(v, x->s, x->name, "'%.80s' %s", shown, why);
 	if (!u.https && !ith_url_host_is_loopback(&u))
 		return verr(v, x->s, x->name,
-			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", x->str);
+			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", shown);
 	return 0;
 }
 
@@ -720,7 +739,25 @@ static const struct crow management_rows[] = {
 	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
 };
 
-/* After the table: connect_timeout within timeout. */
+/*
+ * The CA bundle decides who receives the management token: checked now, as
+ * the configuration itself (owned by root or us, writable by no one else,
+ * nor is its directory: 77); a missing one is a configuration error (78).
+ */
+static int check_ca_file(const struct vctx *v, const char *path, const config_setting_t *s)
+{
+	int line = s ? config_setting_source_line(s) : 0;
+	int r = ith_check_trusted_path(path, "CA file", v->err);
+
+	if (r == ITH_ERR_FILE_NOT_FOUND)
+		return verr(v, s, "management.ca_file", "'%s' does not exist; name the CA bundle (PEM) that signs the "
+			"Management API's certificate, or remove the setting to use the system's", path);
+	if (r == ITH_ERR_UNSAFE)  /* as for the configuration: the owner or mode is what is wrong */
+		return ith_err_prefix(v->err, r, "%s:%d: management.ca_file", v->file, line);
+	return r < 0 ? verr_from(v, s, "management.ca_file") : 0;
+}
+
+/* After the table: connect_timeout within timeout; ca_file trusted. */
 static int management_post(const struct vctx *v, struct ith_config *cfg, const config_setting_t *m)
 {
 	const config_setting_t *ct = config_setting_get_member(m, "connect_timeout");
@@ -729,7 +766,7 @@ static int management_post(const struct vctx *v, struct ith_config *cfg, const c
 		cfg->connect_timeout = cfg->timeout;  /* the default (10s) follows a shorter timeout */
 	if (cfg->connect_timeout < 1 || cfg->connect_timeout > cfg->timeout)
 		return verr(v, ct, "management.connect_timeout", "must be between 1s and management.timeout");
-	return 0;
+	return cfg->ca_file ? check_ca_file(v, cfg->ca_file, config_setting_get_member(m, "ca_file")) : 0;
 }
 
 static int set_management(const struct vctx *v, const struct cval *x, void *base)

@@ -405,6 +405,23 @@ static size_t safe_char(const unsigned char *s, size_t *skip)
 	return n;
 }
 
+size_t ith_redact(char *s, const char *secret, size_t slen)
+{
+	size_t n = 0, rep = slen < 3 ? slen : 3;
+
+	if (!s || !secret || !slen)
+		return 0;
+	for (char *p = s; *p; p++) {
+		if (strncmp(p, secret, slen))
+			continue;
+		memset(p, '*', rep);
+		memmove(p + rep, p + slen, strlen(p + slen) + 1);
+		p += rep - 1;
+		n++;
+	}
+	return n;
+}
+
 const char *ith_safe_text(const char *s, char *buf, size_t len)
 {
 	const unsigned char *in = (const unsigned char *)(s ? s : "");
@@ -599,6 +616,82 @@ int ith_check_trusted(const struct stat *st, const char *path, const char *what,
 			(st->st_mode & 022) == 022 ? "group and others" : (st->st_mode & 002) ? "others" : "its group",
 			(unsigned)(st->st_mode & 07777), path);
 	return 0;
+}
+
+/* Each directory above dir_path (absolute; cut in place) is one only root or we can change. */
+static int trusted_parents(char *dir_path, const char *path, const char *what, struct ith_strbuf *err)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	char *slash;
+
+	while ((slash = strrchr(dir_path, '/')) && !(slash == dir_path && !dir_path[1])) {
+		slash[slash == dir_path ? 1 : 0] = '\0';
+		if (stat(dir_path, &st) < 0)
+			return ith_err(err, ith_errno_cause(errno), "%s '%s': cannot stat directory '%s': %s", what, path,
+				dir_path, strerror(errno));
+		if (st.st_uid != 0 && st.st_uid != me)
+			return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', owned by uid %u, neither root nor uid %u "
+				"who runs this: its owner can replace the file; fix: chown root '%s'", what, path, dir_path,
+				(unsigned)st.st_uid, (unsigned)me, dir_path);
+		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+			return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', writable by %s (mode %04o): whoever "
+				"can write it can replace the file and so controls what this program does with the management "
+				"token; fix: chmod go-w '%s'", what, path, dir_path,
+				(st.st_mode & 022) == 022 ? "group and others" : (st.st_mode & 002) ? "others" : "its group",
+				(unsigned)(st.st_mode & 07777), dir_path);
+	}
+	return 0;
+}
+
+/* The directories of path as written and of each symbolic link it goes through (a link can be replaced). */
+static int trusted_hops(const char *path, const char *what, struct ith_strbuf *err)
+{
+	char *cur = ith_xstrdup(path), *dir;
+	char target[PATH_MAX];
+	struct stat st;
+	int r = 0;
+
+	for (int hops = 0; r == 0 && cur[0] == '/' && hops < 40; hops++) {
+		ssize_t n;
+		dir = ith_xstrdup(cur);
+		r = trusted_parents(dir, path, what, err);
+		free(dir);
+		if (r < 0 || lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode) ||
+		    (n = readlink(cur, target, sizeof(target) - 1)) <= 0)
+			break;
+		target[n] = '\0';
+		struct ith_strbuf next = ITH_STRBUF_INIT;
+		if (target[0] != '/')
+			ith_strbuf_add(&next, cur, (size_t)(strrchr(cur, '/') - cur) + 1);
+		ith_strbuf_addstr(&next, target);
+		free(cur);
+		cur = ith_strbuf_detach(&next);
+	}
+	free(cur);
+	return r;
+}
+
+int ith_check_trusted_path(const char *path, const char *what, struct ith_strbuf *err)
+{
+	struct stat st;
+	char *real;
+	int r;
+
+	if (stat(path, &st) < 0)
+		return ith_err(err, errno == ENOENT || errno == ENOTDIR ? ITH_ERR_FILE_NOT_FOUND : ith_errno_cause(errno),
+			"%s '%s': %s", what, path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ith_err(err, ITH_ERR_CONFIG, "%s '%s' is not a regular file", what, path);
+	if ((r = ith_check_trusted(&st, path, what, err)) < 0)
+		return r;
+	if (!(real = realpath(path, NULL)))
+		return ith_err(err, ith_errno_cause(errno), "%s '%s': %s", what, path, strerror(errno));
+	r = trusted_hops(path, what, err);
+	if (r == 0)
+		r = trusted_parents(real, path, what, err);
+	free(real);
+	return r;
 }
 
 int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err)

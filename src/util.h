@@ -74,6 +74,10 @@ const char *ith_safe_text(const char *s, char *buf, size_t len);
 bool ith_text_is_safe(const char *s);
 /* Sanitise s in place (same rules, no cap). */
 void ith_sanitize_inplace(char *s);
+/* Replace in place every occurrence in s of secret (slen bytes) with "***"
+ * (a secret shorter than 3 bytes: with as many '*'); returns how many. For
+ * text from elsewhere that may quote a token before it enters a message. */
+size_t ith_redact(char *s, const char *secret, size_t slen);
 
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */
@@ -118,6 +122,13 @@ int ith_check_private_fd(int fd, const char *path, bool is_dir, struct ith_strbu
  * ITH_ERR_UNSAFE with the fix otherwise; what names it ("configuration"). */
 struct stat;
 int ith_check_trusted(const struct stat *st, const char *path, const char *what, struct ith_strbuf *err);
+/* The same for a file named by path that is read later by someone else
+ * (libcurl reads management.ca_file): it must be a regular file (symlinks
+ * followed), pass ith_check_trusted, and each directory above it, on the
+ * path as written and on its real path, must be owned by root or by us and
+ * not writable by group or others unless sticky (else ITH_ERR_UNSAFE: they
+ * could replace it). ITH_ERR_FILE_NOT_FOUND when it does not exist. */
+int ith_check_trusted_path(const char *path, const char *what, struct ith_strbuf *err);
 /* Open a directory, refusing symlinks (ITH_ERR_UNSAFE); returns the fd or a cause. */
 int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err);
 /*

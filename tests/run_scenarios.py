@@ -987,7 +987,9 @@ class Scenario:
         self.emu.ctl("seed", json.loads(arg))
 
     def d_emu_faults(self, arg):
-        self.emu.ctl("faults", json.loads(self.subst(arg)))
+        """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, so that an
+        error body can quote it as a careless server would)."""
+        self.emu.ctl("faults", json.loads(self.subst(arg).replace("@MGMT@", self.mgmt)))
 
     def d_emu_stop(self, arg):
         self.emu.stop()

@@ -4,7 +4,8 @@ the message naming the file, the line and the setting.
 
 Each file's last line is "# expect: REGEX". A REGEX that starts with a line
 number ("12: setting: ...") must follow "<file>:" at the start of the message;
-otherwise it must appear somewhere in it. The files are also the seed corpus
+otherwise it must appear somewhere in it. Lines "# absent: TEXT" before it name
+text that must not appear anywhere on stderr (a password the file holds). The files are also the seed corpus
 of the config fuzzer (tests/fuzz).
 """
 import glob
@@ -30,6 +31,7 @@ def main():
         else:
             ok = msg.startswith(prefix) and re.search(expect, msg) is not None
         ok = ok and p.returncode == 78 and msg.count("\n") == 0
+        ok = ok and not any(a in p.stderr for a in re.findall(r"^# absent: (.*)$", open(f).read(), re.M))
         if ok:
             passed += 1
         else:

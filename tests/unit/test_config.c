@@ -110,9 +110,21 @@ static void test_bad(void)
 		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "only to loopback");
 	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
 		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; url = \"http://127.0.0.1:80@192.0.2.2:8086/api/v0\"; };\n"
-		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "t.conf:1: management.url: 'http://127.0.0.1:80@192.0.2.2:8086/api/v0' holds a user name or password");
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "t.conf:1: management.url: 'http://192.0.2.2:8086/api/v0' must not contain user:password@");
 	expect_bad(HEAD "cluster_url = \"http://[::1]:1@192.0.2.2/\";\n"
-		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "cluster_url: 'http://[::1]:1@192.0.2.2/' holds a user name or password");
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "cluster_url: 'http://192.0.2.2/' must not contain user:password@");
+	/* a URL's credentials, or its query, never appear in the message */
+	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
+		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; url = \"https://bob:s3cretpw@h.example.com/api/v0\"; };\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "management.url: 'https://h.example.com/api/v0' must not contain user:password@");
+	CU_ASSERT_PTR_NULL(strstr(ith_err_msg(&E), "s3cretpw"));
+	CU_ASSERT_PTR_NULL(strstr(ith_err_msg(&E), "bob"));
+	expect_bad(HEAD "cluster_url = \"https://c.example.com/?token=s3cretq\";\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "cluster_url: 'https://c.example.com/' must not contain a query");
+	CU_ASSERT_PTR_NULL(strstr(ith_err_msg(&E), "s3cretq"));
+	expect_bad(HEAD "cluster_url = \"https://bob:pw?x@c.example.com/\";\n"
+		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "must not contain a query");
+	CU_ASSERT_PTR_NULL(strstr(ith_err_msg(&E), "pw"));
 	expect_bad("management = { account_id = \"11111111-1111-4111-8111-111111111111\"; "
 		"cluster_id = \"22222222-1111-4111-8111-111111111111\"; url = \"ftp://x/\"; };\n"
 		"tokens = ( { name = \"a\"; write = [\"d\"]; } );\n", "must start with https://");
@@ -344,7 +356,7 @@ static const struct { const char *block, *key, *value; } samples[] = {
 	{ "", "status_dir", "\"/st\"" }, { "", "tokens", NULL }, { "", "prometheus_textfile", "\"/pm/ith.prom\"" },
 	{ "management", "account_id", NULL }, { "management", "cluster_id", NULL },
 	{ "management", "token_file", "\"/etc/ith/mgmt\"" }, { "management", "token_env", "\"MGMT\"" },
-	{ "management", "ca_file", "\"/etc/ith/ca.pem\"" },
+	{ "management", "ca_file", "\"/etc/passwd\"" },  /* it must exist, owned by root */
 	{ "tokens", "name", NULL }, { "tokens", "write", NULL }, { "tokens", "read", "[ \"r\", \"*\" ]" },
 	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
 	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },

@@ -96,6 +96,22 @@ static void test_strbuf(void)
 	CU_ASSERT_PTR_NULL(sb.buf);
 }
 
+/* Server text that quotes a token: every occurrence goes, whatever surrounds it. */
+static void test_redact(void)
+{
+	char a[] = "bad token apiv1_SECRET, again apiv1_SECRETapiv1_SECRET.";
+	char b[] = "ab";
+	char c[] = "nothing here";
+
+	CU_ASSERT_EQUAL(ith_redact(a, "apiv1_SECRET", 12), 3);
+	CU_ASSERT_STRING_EQUAL(a, "bad token ***, again ******.");
+	CU_ASSERT_EQUAL(ith_redact(b, "b", 1), 1);
+	CU_ASSERT_STRING_EQUAL(b, "a*");
+	CU_ASSERT_EQUAL(ith_redact(c, "secret", 6), 0);
+	CU_ASSERT_EQUAL(ith_redact(c, NULL, 0), 0);
+	CU_ASSERT_STRING_EQUAL(c, "nothing here");
+}
+
 static void test_safe_text(void)
 {
 	char b[16], big[64];
@@ -255,6 +271,7 @@ int register_time_tests(void)
 	ADD(s, test_uuid);
 	ADD(s, test_strbuf);
 	ADD(s, test_safe_text);
+	ADD(s, test_redact);
 	ADD(s, test_dir_open_secure);
 	ADD(s, test_error_buffer);
 	ADD(s, test_causes);
