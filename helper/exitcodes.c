@@ -30,7 +30,7 @@ static const struct cli_exit {
 	  "temporary: rate limited (429) or the profile's lock stayed busy" },
 	{ "77", "permission (management token rejected, unsafe file modes)",
 	  "permission: management token rejected (401/403), unsafe file modes or owners (a token file or state "
-	  "others can read; a configuration or hook program others can write), symlinked paths" },
+	  "others can read; a configuration, CA file, template or hook program others can write), symlinked paths" },
 	{ "78", "configuration", "configuration error (the message names file, line and setting)" },
 	{ "126", NULL, "`exec`: CMD was found but could not be run" },
 	{ "127", NULL, "`exec`: CMD was not found" },
