@@ -32,8 +32,9 @@ static const struct cli_command commands[] = {
 	  "orphans, and bring permissions in line with the config (PATCH, same secret).\n"
 	  "What the systemd timer or cron runs; a no-op without network when nothing is due.\n"
 	  "  --force         renew now even when not due\n"
-	  "  --dry-run       print the plan (create, promote, patch, revoke ids); change\n"
-	  "                  nothing: no POST/PATCH/DELETE, no state or sink writes" },
+	  "  --dry-run       print the plan (create, promote, patch, revoke ids, sinks to\n"
+	  "                  (re)write, an owed on_rotate); change nothing: no\n"
+	  "                  POST/PATCH/DELETE, no state or sink writes" },
 	{ "status", cmd_status, "status [NAME...] [--format text|json|influx|prometheus] [--from DIR]",
 	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
 	  "Reads local state only; never prints a secret. Exits 0 even when a profile\n"

@@ -697,6 +697,42 @@ static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct it
 
 /* ---- the dry run: print the plan, change nothing ---- */
 
+/*
+ * The sinks the SINKS step would (re)write with the current token, compared
+ * read-only (ith_sink_check: nothing created or written). Without a current
+ * token the promote line says it all: every sink gets the new one.
+ */
+static void print_sinks(const struct ith_profile *p, const struct ith_state *st, struct ith_strbuf *pl)
+{
+	static const char *const why[] = { "", "missing", "content, mode or group differs" };
+
+	if (!st->has_current)
+		return;
+	for (size_t i = 0; i < p->nsinks; i++) {
+		struct ith_strbuf serr = ITH_STRBUF_INIT;
+		enum ith_sink_diff diff;
+		if (ith_sink_check(&p->sinks[i], p, &st->current, &diff, &serr) < 0)
+			ith_strbuf_addf(pl, "%s: would write sink %s, which fails now (%s)\n", p->name, p->sinks[i].path,
+				ith_err_msg(&serr));
+		else if (diff != ITH_SINK_SAME)
+			ith_strbuf_addf(pl, "%s: would write sink %s (%s)\n", p->name, p->sinks[i].path, why[diff]);
+		ith_strbuf_release(&serr);
+	}
+}
+
+/* on_rotate: owed now for the current token (a failed or missed run), or owed by a promote. */
+static void print_hook(const struct ith_profile *p, const struct ith_state *st, const struct ith_step *s,
+	struct ith_strbuf *pl)
+{
+	bool owed = st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id);
+
+	if (owed)
+		ith_strbuf_addf(pl, "%s: would run on_rotate (owed for %s)%s\n", p->name, st->current.id,
+			s->when == ITH_WHEN_HOOK_OWED ? "; for the new token instead if one is promoted" : "");
+	else if (s->when == ITH_WHEN_HOOK_OWED)
+		ith_strbuf_addf(pl, "%s: would run on_rotate once a new token is promoted\n", p->name);
+}
+
 /* One step of the plan as the dry run says it; *creating: a create is planned (the promote line follows it). */
 static void print_step(const struct ith_profile *p, const struct ith_state *st, const struct ith_step *s,
 	const struct ith_perms *want, bool *creating, struct ith_strbuf *pl)
@@ -721,6 +757,10 @@ static void print_step(const struct ith_profile *p, const struct ith_state *st, 
 		for (size_t i = 0; i < st->nretired && i < 64; i++)
 			if (s->retired & (UINT64_C(1) << i))
 				ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
+	} else if (s->kind == ITH_STEP_SINKS) {
+		print_sinks(p, st, pl);
+	} else if (s->kind == ITH_STEP_HOOK) {
+		print_hook(p, st, s, pl);
 	}
 }
 
@@ -870,7 +910,9 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		}
 		return 0;
 	case ITH_STEP_SINKS:
-		return sync_sinks(ctx, p, st, &res->sinks_written, err);
+		r = sync_sinks(ctx, p, st, &res->sinks_written, err);
+		res->sinks_failed = r < 0;
+		return r;
 	case ITH_STEP_REVOKE:
 		r = revoke_due_retired(ctx, &run->api, p, st, ith_now(), &res->revoked, err);
 		run->changed |= res->revoked != 0;
@@ -969,10 +1011,37 @@ static void get_plan(const struct ith_ctx *ctx, const struct ith_profile *p, con
 	ith_plan_get(&in, pl);
 }
 
-/* A SERVE or FAIL step; r_renew: the failed renewal's error. */
+/*
+ * The renewal run failed, the current token still serves: say what failed.
+ * A sink write failing after the switch is no failed renewal: the token
+ * served is the one just made. err's message leads with the profile name,
+ * said once here.
+ */
+static void warn_stale(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
+	const struct ith_rotate_result *res, const struct ith_strbuf *err)
+{
+	const char *msg = ith_err_msg(err);
+	size_t n = strlen(p->name);
+	char left[32];
+
+	if (!strncmp(msg, p->name, n) && !strncmp(msg + n, ": ", 2))
+		msg += n + 2;
+	ith_format_duration(st->current.expires_at - now, left, sizeof(left));
+	if (res->sinks_failed && res->rotated)
+		ith_log(ctx, ITH_LOG_WARN, "%s: %s token %s, but writing the sinks failed (%s); serving it, valid for %s",
+			p->name, res->old_id[0] ? "renewed to" : "created", st->current.id, msg, left);
+	else if (res->sinks_failed)
+		ith_log(ctx, ITH_LOG_WARN, "%s: writing the sinks failed (%s); serving the cached token, valid for %s more",
+			p->name, msg, left);
+	else
+		ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
+			p->name, msg, left);
+}
+
+/* A SERVE or FAIL step; r_renew: the failed renewal's error, res: what that run did. */
 static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, int64_t now,
-	int64_t min_ttl, const struct ith_step *s, int r_renew, struct ith_state_token *out, bool *stale,
-	struct ith_strbuf *err)
+	int64_t min_ttl, const struct ith_step *s, int r_renew, const struct ith_rotate_result *res,
+	struct ith_state_token *out, bool *stale, struct ith_strbuf *err)
 {
 	char left[32], want[32];
 
@@ -980,9 +1049,7 @@ static int get_finish(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		return s->fail == ITH_FAIL_RENEW ? r_renew :
 			ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token available", p->name);
 	if (s->stale) {
-		ith_format_duration(st->current.expires_at - now, left, sizeof(left));
-		ith_log(ctx, ITH_LOG_WARN, "%s: could not renew (%s); serving the cached token, valid for %s more",
-			p->name, ith_err_msg(err), left);
+		warn_stale(ctx, p, st, now, res, err);
 		*stale = true;
 	}
 	serve(s->slot == ITH_SLOT_CURRENT ? &st->current : &st->next, out);
@@ -1005,16 +1072,17 @@ static int get_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 	struct ith_plan pl;
 	int r = 0;
 
+	memset(&res, 0, sizeof(res));
 	get_plan(ctx, p, st, now, min_ttl, ITH_GET_LOCKED, &pl);
 	if (pl.v[0].kind == ITH_STEP_RENEW) {
-		memset(&res, 0, sizeof(res));
 		r = rotate_locked(ctx, p, st, ITH_PLAN_FROM_GET | (pl.v[0].force ? ITH_ROTATE_FORCE : 0), &res, err);
-		ith_rotate_result_release(&res);
 		if (r < 0)
 			stage = ITH_GET_RENEW_FAILED;
 	}
 	get_plan(ctx, p, st, now, min_ttl, stage, &pl);
-	return get_finish(ctx, p, st, now, min_ttl, &pl.v[0], r, out, stale, err);
+	r = get_finish(ctx, p, st, now, min_ttl, &pl.v[0], r, &res, out, stale, err);
+	ith_rotate_result_release(&res);
+	return r;
 }
 
 int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, struct ith_state_token *out,

@@ -86,6 +86,7 @@ struct ith_rotate_result {
 	bool created, rotated, patched;
 	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
 	unsigned revoked, sinks_written;
+	bool sinks_failed;        /* the run failed writing a sink (what failed, for get's warning) */
 	struct ith_strbuf plan;   /* dry run: one line per step */
 };
 void ith_rotate_result_release(struct ith_rotate_result *res);

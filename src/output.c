@@ -90,14 +90,17 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 	}
 }
 
-/* The sink's present content, up to cap bytes (a longer file differs anyway): 0, or 1 to rewrite it. */
-static int read_existing(int dfd, const char *path, size_t cap, char **text, size_t *len, struct ith_strbuf *err)
+/* The sink's present content, up to cap bytes (a longer file differs anyway): 0, or 1 to rewrite it
+ * (*missing: it does not exist). */
+static int read_existing(int dfd, const char *path, size_t cap, char **text, size_t *len, bool *missing,
+	struct ith_strbuf *err)
 {
 	int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), r;
 
+	*missing = false;
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return 1;
+			return (*missing = true);
 		if (errno == ELOOP)
 			return ith_err(err, ITH_ERR_UNSAFE, "sink '%s' is a symbolic link; refusing to write through it (remove it)", path);
 		return 1;  /* unreadable: rewrite it */
@@ -115,52 +118,93 @@ static int read_existing(int dfd, const char *path, size_t cap, char **text, siz
  * traverse it; the token files' own modes keep them private. Refused when
  * someone else could swap it. Every later step goes through the descriptor.
  */
-static int open_parent(const char *path, struct ith_strbuf *err)
+static int open_parent(const char *path, mode_t create_mode, bool *missing, struct ith_strbuf *err)
 {
 	const char *slash = strrchr(path, '/');
+	struct stat st;
 	char *dir;
 	int fd;
 
 	if (!slash)
 		return ith_err(err, ITH_ERR_CONFIG, "sink '%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = ith_dir_open_secure(dir, 0755, "sink directory", err);
+	fd = ith_dir_open_secure(dir, create_mode, "sink directory", err);
+	/* not created (read-only check): a directory that is not there is no error, the sink is missing */
+	*missing = fd < 0 && !create_mode && lstat(dir, &st) < 0 && errno == ENOENT;
 	free(dir);
 	return fd;
+}
+
+/* The sink's content for t (a secret strbuf). */
+static void render(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
+	struct ith_strbuf *want)
+{
+	if (s->type == ITH_SINK_TEMPLATE)
+		ith_template_render(s->tmpl, p, t, want);
+	else
+		ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, want);
+}
+
+/* Does the sink (in dfd) differ from want, in content, mode or group: *diff. Reads only. */
+static int compare(int dfd, const struct ith_sink *s, const struct ith_strbuf *want, enum ith_sink_diff *diff,
+	struct ith_strbuf *err)
+{
+	char *have = NULL;
+	size_t have_len = 0;
+	bool missing;
+	struct stat st;
+	int r = read_existing(dfd, s->path, want->len + 1, &have, &have_len, &missing, err);
+
+	if (r < 0)
+		return r;
+	*diff = missing ? ITH_SINK_MISSING : ITH_SINK_DIFFERS;
+	if (r == 0 && have_len == want->len && !memcmp(have, want->buf, want->len) &&
+	    fstatat(dfd, strrchr(s->path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (st.st_mode & 07777) == s->mode && (s->gid == (gid_t)-1 || st.st_gid == s->gid))
+		*diff = ITH_SINK_SAME;
+	if (have)
+		ith_freezero(have, have_len + 1);
+	return 0;
 }
 
 int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
 	bool *changed, struct ith_strbuf *err)
 {
 	struct ith_strbuf want = ITH_STRBUF_INIT;
-	char *have = NULL;
-	size_t have_len = 0;
-	struct stat st;
+	enum ith_sink_diff diff;
+	bool missing;
 	int r, dfd;
 
 	*changed = false;
-	if ((dfd = open_parent(s->path, err)) < 0)
+	if ((dfd = open_parent(s->path, 0755, &missing, err)) < 0)
 		return dfd;
-	if (s->type == ITH_SINK_TEMPLATE)
-		ith_template_render(s->tmpl, p, t, &want);
-	else
-		ith_format_token(s->type == ITH_SINK_ENV ? ITH_FMT_ENV : ITH_FMT_RAW, p, t, &want);
-	r = read_existing(dfd, s->path, want.len + 1, &have, &have_len, err);
-	if (r < 0)
-		goto out;
-	if (r == 0 && have_len == want.len && !memcmp(have, want.buf, want.len) &&
-	    fstatat(dfd, strrchr(s->path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (st.st_mode & 07777) == s->mode && (s->gid == (gid_t)-1 || st.st_gid == s->gid)) {
-		r = 0;
-		goto out;
+	render(s, p, t, &want);
+	r = compare(dfd, s, &want, &diff, err);
+	if (r == 0 && diff != ITH_SINK_SAME) {
+		r = ith_write_atomic_at(dfd, s->path, want.buf, want.len, s->mode, s->gid, err);
+		*changed = r == 0;
 	}
-	r = ith_write_atomic_at(dfd, s->path, want.buf, want.len, s->mode, s->gid, err);
-	if (r == 0)
-		*changed = true;
-out:
 	close(dfd);
-	if (have)
-		ith_freezero(have, have_len + 1);
+	ith_strbuf_release(&want);
+	return r;
+}
+
+int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
+	enum ith_sink_diff *diff, struct ith_strbuf *err)
+{
+	struct ith_strbuf want = ITH_STRBUF_INIT, derr = ITH_STRBUF_INIT;
+	bool missing = false;
+	int r, dfd = open_parent(s->path, 0, &missing, &derr);
+
+	*diff = ITH_SINK_MISSING;
+	if (dfd < 0) {  /* its directory is missing: made by the write, no error */
+		r = missing ? 0 : ith_err_move(err, &derr, dfd);
+		ith_strbuf_release(&derr);
+		return r;
+	}
+	render(s, p, t, &want);
+	r = compare(dfd, s, &want, diff, err);
+	close(dfd);
 	ith_strbuf_release(&want);
 	return r;
 }

@@ -31,6 +31,11 @@ void ith_format_token(enum ith_format f, const struct ith_profile *p, const stru
 /* Write the sink if its content differs; *changed says whether it did. */
 int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
 	bool *changed, struct ith_strbuf *err);
+/* Read-only: would ith_sink_sync write the sink, and why (*diff). Nothing is created, written or changed;
+ * a missing sink directory is ITH_SINK_MISSING, an unsafe one an error (as the write would be). */
+enum ith_sink_diff { ITH_SINK_SAME, ITH_SINK_MISSING, ITH_SINK_DIFFERS };
+int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
+	enum ith_sink_diff *diff, struct ith_strbuf *err);
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err);
 
 #endif
