@@ -651,11 +651,13 @@ static const char *url_shown(const char *url, char *out, size_t len)
 {
 	const char *rest = strstr(url, "://"), *at = strrchr(url, '@');
 	size_t head = rest ? (size_t)(rest + 3 - url) : 0;
+	/* an '@' past the host (a password with '/' in it, or a path): what came before it is elided, visibly */
+	bool past_host = at && at > url + head + strcspn(url + head, "/?#");
 
 	rest = at ? at + 1 : url + head;
 	if (rest < url + head)  /* an '@' inside the scheme: nothing to drop */
 		rest = url + head;
-	snprintf(out, len, "%.*s%.*s", (int)head, url, (int)strcspn(rest, "?#"), rest);
+	snprintf(out, len, "%.*s%s%.*s", (int)head, url, past_host ? "...@" : "", (int)strcspn(rest, "?#"), rest);
 	return out;
 }
 
