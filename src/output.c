@@ -112,6 +112,18 @@ static int read_existing(int dfd, const char *path, size_t cap, char **text, siz
 	return r < 0 ? 1 : 0;
 }
 
+/* The directory dir is in is there (so a write could make dir). */
+static bool parent_is_dir(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	char *up = slash == dir ? ith_xstrdup("/") : ith_xstrndup(dir, (size_t)(slash - dir));
+	struct stat st;
+	bool ok = lstat(up, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(up);
+	return ok;
+}
+
 /*
  * The sink's directory, opened once (ith_dir_open_secure): created 0755 when
  * missing -- despite our umask 077, the consumer (e.g. group telegraf) must
@@ -129,8 +141,12 @@ static int open_parent(const char *path, mode_t create_mode, bool *missing, stru
 		return ith_err(err, ITH_ERR_CONFIG, "sink '%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
 	fd = ith_dir_open_secure(dir, create_mode, "sink directory", err);
-	/* not created (read-only check): a directory that is not there is no error, the sink is missing */
-	*missing = fd < 0 && !create_mode && lstat(dir, &st) < 0 && errno == ENOENT;
+	/*
+	 * Not created (read-only check): a directory that is not there is no
+	 * error, the sink is missing -- when the write would make it, i.e. its
+	 * own parent is a directory (the write makes the last component only).
+	 */
+	*missing = fd < 0 && !create_mode && lstat(dir, &st) < 0 && errno == ENOENT && parent_is_dir(dir);
 	free(dir);
 	return fd;
 }
@@ -194,6 +210,7 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 {
 	struct ith_strbuf want = ITH_STRBUF_INIT, derr = ITH_STRBUF_INIT;
 	bool missing = false;
+	struct stat st;
 	int r, dfd = open_parent(s->path, 0, &missing, &derr);
 
 	*diff = ITH_SINK_MISSING;
@@ -201,6 +218,10 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 		r = missing ? 0 : ith_err_move(err, &derr, dfd);
 		ith_strbuf_release(&derr);
 		return r;
+	}
+	if (fstatat(dfd, strrchr(s->path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+		close(dfd);  /* the write's rename would fail */
+		return ith_err(err, ITH_ERR_IO, "sink '%s' is a directory", s->path);
 	}
 	render(s, p, t, &want);
 	r = compare(dfd, s, &want, diff, err);
