@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1156,8 +1157,11 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 		ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
 	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
 		r = sweep_orphans(ctx, api, p, st, revoked, plan, err);
-	for (size_t i = 0; i < p->nsinks; i++)
-		ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		struct stat sst;
+		if (lstat(p->sinks[i].path, &sst) == 0)  /* one that is not there is not removed */
+			ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+	}
 	return r;
 }
 
