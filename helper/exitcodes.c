@@ -19,7 +19,7 @@ static const struct cli_exit {
 	{ "64", "usage", "usage error" },
 	{ "65", "malformed or refused API answer",
 	  "malformed or refused API answer (bad JSON, wrong types, or an HTTP 4xx other than 401, 403, 404 and 429)" },
-	{ "69", "API unavailable and no valid token",
+	{ "69", "API unavailable or no valid token",
 	  "API unavailable (unreachable, 5xx, TLS failure, HTTP 404), a new token's activation probe failed, or no "
 	  "valid token to hand out" },
 	{ "70", "internal error", "internal error" },

@@ -812,6 +812,7 @@ static int64_t inflight_window(const struct ith_config *cfg)
 struct rotate_run {
 	struct ith_api *api;
 	bool changed, gone, active;
+	bool revoke_failed;     /* only the revocation of retired tokens failed: the hook is still owed now */
 	char probe_msg[1024];   /* an activation probe failed while waiting: the run fails at its end */
 };
 
@@ -917,6 +918,7 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	case ITH_STEP_REVOKE:
 		r = revoke_due_retired(ctx, &run->api, p, st, ith_now(), &res->revoked, err);
 		run->changed |= res->revoked != 0;
+		run->revoke_failed = r < 0;
 		return r;
 	default:
 		return 0;
@@ -939,6 +941,18 @@ static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	return 0;
 }
 
+/* The hook, when the plan has it and it is owed for the current token; after the state's save, so a `get`
+ * from the hook, or from a consumer it restarts, sees the new token. */
+static int hook_if_owed(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_plan *pl, struct ith_strbuf *err)
+{
+	if (!ith_plan_find(pl, ITH_STEP_HOOK) || !st->hook_pending[0] || !st->has_current ||
+	    strcmp(st->hook_pending, st->current.id))
+		return 0;
+	run_hook(ctx, p, st);
+	return save_state(ctx, p, st, err);
+}
+
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
@@ -958,17 +972,19 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	ith_perms_release(&want);
 	if (flags & ITH_ROTATE_DRY_RUN)
 		return r;
-	if (r < 0)
-		return save_after_failure(ctx, p, st, r, err);
+	if (r < 0) {
+		r = save_after_failure(ctx, p, st, r, err);
+		if (run.revoke_failed) {  /* the new token is in place: its consumer must still hear of it */
+			struct ith_strbuf herr = ITH_STRBUF_INIT;
+			if (hook_if_owed(ctx, p, st, &pl, &herr) < 0)
+				ith_log(ctx, ITH_LOG_WARN, "%s: %s", p->name, ith_err_msg(&herr));
+			ith_strbuf_release(&herr);
+		}
+		return r;
+	}
 	if (run.changed && (r = save_state(ctx, p, st, err)) < 0)
 		return r;
-	/* after the save: a `get` from the hook, or from a consumer it restarts, sees the new token */
-	if (ith_plan_find(&pl, ITH_STEP_HOOK) && st->hook_pending[0] && st->has_current &&
-	    !strcmp(st->hook_pending, st->current.id)) {
-		run_hook(ctx, p, st);
-		return save_state(ctx, p, st, err);
-	}
-	return 0;
+	return hook_if_owed(ctx, p, st, &pl, err);
 }
 
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
