@@ -96,6 +96,25 @@ int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *er
 	return 0;
 }
 
+/*
+ * The API handle, told the state's secrets (ith_api_redact_add): a server's
+ * message that quotes the current or the next token is redacted like one
+ * quoting the management token. Every path holding a state calls this, not
+ * ith_ctx_api; a reused handle (watch, exec) learns each state it meets.
+ */
+static int state_api(struct ith_ctx *ctx, const struct ith_state *st, struct ith_api **out, struct ith_strbuf *err)
+{
+	int r = ith_ctx_api(ctx, out, err);
+
+	if (r < 0)
+		return r;
+	if (st->has_current)
+		ith_api_redact_add(*out, &st->current.token);
+	if (st->has_next)
+		ith_api_redact_add(*out, &st->next.token);
+	return 0;
+}
+
 void ith_ctx_release(struct ith_ctx *ctx)
 {
 	ith_api_close(ctx->api);
@@ -301,7 +320,7 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 			i++;
 			continue;
 		}
-		if (!*api && (r = ith_ctx_api(ctx, api, err)) < 0)
+		if (!*api && (r = state_api(ctx, st, api, err)) < 0)
 			return r;
 		if ((r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over", err)) < 0)
 			return r;
@@ -781,7 +800,7 @@ static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		if (s->kind == ITH_STEP_SWEEP) {
 			/* an earlier create's answer was not recorded: the sweep comes first */
 			struct ith_api *api;
-			if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+			if (ctx->instance[0] && (r = state_api(ctx, st, &api, err)) == 0)
 				r = sweep_orphans(ctx, api, p, st, NULL, pl, err);
 			if (r < 0)
 				return r;
@@ -928,7 +947,7 @@ static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 {
 	int r;
 
-	if (pl->needs_api && (r = ith_ctx_api(ctx, &run->api, err)) < 0)
+	if (pl->needs_api && (r = state_api(ctx, st, &run->api, err)) < 0)
 		return r;
 	for (size_t i = 0; i < pl->n; i++)
 		if ((r = run_step(ctx, p, st, now, &pl->v[i], want, run, res, err)) < 0)
@@ -1154,7 +1173,7 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	}
 	for (size_t i = 0; i < n; i++)
 		ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
-	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+	if (ctx->instance[0] && (r = state_api(ctx, st, &api, err)) == 0)
 		r = sweep_orphans(ctx, api, p, st, revoked, plan, err);
 	for (size_t i = 0; i < p->nsinks; i++)
 		ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
@@ -1213,7 +1232,7 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 		r = revoke_plan(ctx, p, &st, plan, revoked, err);
 		goto out_unlock;
 	}
-	if ((r = ith_ctx_api(ctx, &api, err)) < 0)
+	if ((r = state_api(ctx, &st, &api, err)) < 0)
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)

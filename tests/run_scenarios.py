@@ -153,6 +153,8 @@ class Scenario:
                 out += [t["accessToken"] for t in self.emu.ctl("tokens") if t.get("accessToken")]
             except OSError:
                 pass
+        if getattr(self, "fake_token", None):
+            out.append(self.fake_token)
         return out + list(self.seen_secrets)
 
     seen_secrets = set()
@@ -987,9 +989,20 @@ class Scenario:
         self.emu.ctl("seed", json.loads(arg))
 
     def d_emu_faults(self, arg):
-        """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, so that an
-        error body can quote it as a careless server would)."""
-        self.emu.ctl("faults", json.loads(self.subst(arg).replace("@MGMT@", self.mgmt)))
+        """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, @CURRENT@
+        the secret of the state's current token and @FAKETOKEN@ a token secret of this scenario's own that every
+        secret check knows, so that an answer can quote them as a careless server would)."""
+        text = self.subst(arg).replace("@MGMT@", self.mgmt)
+        if "@CURRENT@" in text:
+            cur = self.token_ref("current")
+            if not cur:
+                raise Failure("@CURRENT@: the state has no current token")
+            text = text.replace("@CURRENT@", self.emu_tokens()[cur]["accessToken"])
+        if "@FAKETOKEN@" in text:
+            if not getattr(self, "fake_token", None):
+                self.fake_token = "apiv1_" + secrets.token_hex(32)
+            text = text.replace("@FAKETOKEN@", self.fake_token)
+        self.emu.ctl("faults", json.loads(text))
 
     def d_emu_stop(self, arg):
         self.emu.stop()
