@@ -159,6 +159,29 @@ class Scenario:
 
     seen_secrets = set()
 
+    def mask(self, text):
+        """text as a report may show it: every secret, and every run of 8 or more characters of one (a helper
+        that leaked a token cut short), becomes <secret> (unlike the helper's own ***)."""
+        try:
+            secs = [x for x in self.all_secrets() if x]
+        except Exception:  # an emulator gone: the secrets seen so far
+            secs = [x for x in [self.mgmt] + list(self.seen_secrets) if x]
+        grams = {sec[i:i + 8] for sec in secs for i in range(len(sec) - 7)}
+        hide = [False] * len(text)
+        for i in range(len(text) - 7):
+            if text[i:i + 8] in grams:
+                hide[i:i + 8] = [True] * 8
+        out, i = [], 0
+        while i < len(text):
+            if hide[i]:
+                while i < len(text) and hide[i]:
+                    i += 1
+                out.append("<secret>")
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
     def token_ref(self, ref):
         """'current' (state), 'retired0', or a remembered variable name -> token id."""
         st = self.state()
@@ -451,7 +474,7 @@ class Scenario:
             if s and not is_get and s in self.last["out"]:
                 raise Failure("a secret appeared on stdout of: %s" % arg)
         if os.environ.get("ITH_SCENARIO_TRACE"):
-            sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.last["err"]))
+            sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.mask(self.last["err"])))
 
     def need_run(self):
         if not self.last:
@@ -1220,7 +1243,7 @@ def main():
             skipped += 1
         except Exception as e:  # report and go on with the next scenario
             print("not ok %d - %s: %s\n  %s" % (n, os.path.basename(f), s.title if s else "",
-                                               str(e).replace("\n", "\n  ")), flush=True)
+                                               (s.mask(str(e)) if s else str(e)).replace("\n", "\n  ")), flush=True)
             failed += 1
         finally:
             if s:
