@@ -102,17 +102,21 @@ int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *er
  * quoting the management token. Every path holding a state calls this, not
  * ith_ctx_api; a reused handle (watch, exec) learns each state it meets.
  */
+static void know_state(struct ith_api *api, const struct ith_state *st)
+{
+	if (st->has_current)
+		ith_api_redact_add(api, &st->current.token);
+	if (st->has_next)
+		ith_api_redact_add(api, &st->next.token);
+}
+
 static int state_api(struct ith_ctx *ctx, const struct ith_state *st, struct ith_api **out, struct ith_strbuf *err)
 {
 	int r = ith_ctx_api(ctx, out, err);
 
-	if (r < 0)
-		return r;
-	if (st->has_current)
-		ith_api_redact_add(*out, &st->current.token);
-	if (st->has_next)
-		ith_api_redact_add(*out, &st->next.token);
-	return 0;
+	if (r == 0)
+		know_state(*out, st);
+	return r;
 }
 
 void ith_ctx_release(struct ith_ctx *ctx)
@@ -1274,6 +1278,21 @@ void ith_owned_release(struct ith_owned *v, size_t n)
 	free(v);
 }
 
+/* Before a list answer is read: every profile's current and next known to the handle (state_api). */
+static void know_all_states(struct ith_ctx *ctx, struct ith_api *api)
+{
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a state that cannot be read has nothing to add */
+
+	for (size_t i = 0; i < ctx->cfg->nprofiles; i++) {
+		struct ith_state st;
+		if (ith_state_load(ctx->cfg->state_dir, ctx->cfg->profiles[i].name, ctx->instance, &st, &ignored) < 0)
+			continue;
+		know_state(api, &st);
+		ith_state_release(&st);
+	}
+	ith_strbuf_release(&ignored);
+}
+
 int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struct ith_strbuf *err)
 {
 	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a role that cannot be told stays unknown */
@@ -1284,7 +1303,10 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 	int64_t now = ith_now();
 	int r;
 
-	if ((r = ith_ctx_api(ctx, &api, err)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
+	if ((r = ith_ctx_api(ctx, &api, err)) < 0)
+		return r;
+	know_all_states(ctx, api);
+	if ((r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
 		return r;
 	v = ith_xcalloc(l.n, sizeof(*v));
 	for (size_t i = 0; i < l.n; i++) {
