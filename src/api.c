@@ -257,11 +257,19 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
 	ith_secret_set(&api->known[api->nknown++], sec->s, sec->len);
 }
 
-/* Every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in play (and extra) becomes "***". */
+/*
+ * The management token and extra (when not NULL) whatever their length, then
+ * every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in
+ * play (or extra) become "***".
+ */
 static void redact_known(const struct ith_api *api, char *s, const char *extra)
 {
 	struct ith_secret x = { (char *)extra, extra ? strlen(extra) : 0 };
 
+	if (api->mgmt.s)
+		ith_redact(s, api->mgmt.s, api->mgmt.len);
+	if (extra)
+		ith_redact(s, extra, x.len);
 	ith_redact_fragments(s, &api->mgmt, 1, ITH_REDACT_MIN_RUN);
 	ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
 	if (extra)
@@ -510,8 +518,9 @@ static void body_release(struct body *b)
 
 /*
  * An answer that failed to parse: the parser's message may quote its values
- * (cut short). A secret the answer (b, may be NULL) carries is registered first, then every
- * part of a token in play is redacted from err's message. Returns r.
+ * (cut short). A secret the answer (b; NULL: a list, streamed) carries is
+ * registered first, then every part of a token in play is redacted from
+ * err's message. Returns r.
  */
 static int answer_failed(struct ith_api *api, const struct body *b, int r, struct ith_strbuf *err)
 {
@@ -535,13 +544,12 @@ int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, vo
 	struct ith_list_stats *stats, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
-	int r;
+	int r, rq;
 
 	b.lp = ith_list_parser_new(instance, note, ud);
-	r = request(api, "GET", "", NULL, &b, err);
-	if (r == 0)
-		r = ith_list_parser_finish(b.lp, out, stats, err);
-	if (r < 0)
+	rq = request(api, "GET", "", NULL, &b, err);
+	r = rq == 0 ? ith_list_parser_finish(b.lp, out, stats, err) : rq;
+	if (r < 0 && (rq == 0 || b.stream_err))
 		answer_failed(api, NULL, r, err);  /* an element of ours the parser quoted */
 	ith_list_parser_free(b.lp);
 	body_release(&b);

@@ -270,11 +270,29 @@ static void list_note(void *ud, const char *msg)
 	ith_log(ud, ITH_LOG_DEBUG, "token list: %s", msg);
 }
 
+/* Before a list answer is read (list, check, a sweep): every profile's current and next known to the handle. */
+static void know_all_states(struct ith_ctx *ctx, struct ith_api *api)
+{
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a state that cannot be read has nothing to add */
+
+	for (size_t i = 0; i < ctx->cfg->nprofiles; i++) {
+		struct ith_state st;
+		if (ith_state_load(ctx->cfg->state_dir, ctx->cfg->profiles[i].name, ctx->instance, &st, &ignored) < 0)
+			continue;
+		know_state(api, &st);
+		ith_state_release(&st);
+	}
+	ith_strbuf_release(&ignored);
+}
+
 int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
 	struct ith_strbuf *err)
 {
 	struct ith_list_stats st;
-	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
+	int r;
+
+	know_all_states(ctx, api);
+	r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
 
 	if (r == 0) {
 		ith_log(ctx, ITH_LOG_DEBUG, "token list: %zu tokens, %zu of this instance, %zu of others (%zu of them "
@@ -1278,21 +1296,6 @@ void ith_owned_release(struct ith_owned *v, size_t n)
 	free(v);
 }
 
-/* Before a list answer is read: every profile's current and next known to the handle (state_api). */
-static void know_all_states(struct ith_ctx *ctx, struct ith_api *api)
-{
-	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a state that cannot be read has nothing to add */
-
-	for (size_t i = 0; i < ctx->cfg->nprofiles; i++) {
-		struct ith_state st;
-		if (ith_state_load(ctx->cfg->state_dir, ctx->cfg->profiles[i].name, ctx->instance, &st, &ignored) < 0)
-			continue;
-		know_state(api, &st);
-		ith_state_release(&st);
-	}
-	ith_strbuf_release(&ignored);
-}
-
 int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struct ith_strbuf *err)
 {
 	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a role that cannot be told stays unknown */
@@ -1303,10 +1306,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 	int64_t now = ith_now();
 	int r;
 
-	if ((r = ith_ctx_api(ctx, &api, err)) < 0)
-		return r;
-	know_all_states(ctx, api);
-	if ((r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
+	if ((r = ith_ctx_api(ctx, &api, err)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
 		return r;
 	v = ith_xcalloc(l.n, sizeof(*v));
 	for (size_t i = 0; i < l.n; i++) {
