@@ -19,6 +19,9 @@ struct ith_api {
 	int64_t deadline_ms;    /* monotonic: no request or backoff beyond it */
 	char *ca_file;
 	struct ith_secret mgmt; /* only to keep it out of messages (server_text) */
+	/* every database token in play (the state's current and next, those made here): kept out of messages */
+	struct ith_secret known[ITH_API_REDACT_MAX];
+	size_t nknown;
 	struct curl_slist *headers_get, *headers_body;
 	char *base;             /* url/accounts/A/clusters/C/tokens */
 	ith_api_trace_fn trace;
@@ -206,6 +209,8 @@ void ith_api_close(struct ith_api *api)
 		sym_curl_easy_cleanup(api->dp);
 	free(api->ca_file);
 	ith_secret_release(&api->mgmt);
+	for (size_t i = 0; i < api->nknown; i++)
+		ith_secret_release(&api->known[i]);
 	slist_free_wiped(api->headers_get);
 	slist_free_wiped(api->headers_body);
 	free(api->base);
@@ -235,22 +240,57 @@ bool ith_api_last_refused(const struct ith_api *api)
 		api->last_status != 408 && api->last_status != 429;
 }
 
+void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
+{
+	if (!sec || !sec->s || sec->len < ITH_REDACT_MIN_RUN)
+		return;
+	for (size_t i = 0; i < api->nknown; i++)
+		if (api->known[i].len == sec->len && !memcmp(api->known[i].s, sec->s, sec->len))
+			return;
+	if (api->nknown == ITH_API_REDACT_MAX) {
+		/* a long-lived handle (watch): the oldest token goes, long expired by now */
+		ith_secret_release(&api->known[0]);
+		memmove(&api->known[0], &api->known[1], (ITH_API_REDACT_MAX - 1) * sizeof(api->known[0]));
+		api->known[ITH_API_REDACT_MAX - 1].s = NULL;
+		api->nknown--;
+	}
+	ith_secret_set(&api->known[api->nknown++], sec->s, sec->len);
+}
+
+/*
+ * The management token and extra (when not NULL) whatever their length, then
+ * every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in
+ * play (or extra) become "***".
+ */
+static void redact_known(const struct ith_api *api, char *s, const char *extra)
+{
+	struct ith_secret x = { (char *)extra, extra ? strlen(extra) : 0 };
+
+	if (api->mgmt.s)
+		ith_redact(s, api->mgmt.s, api->mgmt.len);
+	if (extra)
+		ith_redact(s, extra, x.len);
+	ith_redact_fragments(s, &api->mgmt, 1, ITH_REDACT_MIN_RUN);
+	ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
+	if (extra)
+		ith_redact_fragments(s, &x, 1, ITH_REDACT_MIN_RUN);
+}
+
 /*
  * Text from the other side (an answer's message, libcurl's words about a
  * transfer), made safe to print and store: the one way it enters a message.
- * Every token in play becomes "***" first (the management token; extra, when
- * not NULL: the token a probe carried or an answer concerned), then the text
- * is sanitised and cut to len - 1 bytes (so no part of a token survives a cut).
+ * Every token in play, and any part of one, becomes "***" first (the
+ * management token, the database tokens registered with ith_api_redact_add;
+ * extra, when not NULL: the token a probe carried or an answer concerned),
+ * then the text is sanitised and cut to len - 1 bytes (so no part of a
+ * token survives a cut).
  */
 static const char *server_text(const struct ith_api *api, const char *s, const char *extra, char *out, size_t len)
 {
 	char *copy = ith_xstrdup(s ? s : "");
 	size_t n = strlen(copy);
 
-	if (api->mgmt.s)
-		ith_redact(copy, api->mgmt.s, api->mgmt.len);
-	if (extra)
-		ith_redact(copy, extra, strlen(extra));
+	redact_known(api, copy, extra);
 	ith_safe_text(copy, out, len);
 	ith_wipe(copy, n);
 	free(copy);
@@ -476,16 +516,41 @@ static void body_release(struct body *b)
 	ith_strbuf_release(&b->sb);
 }
 
+/*
+ * An answer that failed to parse: the parser's message may quote its values
+ * (cut short). A secret the answer (b; NULL: a list, streamed) carries is
+ * registered first, then every part of a token in play is redacted from
+ * err's message. Returns r.
+ */
+static int answer_failed(struct ith_api *api, const struct body *b, int r, struct ith_strbuf *err)
+{
+	json_object *o = b && b->sb.buf && b->sb.len <= ITH_JSON_MAX_BYTES ? json_tokener_parse(b->sb.buf) : NULL, *t;
+
+	if (o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "accessToken", &t) &&
+	    json_object_is_type(t, json_type_string)) {
+		struct ith_secret sec = { (char *)json_object_get_string(t), (size_t)json_object_get_string_len(t) };
+		ith_api_redact_add(api, &sec);
+		ith_wipe(sec.s, sec.len);
+	}
+	json_object_put(o);
+	if (err && err->buf) {
+		redact_known(api, err->buf, NULL);
+		err->len = strlen(err->buf);
+	}
+	return r;
+}
+
 int ith_api_list(struct ith_api *api, const char *instance, ith_note_fn note, void *ud, struct ith_token_list *out,
 	struct ith_list_stats *stats, struct ith_strbuf *err)
 {
 	struct body b = BODY_INIT;
-	int r;
+	int r, rq;
 
 	b.lp = ith_list_parser_new(instance, note, ud);
-	r = request(api, "GET", "", NULL, &b, err);
-	if (r == 0)
-		r = ith_list_parser_finish(b.lp, out, stats, err);
+	rq = request(api, "GET", "", NULL, &b, err);
+	r = rq == 0 ? ith_list_parser_finish(b.lp, out, stats, err) : rq;
+	if (r < 0 && (rq == 0 || b.stream_err))
+		answer_failed(api, NULL, r, err);  /* an element of ours the parser quoted */
 	ith_list_parser_free(b.lp);
 	body_release(&b);
 	return r;
@@ -522,11 +587,12 @@ int ith_api_create(struct ith_api *api, const char *description, const struct it
 	}
 	r = request(api, "POST", "", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b, err);
 	json_object_put(req);
-	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, true, &t, err);
+	if (r == 0 && (r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, true, &t, err)) < 0)
+		answer_failed(api, &b, r, err);
 	body_release(&b);
 	if (r < 0)
 		return r;
+	ith_api_redact_add(api, &t.access_token);
 	*out = t;
 	return 0;
 }
@@ -547,8 +613,8 @@ int ith_api_get(struct ith_api *api, const char *id, struct ith_token *out, stru
 
 	if (r == 0)
 		r = request(api, "GET", path, NULL, &b, err);
-	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err);
+	if (r == 0 && (r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err)) < 0)
+		answer_failed(api, &b, r, err);
 	body_release(&b);
 	return r;
 }
@@ -572,8 +638,8 @@ int ith_api_update(struct ith_api *api, const char *id, const char *description,
 		json_object_object_add(req, "permissions", perms_json(perms));
 	r = request(api, "PATCH", path, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN), &b, err);
 	json_object_put(req);
-	if (r == 0)
-		r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err);
+	if (r == 0 && (r = ith_token_parse_json(b.sb.buf ? b.sb.buf : "", b.sb.len, false, out, err)) < 0)
+		answer_failed(api, &b, r, err);
 	body_release(&b);
 	return r;
 }

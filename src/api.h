@@ -81,6 +81,19 @@ int ith_api_delete(struct ith_api *api, const char *id, struct ith_strbuf *err);
 int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith_secret *token,
 	const char *db, bool write, long *status, struct ith_strbuf *err);
 
+/*
+ * Secrets kept out of messages: a server's error text and the message of an
+ * answer that failed to parse lose every run of ITH_REDACT_MIN_RUN or more
+ * bytes found inside the management token or a registered database token
+ * (ith_redact_fragments). Register every token in play: the engine adds the
+ * state's current and next as soon as it has both the state and the handle;
+ * ith_api_create adds each token it makes (and the accessToken of a create
+ * answer it could not parse). sec is copied (wiped when the handle closes);
+ * at most ITH_API_REDACT_MAX are kept, the oldest dropped first.
+ */
+#define ITH_API_REDACT_MAX 64
+void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec);
+
 /* Attempts the last management request took (1: no retry). */
 unsigned ith_api_last_attempts(const struct ith_api *api);
 

@@ -97,6 +97,29 @@ int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *er
 	return 0;
 }
 
+/*
+ * The API handle, told the state's secrets (ith_api_redact_add): a server's
+ * message that quotes the current or the next token is redacted like one
+ * quoting the management token. Every path holding a state calls this, not
+ * ith_ctx_api; a reused handle (watch, exec) learns each state it meets.
+ */
+static void know_state(struct ith_api *api, const struct ith_state *st)
+{
+	if (st->has_current)
+		ith_api_redact_add(api, &st->current.token);
+	if (st->has_next)
+		ith_api_redact_add(api, &st->next.token);
+}
+
+static int state_api(struct ith_ctx *ctx, const struct ith_state *st, struct ith_api **out, struct ith_strbuf *err)
+{
+	int r = ith_ctx_api(ctx, out, err);
+
+	if (r == 0)
+		know_state(*out, st);
+	return r;
+}
+
 void ith_ctx_release(struct ith_ctx *ctx)
 {
 	ith_api_close(ctx->api);
@@ -248,11 +271,29 @@ static void list_note(void *ud, const char *msg)
 	ith_log(ud, ITH_LOG_DEBUG, "token list: %s", msg);
 }
 
+/* Before a list answer is read (list, check, a sweep): every profile's current and next known to the handle. */
+static void know_all_states(struct ith_ctx *ctx, struct ith_api *api)
+{
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* a state that cannot be read has nothing to add */
+
+	for (size_t i = 0; i < ctx->cfg->nprofiles; i++) {
+		struct ith_state st;
+		if (ith_state_load(ctx->cfg->state_dir, ctx->cfg->profiles[i].name, ctx->instance, &st, &ignored) < 0)
+			continue;
+		know_state(api, &st);
+		ith_state_release(&st);
+	}
+	ith_strbuf_release(&ignored);
+}
+
 int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
 	struct ith_strbuf *err)
 {
 	struct ith_list_stats st;
-	int r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
+	int r;
+
+	know_all_states(ctx, api);
+	r = ith_api_list(api, ctx->instance, list_note, ctx, out, &st, err);
 
 	if (r == 0) {
 		ith_log(ctx, ITH_LOG_DEBUG, "token list: %zu tokens, %zu of this instance, %zu of others (%zu of them "
@@ -302,7 +343,7 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 			i++;
 			continue;
 		}
-		if (!*api && (r = ith_ctx_api(ctx, api, err)) < 0)
+		if (!*api && (r = state_api(ctx, st, api, err)) < 0)
 			return r;
 		if ((r = revoke_id(ctx, *api, p->name, st->retired[i].id, "grace over", err)) < 0)
 			return r;
@@ -782,7 +823,7 @@ static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		if (s->kind == ITH_STEP_SWEEP) {
 			/* an earlier create's answer was not recorded: the sweep comes first */
 			struct ith_api *api;
-			if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+			if (ctx->instance[0] && (r = state_api(ctx, st, &api, err)) == 0)
 				r = sweep_orphans(ctx, api, p, st, NULL, pl, err);
 			if (r < 0)
 				return r;
@@ -931,7 +972,7 @@ static int run_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 {
 	int r;
 
-	if (pl->needs_api && (r = ith_ctx_api(ctx, &run->api, err)) < 0)
+	if (pl->needs_api && (r = state_api(ctx, st, &run->api, err)) < 0)
 		return r;
 	for (size_t i = 0; i < pl->n; i++)
 		if ((r = run_step(ctx, p, st, now, &pl->v[i], want, run, res, err)) < 0)
@@ -1171,7 +1212,7 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	}
 	for (size_t i = 0; i < n; i++)
 		ith_strbuf_addf(plan, "%s: would revoke %s (%s)\n", p->name, ids[i], roles[i]);
-	if (ctx->instance[0] && (r = ith_ctx_api(ctx, &api, err)) == 0)
+	if (ctx->instance[0] && (r = state_api(ctx, st, &api, err)) == 0)
 		r = sweep_orphans(ctx, api, p, st, revoked, plan, err);
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct stat sst;
@@ -1233,7 +1274,7 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 		r = revoke_plan(ctx, p, &st, plan, revoked, err);
 		goto out_unlock;
 	}
-	if ((r = ith_ctx_api(ctx, &api, err)) < 0)
+	if ((r = state_api(ctx, &st, &api, err)) < 0)
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)

@@ -117,7 +117,9 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 
 /* This instance's tokens on the cluster, any profile (the rest of the
  * inventory is streamed past and counted in stats, which may be NULL);
- * skipped list elements are noted at debug level. */
+ * skipped list elements are noted at debug level. Every profile's current
+ * and next token are made known to api first (ith_api_redact_add), so that
+ * an element the parser quotes in an error shows none of them. */
 int ith_list_ours(struct ith_ctx *ctx, struct ith_api *api, struct ith_token_list *out, struct ith_list_stats *stats,
 	struct ith_strbuf *err);
 

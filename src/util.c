@@ -422,6 +422,47 @@ size_t ith_redact(char *s, const char *secret, size_t slen)
 	return n;
 }
 
+/* The longest run from p (NUL-terminated) that occurs somewhere inside sec. */
+static size_t longest_inside(const char *p, const struct ith_secret *sec)
+{
+	size_t best = 0;
+
+	for (size_t j = 0; j < sec->len && sec->len - j > best; j++) {
+		size_t k = 0;
+		while (p[k] && j + k < sec->len && p[k] == sec->s[j + k])
+			k++;
+		if (k > best)
+			best = k;
+	}
+	return best;
+}
+
+size_t ith_redact_fragments(char *s, const struct ith_secret *secrets, size_t n, size_t min)
+{
+	size_t count = 0;
+
+	if (!s || !secrets || !min)
+		return 0;
+	for (char *p = s; *p; p++) {
+		size_t run = 0, rep;
+		for (size_t i = 0; i < n; i++) {
+			size_t k = secrets[i].s ? longest_inside(p, &secrets[i]) : 0;
+			if (k > run)
+				run = k;
+		}
+		if (run < min)
+			continue;
+		size_t tail = strlen(p + run);
+		rep = run < 3 ? run : 3;
+		memset(p, '*', rep);
+		memmove(p + rep, p + run, tail + 1);
+		ith_wipe(p + rep + tail + 1, run - rep);  /* no byte of the secret stays behind the new end */
+		p += rep - 1;
+		count++;
+	}
+	return count;
+}
+
 const char *ith_safe_text(const char *s, char *buf, size_t len)
 {
 	const unsigned char *in = (const unsigned char *)(s ? s : "");

@@ -78,6 +78,13 @@ void ith_sanitize_inplace(char *s);
  * (a secret shorter than 3 bytes: with as many '*'); returns how many. For
  * text from elsewhere that may quote a token before it enters a message. */
 size_t ith_redact(char *s, const char *secret, size_t slen);
+/* The same for parts of secrets: every run of at least min bytes of s that
+ * occurs inside one of the n secrets (the longest from each position, left
+ * to right) becomes "***"; returns how many. A value a parser quoted cut
+ * short ('%.64s') is a prefix of the secret, which ith_redact cannot see.
+ * Entries with s NULL are skipped. */
+#define ITH_REDACT_MIN_RUN 8
+size_t ith_redact_fragments(char *s, const struct ith_secret *secrets, size_t n, size_t min);
 
 /* ---- time ---- */
 /* "90s", "30m", "24h", "7d" or plain seconds "3600"; 0 <= result <= 10 years. */

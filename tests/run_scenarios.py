@@ -153,9 +153,34 @@ class Scenario:
                 out += [t["accessToken"] for t in self.emu.ctl("tokens") if t.get("accessToken")]
             except OSError:
                 pass
+        if getattr(self, "fake_token", None):
+            out.append(self.fake_token)
         return out + list(self.seen_secrets)
 
     seen_secrets = set()
+
+    def mask(self, text):
+        """text as a report may show it: every secret, and every run of 8 or more characters of one (a helper
+        that leaked a token cut short), becomes <secret> (unlike the helper's own ***)."""
+        try:
+            secs = [x for x in self.all_secrets() if x]
+        except Exception:  # an emulator gone: the secrets seen so far
+            secs = [x for x in [self.mgmt] + list(self.seen_secrets) if x]
+        grams = {sec[i:i + 8] for sec in secs for i in range(len(sec) - 7)}
+        hide = [False] * len(text)
+        for i in range(len(text) - 7):
+            if text[i:i + 8] in grams:
+                hide[i:i + 8] = [True] * 8
+        out, i = [], 0
+        while i < len(text):
+            if hide[i]:
+                while i < len(text) and hide[i]:
+                    i += 1
+                out.append("<secret>")
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
 
     def token_ref(self, ref):
         """'current' (state), 'retired0', or a remembered variable name -> token id."""
@@ -449,7 +474,7 @@ class Scenario:
             if s and not is_get and s in self.last["out"]:
                 raise Failure("a secret appeared on stdout of: %s" % arg)
         if os.environ.get("ITH_SCENARIO_TRACE"):
-            sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.last["err"]))
+            sys.stderr.write("  $ %s -> %d\n%s" % (arg, p.returncode, self.mask(self.last["err"])))
 
     def need_run(self):
         if not self.last:
@@ -987,9 +1012,20 @@ class Scenario:
         self.emu.ctl("seed", json.loads(arg))
 
     def d_emu_faults(self, arg):
-        """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, so that an
-        error body can quote it as a careless server would)."""
-        self.emu.ctl("faults", json.loads(self.subst(arg).replace("@MGMT@", self.mgmt)))
+        """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, @CURRENT@
+        the secret of the state's current token and @FAKETOKEN@ a token secret of this scenario's own that every
+        secret check knows, so that an answer can quote them as a careless server would)."""
+        text = self.subst(arg).replace("@MGMT@", self.mgmt)
+        if "@CURRENT@" in text:
+            cur = self.token_ref("current")
+            if not cur:
+                raise Failure("@CURRENT@: the state has no current token")
+            text = text.replace("@CURRENT@", self.emu_tokens()[cur]["accessToken"])
+        if "@FAKETOKEN@" in text:
+            if not getattr(self, "fake_token", None):
+                self.fake_token = "apiv1_" + secrets.token_hex(32)
+            text = text.replace("@FAKETOKEN@", self.fake_token)
+        self.emu.ctl("faults", json.loads(text))
 
     def d_emu_stop(self, arg):
         self.emu.stop()
@@ -1207,7 +1243,7 @@ def main():
             skipped += 1
         except Exception as e:  # report and go on with the next scenario
             print("not ok %d - %s: %s\n  %s" % (n, os.path.basename(f), s.title if s else "",
-                                               str(e).replace("\n", "\n  ")), flush=True)
+                                               (s.mask(str(e)) if s else str(e)).replace("\n", "\n  ")), flush=True)
             failed += 1
         finally:
             if s:

@@ -112,6 +112,38 @@ static void test_redact(void)
 	CU_ASSERT_STRING_EQUAL(c, "nothing here");
 }
 
+/* Parts of secrets: a value a parser quoted cut short is a prefix, or a piece, of the token. */
+static void test_redact_fragments(void)
+{
+	static const char tok[] = "apiv1_0123456789abcdef", mgmt[] = "mgmt_ZYXWVUTSRQPONM";
+	struct ith_secret secs[3] = { { (char *)tok, sizeof(tok) - 1 }, { NULL, 0 }, { (char *)mgmt, sizeof(mgmt) - 1 } };
+	char cut[] = "unknown permission action 'apiv1_0123456789...'";
+	char mid[] = "see 6789abcdef and VUTSRQPO here";
+	char whole[] = "apiv1_0123456789abcdefZ, again apiv1_0123456789abcdef";
+	char shorter[] = "apiv1_0 and 9abcdef and mgmt_ZY stay";
+	char eight[] = "x apiv1_01 y";
+	char tail[] = "end: apiv1_0123456789abcdef";
+
+	CU_ASSERT_EQUAL(ith_redact_fragments(cut, secs, 3, ITH_REDACT_MIN_RUN), 1);
+	CU_ASSERT_STRING_EQUAL(cut, "unknown permission action '***...'");
+	CU_ASSERT_EQUAL(ith_redact_fragments(mid, secs, 3, ITH_REDACT_MIN_RUN), 2);
+	CU_ASSERT_STRING_EQUAL(mid, "see *** and *** here");
+	CU_ASSERT_EQUAL(ith_redact_fragments(whole, secs, 3, ITH_REDACT_MIN_RUN), 2);
+	CU_ASSERT_STRING_EQUAL(whole, "***Z, again ***");
+	/* runs shorter than 8 bytes stay: ordinary words must not vanish */
+	CU_ASSERT_EQUAL(ith_redact_fragments(shorter, secs, 3, ITH_REDACT_MIN_RUN), 0);
+	CU_ASSERT_STRING_EQUAL(shorter, "apiv1_0 and 9abcdef and mgmt_ZY stay");
+	CU_ASSERT_EQUAL(ith_redact_fragments(eight, secs, 3, ITH_REDACT_MIN_RUN), 1);
+	CU_ASSERT_STRING_EQUAL(eight, "x *** y");
+	/* nothing of the token is left behind the new end of the string either */
+	CU_ASSERT_EQUAL(ith_redact_fragments(tail, secs, 1, ITH_REDACT_MIN_RUN), 1);
+	CU_ASSERT_STRING_EQUAL(tail, "end: ***");
+	for (size_t i = 0; i + 8 <= sizeof(tail); i++)
+		CU_ASSERT_PTR_NULL(memmem(tok, sizeof(tok) - 1, tail + i, 8));
+	CU_ASSERT_EQUAL(ith_redact_fragments(NULL, secs, 3, ITH_REDACT_MIN_RUN), 0);
+	CU_ASSERT_EQUAL(ith_redact_fragments(eight, NULL, 0, ITH_REDACT_MIN_RUN), 0);
+}
+
 static void test_safe_text(void)
 {
 	char b[16], big[64];
@@ -272,6 +304,7 @@ int register_time_tests(void)
 	ADD(s, test_strbuf);
 	ADD(s, test_safe_text);
 	ADD(s, test_redact);
+	ADD(s, test_redact_fragments);
 	ADD(s, test_dir_open_secure);
 	ADD(s, test_error_buffer);
 	ADD(s, test_causes);
