@@ -859,9 +859,10 @@ static int sink_post(const struct vctx *v, const config_setting_t *s, const char
 		return verr(v, s, name, "required setting is missing");
 	if (!strcmp(out->template_path, out->path))
 		return verr(v, x, name, "the template and the sink's path are the same file");
-	if (ith_template_load(out->template_path, &out->tmpl, v->err) < 0)
-		return verr_from(v, x, name);
-	return 0;
+	int r = ith_template_load(out->template_path, &out->tmpl, v->err);
+	if (r == ITH_ERR_UNSAFE)  /* as for the configuration: the owner or mode is what is wrong (77) */
+		return ith_err_prefix(v->err, r, "%s:%d: %s", v->file, x ? config_setting_source_line(x) : 0, name);
+	return r < 0 ? verr_from(v, x, name) : 0;
 }
 
 static int load_sink(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
@@ -1196,7 +1197,9 @@ int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf 
 		return ith_err(err, ITH_ERR_CONFIG, "configuration '%s' is %s, not a regular file; give the configuration file "
 			"with -c FILE or $INFLUX_TOKEN_HELPER_CONFIG", path, S_ISDIR(st.st_mode) ? "a directory" : "a special file");
 	}
-	if ((r = ith_check_trusted(&st, path, "configuration", err)) < 0) {
+	/* and every directory and link on its way: whoever can replace it controls url and ca_file */
+	if ((r = ith_check_trusted(&st, path, "configuration", err)) < 0 ||
+	    (r = ith_check_trusted_path(path, "configuration", err)) < 0) {
 		close(fd);
 		return r;
 	}

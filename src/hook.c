@@ -166,7 +166,8 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 	struct stat st;
 	if (stat(p->on_rotate.v[0], &st) < 0)
 		return ith_err(err, ITH_ERR_HOOK_EXEC, "on_rotate %s: cannot execute (%s)", p->on_rotate.v[0], strerror(errno));
-	int r = ith_check_trusted(&st, p->on_rotate.v[0], "on_rotate program", err);
+	/* the program and every directory and link on its way: whoever can replace it runs as us */
+	int r = ith_check_trusted_path(p->on_rotate.v[0], "on_rotate program", err);
 	if (r < 0)
 		return r;
 	ith_format_rfc3339(t->expires_at, when, sizeof(when));

@@ -121,7 +121,7 @@ int ith_template_load(const char *path, struct ith_template **out, struct ith_st
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return ith_err(err, ITH_ERR_CONFIG, "%s is not a regular file", what);
 	/* whoever can write the template decides where the token goes (a url, a machine): as the config */
-	if (stat(path, &st) == 0 && (r = ith_check_trusted(&st, path, "template", err)) < 0)
+	if (stat(path, &st) == 0 && (r = ith_check_trusted_path(path, "template", err)) < 0)
 		return r;
 	if ((r = ith_read_file(path, ITH_TEMPLATE_MAX_BYTES, false, what, &text, &len, err)) < 0)
 		return r;

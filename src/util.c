@@ -659,80 +659,140 @@ int ith_check_trusted(const struct stat *st, const char *path, const char *what,
 	return 0;
 }
 
-/* Each directory above dir_path (absolute; cut in place) is one only root or we can change. */
-static int trusted_parents(char *dir_path, const char *path, const char *what, struct ith_strbuf *err)
+static const char *writable_by(mode_t m)
+{
+	return (m & 022) == 022 ? "group and others" : (m & 002) ? "others" : "its group";
+}
+
+/*
+ * A directory walked through: owned by root or us, and writable by no one
+ * else unless sticky (then others cannot rename or remove what root or we
+ * own in it, and every entry the walk uses must be root's or ours).
+ */
+static int trusted_dir(const struct stat *st, const char *dir, const char *path, const char *what, struct ith_strbuf *err)
 {
 	uid_t me = geteuid();
-	struct stat st;
-	char *slash;
 
-	while ((slash = strrchr(dir_path, '/')) && !(slash == dir_path && !dir_path[1])) {
-		slash[slash == dir_path ? 1 : 0] = '\0';
-		if (stat(dir_path, &st) < 0)
-			return ith_err(err, ith_errno_cause(errno), "%s '%s': cannot stat directory '%s': %s", what, path,
-				dir_path, strerror(errno));
-		if (st.st_uid != 0 && st.st_uid != me)
-			return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', owned by uid %u, neither root nor uid %u "
-				"who runs this: its owner can replace the file; fix: chown root '%s'", what, path, dir_path,
-				(unsigned)st.st_uid, (unsigned)me, dir_path);
-		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
-			return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', writable by %s (mode %04o): whoever "
-				"can write it can replace the file and so controls what this program does with the management "
-				"token; fix: chmod go-w '%s'", what, path, dir_path,
-				(st.st_mode & 022) == 022 ? "group and others" : (st.st_mode & 002) ? "others" : "its group",
-				(unsigned)(st.st_mode & 07777), dir_path);
-	}
+	if (st->st_uid != 0 && st->st_uid != me)
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', owned by uid %u, neither root nor uid %u "
+			"who runs this: its owner can replace the file; fix: chown root '%s'", what, path, dir,
+			(unsigned)st->st_uid, (unsigned)me, dir);
+	if ((st->st_mode & 022) && !(st->st_mode & S_ISVTX))
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is in directory '%s', writable by %s (mode %04o): whoever "
+			"can write it can replace the file and so controls what this program does with the management "
+			"token; fix: chmod go-w '%s'", what, path, dir, writable_by(st->st_mode),
+			(unsigned)(st->st_mode & 07777), dir);
 	return 0;
 }
 
-/* The directories of path as written and of each symbolic link it goes through (a link can be replaced). */
-static int trusted_hops(const char *path, const char *what, struct ith_strbuf *err)
-{
-	char *cur = ith_xstrdup(path), *dir;
-	char target[PATH_MAX];
-	struct stat st;
-	int r = 0;
+/* Walking a path one component at a time, as the kernel resolves it. */
+struct twalk {
+	const char *path, *what;  /* as given: for messages */
+	char dir[PATH_MAX];       /* the directory reached: absolute, every step checked, no link in it */
+	char *rest;               /* what is left to resolve */
+	int links;
+};
 
-	for (int hops = 0; r == 0 && cur[0] == '/' && hops < 40; hops++) {
-		ssize_t n;
-		dir = ith_xstrdup(cur);
-		r = trusted_parents(dir, path, what, err);
-		free(dir);
-		if (r < 0 || lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode) ||
-		    (n = readlink(cur, target, sizeof(target) - 1)) <= 0)
-			break;
-		target[n] = '\0';
-		struct ith_strbuf next = ITH_STRBUF_INIT;
-		if (target[0] != '/')
-			ith_strbuf_add(&next, cur, (size_t)(strrchr(cur, '/') - cur) + 1);
-		ith_strbuf_addstr(&next, target);
-		free(cur);
-		cur = ith_strbuf_detach(&next);
+/* Symbolic link entry (in w->dir): root's or ours; what is left becomes its target, then the rest. */
+static int walk_link(struct twalk *w, const char *entry, const struct stat *st, const char *after,
+	struct ith_strbuf *err)
+{
+	char target[PATH_MAX];
+	struct ith_strbuf next = ITH_STRBUF_INIT;
+	uid_t me = geteuid();
+	ssize_t n;
+
+	if (st->st_uid != 0 && st->st_uid != me)
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s' goes through symbolic link '%s', owned by uid %u, neither root "
+			"nor uid %u who runs this: its owner can point it elsewhere; fix: chown -h root '%s'", w->what, w->path,
+			entry, (unsigned)st->st_uid, (unsigned)me, entry);
+	if (++w->links > 40)
+		return ith_err(err, ITH_ERR_UNSAFE, "%s '%s': more than 40 symbolic links on the way (a loop?); "
+			"give the real path", w->what, w->path);
+	if ((n = readlink(entry, target, sizeof(target) - 1)) <= 0)
+		return ith_err(err, n < 0 ? ith_errno_cause(errno) : ITH_ERR_FILE_NOT_FOUND, "%s '%s': cannot read "
+			"symbolic link '%s': %s", w->what, w->path, entry, n < 0 ? strerror(errno) : "it is empty");
+	target[n] = '\0';
+	if (target[0] == '/')
+		snprintf(w->dir, sizeof(w->dir), "/");  /* from the top again; "/" was checked first */
+	ith_strbuf_addf(&next, "%s/%s", target, after);
+	free(w->rest);
+	w->rest = ith_strbuf_detach(&next);
+	return 0;
+}
+
+/* One component of w->rest; *st is the final file once *done. */
+static int walk_step(struct twalk *w, struct stat *st, bool *done, struct ith_strbuf *err)
+{
+	char *comp = w->rest, *after, entry[PATH_MAX];
+	size_t dl = strlen(w->dir);
+
+	while (*comp == '/')
+		comp++;
+	after = comp + strcspn(comp, "/");
+	if (*after)
+		*after++ = '\0';
+	while (*after == '/')
+		after++;
+	if (!*comp || !strcmp(comp, ".")) {
+		memmove(w->rest, after, strlen(after) + 1);
+		return 0;
 	}
-	free(cur);
+	if (!strcmp(comp, "..")) {  /* w->dir holds no link: its parent is the one walked through */
+		char *slash = strrchr(w->dir, '/');
+		slash[slash == w->dir ? 1 : 0] = '\0';
+		memmove(w->rest, after, strlen(after) + 1);
+		return 0;
+	}
+	if ((size_t)snprintf(entry, sizeof(entry), "%s%s%s", w->dir, dl > 1 ? "/" : "", comp) >= sizeof(entry))
+		return ith_err(err, ITH_ERR_CONFIG, "%s '%s': path too long", w->what, w->path);
+	if (lstat(entry, st) < 0)
+		return ith_err(err, errno == ENOENT || errno == ENOTDIR ? ITH_ERR_FILE_NOT_FOUND : ith_errno_cause(errno),
+			"%s '%s': %s", w->what, w->path, strerror(errno));
+	if (S_ISLNK(st->st_mode))
+		return walk_link(w, entry, st, after, err);
+	if (!*after) {
+		*done = true;
+		return S_ISREG(st->st_mode) ? 0 : ith_err(err, ITH_ERR_CONFIG, "%s '%s' is not a regular file", w->what, w->path);
+	}
+	if (!S_ISDIR(st->st_mode))
+		return ith_err(err, ITH_ERR_FILE_NOT_FOUND, "%s '%s': %s", w->what, w->path, strerror(ENOTDIR));
+	int r = trusted_dir(st, entry, w->path, w->what, err);
+	snprintf(w->dir, sizeof(w->dir), "%s", entry);
+	memmove(w->rest, after, strlen(after) + 1);
 	return r;
 }
 
 int ith_check_trusted_path(const char *path, const char *what, struct ith_strbuf *err)
 {
+	struct twalk w = { .path = path, .what = what, .dir = "/" };
+	struct ith_strbuf full = ITH_STRBUF_INIT;
+	char cwd[PATH_MAX];
 	struct stat st;
-	char *real;
+	bool done = false;
 	int r;
 
-	if (stat(path, &st) < 0)
-		return ith_err(err, errno == ENOENT || errno == ENOTDIR ? ITH_ERR_FILE_NOT_FOUND : ith_errno_cause(errno),
-			"%s '%s': %s", what, path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return ith_err(err, ITH_ERR_CONFIG, "%s '%s' is not a regular file", what, path);
-	if ((r = ith_check_trusted(&st, path, what, err)) < 0)
-		return r;
-	if (!(real = realpath(path, NULL)))
-		return ith_err(err, ith_errno_cause(errno), "%s '%s': %s", what, path, strerror(errno));
-	r = trusted_hops(path, what, err);
-	if (r == 0)
-		r = trusted_parents(real, path, what, err);
-	free(real);
-	return r;
+	if (path[0] != '/') {  /* relative: from the working directory, whose own directories count too */
+		if (!getcwd(cwd, sizeof(cwd)))
+			return ith_err(err, ith_errno_cause(errno), "%s '%s': cannot get the working directory: %s", what, path,
+				strerror(errno));
+		ith_strbuf_addf(&full, "%s/", cwd);
+	}
+	ith_strbuf_addstr(&full, path);
+	w.rest = ith_strbuf_detach(&full);
+	if (lstat("/", &st) < 0)
+		r = ith_err(err, ITH_ERR_IO, "cannot stat '/': %s", strerror(errno));
+	else
+		r = trusted_dir(&st, "/", path, what, err);
+	while (r == 0 && !done) {
+		if (!w.rest[strspn(w.rest, "/")]) {  /* the path ends at a directory */
+			r = ith_err(err, ITH_ERR_CONFIG, "%s '%s' is not a regular file", what, path);
+			break;
+		}
+		r = walk_step(&w, &st, &done, err);
+	}
+	free(w.rest);
+	return r < 0 ? r : ith_check_trusted(&st, path, what, err);
 }
 
 int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err)

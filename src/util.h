@@ -129,12 +129,15 @@ int ith_check_private_fd(int fd, const char *path, bool is_dir, struct ith_strbu
  * ITH_ERR_UNSAFE with the fix otherwise; what names it ("configuration"). */
 struct stat;
 int ith_check_trusted(const struct stat *st, const char *path, const char *what, struct ith_strbuf *err);
-/* The same for a file named by path that is read later by someone else
- * (libcurl reads management.ca_file): it must be a regular file (symlinks
- * followed), pass ith_check_trusted, and each directory above it, on the
- * path as written and on its real path, must be owned by root or by us and
- * not writable by group or others unless sticky (else ITH_ERR_UNSAFE: they
- * could replace it). ITH_ERR_FILE_NOT_FOUND when it does not exist. */
+/* The same for a file named by path, and for its way there (the
+ * configuration, management.ca_file, a template, the on_rotate program):
+ * resolved one component at a time as the kernel does (at most 40 links),
+ * every directory walked through must be owned by root or by us and not
+ * writable by group or others unless sticky, every symbolic link owned by
+ * root or by us, and the file a regular one passing ith_check_trusted
+ * (else ITH_ERR_UNSAFE: someone else could replace it). A relative path
+ * starts at the working directory. ITH_ERR_FILE_NOT_FOUND when it does not
+ * exist; ITH_ERR_CONFIG when it is not a regular file. */
 int ith_check_trusted_path(const char *path, const char *what, struct ith_strbuf *err);
 /* Open a directory, refusing symlinks (ITH_ERR_UNSAFE); returns the fd or a cause. */
 int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err);

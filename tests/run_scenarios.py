@@ -286,6 +286,12 @@ class Scenario:
         pw = pwd.getpwnam(user)
         os.chown(self.subst(path), pw.pw_uid, pw.pw_gid)
 
+    def d_chown_link(self, arg):
+        """chown-link USER PATH: chown the symbolic link PATH itself (lchown), not what it points at."""
+        user, path = arg.split(None, 1)
+        pw = pwd.getpwnam(user)
+        os.chown(self.subst(path), pw.pw_uid, pw.pw_gid, follow_symlinks=False)
+
     def d_file_fill(self, arg):
         """file-fill PATH BYTES [MODE]: PATH holds BYTES (at most 16 MiB) bytes of 'x', mode MODE (default 0600)."""
         words = arg.split()
