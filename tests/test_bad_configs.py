@@ -11,8 +11,10 @@ of the config fuzzer (tests/fuzz).
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -21,7 +23,12 @@ def main():
     helper = sys.argv[1]
     files = sorted(glob.glob(os.path.join(HERE, "bad-configs", "*.conf")))
     passed = failed = 0
-    for f in files:
+    # run each from a private copy: the helper refuses a configuration on a path others could change, and
+    # the checkout may sit below a directory that is group-writable or someone else's
+    tmp = tempfile.mkdtemp(prefix="ith-badconf-")
+    for src in files:
+        f = os.path.join(tmp, os.path.basename(src))
+        shutil.copyfile(src, f)
         expect = re.search(r"^# expect: (.*)$", open(f).read(), re.M).group(1)
         p = subprocess.run([helper, "-c", f, "check", "--offline"], capture_output=True, text=True, timeout=30)
         prefix = "influx-token-helper: " + f
@@ -37,6 +44,7 @@ def main():
         else:
             failed += 1
             print("not ok %s: exit %d, stderr %r, expected /%s/" % (os.path.basename(f), p.returncode, msg, expect))
+    shutil.rmtree(tmp, ignore_errors=True)
     print("bad configs: %d files" % len(files))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or len(files) < 30 else 0
