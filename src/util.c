@@ -608,7 +608,9 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 int ith_read_file(const char *path, size_t cap, bool private, const char *what,
 	char **out, size_t *len, struct ith_strbuf *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC), r;
+	/* O_NONBLOCK: a FIFO planted there must not hang the run (no effect on a regular file's reads) */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), r;
+	struct stat st;
 
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -617,6 +619,11 @@ int ith_read_file(const char *path, size_t cap, bool private, const char *what,
 			return ith_err(err, ITH_ERR_UNSAFE, "%s is a symbolic link; refusing it (remove it)", what);
 		return ith_err(err, ith_errno_cause(errno), "cannot open %s: %s", what,
 			strerror(errno));
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ith_err(err, ITH_ERR_UNSAFE, "%s is not a regular file (a FIFO, device or directory?); "
+			"refusing it", what);
 	}
 	r = private ? ith_check_private_fd(fd, path, false, err) : 0;
 	if (r == 0)

@@ -302,6 +302,10 @@ class Scenario:
             f.write("x" * size)
         os.chmod(path, int(words[2], 8) if len(words) > 2 else 0o600)
 
+    def d_mkfifo(self, arg):
+        """mkfifo PATH: make a FIFO (mode 0600) at PATH; nothing ever writes to it."""
+        os.mkfifo(self.subst(arg.strip()), 0o600)
+
     def d_mkdir(self, arg):
         words = arg.split()
         os.makedirs(self.subst(words[0]), exist_ok=True)
