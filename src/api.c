@@ -262,6 +262,50 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
  * every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in
  * play (or extra) become "***".
  */
+/*
+ * Drop in place what prints as nothing or as a '?' (C0 and C1 controls,
+ * DEL, soft hyphen, zero-width, bidi and other format characters, variation
+ * selectors). Returns how many bytes went.
+ */
+static int strip_invisible(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+	int gone = 0;
+
+	while (*r) {
+		size_t n = r[0] < 0x80 ? 1 : r[0] < 0xe0 ? 2 : r[0] < 0xf0 ? 3 : 4;
+		unsigned cp = n == 2 && r[1] ? (r[0] & 0x1fu) << 6 | (r[1] & 0x3fu) :
+			n == 3 && r[1] && r[2] ? (r[0] & 0x0fu) << 12 | (r[1] & 0x3fu) << 6 | (r[2] & 0x3fu) : r[0];
+		bool drop = r[0] < 0x20 || r[0] == 0x7f || (n == 2 && (cp <= 0x9f || cp == 0xad)) ||
+			(n == 3 && ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+			(cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff));
+		for (size_t k = 0; k < n && *r; k++, r++)
+			if (!drop)
+				*w++ = *r;
+		gone += drop ? (int)n : 0;
+	}
+	*w = '\0';
+	return gone;
+}
+
+/* "apiv1_" and what follows it: the shape of a database token (the OpenAPI spec's examples). */
+static void redact_token_shaped(char *s)
+{
+	static const char prefix[] = "apiv1_";
+
+	for (char *p = strstr(s, prefix); p; p = strstr(p, prefix)) {
+		size_t k = sizeof(prefix) - 1 + strspn(p + sizeof(prefix) - 1,
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.");
+		if (k < sizeof(prefix) - 1 + ITH_REDACT_MIN_RUN) {
+			p += sizeof(prefix) - 1;
+			continue;
+		}
+		memcpy(p, "***", 3);
+		memmove(p + 3, p + k, strlen(p + k) + 1);
+		p += 3;
+	}
+}
+
 static void redact_known(const struct ith_api *api, char *s, const char *extra)
 {
 	struct ith_secret x = { (char *)extra, extra ? strlen(extra) : 0 };
@@ -274,6 +318,7 @@ static void redact_known(const struct ith_api *api, char *s, const char *extra)
 	ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
 	if (extra)
 		ith_redact_fragments(s, &x, 1, ITH_REDACT_MIN_RUN);
+	redact_token_shaped(s);
 }
 
 /*
@@ -287,13 +332,31 @@ static void redact_known(const struct ith_api *api, char *s, const char *extra)
  */
 static const char *server_text(const struct ith_api *api, const char *s, const char *extra, char *out, size_t len)
 {
-	char *copy = ith_xstrdup(s ? s : "");
-	size_t n = strlen(copy);
+	/* only what can reach out (each output byte stands for at most 4 input bytes), plus room for a token
+	 * that starts inside it: the scan stays linear in the output, whatever the server sent */
+	size_t n = strnlen(s ? s : "", 4 * len + 8192);
+	char *copy = ith_xstrndup(s ? s : "", n), *bare = ith_xstrndup(copy, n), *plain;
 
-	redact_known(api, copy, extra);
-	ith_safe_text(copy, out, len);
+	/*
+	 * A secret split by characters that print as nothing or as '?' (controls,
+	 * zero-width and format characters) is found in the text without them;
+	 * when something was redacted there, that text is the one shown.
+	 */
+	strip_invisible(bare);
+	plain = ith_xstrdup(bare);
+	redact_known(api, bare, extra);
+	if (strcmp(bare, plain)) {
+		ith_safe_text(bare, out, len);
+	} else {
+		redact_known(api, copy, extra);
+		ith_safe_text(copy, out, len);
+	}
+	ith_wipe(plain, strlen(plain));
 	ith_wipe(copy, n);
+	ith_wipe(bare, n);
+	free(plain);
 	free(copy);
+	free(bare);
 	return out;
 }
 

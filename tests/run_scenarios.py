@@ -1023,14 +1023,20 @@ class Scenario:
 
     def d_emu_faults(self, arg):
         """emu-faults JSON: arm faults (substituted; there @MGMT@ also becomes the management token, @CURRENT@
-        the secret of the state's current token and @FAKETOKEN@ a token secret of this scenario's own that every
+        the secret of the state's current token (@CURRENTZW@: split by a zero-width space every 7 characters) and
+        @FAKETOKEN@ a token secret of this scenario's own that every
         secret check knows, so that an answer can quote them as a careless server would)."""
         text = self.subst(arg).replace("@MGMT@", self.mgmt)
-        if "@CURRENT@" in text:
+        for var in ("@CURRENT@", "@CURRENTZW@"):
+            if var not in text:
+                continue
             cur = self.token_ref("current")
             if not cur:
-                raise Failure("@CURRENT@: the state has no current token")
-            text = text.replace("@CURRENT@", self.emu_tokens()[cur]["accessToken"])
+                raise Failure("%s: the state has no current token" % var)
+            sec = self.emu_tokens()[cur]["accessToken"]
+            if var == "@CURRENTZW@":  # split by a zero-width space every 7 characters
+                sec = "\u200b".join(sec[i:i + 7] for i in range(0, len(sec), 7))
+            text = text.replace(var, sec)
         if "@FAKETOKEN@" in text:
             if not getattr(self, "fake_token", None):
                 self.fake_token = "apiv1_" + secrets.token_hex(32)
