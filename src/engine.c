@@ -1215,9 +1215,14 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	if (ctx->instance[0] && (r = state_api(ctx, st, &api, err)) == 0)
 		r = sweep_orphans(ctx, api, p, st, revoked, plan, err);
 	for (size_t i = 0; i < p->nsinks; i++) {
-		struct stat sst;
-		if (lstat(p->sinks[i].path, &sst) == 0)  /* one that is not there is not removed */
+		struct ith_strbuf serr = ITH_STRBUF_INIT;
+		bool exists;
+		if (ith_sink_remove_check(&p->sinks[i], &exists, &serr) < 0)
+			ith_strbuf_addf(plan, "%s: would remove %s, which fails now (%s)\n", p->name, p->sinks[i].path,
+				ith_err_msg(&serr));
+		else if (exists)  /* one that is not there is not removed */
 			ith_strbuf_addf(plan, "%s: would remove %s\n", p->name, p->sinks[i].path);
+		ith_strbuf_release(&serr);
 	}
 	return r;
 }

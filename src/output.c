@@ -112,18 +112,6 @@ static int read_existing(int dfd, const char *path, size_t cap, char **text, siz
 	return r < 0 ? 1 : 0;
 }
 
-/* The directory dir is in is there (so a write could make dir). */
-static bool parent_is_dir(const char *dir)
-{
-	const char *slash = strrchr(dir, '/');
-	char *up = slash == dir ? ith_xstrdup("/") : ith_xstrndup(dir, (size_t)(slash - dir));
-	struct stat st;
-	bool ok = lstat(up, &st) == 0 && S_ISDIR(st.st_mode);
-
-	free(up);
-	return ok;
-}
-
 /*
  * The sink's directory, opened once (ith_dir_open_secure): created 0755 when
  * missing -- despite our umask 077, the consumer (e.g. group telegraf) must
@@ -133,20 +121,23 @@ static bool parent_is_dir(const char *dir)
 static int open_parent(const char *path, mode_t create_mode, bool *missing, struct ith_strbuf *err)
 {
 	const char *slash = strrchr(path, '/');
-	struct stat st;
 	char *dir;
 	int fd;
 
 	if (!slash)
 		return ith_err(err, ITH_ERR_CONFIG, "sink '%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = ith_dir_open_secure(dir, create_mode, "sink directory", err);
 	/*
 	 * Not created (read-only check): a directory that is not there is no
-	 * error, the sink is missing -- when the write would make it, i.e. its
-	 * own parent is a directory (the write makes the last component only).
+	 * error, the sink is missing -- when the write would make it: only the
+	 * last directory is missing, and every one above it passed.
 	 */
-	*missing = fd < 0 && !create_mode && lstat(dir, &st) < 0 && errno == ENOENT && parent_is_dir(dir);
+	if (create_mode) {
+		fd = ith_dir_open_secure(dir, create_mode, "sink directory", err);
+	} else {
+		bool any;
+		fd = ith_dir_open_existing(dir, "sink directory", &any, missing, err);
+	}
 	free(dir);
 	return fd;
 }
@@ -227,6 +218,27 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 	r = compare(dfd, s, &want, diff, err);
 	close(dfd);
 	ith_strbuf_release(&want);
+	return r;
+}
+
+int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_strbuf *err)
+{
+	const char *slash = strrchr(s->path, '/');
+	char *dir = !slash || slash == s->path ? ith_xstrdup("/") : ith_xstrndup(s->path, (size_t)(slash - s->path));
+	bool missing, missing_last;
+	struct stat st;
+	int r = 0, dfd = ith_dir_open_existing(dir, "directory", &missing, &missing_last, err);
+
+	free(dir);
+	*exists = false;
+	if (dfd < 0)
+		return missing ? 0 : dfd;  /* no directory, no file: as ith_sink_remove */
+	if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		*exists = true;
+		if (S_ISDIR(st.st_mode))  /* the unlink would fail */
+			r = ith_err(err, ITH_ERR_IO, "cannot remove '%s': it is a directory", s->path);
+	}
+	close(dfd);
 	return r;
 }
 

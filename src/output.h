@@ -36,6 +36,8 @@ int ith_sink_sync(const struct ith_sink *s, const struct ith_profile *p, const s
 enum ith_sink_diff { ITH_SINK_SAME, ITH_SINK_MISSING, ITH_SINK_DIFFERS };
 int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const struct ith_state_token *t,
 	enum ith_sink_diff *diff, struct ith_strbuf *err);
+/* What ith_sink_remove would do, found read-only: *exists, or a negative cause when it would fail. */
+int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_strbuf *err);
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err);
 
 #endif

@@ -861,8 +861,22 @@ static int dir_step_error(int fd, const char *comp, int e, const char *path, con
 		strerror(e));
 }
 
-static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing,
+/* Make the last directory (0700; its mode is set once checked) and open it: the descriptor, -1 with errno
+ * when the open fails, -2 when it cannot be made (*r, err say why). */
+static int make_last(int fd, const char *comp, const char *what, const char *so_far, bool *created, int *r,
 	struct ith_strbuf *err)
+{
+	if (mkdirat(fd, comp, 0700) == 0)
+		*created = true;
+	else if (errno != EEXIST) {
+		*r = ith_err(err, ith_errno_cause(errno), "cannot create %s '%s': %s", what, so_far, strerror(errno));
+		return -2;
+	}
+	return openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int dir_open_secure(const char *path, mode_t create_mode, const char *what, bool *missing,
+	bool *missing_last, struct ith_strbuf *err)
 {
 	char *norm, *comp, *save = NULL;
 	struct ith_strbuf so_far = ITH_STRBUF_INIT;
@@ -888,17 +902,11 @@ static int dir_open_secure(const char *path, mode_t create_mode, const char *wha
 
 		ith_strbuf_addf(&so_far, "/%s", comp);
 		nfd = openat(fd, comp, (last ? O_RDONLY : O_PATH) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT && last && create_mode) {
-			if (mkdirat(fd, comp, 0700) == 0)
-				created = true;
-			else if (errno != EEXIST) {
-				r = ith_err(err, ith_errno_cause(errno), "cannot create %s '%s': %s",
-					what, so_far.buf, strerror(errno));
-				goto out;
-			}
-			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
+		if (nfd < 0 && errno == ENOENT && last && create_mode &&
+		    (nfd = make_last(fd, comp, what, so_far.buf, &created, &r, err)) == -2)
+			goto out;  /* r and err say why */
 		if (nfd < 0) {
+			*missing_last = errno == ENOENT && last;  /* every directory above it was there and checked */
 			r = dir_step_error(fd, comp, errno, path, so_far.buf, what, missing, err);
 			goto out;
 		}
@@ -926,9 +934,16 @@ out:
 
 int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what, struct ith_strbuf *err)
 {
-	bool missing = false;
+	bool missing = false, missing_last = false;
 
-	return dir_open_secure(path, create_mode, what, &missing, err);
+	return dir_open_secure(path, create_mode, what, &missing, &missing_last, err);
+}
+
+int ith_dir_open_existing(const char *path, const char *what, bool *missing, bool *missing_last,
+	struct ith_strbuf *err)
+{
+	*missing = *missing_last = false;
+	return dir_open_secure(path, 0, what, missing, missing_last, err);
 }
 
 int ith_ensure_private_dir(const char *path, struct ith_strbuf *err)
@@ -1053,7 +1068,8 @@ static int open_parent(const char *path, const char *what, bool *missing, struct
 	if (!ith_path_is_absolute(path) || !slash)
 		return ith_err(err, ITH_ERR_CONFIG, "'%s' is not an absolute path", path);
 	dir = slash == path ? ith_xstrdup("/") : ith_xstrndup(path, (size_t)(slash - path));
-	fd = dir_open_secure(dir, 0, what, missing, err);
+	bool missing_last = false;
+	fd = dir_open_secure(dir, 0, what, missing, &missing_last, err);
 	free(dir);
 	return fd;
 }

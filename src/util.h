@@ -153,6 +153,10 @@ int ith_open_dir_nofollow(const char *path, struct ith_strbuf *err);
  * fchmod, fchown); ITH_ERR_UNSAFE on refusal, ITH_ERR_IO else (missing).
  */
 int ith_dir_open_secure(const char *path, mode_t create_mode, const char *what, struct ith_strbuf *err);
+/* The same without creating anything (a dry run): on ENOENT, *missing says a directory of path is not
+ * there, *missing_last that only the last one is not (every one above it was there and passed). */
+int ith_dir_open_existing(const char *path, const char *what, bool *missing, bool *missing_last,
+	struct ith_strbuf *err);
 /* Create dir 0700 if missing (one level, ith_dir_open_secure), then check it is private. */
 int ith_ensure_private_dir(const char *path, struct ith_strbuf *err);
 /* Durably replace path with data: mode set before any byte is written,
