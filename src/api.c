@@ -262,32 +262,6 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
  * every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in
  * play (or extra) become "***".
  */
-/*
- * Drop in place what prints as nothing or as a '?' (C0 and C1 controls,
- * DEL, soft hyphen, zero-width, bidi and other format characters, variation
- * selectors). Returns how many bytes went.
- */
-static int strip_invisible(char *s)
-{
-	unsigned char *r = (unsigned char *)s, *w = r;
-	int gone = 0;
-
-	while (*r) {
-		size_t n = r[0] < 0x80 ? 1 : r[0] < 0xe0 ? 2 : r[0] < 0xf0 ? 3 : 4;
-		unsigned cp = n == 2 && r[1] ? (r[0] & 0x1fu) << 6 | (r[1] & 0x3fu) :
-			n == 3 && r[1] && r[2] ? (r[0] & 0x0fu) << 12 | (r[1] & 0x3fu) << 6 | (r[2] & 0x3fu) : r[0];
-		bool drop = r[0] < 0x20 || r[0] == 0x7f || (n == 2 && (cp <= 0x9f || cp == 0xad)) ||
-			(n == 3 && ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-			(cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff));
-		for (size_t k = 0; k < n && *r; k++, r++)
-			if (!drop)
-				*w++ = *r;
-		gone += drop ? (int)n : 0;
-	}
-	*w = '\0';
-	return gone;
-}
-
 /* "apiv1_" and what follows it: the shape of a database token (the OpenAPI spec's examples). */
 static void redact_token_shaped(char *s)
 {
@@ -342,7 +316,7 @@ static const char *server_text(const struct ith_api *api, const char *s, const c
 	 * zero-width and format characters) is found in the text without them;
 	 * when something was redacted there, that text is the one shown.
 	 */
-	strip_invisible(bare);
+	ith_strip_invisible(bare);
 	plain = ith_xstrdup(bare);
 	redact_known(api, bare, extra);
 	if (strcmp(bare, plain)) {

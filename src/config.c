@@ -1187,7 +1187,7 @@ int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf 
 
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);  /* a FIFO must not hang the run */
 	if (fd < 0)
 		return ith_err(err, errno == ENOENT ? ITH_ERR_FILE_NOT_FOUND : errno == EACCES || errno == EPERM ?
 			ith_errno_cause(errno) : ITH_ERR_CONFIG, "cannot open configuration '%s': %s%s",

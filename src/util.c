@@ -405,6 +405,53 @@ static size_t safe_char(const unsigned char *s, size_t *skip)
 	return n;
 }
 
+/* The length of the valid UTF-8 sequence at r (its code point in *cp), 0 when r starts none. */
+static size_t utf8_seq(const unsigned char *r, unsigned *cp)
+{
+	size_t n = r[0] < 0x80 ? 1 : r[0] >= 0xc2 && r[0] < 0xe0 ? 2 : r[0] >= 0xe0 && r[0] < 0xf0 ? 3 :
+		r[0] >= 0xf0 && r[0] < 0xf5 ? 4 : 0;
+
+	*cp = n > 1 ? r[0] & (0x7fu >> n) : r[0];
+	for (size_t k = 1; k < n; k++) {
+		if ((r[k] & 0xc0) != 0x80)  /* a NUL too: the walk never passes the end */
+			return 0;
+		*cp = *cp << 6 | (r[k] & 0x3fu);
+	}
+	if ((n == 3 && (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))) ||
+	    (n == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
+		return 0;  /* overlong, surrogate, beyond Unicode */
+	return n;
+}
+
+static bool invisible(unsigned cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x34f || cp == 0x61c ||
+		cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+		(cp >= 0x2060 && cp <= 0x206f) || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
+		(cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+int ith_strip_invisible(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+	int gone = 0;
+
+	while (*r) {
+		unsigned cp;
+		size_t n = utf8_seq(r, &cp);
+		if (!n || invisible(cp)) {
+			n = n ? n : 1;
+			gone += (int)n;
+		} else {
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+	}
+	*w = '\0';
+	return gone;
+}
+
 size_t ith_redact(char *s, const char *secret, size_t slen)
 {
 	size_t n = 0, rep = slen < 3 ? slen : 3;

@@ -77,6 +77,10 @@ void ith_sanitize_inplace(char *s);
 /* Replace in place every occurrence in s of secret (slen bytes) with "***"
  * (a secret shorter than 3 bytes: with as many '*'); returns how many. For
  * text from elsewhere that may quote a token before it enters a message. */
+/* Drop in place what prints as nothing or as a '?': controls (C0, C1, DEL), soft hyphen, zero-width, bidi
+ * and other format characters, variation and tag selectors, and every byte that is not valid UTF-8 (one at
+ * a time). Returns how many bytes went. Server text is searched for tokens with and without them. */
+int ith_strip_invisible(char *s);
 size_t ith_redact(char *s, const char *secret, size_t slen);
 /* The same for parts of secrets: every run of at least min bytes of s that
  * occurs inside one of the n secrets (the longest from each position, left

@@ -113,6 +113,27 @@ static void test_redact(void)
 }
 
 /* Parts of secrets: a value a parser quoted cut short is a prefix, or a piece, of the token. */
+/* What prints as nothing or as '?' goes, so a token split by it is found; valid text stays. */
+static void test_strip_invisible(void)
+{
+	char ff[] = "ABCDEFG\xffHIJKLMN\x80OPQRSTU\xc0VWXYZab\xe2" "cdef0123";
+	char zw[] = "ABC\xe2\x80\x8b" "DEF\xf3\xa0\x80\xa0" "GHI\x01JKL\xc2\xad" "MNO\xef\xbb\xbf" "PQR";
+	char keep[] = "caf\xc3\xa9 \xe2\x82\xac 1 \xf0\x9f\x98\x80 ok";
+	char over[] = "A\xe0\x80\x80" "B\xed\xa0\x80" "C\xf4\x90\x80\x80" "D";
+	char trunc[] = "xyz\xe2\x80";
+
+	CU_ASSERT_EQUAL(ith_strip_invisible(ff), 4);
+	CU_ASSERT_STRING_EQUAL(ff, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123");
+	ith_strip_invisible(zw);
+	CU_ASSERT_STRING_EQUAL(zw, "ABCDEFGHIJKLMNOPQR");
+	CU_ASSERT_EQUAL(ith_strip_invisible(keep), 0);
+	CU_ASSERT_STRING_EQUAL(keep, "caf\xc3\xa9 \xe2\x82\xac 1 \xf0\x9f\x98\x80 ok");
+	ith_strip_invisible(over);  /* overlong, surrogate, beyond U+10FFFF: byte by byte, all gone */
+	CU_ASSERT_STRING_EQUAL(over, "ABCD");
+	ith_strip_invisible(trunc);
+	CU_ASSERT_STRING_EQUAL(trunc, "xyz");
+}
+
 static void test_redact_fragments(void)
 {
 	static const char tok[] = "apiv1_0123456789abcdef", mgmt[] = "mgmt_ZYXWVUTSRQPONM";
@@ -305,6 +326,7 @@ int register_time_tests(void)
 	ADD(s, test_safe_text);
 	ADD(s, test_redact);
 	ADD(s, test_redact_fragments);
+	ADD(s, test_strip_invisible);
 	ADD(s, test_dir_open_secure);
 	ADD(s, test_error_buffer);
 	ADD(s, test_causes);
