@@ -263,9 +263,10 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
  * play (or extra) become "***".
  */
 /* "apiv1_" and what follows it: the shape of a database token (the OpenAPI spec's examples). */
-static void redact_token_shaped(char *s)
+static size_t redact_token_shaped(char *s)
 {
 	static const char prefix[] = "apiv1_";
+	size_t n = 0;
 
 	for (char *p = strstr(s, prefix); p; p = strstr(p, prefix)) {
 		size_t k = sizeof(prefix) - 1 + strspn(p + sizeof(prefix) - 1,
@@ -277,22 +278,26 @@ static void redact_token_shaped(char *s)
 		memcpy(p, "***", 3);
 		memmove(p + 3, p + k, strlen(p + k) + 1);
 		p += 3;
+		n++;
 	}
+	return n;
 }
 
-static void redact_known(const struct ith_api *api, char *s, const char *extra)
+/* Redact in s every token in play, and parts of them; returns how many places were redacted. */
+static size_t redact_known(const struct ith_api *api, char *s, const char *extra)
 {
 	struct ith_secret x = { (char *)extra, extra ? strlen(extra) : 0 };
+	size_t n = 0;
 
 	if (api->mgmt.s)
-		ith_redact(s, api->mgmt.s, api->mgmt.len);
+		n += ith_redact(s, api->mgmt.s, api->mgmt.len);
 	if (extra)
-		ith_redact(s, extra, x.len);
-	ith_redact_fragments(s, &api->mgmt, 1, ITH_REDACT_MIN_RUN);
-	ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
+		n += ith_redact(s, extra, x.len);
+	n += ith_redact_fragments(s, &api->mgmt, 1, ITH_REDACT_MIN_RUN);
+	n += ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
 	if (extra)
-		ith_redact_fragments(s, &x, 1, ITH_REDACT_MIN_RUN);
-	redact_token_shaped(s);
+		n += ith_redact_fragments(s, &x, 1, ITH_REDACT_MIN_RUN);
+	return n + redact_token_shaped(s);
 }
 
 /*
@@ -309,7 +314,7 @@ static const char *server_text(const struct ith_api *api, const char *s, const c
 	/* only what can reach out (each output byte stands for at most 4 input bytes), plus room for a token
 	 * that starts inside it: the scan stays linear in the output, whatever the server sent */
 	size_t n = strnlen(s ? s : "", 4 * len + 8192);
-	char *copy = ith_xstrndup(s ? s : "", n), *bare = ith_xstrndup(copy, n), *plain;
+	char *copy = ith_xstrndup(s ? s : "", n), *bare = ith_xstrndup(copy, n);
 
 	/*
 	 * A secret split by characters that print as nothing or as '?' (controls,
@@ -317,18 +322,14 @@ static const char *server_text(const struct ith_api *api, const char *s, const c
 	 * when something was redacted there, that text is the one shown.
 	 */
 	ith_strip_invisible(bare);
-	plain = ith_xstrdup(bare);
-	redact_known(api, bare, extra);
-	if (strcmp(bare, plain)) {
+	if (redact_known(api, bare, extra)) {
 		ith_safe_text(bare, out, len);
 	} else {
 		redact_known(api, copy, extra);
 		ith_safe_text(copy, out, len);
 	}
-	ith_wipe(plain, strlen(plain));
 	ith_wipe(copy, n);
 	ith_wipe(bare, n);
-	free(plain);
 	free(copy);
 	free(bare);
 	return out;
