@@ -223,29 +223,7 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 
 int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_strbuf *err)
 {
-	const char *slash = strrchr(s->path, '/');
-	bool missing, missing_last;
-	struct stat st;
-	char *dir;
-	int r = 0, dfd;
-
-	*exists = false;
-	if (!slash)
-		return ith_err(err, ITH_ERR_CONFIG, "sink '%s' is not an absolute path", s->path);
-	dir = slash == s->path ? ith_xstrdup("/") : ith_xstrndup(s->path, (size_t)(slash - s->path));
-	dfd = ith_dir_open_existing(dir, "directory", &missing, &missing_last, err);
-	free(dir);
-	if (dfd < 0)
-		return missing ? 0 : dfd;  /* no directory, no file: as ith_sink_remove */
-	if (fstatat(dfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*exists = true;
-		if (S_ISDIR(st.st_mode))  /* the unlink would fail */
-			r = ith_err(err, ITH_ERR_IO, "cannot remove '%s': it is a directory", s->path);
-		else if (faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
-			r = ith_err(err, ith_errno_cause(errno), "cannot remove '%s': %s", s->path, strerror(errno));
-	}
-	close(dfd);
-	return r;
+	return ith_unlink_check(s->path, exists, err);
 }
 
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err)

@@ -1133,6 +1133,28 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	return r;
 }
 
+int ith_unlink_check(const char *path, bool *exists, struct ith_strbuf *err)
+{
+	bool missing = false;
+	struct stat st;
+	int dfd = open_parent(path, "directory", &missing, err), r = 0;
+
+	*exists = false;
+	if (dfd < 0 && missing)
+		return 0;  /* no directory, no file */
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, strrchr(path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		*exists = true;
+		if (S_ISDIR(st.st_mode))  /* unlinkat(..., 0) would fail */
+			r = ith_err(err, ITH_ERR_IO, "cannot remove '%s': it is a directory", path);
+		else if (faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+			r = ith_err(err, ith_errno_cause(errno), "cannot remove '%s': %s", path, strerror(errno));
+	}
+	close(dfd);
+	return r;
+}
+
 int ith_unlink_if_exists(const char *path, struct ith_strbuf *err)
 {
 	bool missing = false;
