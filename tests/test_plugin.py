@@ -543,8 +543,12 @@ class Readme(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(ROOT, "plugin", m)), "%s names %s" % (d, m))
             for m in re.findall(r"`(systemd/[\w.-]+\.conf)`", text):
                 self.assertTrue(os.path.exists(os.path.join(PLUGIN, m)), "%s names %s" % (d, m))
-            for m in re.findall(r"influx-token-helper-restart@\.(?:path|service)", text):
+            for m in re.findall(r"influx-token-helper-restart(?:-env|-cred)?@\.(?:path|service)", text):
                 self.assertTrue(os.path.exists(os.path.join(SYSTEMD, m)), "%s names %s" % (d, m))
+            # the two-file restart unit of earlier packages is gone: named only where the upgrade is explained
+            for m in re.finditer(r"influx-token-helper-restart@[\w<>]+\.path", text):
+                self.assertIn("earlier packages", text[max(0, m.start() - 300):m.end() + 300],
+                              "%s names %s, which is gone: -env@ or -cred@" % (d, m.group(0)))
 
 
 class SampleConfigs(unittest.TestCase):
@@ -619,20 +623,29 @@ class DropIns(unittest.TestCase):
             p = subprocess.run(argv, capture_output=True, text=True)
             self.assertEqual((p.returncode, p.stderr), (0, ""))
 
-    def test_restart_pair_watches_the_sinks_drop_ins_use(self):
-        path = self.ini(os.path.join(SYSTEMD, "influx-token-helper-restart@.path"), strict=False)  # PathChanged= twice
+    def test_restart_units_watch_the_sinks_drop_ins_use(self):
+        """Each restart unit watches exactly one file (systemd re-arms every watch of a unit on any event, and
+        can lose a rename of another watched file), and each drop-in that names one reads that very file."""
         svc = self.ini(os.path.join(SYSTEMD, "influx-token-helper-restart@.service"))
-        watched = [line.split("=", 1)[1].strip() for line in
-                   read(os.path.join(SYSTEMD, "influx-token-helper-restart@.path")).splitlines() if line.startswith("PathChanged=")]
-        self.assertEqual(path["Path"]["Unit"], "influx-token-helper-restart@%i.service")
         self.assertEqual(svc["Service"]["ExecStart"], "systemctl try-restart %i.service")
         self.assertEqual(svc["Unit"]["After"], "influx-token-helper.service")
+        watched = {}
+        for kind in ("env", "cred"):
+            name = "influx-token-helper-restart-%s@.path" % kind
+            lines = [line.split("=", 1)[1].strip() for line in read(os.path.join(SYSTEMD, name)).splitlines()
+                     if line.startswith("PathChanged=") or line.startswith("PathModified=")]
+            self.assertEqual(lines, ["/run/influx-token-helper/%%i.%s" % kind], name)
+            self.assertEqual(self.ini(os.path.join(SYSTEMD, name))["Path"]["Unit"], "influx-token-helper-restart@%i.service")
+            watched[name.replace("@.", "@telegraf.")] = lines[0]
+        named = 0
         for d in self.dropins():
             text = read(d)
-            if "influx-token-helper-restart@telegraf.path" in text:
-                used = re.search(r"(?m)^(?:EnvironmentFile=-|LoadCredential=[^:]+:)(\S+)$", text).group(1)
-                self.assertIn(used.replace("/telegraf.", "/%i."), watched, d)
-
+            for unit, path in watched.items():
+                if unit in text:
+                    named += 1
+                    used = re.search(r"(?m)^(?:EnvironmentFile=-|LoadCredential=[^:]+:)(\S+)$", text).group(1)
+                    self.assertEqual(used.replace("/telegraf.", "/%i."), path, d)
+        self.assertEqual(named, 2)
 
 if __name__ == "__main__":
     if TOML_NAME is None:
