@@ -9,7 +9,7 @@ set(ITH_PKG_DOC ${CMAKE_INSTALL_DOCDIR})  # share/doc/influx-token-helper
 # libdir (lib64, lib/<triplet>): that is where systemd looks.
 
 # Man pages and changelog with the version filled in, compressed as Debian wants.
-foreach(src man/influx-token-helper.1 man/helper.conf.5 changelog)
+foreach(src man/influx-token-helper.1 man/helper.conf.5 man/influx-token-helper-admin.8 changelog)
   get_filename_component(name ${src} NAME)
   set(VERSION ${PROJECT_VERSION})
   configure_file(${CMAKE_CURRENT_LIST_DIR}/${src} ${CMAKE_BINARY_DIR}/pkg/${name} @ONLY)
@@ -22,6 +22,9 @@ add_custom_target(pkg-docs ALL DEPENDS ${ITH_PKG_GZ})
 
 install(FILES ${CMAKE_BINARY_DIR}/pkg/influx-token-helper.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_BINARY_DIR}/pkg/helper.conf.5.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${CMAKE_BINARY_DIR}/pkg/influx-token-helper-admin.8.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+# Commands by hand under the packaged layout, through systemd: the service's user and credential.
+install(PROGRAMS ${CMAKE_CURRENT_LIST_DIR}/sbin/influx-token-helper-admin DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(FILES ${CMAKE_BINARY_DIR}/pkg/changelog.gz DESTINATION ${ITH_PKG_DOC} RENAME changelog.gz)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/copyright README.md DESTINATION ${ITH_PKG_DOC})
 install(FILES conf/helper-telegraf.conf conf/helper-telegraf-credential.conf conf/helper-cron.conf
@@ -29,11 +32,13 @@ install(FILES conf/helper-telegraf.conf conf/helper-telegraf-credential.conf con
 install(FILES conf/grafana-datasource.yaml.tmpl DESTINATION ${ITH_PKG_DOC}/examples)
 install(DIRECTORY plugin/telegraf DESTINATION ${ITH_PKG_SHARE})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/maint-common.sh DESTINATION ${ITH_PKG_SHARE})
-# The restart pair for consumers that read their token once:
-# influx-token-helper-restart@<unit>.path, enabled per consumer.
+# The restart units for consumers that read their token once, enabled per
+# consumer: influx-token-helper-restart-env@<unit>.path (an env sink) or
+# influx-token-helper-restart-cred@<unit>.path (a file sink for LoadCredential=).
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper.service
               ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper.timer
-              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.path
+              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart-env@.path
+              ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart-cred@.path
               ${CMAKE_CURRENT_LIST_DIR}/systemd/influx-token-helper-restart@.service
         DESTINATION lib/systemd/system)
 # Several clusters: influx-token-helper@NAME.timer runs rotate with /etc/influx-token-helper/NAME.conf.
@@ -92,7 +97,7 @@ set(CPACK_RPM_USER_FILELIST
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
   /etc /usr/lib/systemd /usr/lib/systemd/system /usr/lib/sysusers.d /usr/lib/tmpfiles.d
   /usr/share/bash-completion /usr/share/bash-completion/completions /usr/share/man /usr/share/man/man1
-  /usr/share/man/man5)
+  /usr/share/man/man5 /usr/share/man/man8 /usr/sbin)
 
 set(CPACK_GENERATOR DEB RPM)
 include(CPack)

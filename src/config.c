@@ -1339,6 +1339,7 @@ int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, st
 		ith_strbuf_release(&p);
 		return r;
 	}
-	return ith_err(err, ITH_ERR_CONFIG, "%s: no management token: set management.token_file or management.token_env "
-		"(or run under systemd with LoadCredential=management-token:...)", cfg->path);
+	return ith_err(err, ITH_ERR_CONFIG, "%s: no management token: set management.token_file or management.token_env, "
+		"or run under systemd with LoadCredential=management-token:... (the packaged service does; by hand, as "
+		"root: influx-token-helper-admin COMMAND)", cfg->path);
 }
