@@ -1,4 +1,6 @@
-if [ "$1" = 0 ] && [ -d /run/systemd/system ]; then
-  systemctl stop influx-token-helper.timer influx-token-helper.service >/dev/null 2>&1 || true
+# $1: 0 on erase, 1 on upgrade (the units keep running then).
+if [ "$1" = 0 ]; then
+  . /usr/share/influx-token-helper/maint-common.sh
+  ith_stop_units
 fi
 exit 0
