@@ -197,21 +197,29 @@ static void state_token_copy(struct ith_state_token *dst, const struct ith_state
 	ith_perms_copy(&dst->perms, &src->perms);
 }
 
+/* With status_dir: the state's secret-free copy there (written when it differs); a failure is a warning. */
+static void publish_status(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st)
+{
+	struct ith_strbuf perr = ITH_STRBUF_INIT;
+	struct ith_public pub;
+
+	if (!ctx->cfg->status_dir)
+		return;
+	memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
+	pub.renew_at = st->has_current ? ith_token_renew_at(&st->current, p, ctx->instance) : 0;
+	if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub, &perr) < 0)
+		ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_err_msg(&perr));
+	ith_strbuf_release(&perr);
+}
+
 /* Save the state; with status_dir, publish its secret-free copy too. */
 static int save_state(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
 	struct ith_strbuf *err)
 {
 	int r = ith_state_save(ctx->cfg->state_dir, p->name, st, err);
 
-	if (r == 0 && ctx->cfg->status_dir) {
-		struct ith_public pub;
-		memcpy(pub.cluster_id, ctx->cfg->cluster_id, sizeof(pub.cluster_id));
-		pub.renew_at = st->has_current ? ith_token_renew_at(&st->current, p, ctx->instance) : 0;
-		struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a warning: the state itself is saved */
-		if (ith_state_publish(ctx->cfg->status_dir, p->name, st, &pub, &perr) < 0)
-			ith_log(ctx, ITH_LOG_WARN, "%s: status_dir: %s", p->name, ith_err_msg(&perr));
-		ith_strbuf_release(&perr);
-	}
+	if (r == 0)
+		publish_status(ctx, p, st);
 	return r;
 }
 
@@ -494,6 +502,10 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	ith_token_release(&tok);
 	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
 	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
+	/* one attempt, answer received: nothing else was made; closed in the save that records the token, so a
+	 * run that ends before its own end (killed while it waits for the activation) leaves no intent to sweep */
+	if (own_intent && *attempts == 1)
+		st->pending_since = 0;
 	return save_state(ctx, p, st, err);
 }
 
@@ -909,9 +921,7 @@ static int run_create(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 	if (r < 0)
 		return r;
 	run->changed = true;
-	if (!had_intent && attempts == 1)
-		st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
-	else if (!had_intent)
+	if (!had_intent && attempts > 1)
 		/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
 		return sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL, err);
 	return 0;
@@ -1025,6 +1035,8 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	}
 	if (run.changed && (r = save_state(ctx, p, st, err)) < 0)
 		return r;
+	if (!run.changed)  /* nothing to save: the status copy may still be gone (a reboot empties /run) */
+		publish_status(ctx, p, st);
 	return hook_if_owed(ctx, p, st, &pl, err);
 }
 

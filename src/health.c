@@ -147,8 +147,11 @@ int ith_health_published_names(const char *dir, char ***out, size_t *n, struct i
 	*out = NULL;
 	*n = 0;
 	if (!d) {
-		if (errno == ENOENT)  /* nothing published yet: no lines, not an error */
-			return 0;
+		/* no lines would read as "all is well" to a collector that stays empty: say why instead */
+		if (errno == ENOENT)
+			return ith_err(err, ITH_ERR_FILE_NOT_FOUND, "status --from: '%s' does not exist: nothing has been "
+				"published there since boot (is it the configuration's status_dir? has the helper run? "
+				"systemctl start influx-token-helper.service)", dir);
 		return ith_err(err, errno == EACCES || errno == EPERM ? ith_errno_cause(errno) : ITH_ERR_CONFIG,
 			"status --from: cannot open '%s': %s", dir,
 			strerror(errno));

@@ -566,6 +566,27 @@ int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1], struct ith_st
 	return r < 0 ? r : 0;
 }
 
+/* Does status_dir (dfd) already hold text as path's copy, a regular 0644 file? Reads only. */
+static bool same_public_copy(int dfd, const char *path, const char *text)
+{
+	struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* unreadable: rewritten */
+	size_t len = strlen(text), have_len = 0;
+	int fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	char *have = NULL;
+	struct stat sb;
+	bool same = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 07777) == 0644 && (size_t)sb.st_size == len &&
+	    ith_read_fd_capped(fd, len + 1, &have, &have_len, path, &ignored) == 0)
+		same = have_len == len && !memcmp(have, text, len);
+	free(have);
+	ith_strbuf_release(&ignored);
+	close(fd);
+	return same;
+}
+
 int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
 	const struct ith_public *pub, struct ith_strbuf *err)
 {
@@ -580,7 +601,8 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 	int dfd = ith_dir_open_secure(status_dir, 0755, "status_dir", err), r = dfd;
 
 	if (dfd >= 0) {
-		r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1, err);
+		if (!same_public_copy(dfd, path, text))
+			r = ith_write_atomic_at(dfd, path, text, strlen(text), 0644, (gid_t)-1, err);
 		close(dfd);
 	}
 	free(text);

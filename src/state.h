@@ -80,7 +80,10 @@ void ith_state_drop_retired(struct ith_state *st, size_t i);
 /*
  * The public form: the state without any secret, world-readable, in
  * status_dir (when configured) so that `status` works for users who may not
- * read state_dir (Telegraf's inputs.exec). Written after every state save.
+ * read state_dir (Telegraf's inputs.exec). Published by every run that
+ * holds the profile's lock (after each state save, and by a rotate with
+ * nothing to do, so that a status_dir emptied by a reboot is filled again);
+ * written only when it differs from what is there.
  */
 struct ith_public {
 	char cluster_id[ITH_UUID_LEN + 1];
