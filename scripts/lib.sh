@@ -85,9 +85,11 @@ ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjso
 
 # Only the tests need these: CUnit; openssl for the TLS scenario; clang
 # for the fuzz smoke run; valgrind; what builds and checks the deb and rpm
-# (rpmbuild comes from Debian's rpm package).
-ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lintian dpkg-dev systemd man-db
-  groff-base)
+# (rpmbuild comes from Debian's rpm package; cpack's DEB generator runs
+# file(1)); debootstrap and systemd-nspawn, which boot the system the
+# systemd-live test installs the package into.
+ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lintian dpkg-dev file systemd man-db
+  groff-base debootstrap systemd-container)
 # Tests need these too, but a release may lack them; their tests then report
 # a skip: a real InfluxDB 1.x to accept the line protocol of `status --format
 # influx` (started by the test on a loopback port); libFuzzer for clang;

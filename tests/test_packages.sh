@@ -56,7 +56,8 @@ ndrop=0
 for d in "$src"/plugin/telegraf/systemd/*.conf; do
   rm -rf "$tmp/units/telegraf.service.d" && mkdir "$tmp/units/telegraf.service.d" && cp "$d" "$tmp/units/telegraf.service.d/"
   check "systemd-analyze verify passes on telegraf.service with drop-in $(basename "$d")" \
-    verify_units "$tmp/units" telegraf.service influx-token-helper-restart@telegraf.path
+    verify_units "$tmp/units" telegraf.service influx-token-helper-restart-env@telegraf.path \
+      influx-token-helper-restart-cred@telegraf.path
   ndrop=$((ndrop + 1))
 done
 check "every drop-in verified ($ndrop)" test "$ndrop" -ge 3
@@ -70,7 +71,9 @@ rpm -qpl "$rpm" >rpm-files.txt 2>/dev/null
 rpm -qpR "$rpm" >rpm-requires.txt 2>/dev/null
 want_files="/usr/bin/influx-token-helper /etc/influx-token-helper/helper.conf
 /usr/lib/systemd/system/influx-token-helper.service /usr/lib/systemd/system/influx-token-helper.timer
-/usr/lib/systemd/system/influx-token-helper-restart@.path /usr/lib/systemd/system/influx-token-helper-restart@.service
+/usr/lib/systemd/system/influx-token-helper-restart-env@.path /usr/lib/systemd/system/influx-token-helper-restart-cred@.path
+/usr/lib/systemd/system/influx-token-helper-restart@.service
+/usr/sbin/influx-token-helper-admin /usr/share/man/man8/influx-token-helper-admin.8.gz
 /usr/share/influx-token-helper/telegraf/telegraf.conf /usr/share/influx-token-helper/telegraf/telegraf-1.34.conf
 /usr/share/influx-token-helper/telegraf/telegraf-1.27.conf /usr/share/influx-token-helper/telegraf/telegraf-credential.conf
 /usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf
@@ -83,7 +86,7 @@ want_files="/usr/bin/influx-token-helper /etc/influx-token-helper/helper.conf
 /usr/share/bash-completion/completions/influx-token-helper"
 missing=""
 for f in $want_files; do grep -qx "$f" rpm-files.txt || missing="$missing $f"; done
-check "rpm -qpl lists the binary, config, units, sysusers/tmpfiles, man pages, completion, Telegraf files${missing:+ (missing:$missing)}" test -z "$missing"
+check "rpm -qpl lists the binary, the admin command, config, units, sysusers/tmpfiles, man pages, completion, Telegraf files${missing:+ (missing:$missing)}" test -z "$missing"
 # every shipped Telegraf file and unit is in both packages
 shipped=$(cd "$src" && { ls plugin/telegraf/*.conf plugin/telegraf/systemd/*.conf | sed 's|^plugin/|/usr/share/influx-token-helper/|'
   ls packaging/systemd/* | sed 's|^packaging/systemd/|/usr/lib/systemd/system/|'; })
@@ -100,7 +103,8 @@ check "deb description is the package's own" sh -c "grep -q 'From a configuratio
 check "rpm -qpR requires libcurl, json-c, libconfig" sh -c "grep -q '^libcurl' rpm-requires.txt && grep -q '^json-c' rpm-requires.txt && grep -q '^libconfig' rpm-requires.txt"
 check "rpm marks helper.conf %config, 0640 root:influx-token-helper" \
   sh -c "rpm -qp --dump '$rpm' 2>/dev/null | grep -qE '^/etc/influx-token-helper/helper.conf .* 0100640 root influx-token-helper 1 '"
-check "the man pages render" sh -c "zcat '$build/pkg/influx-token-helper.1.gz' | groff -man -Tutf8 -ww -z 2>&1 | (! grep .) && zcat '$build/pkg/helper.conf.5.gz' | groff -man -Tutf8 -ww -z 2>&1 | (! grep .)"
+check "the man pages render" sh -c "for m in influx-token-helper.1 helper.conf.5 influx-token-helper-admin.8; do zcat '$build/pkg/'\$m.gz | groff -man -Tutf8 -ww -z 2>&1 | (! grep .) || exit 1; done"
+check "the admin command parses and answers --help" sh -c "sh -n '$src/packaging/sbin/influx-token-helper-admin' && sh '$src/packaging/sbin/influx-token-helper-admin' --help | grep -q 'LoadCredential='"
 check "bash completion loads" bash -n "$src/packaging/completion/influx-token-helper"
 
 if [ "$(id -u)" -ne 0 ] || { [ "${CI:-}" != true ] && [ -z "${ITH_TEST_INSTALL:-}" ]; }; then
@@ -115,7 +119,7 @@ else
   mkdir "$tmp/inst" && cp /usr/lib/systemd/system/influx-token-helper* "$tmp/inst/" && telegraf_unit "$tmp/inst"
   mkdir "$tmp/inst/telegraf.service.d" && cp /usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf "$tmp/inst/telegraf.service.d/"
   check "systemd-analyze verify passes on the installed units and drop-in" env ITH_VERIFY_MAN="$(command -v man >/dev/null && echo yes || echo no)" \
-    bash -c "$(declare -f verify_units); verify_units '$tmp/inst' influx-token-helper.service influx-token-helper.timer influx-token-helper-restart@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service"
+    bash -c "$(declare -f verify_units); verify_units '$tmp/inst' influx-token-helper.service influx-token-helper.timer influx-token-helper-restart-env@telegraf.path influx-token-helper-restart-cred@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service"
   # check and rotate against the emulator, as the service user, with the packaged state dir
   mkdir -p "$tmp/emu" && chmod 0711 "$tmp"
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/emu/mgmt"

@@ -1,0 +1,508 @@
+"""The cases of tests/test_systemd_live.py, in the order a user meets them (see its docstring).
+
+Each phase boots a container and checks, through `t.check`, what a user would look at:
+systemctl's view, the journal, the files the consumer reads, and the Management API calls the
+emulator received. Tokens never leave the container but as SHA-256 digests (the stand-in
+Telegraf records only that), and every report is masked.
+"""
+import os
+import re
+import subprocess
+import time
+
+from test_systemd_live import ETC, N_ROTATIONS, RUN, SRC, STATE, Failure, cpack, log, old_package
+
+README = os.path.join(SRC, "README.md")
+CHECKOUT = "/root/influx-token-helper"
+SAMPLE_ACCOUNT = "11111111-1111-4111-8111-111111111111"
+SAMPLE_CLUSTER = "22222222-1111-4111-8111-111111111111"
+EXAMPLES = "/usr/share/doc/influx-token-helper/examples"
+DROPINS = "/usr/share/influx-token-helper/telegraf/systemd"
+STANDIN = r"""#!/bin/sh
+# A stand-in for Telegraf: reads its token once, at start, as Telegraf does through
+# secretstores.systemd (a credential), an environment variable, or a file, and records where it
+# came from and its SHA-256 (never the token) with the system's uptime.
+src=none tok=
+if [ -n "${CREDENTIALS_DIRECTORY:-}" ] && [ -f "$CREDENTIALS_DIRECTORY/telegraf.influxdb_token" ]; then
+  src=cred; tok=$(cat "$CREDENTIALS_DIRECTORY/telegraf.influxdb_token")
+elif [ -n "${INFLUX_TOKEN:-}" ]; then
+  src=env; tok=$INFLUX_TOKEN
+elif [ -f /run/influx-token-helper/telegraf ]; then
+  src=file; tok=$(cat /run/influx-token-helper/telegraf)
+fi
+h=$(printf '%s' "$tok" | sha256sum | cut -d' ' -f1)
+echo "$(cut -d' ' -f1 /proc/uptime) $src $h" >>/var/lib/telegraf-standin/starts
+systemd-notify --ready
+exec sleep infinity
+"""
+# Shaped like Telegraf's own packaged unit (Type=notify, user telegraf).
+STANDIN_UNIT = """[Unit]
+Description=Telegraf (stand-in: records the token it started with)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=notify
+NotifyAccess=all
+EnvironmentFile=-/etc/default/telegraf
+User=telegraf
+ExecStart=/usr/local/bin/telegraf-standin
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def readme_install_commands():
+    """The shell lines of the README's "Install" section (its ```sh blocks, in order), continuation lines
+    joined, comments and blank lines left out."""
+    text = open(README).read()
+    m = re.search(r"^## Install\n(.*?)^## ", text, re.M | re.S)
+    if not m:
+        raise Failure("README.md has no '## Install' section")
+    cmds = []
+    for block in re.findall(r"^```sh\n(.*?)^```", m.group(1), re.M | re.S):
+        block = block.replace("\\\n", " ")
+        for line in block.splitlines():
+            if line.strip() and not line.strip().startswith("#"):
+                cmds.append(line.strip())
+    if not cmds:
+        raise Failure("README.md's Install section has no ```sh block")
+    return cmds
+
+
+def copy_checkout(t, c):
+    """This checkout's files (tracked, and untracked ones git does not ignore) into the container, as a
+    user's clone would be."""
+    files = subprocess.run(["git", "-C", SRC, "ls-files", "-z", "-co", "--exclude-standard"], capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    dest = c.path(CHECKOUT)
+    for f in files:
+        if not f or not os.path.isfile(os.path.join(SRC, f)):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
+        subprocess.run(["cp", "-p", os.path.join(SRC, f), os.path.join(dest, f)], check=True)
+
+
+def edit(c, path, fn):
+    """Edit a file of the container as a user would with an editor (same owner and mode)."""
+    p = c.path(path)
+    text = open(p).read()
+    new = fn(text)
+    if new == text:
+        raise Failure("editing %s changed nothing" % path)
+    with open(p, "w") as f:
+        f.write(new)
+
+
+def point_at_emulator(t, text):
+    """What a user types into the sample: their account and cluster, and (only because this is a test) the
+    emulator's URL and data plane."""
+    text = text.replace(SAMPLE_ACCOUNT, t.account).replace(SAMPLE_CLUSTER, t.cluster)
+    url = '  url = "%s";' % t.url
+    text, n = re.subn(r"^\s*#?\s*url = .*$", url, text, count=1, flags=re.M)
+    if not n:
+        text = re.sub(r"^management = \{$", "management = {\n" + url, text, count=1, flags=re.M)
+    text = re.sub(r"^#?\s*cluster_url = .*$", 'cluster_url = "%s";' % t.dataplane, text, count=1, flags=re.M)
+    return text
+
+
+def unit_prop(c, unit, prop):
+    return c.sh("systemctl show -P %s %s" % (prop, unit), check=False).stdout.strip()
+
+
+def ran_ok(c, unit):
+    return unit_prop(c, unit, "Result") == "success" and unit_prop(c, unit, "ExecMainStatus") == "0"
+
+
+def leftovers(c, d):
+    return sorted(f for f in c.listdir(d) or [] if ".tmp" in f)
+
+
+def mode_group(c, path):
+    return c.sh("stat -c '%%a %%G' %s" % path, check=False).stdout.strip()
+
+
+def our_links(c):
+    """Enablement links and drop-in directories of the package's units (not a consumer's drop-in file)."""
+    return c.sh("find /etc/systemd/system -name 'influx-token-helper*' \\( -type l -o -type d \\)",
+                check=False).stdout.split()
+
+
+def install_telegraf_user(c):
+    # as Telegraf's own package does, before the helper's package joins its group
+    c.sh("groupadd --system telegraf && useradd --system --gid telegraf --no-create-home --home-dir /etc/telegraf "
+         "--shell /usr/sbin/nologin telegraf")
+
+
+def install_standin(c):
+    with open(c.path("/usr/local/bin/telegraf-standin"), "w") as f:
+        f.write(STANDIN)
+    os.chmod(c.path("/usr/local/bin/telegraf-standin"), 0o755)
+    with open(c.path("/lib/systemd/system/telegraf.service"), "w") as f:
+        f.write(STANDIN_UNIT)
+    c.sh("install -d -o telegraf -g telegraf -m 0755 /var/lib/telegraf-standin && systemctl daemon-reload && "
+         "systemctl enable telegraf.service")
+
+
+def use_dropin(c, name, installed_as):
+    """Only the drop-in `name` (from the package) in telegraf.service.d, as plugin/telegraf/README.md says."""
+    c.sh("rm -rf /etc/systemd/system/telegraf.service.d && install -D -m 0644 %s/%s "
+         "/etc/systemd/system/telegraf.service.d/%s && systemctl daemon-reload" % (DROPINS, name, installed_as))
+
+
+# ---- A: the README, the service, the credential, the timer, an instance, Telegraf ----
+
+def readme_install(t, c):
+    copy_checkout(t, c)
+    t.clear_calls()
+    status_out = ""
+    for cmd in readme_install_commands():
+        log("# README: %s" % cmd)
+        if cmd.startswith("sudoedit "):
+            path = cmd.split()[1]
+            edit(c, path, lambda text: point_at_emulator(t, text))
+            continue
+        stdin = t.mgmt if re.search(r"install .*/dev/stdin", cmd) else None
+        p = c.sh(cmd, input=stdin, timeout=900, check=False, cwd=CHECKOUT)
+        if re.match(r"^(sudo )?systemctl status ", cmd):
+            # a oneshot that ran and ended is inactive: systemctl status exits 3 for it
+            if p.returncode not in (0, 3):
+                raise Failure("`%s` exited %d: %s" % (cmd, p.returncode, p.stdout + p.stderr))
+            status_out = p.stdout
+        elif p.returncode != 0:
+            raise Failure("the README's `%s` exited %d:\n%s\nthe helper's journal:\n%s" % (
+                cmd, p.returncode, (p.stdout + p.stderr)[-4000:], t.journal(c, "'influx-token-helper*'", 20)))
+    t.ok("the README's Install steps, pasted in order, work (%d commands)" % len(readme_install_commands()))
+    svc = "influx-token-helper.service"
+    t.check("the stock service with the stock sample config ran and succeeded",
+            ran_ok(c, svc), "Result=%s status=%s; journal:\n%s" % (
+                unit_prop(c, svc, "Result"), unit_prop(c, svc, "ExecMainStatus"), t.journal(c, svc)))
+    t.check("its token file has mode 0640 and group telegraf, and no temporary file is left",
+            mode_group(c, RUN + "/telegraf") == "640 telegraf" and not leftovers(c, RUN),
+            "%s; left: %s" % (mode_group(c, RUN + "/telegraf"), leftovers(c, RUN)))
+    t.check("`systemctl status` shows in its log what the run did (created, wrote)",
+            re.search(r"created token", status_out) and re.search(r"wrote %s/telegraf" % RUN, status_out),
+            status_out)
+    t.check("the Install steps made one token (one POST)",
+            sum(1 for x in t.calls() if x.startswith("POST tokens")) == 1, t.calls())
+    t.check("the timer is enabled and waiting",
+            c.sh("systemctl is-enabled influx-token-helper.timer", check=False).stdout.strip() == "enabled" and
+            c.sh("systemctl is-active influx-token-helper.timer", check=False).stdout.strip() == "active",
+            c.sh("systemctl status --no-pager influx-token-helper.timer", check=False).stdout)
+
+
+def credential_and_admin(t, c):
+    p = c.sh("sudo -u influx-token-helper cat %s/management-token" % ETC, check=False)
+    t.check("the service user cannot read the management token file (it reaches the service by LoadCredential=)",
+            p.returncode != 0 and "ermission denied" in p.stderr, p.stdout + p.stderr)
+    p = c.sh("sudo -u influx-token-helper influx-token-helper check", check=False)
+    t.check("`check` as the service user, without the credential, fails saying what to run instead",
+            p.returncode == 78 and "influx-token-helper-admin" in p.stderr, "rc %d: %s" % (p.returncode, p.stderr))
+    admin = "influx-token-helper-admin"
+    t.clear_calls()
+    p = c.sh("%s check" % admin, check=False)
+    t.check("`%s check` passes with one read-only API call" % admin,
+            p.returncode == 0 and t.calls() == ["GET tokens"], "rc %d: %s %s; calls %s" % (
+                p.returncode, p.stdout, p.stderr, t.calls()))
+    cur = t.state(c).get("current", {}).get("id", "(none)")
+    p = c.sh("%s list" % admin, check=False)
+    t.check("`%s list` shows the current token" % admin, p.returncode == 0 and re.search(cur + r".*current", p.stdout),
+            "rc %d: %s %s" % (p.returncode, p.stdout, p.stderr))
+    t.clear_calls()
+    p = c.sh("%s rotate --force" % admin, check=False)
+    new = t.state(c).get("current", {}).get("id")
+    t.check("`%s rotate --force` makes and serves a new token" % admin,
+            p.returncode == 0 and new != cur and "POST tokens" in t.calls(),
+            "rc %d: %s; calls %s" % (p.returncode, p.stderr, t.calls()))
+    t.clear_calls()
+    p = c.sh("%s revoke --dry-run telegraf" % admin, check=False)
+    t.check("`%s revoke --dry-run telegraf` says what it would revoke, and changes nothing" % admin,
+            p.returncode == 0 and new in p.stdout and not [x for x in t.calls() if not x.startswith("GET")],
+            "rc %d: %s %s; calls %s" % (p.returncode, p.stdout, p.stderr, t.calls()))
+    p = c.sh("%s rotate no_such_profile" % admin, check=False)
+    q = c.sh("sudo -u influx-token-helper influx-token-helper rotate no_such_profile", check=False)
+    t.check("`%s` exits with the command's own status (%d)" % (admin, q.returncode),
+            p.returncode == q.returncode and p.returncode not in (0, 1), "admin rc %d, direct rc %d: %s" % (
+                p.returncode, q.returncode, p.stderr))
+
+
+def timer_fires(t, c):
+    svc = "influx-token-helper.service"
+    before = unit_prop(c, svc, "ExecMainStartTimestampMonotonic")
+    t.clear_calls()
+    # Missed runs are caught up (Persistent=true): a last trigger an hour ago makes the timer fire as it
+    # starts, at its fixed offset, which is in the past too.
+    c.sh("touch -d '-1 hour' /var/lib/systemd/timers/stamp-influx-token-helper.timer && "
+         "systemctl restart influx-token-helper.timer")
+    fired = t.wait_for("the timer", lambda: unit_prop(c, svc, "ExecMainStartTimestampMonotonic") != before and
+                       unit_prop(c, svc, "ActiveState") != "activating", timeout=90)
+    t.check("the timer fires the service (a missed run is caught up), which succeeds",
+            fired and ran_ok(c, svc), "%s; %s" % (unit_prop(c, svc, "Result"), t.journal(c, svc, 10)))
+    t.check("a run with nothing due makes no API call", t.calls() == [], t.calls())
+
+
+def instance(t, c):
+    conf = "%s/prod.conf" % ETC
+    c.sh("install -m 0640 -g influx-token-helper %s/helper-telegraf.conf %s" % (EXAMPLES, conf))
+    edit(c, conf, lambda text: point_at_emulator(t, text)
+         .replace('state_dir = "%s";' % STATE, 'state_dir = "%s/prod";' % STATE)
+         .replace('"%s/telegraf"' % RUN, '"%s/prod/telegraf"' % RUN)
+         .replace('status_dir = "%s/status";' % RUN, 'status_dir = "%s/prod/status";' % RUN))
+    c.sh("install -m 0600 /dev/stdin %s/prod.management-token" % ETC, input=t.mgmt)
+    t.clear_calls()
+    c.sh("systemctl enable --now influx-token-helper@prod.timer && systemctl start influx-token-helper@prod.service",
+         check=False)
+    svc = "influx-token-helper@prod.service"
+    t.check("a templated instance (influx-token-helper@prod) runs with its own config, credential, state and sinks",
+            ran_ok(c, svc) and mode_group(c, RUN + "/prod/telegraf") == "640 telegraf" and
+            c.exists(STATE + "/prod/telegraf.state") and c.exists(RUN + "/prod/status/telegraf.json"),
+            "Result=%s; %s; journal:\n%s" % (unit_prop(c, svc, "Result"), mode_group(c, RUN + "/prod/telegraf"),
+                                            t.journal(c, svc)))
+    t.check("its activation was probed on the data plane before the switch",
+            any(x.startswith("POST /api/v2/write") for x in t.calls()), t.calls())
+    cur = t.state(c, state_dir=STATE + "/prod").get("current", {}).get("id", "(none)")
+    p = c.sh("influx-token-helper-admin -i prod list", check=False)
+    t.check("`influx-token-helper-admin -i prod list` shows the instance's token",
+            p.returncode == 0 and cur in p.stdout, "rc %d: %s %s" % (p.returncode, p.stdout, p.stderr))
+    t.clear_calls()
+    p = c.sh("influx-token-helper-admin -i prod revoke telegraf", check=False)
+    t.check("`influx-token-helper-admin -i prod revoke telegraf` revokes its token and removes its sink",
+            p.returncode == 0 and ("DELETE tokens/" + cur) in t.calls() and
+            not c.exists(RUN + "/prod/telegraf"), "rc %d: %s; calls %s" % (
+                p.returncode, p.stderr, t.calls()))
+    p = c.sh("systemctl start 'influx-token-helper@...service'", check=False)
+    t.check("the instance name '..' is refused", p.returncode != 0, p.stdout + p.stderr)
+
+
+def telegraf_from_cache(t, c):
+    """The docker-store drop-in: Telegraf started with its token file gone runs the helper first, which
+    rewrites it from the cache with no API call."""
+    edit(c, ETC + "/helper.conf", lambda text: text.replace(
+        "state_dir = \"%s\";" % STATE, "state_dir = \"%s\";\nstatus_dir = \"%s/status\";" % (STATE, RUN)))
+    c.sh("systemctl start influx-token-helper.service")
+    install_standin(c)
+    use_dropin(c, "telegraf-influx-token-helper.conf", "influx-token-helper.conf")
+    c.sh("rm -f %s/telegraf && rm -rf %s/status" % (RUN, RUN))
+    t.clear_calls()
+    n0 = len(t.standin_starts(c))
+    p = c.sh("systemctl restart telegraf.service", check=False)
+    starts = t.standin_starts(c)
+    t.check("Telegraf started with its token file gone: the helper ran first and rewrote it; Telegraf started "
+            "with the current token",
+            p.returncode == 0 and len(starts) == n0 + 1 and starts[-1][1:] == ["file", t.current_hash(c)],
+            "rc %d: %s; starts %s; helper journal:\n%s" % (p.returncode, p.stderr, starts[n0:],
+                                                          t.journal(c, "influx-token-helper.service", 15)))
+    t.check("that run made no API call (nothing was due)", t.calls() == [], t.calls())
+    t.check("and republished the status copy", c.exists(RUN + "/status/telegraf.json"), c.listdir(RUN))
+
+
+# The sinks of each way of handing Telegraf its token (the stock sample has the first two), one way at a time,
+# as the drop-ins' own comments say: the restart unit of the other kind would watch a file that does not exist.
+SINKS = {
+    "env": '{ type = "file"; path = "%s/telegraf"; mode = "0640"; group = "telegraf"; },\n'
+           '      { type = "env";  path = "%s/telegraf.env"; }' % (RUN, RUN),
+    "cred": '{ type = "file"; path = "%s/telegraf"; mode = "0640"; group = "telegraf"; },\n'
+            '      { type = "file"; path = "%s/telegraf.cred"; mode = "0600"; }' % (RUN, RUN),
+}
+
+
+def use_sinks(c, kind):
+    edit(c, ETC + "/helper.conf", lambda text: re.sub(r"(?ms)^(    sinks = \(\n      ).*?(\n    \);)",
+                                                    lambda m: m.group(1) + SINKS[kind] + m.group(2), text, count=1))
+    other = "cred" if kind == "env" else "env"
+    c.sh("rm -f %s/telegraf.%s && systemctl start influx-token-helper.service" % (RUN, other))
+    if c.exists("%s/telegraf.%s" % (RUN, other)) or not c.exists("%s/telegraf.%s" % (RUN, kind)):
+        raise Failure("the %s sink is not alone: %s" % (kind, c.listdir(RUN)))
+
+
+def restart_pair(t, c, kind, dropin, installed_as, src):
+    path_unit = "influx-token-helper-restart-%s@telegraf.path" % kind
+    if kind != "env":  # the stock sinks are the env ones
+        use_sinks(c, kind)
+    use_dropin(c, dropin, installed_as)
+    c.sh("systemctl enable --now %s && systemctl restart telegraf.service" % path_unit)
+    base = len(t.standin_starts(c))
+    restarts = 0
+    for i in range(N_ROTATIONS):
+        before = t.current_hash(c)
+        c.sh("influx-token-helper-admin -q rotate --force")
+        want = t.current_hash(c)
+        if want == before:
+            raise Failure("rotate --force did not switch tokens")
+        got = t.wait_for("restart %d" % (i + 1), lambda: len(t.standin_starts(c)) >= base + restarts + 1, timeout=30)
+        if got:
+            restarts = len(t.standin_starts(c)) - base
+    time.sleep(3)  # a late, extra restart would show now
+    starts = t.standin_starts(c)[base:]
+    t.check("%s sink: %d forced rotations, %d restarts of the consumer by %s" % (kind, N_ROTATIONS, len(starts),
+                                                                               path_unit),
+            len(starts) == N_ROTATIONS, "starts %s; %s" % (starts, t.journal(c, "influx-token-helper-restart@telegraf.service", 20)))
+    t.check("%s sink: the consumer ends on the current token, read from its %s" % (kind, src),
+            starts and starts[-1][1:] == [src, t.current_hash(c)], starts[-1:] if starts else "no start")
+    c.sh("systemctl disable --now %s" % path_unit)
+
+
+def phase_a(t):
+    c = t.container("ith-a")
+    c.boot()
+    install_telegraf_user(c)
+    readme_install(t, c)
+    credential_and_admin(t, c)
+    timer_fires(t, c)
+    instance(t, c)
+    telegraf_from_cache(t, c)
+    restart_pair(t, c, "env", "telegraf-env.conf", "influx-token-helper-env.conf", "env")
+    restart_pair(t, c, "cred", "telegraf-credential.conf", "influx-token-helper-credential.conf", "cred")
+    use_dropin(c, "telegraf-influx-token-helper.conf", "influx-token-helper.conf")
+    c.sh("systemctl enable influx-token-helper-restart-env@telegraf.path")  # for the purge to find
+    c.poweroff()
+    return c
+
+
+# ---- B: a reboot, then a purge ----
+
+def reboot(t, c):
+    t.clear_calls()
+    n0 = len(t.standin_starts(c))
+    c.boot()
+    up = t.wait_for("telegraf", lambda: unit_prop(c, "telegraf.service", "ActiveState") == "active", timeout=60)
+    starts = t.standin_starts(c)[n0:]
+    t.check("after a reboot (/run emptied) Telegraf starts, on the current token from the rewritten file",
+            up and len(starts) == 1 and starts[0][1:] == ["file", t.current_hash(c)],
+            "telegraf %s; starts %s" % (unit_prop(c, "telegraf.service", "ActiveState"), starts))
+    helper_end = int(unit_prop(c, "influx-token-helper.service", "ExecMainExitTimestampMonotonic") or 0)
+    tg_start = int(unit_prop(c, "telegraf.service", "ExecMainStartTimestampMonotonic") or 0)
+    t.check("Telegraf started after the helper's run had ended", 0 < helper_end <= tg_start,
+            "helper ended at %d, telegraf started at %d (monotonic us)" % (helper_end, tg_start))
+    t.check("the boot made no API call (the cached token is fresh)", t.calls() == [], t.calls())
+    p = c.sh("sudo -u telegraf influx-token-helper status --format influx --from %s/status" % RUN, check=False)
+    t.check("the status copies are back: Telegraf's health input reads one line, ok",
+            p.returncode == 0 and re.search(r"^influx_token_helper,name=telegraf,.*ok=true", p.stdout, re.M),
+            "rc %d: %s %s" % (p.returncode, p.stdout, p.stderr))
+
+
+def purge(t, c):
+    files = [f for f in c.sh("dpkg -L influx-token-helper").stdout.split() if c.sh("test -f %s" % f, check=False).returncode == 0]
+    p = c.sh("apt-get purge -y influx-token-helper", check=False)
+    t.check("apt-get purge succeeds", p.returncode == 0, p.stdout + p.stderr)
+    left = [f for f in files + [ETC, STATE, RUN] if c.sh("test -e %s || test -L %s" % (f, f), check=False).returncode == 0]
+    t.check("purge leaves none of the package's files, state, runtime files or configuration", not left, left)
+    links = our_links(c)
+    t.check("purge leaves no enablement link or drop-in of its units (timers, the instance's timer, the restart "
+            "units)", not links, links)
+    units = c.sh("systemctl list-units --all --plain --no-legend 'influx-token-helper*'", check=False).stdout
+    busy = [u for u in units.splitlines() if u.split()[2:3] != ["inactive"]]
+    t.check("purge leaves no unit of the package active or failed (instances included)", not busy, units)
+    dropin = "/etc/systemd/system/telegraf.service.d/influx-token-helper.conf"
+    t.check("purge names the Telegraf drop-in the administrator installed, to remove by hand",
+            dropin in p.stdout + p.stderr, p.stdout + p.stderr)
+    # the administrator does what it says; then nothing refers to the helper any more
+    c.sh("rm %s && systemctl daemon-reload" % dropin)
+    units = c.sh("systemctl list-units --all --plain --no-legend 'influx-token-helper*'", check=False).stdout.strip()
+    t.check("then no unit of the package is known to systemd at all", not units, units)
+
+
+def phase_b(t, c):
+    reboot(t, c)
+    purge(t, c)
+    c.poweroff()
+
+
+# ---- C: an upgrade from an earlier commit's package, then the rpm ----
+
+def upgrade(t, c, old, new):
+    c.sh("mkdir -p /root/pkgs")
+    for f in (old, new):
+        subprocess.run(["cp", f, c.path("/root/pkgs/")], check=True)
+    oldname, newname = os.path.basename(old), os.path.basename(new)
+    c.sh("apt-get update -q >/dev/null && apt-get install -y /root/pkgs/%s" % oldname, timeout=600)
+    # the earlier package's units could not give a file a group (its syscall filter), so its users ran the
+    # credential setup: a 0600 file sink, no group
+    c.sh("cp %s/helper-telegraf-credential.conf %s/helper.conf" % (EXAMPLES, ETC))
+    edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
+    c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
+    install_standin(c)
+    use_dropin(c, "telegraf-credential.conf", "influx-token-helper-credential.conf")
+    c.sh("systemctl start influx-token-helper.service && systemctl enable --now influx-token-helper.timer "
+         "influx-token-helper-restart@telegraf.path && systemctl restart telegraf.service")
+    cur = t.state(c).get("current", {}).get("id")
+    if not cur:
+        raise Failure("the earlier package's service made no token: %s" % t.journal(c, "influx-token-helper.service"))
+    t.clear_calls()
+    # as a fleet upgrades (Ansible's apt module does the same): the administrator's helper.conf is kept
+    p = c.sh("apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "
+             "/root/pkgs/%s" % newname, check=False, timeout=600)
+    t.check("apt-get upgrades %s to %s, keeping the edited helper.conf" % (oldname, newname),
+            p.returncode == 0 and t.account in (c.read(ETC + "/helper.conf") or ""), p.stdout[-2000:] + p.stderr)
+    c.sh("systemctl start influx-token-helper.service", check=False)
+    t.check("the upgrade keeps the state: the same current token, and makes no API call (no new token)",
+            t.state(c).get("current", {}).get("id") == cur and t.calls() == [], t.calls())
+    t.check("the timer stays enabled and waiting",
+            c.sh("systemctl is-enabled influx-token-helper.timer && systemctl is-active influx-token-helper.timer",
+                 check=False).returncode == 0)
+    links = c.sh("find /etc/systemd/system -name 'influx-token-helper-restart*'", check=False).stdout
+    t.check("the restart unit enabled under the earlier package is migrated (restart-cred@, restart-env@)",
+            "restart-cred@telegraf.path" in links and "restart@telegraf.path" not in links and
+            c.sh("systemctl is-active influx-token-helper-restart-cred@telegraf.path", check=False).returncode == 0,
+            links)
+    n0 = len(t.standin_starts(c))
+    c.sh("influx-token-helper-admin -q rotate --force")
+    t.wait_for("restart", lambda: len(t.standin_starts(c)) > n0, timeout=30)
+    starts = t.standin_starts(c)[n0:]
+    t.check("after the upgrade a rotation still restarts the consumer onto the new token",
+            len(starts) == 1 and starts[0][1:] == ["cred", t.current_hash(c)], starts)
+    c.sh("apt-get purge -y influx-token-helper >/dev/null 2>&1; rm -rf /etc/systemd/system/telegraf.service.d; "
+         "systemctl daemon-reload")
+
+
+def rpm_cycle(t, c, rpm):
+    subprocess.run(["cp", rpm, c.path("/root/pkgs/")], check=True)
+    name = os.path.basename(rpm)
+    c.sh("userdel influx-token-helper 2>/dev/null; groupdel influx-token-helper 2>/dev/null; true")
+    p = c.sh("rpm -i --nodeps /root/pkgs/%s" % name, check=False)
+    t.check("rpm -i installs the .rpm, its scriptlets under systemd", p.returncode == 0, p.stdout + p.stderr)
+    t.check("the rpm's scriptlets make the user (in group telegraf) and the private directories",
+            c.sh("id -nG influx-token-helper", check=False).stdout.split()[1:] == ["telegraf"] and
+            mode_group(c, STATE) == "700 influx-token-helper" and
+            c.sh("stat -c '%%a %%U:%%G' %s/helper.conf" % ETC).stdout.strip() == "640 root:influx-token-helper",
+            c.sh("id influx-token-helper; ls -ld %s %s/helper.conf" % (STATE, ETC), check=False).stdout)
+    edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
+    c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
+    c.sh("systemctl start influx-token-helper.service", check=False)
+    t.check("the rpm's service runs with the stock sample config", ran_ok(c, "influx-token-helper.service"),
+            t.journal(c, "influx-token-helper.service"))
+    c.sh("cp %s/helper.conf %s/prod.conf && install -m 0600 /dev/stdin %s/prod.management-token" % (ETC, ETC, ETC),
+         input=t.mgmt)
+    edit(c, ETC + "/prod.conf", lambda text: text.replace('"%s"' % STATE, '"%s/prod"' % STATE)
+         .replace('"%s/telegraf' % RUN, '"%s/prod/telegraf' % RUN))
+    c.sh("systemctl enable --now influx-token-helper.timer influx-token-helper@prod.timer "
+         "influx-token-helper-restart-env@telegraf.path")
+    p = c.sh("rpm -e influx-token-helper", check=False)
+    t.check("rpm -e removes it", p.returncode == 0, p.stdout + p.stderr)
+    links = our_links(c)
+    units = c.sh("systemctl list-units --all --plain --no-legend 'influx-token-helper*'", check=False).stdout.strip()
+    left = [d for d in (STATE, RUN, ETC + "/management-token", ETC + "/prod.management-token") if c.exists(d)]
+    t.check("rpm -e leaves no enablement link, no unit loaded, no state and no management token",
+            not links and not units and not left, "links %s; units %s; left %s" % (links, units, left))
+
+
+def phase_c(t):
+    old = old_package()
+    pkgs = cpack(t.build, os.path.join(t.work, "pkgs"))
+    c = t.container("ith-c")
+    c.boot()
+    install_telegraf_user(c)
+    upgrade(t, c, old, pkgs["DEB"])
+    rpm_cycle(t, c, pkgs["RPM"])
+    c.poweroff()
+
+
+def run_all(t, only):
+    if "A" in only or "B" in only:
+        c = phase_a(t)
+        if "B" in only:
+            phase_b(t, c)
+    if "C" in only:
+        phase_c(t)
