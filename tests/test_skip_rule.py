@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The skip rule (tests/skiprule.py, tests/skiprule.sh), and every skip path that follows it.
+
+A missing component is a skip, except under CI=true when the registry offers it
+(apt has a candidate for its Debian package): then it is a failure, since the skip
+would hide a missing install step. ITH_FORCED_SKIP=1 (tests/test_fallbacks.py)
+keeps forced skips skips. Checked here with a stand-in `apt-cache` on PATH that
+offers every package, or none, so the answer does not depend on this machine:
+
+- scripts/lib.sh installs the optional packages apt offers (its candidate check
+  survives `set -o pipefail`, where `apt-cache policy P | grep -q` died of SIGPIPE);
+- both implementations of the rule, in and out of CI, forced or not;
+- each skip path: the scenario driver's `requires` and its promtool,
+  systemd-analyze and unshare skips, tests/fuzz/run.sh (clang, libFuzzer), the
+  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser), and the
+  decisions of tests/test_packages.sh (man pages, installing the .deb) through its
+  --decide mode, which builds and installs nothing.
+
+Usage: test_skip_rule.py HELPER
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+HELPER = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(ROOT, "build", "influx-token-helper")
+sys.path.insert(0, HERE)
+import skiprule  # noqa: E402
+
+# Shaped like `apt-cache policy` on Debian 12: the candidate, then a long version table,
+# so a reader that stops at the candidate line makes apt-cache write into a closed pipe.
+FAKE_APT_CACHE = r'''#!/bin/sh
+[ "$1" = policy ] || exit 100
+echo "$2:"
+echo "  Installed: (none)"
+case " $FAKE_APT_OFFERS " in
+  *" $2 "* | *" all "*) echo "  Candidate: ${FAKE_APT_VERSION:-9.9.9-1}" ;;
+  *) echo "  Candidate: (none)" ;;
+esac
+echo "  Version table:"
+i=0
+while [ $i -lt 3000 ]; do
+  echo "     9.9.$i-1 500"
+  echo "        500 http://deb.debian.org/debian bookworm/main amd64 Packages"
+  i=$((i + 1))
+done
+'''
+
+
+def write_exe(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+
+
+class Fakes:
+    """A directory of stand-ins, first on PATH."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ith-skiprule-")
+        write_exe(os.path.join(self.dir, "apt-cache"), FAKE_APT_CACHE)
+
+    def env(self, offers="", ci=None, path=None, **extra):
+        e = dict(os.environ, FAKE_APT_OFFERS=offers, PATH=self.dir + ":" + (path or os.environ["PATH"]))
+        for k in ("CI", "ITH_FORCED_SKIP", "ITH_SCENARIO_PRETEND_MISSING", "ITH_PRETEND_NO_TOMLLIB",
+                  "ITH_PRETEND_NODE_VERSION", "ITH_PRISM"):
+            e.pop(k, None)
+        if ci:
+            e["CI"] = ci
+        e.update(extra)
+        return e
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run(args, env, cwd=ROOT, timeout=300):
+    p = subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout + p.stderr
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.fakes = Fakes()
+
+    def tearDown(self):
+        self.fakes.close()
+
+
+class LibInstall(Base):
+    """scripts/lib.sh, as scripts/test runs it (set -euo pipefail)."""
+
+    def test_optional_packages_offered_are_installed(self):
+        d = self.fakes.dir
+        log = os.path.join(d, "apt-get.log")
+        write_exe(os.path.join(d, "apt-get"), '#!/bin/sh\necho "$*" >>"%s"\n' % log)
+        write_exe(os.path.join(d, "dpkg-query"), "#!/bin/sh\nexit 1\n")  # nothing is installed
+        write_exe(os.path.join(d, "sudo"), '#!/bin/sh\nexec "$@"\n')
+        rc, out = run(["bash", "-c", 'set -euo pipefail; . scripts/lib.sh; ITH_APT_UPDATED=1; '
+                       'ith_ensure_optional_packages offered-one absent-one offered-two'],
+                      self.fakes.env("offered-one offered-two"))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("absent-one is not available here", out)
+        self.assertNotIn("offered-one is not available", out)
+        calls = open(log).read() if os.path.exists(log) else ""
+        self.assertRegex(calls, r"(?m)^-q .*install -y --no-install-recommends offered-one offered-two$", out)
+
+
+class ShellRule(Base):
+    def sh(self, shell, script, env):
+        return run([shell, "-c", 'set -eu; . tests/skiprule.sh; ' + script], env)
+
+    def test_candidate_under_pipefail(self):
+        for shell in ("sh", "bash"):
+            pre = "set -o pipefail; " if shell == "bash" else ""
+            rc, out = self.sh(shell, pre + 'echo "[$(ith_apt_candidate some-pkg)]"',
+                              self.fakes.env("some-pkg", FAKE_APT_VERSION="1:2.3.4-5"))
+            self.assertEqual((rc, out), (0, "[1:2.3.4-5]\n"), shell)
+            rc, out = self.sh(shell, pre + 'echo "[$(ith_apt_candidate other-pkg)]"', self.fakes.env("some-pkg"))
+            self.assertEqual((rc, out), (0, "[]\n"), shell)
+
+    def test_no_apt_cache(self):
+        empty = tempfile.mkdtemp()
+        try:
+            rc, out = run(["/bin/sh", "-c", '. tests/skiprule.sh; echo "[$(ith_apt_candidate bash)]"'],
+                          dict(os.environ, PATH=empty))
+        finally:
+            os.rmdir(empty)
+        self.assertEqual((rc, out), (0, "[]\n"))
+
+    def test_verdicts(self):
+        exit_of = 'ith_skip_exit clang "clang is not installed"'
+        rc, out = self.sh("sh", exit_of, self.fakes.env("all"))
+        self.assertEqual((rc, out), (77, "SKIP: clang is not installed\n"))
+        rc, out = self.sh("sh", exit_of, self.fakes.env("all", ci="true"))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"^FAIL: clang is not installed; under CI=true this fails instead of skipping: "
+                              r"clang 9\.9\.9-1 is offered")
+        rc, out = self.sh("sh", exit_of, self.fakes.env("", ci="true"))
+        self.assertEqual((rc, out), (77, "SKIP: clang is not installed (CI=true: no clang offered here)\n"))
+        rc, out = self.sh("sh", exit_of, self.fakes.env("all", ci="true", ITH_FORCED_SKIP="1"))
+        self.assertEqual((rc, out), (77, "SKIP: clang is not installed (a forced skip: ITH_FORCED_SKIP=1)\n"))
+
+
+class PythonRule(Base):
+    def verdict(self, env, *args, **kw):
+        old = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
+        try:
+            return skiprule.verdict(*args, **kw)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+    def test_verdicts(self):
+        e = self.fakes.env
+        self.assertEqual(self.verdict(e("all"), "influxd", "x"), (False, "x"))
+        failed, msg = self.verdict(e("all", ci="true"), "influxd", "x")
+        self.assertTrue(failed)
+        self.assertIn("influxdb 9.9.9-1 is offered", msg)
+        self.assertEqual(self.verdict(e("prometheus", ci="true"), "influxd", "x"),
+                         (False, "x (CI=true: no influxdb offered here)"))
+        self.assertEqual(self.verdict(e("all", ci="true", ITH_FORCED_SKIP="1"), "influxd", "x"),
+                         (False, "x (a forced skip: ITH_FORCED_SKIP=1)"))
+        self.assertFalse(self.verdict(e("all", ci="1"), "influxd", "x")[0], "only CI=true is CI")
+
+    def test_min_version(self):
+        e = self.fakes.env
+        self.assertTrue(self.verdict(e("nodejs", ci="true", FAKE_APT_VERSION="18.20.4+dfsg-1~deb12u3"),
+                                     "node", "x", min_version=(18, 20, 1))[0])
+        self.assertEqual(self.verdict(e("nodejs", ci="true", FAKE_APT_VERSION="12.22.9~dfsg-1ubuntu3"),
+                                      "node", "x", min_version=(18, 20, 1)),
+                         (False, "x (CI=true: no nodejs >= 18.20.1 offered here)"))
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
