@@ -69,7 +69,9 @@ def offered(component, min_version=None):
     else (False, "PACKAGE")."""
     registry, package = PACKAGES[component]
     if registry == "npm":
-        return (bool(shutil.which("npm")), "%s (npm registry)" % package)
+        if shutil.which("npm"):
+            return True, "%s (npm registry)" % package
+        return False, "%s (npm is not installed)" % package
     cand = apt_candidate(package)
     if cand and (min_version is None or (version_tuple(cand) or (0,)) >= min_version):
         return True, "%s %s" % (package, cand)
@@ -85,9 +87,9 @@ def verdict(component, reason, min_version=None):
         return False, reason + " (a forced skip: ITH_FORCED_SKIP=1)"
     ok, what = offered(component, min_version)
     if ok:
-        return True, ("%s; under CI=true this fails instead of skipping: %s is offered, so an install step "
-                      "is missing (scripts/lib.sh)" % (reason, what))
-    return False, "%s (CI=true: no %s offered here)" % (reason, what)
+        return True, ("%s; under CI=true this fails instead of skipping: %s is offered, so ./scripts/test "
+                      "should have installed it" % (reason, what))
+    return False, "%s (CI=true: not offered here: %s)" % (reason, what)
 
 
 def skip_exit_code(component, reason, min_version=None):

@@ -34,10 +34,11 @@ ith_skip_verdict() {
   else
     _ith_cand=$(ith_apt_candidate "$1")
     if [ -n "$_ith_cand" ]; then
-      printf '%s\n' "$2; under CI=true this fails instead of skipping: $1 $_ith_cand is offered, so an install step is missing (scripts/lib.sh)"
+      printf '%s; under CI=true this fails instead of skipping: %s %s is offered, so ./scripts/test should have installed it\n' \
+        "$2" "$1" "$_ith_cand"
       return 1
     fi
-    printf '%s\n' "$2 (CI=true: no $1 offered here)"
+    printf '%s\n' "$2 (CI=true: not offered here: $1)"
   fi
   return 0
 }

@@ -12,9 +12,7 @@ offers every package, or none, so the answer does not depend on this machine:
 - both implementations of the rule, in and out of CI, forced or not;
 - each skip path: the scenario driver's `requires` and its promtool,
   systemd-analyze and unshare skips, tests/fuzz/run.sh (clang, libFuzzer), the
-  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser), and the
-  decisions of tests/test_packages.sh (man pages, installing the .deb) through its
-  --decide mode, which builds and installs nothing.
+  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser).
 
 Usage: test_skip_rule.py HELPER
 """
@@ -91,6 +89,13 @@ class Base(unittest.TestCase):
     def tearDown(self):
         self.fakes.close()
 
+    def need(self, component, reason):
+        """This test's own tool: the same rule (a skip, or a failure under CI=true when offered)."""
+        failed, msg = skiprule.verdict(component, reason)
+        if failed:
+            self.fail(msg)
+        self.skipTest(msg)
+
 
 class LibInstall(Base):
     """scripts/lib.sh, as scripts/test runs it (set -euo pipefail)."""
@@ -107,7 +112,8 @@ class LibInstall(Base):
         self.assertEqual(rc, 0, out)
         self.assertIn("absent-one is not available here", out)
         self.assertNotIn("offered-one is not available", out)
-        calls = open(log).read() if os.path.exists(log) else ""
+        with open(log) if os.path.exists(log) else open(os.devnull) as f:
+            calls = f.read()
         self.assertRegex(calls, r"(?m)^-q .*install -y --no-install-recommends offered-one offered-two$", out)
 
 
@@ -142,7 +148,7 @@ class ShellRule(Base):
         self.assertRegex(out, r"^FAIL: clang is not installed; under CI=true this fails instead of skipping: "
                               r"clang 9\.9\.9-1 is offered")
         rc, out = self.sh("sh", exit_of, self.fakes.env("", ci="true"))
-        self.assertEqual((rc, out), (77, "SKIP: clang is not installed (CI=true: no clang offered here)\n"))
+        self.assertEqual((rc, out), (77, "SKIP: clang is not installed (CI=true: not offered here: clang)\n"))
         rc, out = self.sh("sh", exit_of, self.fakes.env("all", ci="true", ITH_FORCED_SKIP="1"))
         self.assertEqual((rc, out), (77, "SKIP: clang is not installed (a forced skip: ITH_FORCED_SKIP=1)\n"))
 
@@ -165,7 +171,7 @@ class PythonRule(Base):
         self.assertTrue(failed)
         self.assertIn("influxdb 9.9.9-1 is offered", msg)
         self.assertEqual(self.verdict(e("prometheus", ci="true"), "influxd", "x"),
-                         (False, "x (CI=true: no influxdb offered here)"))
+                         (False, "x (CI=true: not offered here: influxdb)"))
         self.assertEqual(self.verdict(e("all", ci="true", ITH_FORCED_SKIP="1"), "influxd", "x"),
                          (False, "x (a forced skip: ITH_FORCED_SKIP=1)"))
         self.assertFalse(self.verdict(e("all", ci="1"), "influxd", "x")[0], "only CI=true is CI")
@@ -176,7 +182,132 @@ class PythonRule(Base):
                                      "node", "x", min_version=(18, 20, 1))[0])
         self.assertEqual(self.verdict(e("nodejs", ci="true", FAKE_APT_VERSION="12.22.9~dfsg-1ubuntu3"),
                                       "node", "x", min_version=(18, 20, 1)),
-                         (False, "x (CI=true: no nodejs >= 18.20.1 offered here)"))
+                         (False, "x (CI=true: not offered here: nodejs >= 18.20.1)"))
+
+
+class Scenarios(Base):
+    """tests/run_scenarios.py: a tool pretended missing (ITH_SCENARIO_PRETEND_MISSING), in and out of CI."""
+
+    def scenarios(self, only, missing, offers, ci=None, **extra):
+        return run([sys.executable, os.path.join(HERE, "run_scenarios.py"), "--helper", HELPER, "--only-list", only],
+                   self.fakes.env(offers, ci=ci, ITH_SCENARIO_PRETEND_MISSING=missing, **extra))
+
+    def check_tool(self, only, tool, package):
+        name = r"ok 1 - %s-\S+: .*" % only
+        rc, out = self.scenarios(only, tool, "all")
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, name + r" # SKIP %s is not installed \(apt-get install %s\) "
+                                     r"\(ITH_SCENARIO_PRETEND_MISSING\)\n" % (tool, package))
+        rc, out = self.scenarios(only, tool, "all", ci="true")
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"not %s\n  \S+:\d+: %s is not installed .*under CI=true this fails instead of skipping: "
+                              r"%s 9\.9\.9-1 is offered" % (name, tool, package))
+        self.assertIn("0 passed, 1 failed, 0 skipped", out)
+        rc, out = self.scenarios(only, tool, "nothing", ci="true")
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, name + r" # SKIP %s is not installed .*\(CI=true: not offered here: %s\)"
+                         % (tool, package))
+        rc, out = self.scenarios(only, tool, "all", ci="true", ITH_FORCED_SKIP="1")
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, name + r" # SKIP %s is not installed .*\(a forced skip: ITH_FORCED_SKIP=1\)" % tool)
+
+    def test_requires_influxd(self):
+        self.check_tool("083", "influxd", "influxdb")
+
+    def test_requires_setpriv(self):
+        if os.geteuid() != 0:
+            self.skipTest("scenario 107 needs root before setpriv")
+        self.check_tool("107", "setpriv", "util-linux")
+
+    def test_promtool(self):
+        self.check_tool("170", "promtool", "prometheus")
+
+    def test_systemd_analyze(self):
+        self.check_tool("165", "systemd-analyze", "systemd")
+
+    def test_unshare(self):
+        if os.geteuid() != 0:
+            self.skipTest("run-pid1 needs root before unshare")
+        self.check_tool("172", "unshare", "util-linux")
+
+    def test_root_is_no_package(self):
+        rc, out = self.scenarios("009", "root", "all", ci="true")
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"ok 1 - 009-\S+: .* # SKIP needs root")
+
+
+class Standalone(Base):
+    """The tests that exit 77 themselves: "SKIP: ..." / 77, or "FAIL: ..." / 1 under CI=true when offered."""
+
+    def check(self, args, reason, package, path=None, **extra):
+        rc, out = run(args, self.fakes.env("all", path=path, **extra))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s\n" % reason)
+        rc, out = run(args, self.fakes.env("all", ci="true", path=path, **extra))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"(?m)^FAIL: %s; under CI=true this fails instead of skipping: %s .+? is offered"
+                         % (reason, package))
+        rc, out = run(args, self.fakes.env("nothing", ci="true", path=path, **extra))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s \(CI=true: not offered here: %s( >= \S+)?\)$" % (reason, package))
+        rc, out = run(args, self.fakes.env("all", ci="true", path=path, ITH_FORCED_SKIP="1", **extra))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s \(a forced skip: ITH_FORCED_SKIP=1\)$" % reason)
+
+    def bare_path(self, *tools):
+        """A directory holding only these tools (and the stand-in apt-cache, first on PATH)."""
+        d = os.path.join(self.fakes.dir, "bin")
+        os.makedirs(d, exist_ok=True)
+        for t in tools:
+            os.symlink(shutil.which(t), os.path.join(d, t))
+        return d
+
+    def test_fuzz_without_clang(self):
+        self.check(["/bin/sh", "tests/fuzz/run.sh", "1"], r"clang is not installed \(apt-get install clang\)",
+                   "clang", path=self.bare_path("dirname"))
+
+    def test_fuzz_without_libfuzzer(self):
+        d = self.bare_path("dirname", "mktemp", "rm")
+        write_exe(os.path.join(d, "clang"), "#!/bin/sh\nexit 1\n")  # links nothing
+        self.check(["/bin/sh", "tests/fuzz/run.sh", "1"], r"clang cannot link libFuzzer here "
+                   r"\(apt-get install libclang-rt-dev\)", "libclang-rt-dev", path=d)
+
+    def test_plugin_without_toml_parser(self):
+        self.check([sys.executable, "tests/test_plugin.py"], r"Python \d+\.\d+ has no tomllib .*python3-tomli.*",
+                   "python3-tomli", ITH_PRETEND_NO_TOMLLIB="all", ITH_HELPER=HELPER)
+
+    def test_contract_old_node(self):
+        args = [sys.executable, "tests/contract/run_contract.py", "--probe", "/bin/false"]
+        reason = r"Node\.js v12\.22\.9 is older than Prism needs \(node >=(\d+\.\d+\.\d+)\).*"
+        self.check(args, reason, "nodejs", ITH_PRETEND_NODE_VERSION="v12.22.9", FAKE_APT_VERSION="99.0.0-1")
+        # apt's nodejs is too old as well: a skip, in CI too
+        rc, out = run(args, self.fakes.env("nodejs", ci="true", ITH_PRETEND_NODE_VERSION="v12.22.9",
+                                           FAKE_APT_VERSION="12.22.9~dfsg-1ubuntu3"))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s \(CI=true: not offered here: nodejs >= \d+\.\d+\.\d+\)$" % reason)
+
+    def test_contract_without_prism(self):
+        if not shutil.which("node"):
+            self.need("node", "Node.js is not installed")
+        args = [sys.executable, "tests/contract/run_contract.py", "--probe", "/bin/false"]
+        reason = r"Prism is not installed \(cd tests/contract && npm ci\)"
+        nothing = os.path.join(self.fakes.dir, "no-prism")
+        rc, out = run(args, self.fakes.env(ITH_PRISM=nothing))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s$" % reason)
+        d = self.bare_path("node")
+        write_exe(os.path.join(d, "npm"), "#!/bin/sh\nexit 1\n")  # only its presence counts
+        rc, out = run(args, self.fakes.env(ci="true", path=d, ITH_PRISM=nothing))
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"(?m)^FAIL: %s; under CI=true this fails instead of skipping: @stoplight/prism-cli "
+                              r"\(npm registry\) is offered" % reason)
+        rc, out = run(args, self.fakes.env(ci="true", ITH_PRISM=nothing, ITH_FORCED_SKIP="1"))
+        self.assertEqual(rc, 77, out)
+        os.unlink(os.path.join(self.fakes.dir, "bin", "npm"))  # Node.js without npm: Prism is not offered
+        rc, out = run(args, self.fakes.env(ci="true", path=os.path.join(self.fakes.dir, "bin"), ITH_PRISM=nothing))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: %s \(CI=true: not offered here: @stoplight/prism-cli "
+                              r"\(npm is not installed\)\)$" % reason)
 
 
 if __name__ == "__main__":
