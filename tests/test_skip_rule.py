@@ -12,7 +12,9 @@ offers every package, or none, so the answer does not depend on this machine:
 - both implementations of the rule, in and out of CI, forced or not;
 - each skip path: the scenario driver's `requires` and its promtool,
   systemd-analyze and unshare skips, tests/fuzz/run.sh (clang, libFuzzer), the
-  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser).
+  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser), and the
+  decisions of tests/test_packages.sh (man pages, installing the .deb) through its
+  --decide mode, which builds and installs nothing.
 
 Usage: test_skip_rule.py HELPER
 """
@@ -308,6 +310,55 @@ class Standalone(Base):
         self.assertEqual(rc, 77, out)
         self.assertRegex(out, r"(?m)^SKIP: %s \(CI=true: not offered here: @stoplight/prism-cli "
                               r"\(npm is not installed\)\)$" % reason)
+
+
+class Packages(Base):
+    """tests/test_packages.sh --decide: its decisions alone (nothing is built or installed)."""
+
+    def decide(self, *pages, **kw):
+        return run(["/bin/bash", "tests/test_packages.sh", "--decide"] + list(pages), self.fakes.env(**kw))
+
+    def test_man_missing(self):
+        d = os.path.join(self.fakes.dir, "bin")
+        os.makedirs(d)
+        for t in ("dirname", "id", "sed"):
+            os.symlink(shutil.which(t), os.path.join(d, t))
+        rc, out = self.decide("bash(1)", offers="all", ci="true", path=d)
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r"(?m)^not ok - Documentation= pages not opened by systemd-analyze: man is not "
+                              r"installed \(apt-get install man-db\); under CI=true this fails instead of skipping")
+        self.assertIn("man: no", out)
+        for kw in ({"offers": "nothing", "ci": "true"}, {"offers": "all"}):
+            rc, out = self.decide("bash(1)", path=d, **kw)
+            self.assertEqual(rc, 0, out)
+            self.assertRegex(out, r"(?m)^skip - Documentation= pages not opened by systemd-analyze: man is not "
+                                  r"installed \(apt-get install man-db\)")
+            self.assertIn("man: no", out)
+
+    def test_man_pages(self):
+        if not shutil.which("man"):
+            self.need("man", "man is not installed (apt-get install man-db)")
+        mandir = os.path.join(self.fakes.dir, "man")
+        os.makedirs(os.path.join(mandir, "man7"))
+        with open(os.path.join(mandir, "man7", "ith-probe.7"), "w") as f:
+            f.write(".TH ITH-PROBE 7\n.SH NAME\nith-probe \\- a page\n")
+        rc, out = self.decide("ith-probe(7)", offers="all", ci="true", MANPATH=mandir)
+        self.assertEqual(rc, 0, out)
+        self.assertIn("man: yes", out)
+        rc, out = self.decide("ith-probe(7)", "ith-absent(7)", offers="all", ci="true", MANPATH=mandir)
+        self.assertEqual(rc, 0, out)
+        self.assertRegex(out, r"(?m)^skip - Documentation= pages not opened by systemd-analyze: man -w finds no "
+                              r"ith-absent\(7\) here")
+        self.assertIn("man: no", out)
+
+    def test_install(self):
+        rc, out = self.decide(offers="all")
+        self.assertIn("skip - installing the .deb (needs root and CI=true or ITH_TEST_INSTALL=1)", out)
+        rc, out = self.decide(offers="all", ci="true")
+        if os.geteuid() == 0:
+            self.assertIn("install: yes", out)
+        else:  # no registry offers root: a skip under CI=true too
+            self.assertIn("skip - installing the .deb", out)
 
 
 if __name__ == "__main__":
