@@ -99,7 +99,8 @@ ITH_BUILD_PACKAGES=(build-essential cmake pkg-config libcurl4-openssl-dev libjso
 ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lintian dpkg-dev systemd man-db
   groff-base)
 # Tests need these too, but a release may lack them; their tests then report
-# a skip: a real InfluxDB 1.x to accept the line protocol of `status --format
+# a skip (under CI=true only where apt does not offer them: tests/skiprule.sh;
+# Debian 12 offers all four): a real InfluxDB 1.x to accept the line protocol of `status --format
 # influx` (started by the test on a loopback port); libFuzzer for clang;
 # python3-tomli, the TOML parser for Python older than 3.11 (no tomllib),
 # also used by the test that forces that fallback; promtool (Debian's
