@@ -9,8 +9,9 @@ After every `run`, and whatever the scenario says, the driver asserts that
 no secret the emulator issued (nor the management token) appears on stderr.
 A command whose exit status no `exit` directive checks must exit 0.
 A scenario whose `requires` is not met is reported as skipped, with the
-reason. Ends with the line "N passed, M failed, K skipped"; exit status 1
-when any failed, 77 when every scenario was skipped.
+reason; but under CI=true a missing tool that apt offers fails the scenario
+(the rule in tests/skiprule.py). Ends with the line "N passed, M failed,
+K skipped"; exit status 1 when any failed, 77 when every scenario was skipped.
 """
 import argparse
 import glob
@@ -29,6 +30,8 @@ import tempfile
 import time
 import urllib.request
 import uuid
+
+import skiprule
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_TIMEOUT = 60
@@ -233,21 +236,31 @@ class Scenario:
     def d_title(self, arg):
         self.title = arg
 
+    @staticmethod
+    def pretend_missing():
+        """$ITH_SCENARIO_PRETEND_MISSING (e.g. "influxd,root"): what to pretend is missing, so a test can
+        force a skip: root, or a tool of need_tool."""
+        return os.environ.get("ITH_SCENARIO_PRETEND_MISSING", "").split(",")
+
+    def need_tool(self, tool):
+        """Go on when tool (influxd, setpriv, promtool, systemd-analyze, unshare) is on PATH; else skip the
+        scenario, saying why, or under CI=true fail it when apt offers the tool's package (tests/skiprule.py)."""
+        pretended = tool in self.pretend_missing()
+        if pretended or not shutil.which(tool):
+            failed, msg = skiprule.verdict(tool, "%s is not installed (apt-get install %s)%s" % (
+                tool, skiprule.PACKAGES[tool][1], " (ITH_SCENARIO_PRETEND_MISSING)" if pretended else ""))
+            raise Failure(msg) if failed else Skip(msg)
+
     def d_requires(self, arg):
         """requires WHAT...: skip the scenario, saying why, unless each is there: influxd (on PATH),
-        root (euid 0), setpriv (on PATH). $ITH_SCENARIO_PRETEND_MISSING (e.g. "influxd,root") pretends
-        those are missing, so a test can force the skip."""
-        pretend = os.environ.get("ITH_SCENARIO_PRETEND_MISSING", "").split(",")
+        root (euid 0), setpriv (on PATH); a missing tool follows need_tool."""
         for what in arg.split():
             if what in ("influxd", "setpriv"):
-                if what in pretend or not shutil.which(what):
-                    raise Skip("%s is not installed%s%s" % (
-                        what, " (apt-get install influxdb)" if what == "influxd" else " (util-linux)",
-                        " (ITH_SCENARIO_PRETEND_MISSING)" if what in pretend else ""))
-            elif what == "root":
-                if "root" in pretend or os.geteuid() != 0:
+                self.need_tool(what)
+            elif what == "root":  # no registry offers it: always a skip
+                if "root" in self.pretend_missing() or os.geteuid() != 0:
                     raise Skip("needs root (runs as uid %d%s)" % (
-                        os.geteuid(), ", ITH_SCENARIO_PRETEND_MISSING" if "root" in pretend else ""))
+                        os.geteuid(), ", ITH_SCENARIO_PRETEND_MISSING" if "root" in self.pretend_missing() else ""))
             else:
                 raise Failure("requires: unknown requirement %r (influxd, root, setpriv)" % what)
 
@@ -410,9 +423,8 @@ class Scenario:
 
     def d_promtool_accepts(self, arg):
         """promtool-accepts [PATH]: `promtool check metrics` (Debian package prometheus) accepts the
-        file, or the last run's stdout; skips the scenario when promtool is missing."""
-        if not shutil.which("promtool"):
-            raise Skip("promtool is not installed (apt-get install prometheus)")
+        file, or the last run's stdout; skips the scenario when promtool is missing (need_tool)."""
+        self.need_tool("promtool")
         data = open(self.subst(arg), "rb").read() if arg else self.need_run()["out"].encode()
         p = subprocess.run(["promtool", "check", "metrics"], input=data, capture_output=True, timeout=30)
         if p.returncode != 0 or p.stdout.strip() or p.stderr.strip():
@@ -421,9 +433,11 @@ class Scenario:
 
     def d_run_pid1(self, arg):
         """run-pid1 ARGS: run the helper as PID 1 of a new PID namespace (unshare; as root), like a
-        container's entrypoint, as the last run; skips the scenario where that is not possible."""
-        if os.geteuid() != 0 or not shutil.which("unshare"):
+        container's entrypoint, as the last run; skips the scenario where that is not possible (not root,
+        or the kernel refuses; a missing unshare follows need_tool)."""
+        if os.geteuid() != 0:
             raise Skip("needs root and unshare(1) for a PID namespace")
+        self.need_tool("unshare")
         unshare = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]  # nothing outlives a timeout
         probe = subprocess.run(unshare + ["true"], capture_output=True)
         if probe.returncode != 0:
@@ -442,9 +456,8 @@ class Scenario:
     def d_units_verify(self, arg):
         """units-verify UNIT...: `systemd-analyze verify` passes on packaging/systemd units (with the
         built binary in ExecStart=); a name like x@prod.service is checked as an instance of x@.service.
-        Skips the scenario when systemd-analyze is missing."""
-        if not shutil.which("systemd-analyze"):
-            raise Skip("systemd-analyze is not installed (apt-get install systemd)")
+        Skips the scenario when systemd-analyze is missing (need_tool)."""
+        self.need_tool("systemd-analyze")
         d = os.path.join(self.tmp, "units")
         os.makedirs(d, exist_ok=True)
         names = []

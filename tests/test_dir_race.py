@@ -8,7 +8,8 @@ run must refuse the directory (77). Then a status_dir owned by nobody is
 refused too (no copy written). Only loopback traffic (the bundled emulator).
 
 Needs root (to run the helper as root and the swapper as nobody): otherwise
-it prints why and exits 77 (skipped).
+it prints why ("SKIP: ...", the form ./scripts/test lists) and exits 77. No
+registry offers root, so this skip stands under CI=true too (tests/skiprule.py).
 Usage: test_dir_race.py HELPER
 """
 import os
@@ -54,13 +55,13 @@ def main():
         print(__doc__)
         return 2
     if os.geteuid() != 0:
-        print("skipped: the directory race test must run as root (it runs the helper as root and a swapper "
+        print("SKIP: the directory race test must run as root (it runs the helper as root and a swapper "
               "as user nobody)")
         return 77
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
-        print("skipped: no user 'nobody' on this host")
+        print("SKIP: no user 'nobody' on this host")
         return 77
     helper = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="ith-race-")

@@ -14,6 +14,10 @@ reports a skip (exit 77) with the reason printed. Each such path is forced:
 - a scenario whose `requires` (influxd, root, setpriv) is not met: reported
   as a SKIP with its reason; 77 when every scenario was skipped.
 
+Each forced run says so with ITH_FORCED_SKIP=1, and runs under CI=true with a
+stand-in apt-cache that offers every package: a forced skip stays a skip even
+where the CI rule (tests/skiprule.py) would make a real one fail.
+
 Usage: test_fallbacks.py HELPER
 """
 import os
@@ -25,11 +29,17 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELPER = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(HERE, "..", "build",
                                                                               "influx-token-helper")
+import skiprule  # noqa: E402
+from test_skip_rule import Fakes  # noqa: E402
 
 
 def run(args, **env):
-    e = dict(os.environ, **env)
-    p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=300, stdin=subprocess.DEVNULL)
+    fakes = Fakes()
+    try:
+        e = fakes.env("all", ci="true", ITH_FORCED_SKIP="1", FAKE_APT_VERSION="99.9.9-1", **env)
+        p = subprocess.run(args, capture_output=True, text=True, env=e, timeout=300, stdin=subprocess.DEVNULL)
+    finally:
+        fakes.close()
     return p.returncode, p.stdout + p.stderr
 
 
@@ -49,9 +59,11 @@ class NoTomllib(unittest.TestCase):
     def test_fallback_parser_used(self):
         py = python_with_fallback_parser()
         if py is None:  # ./scripts/test installs python3-tomli where the release has it
-            print("SKIP: no-tomllib fallback not exercised: neither python3-tomli nor python3-toml is installed",
-                  flush=True)
-            self.skipTest("neither python3-tomli nor python3-toml is installed")
+            failed, msg = skiprule.verdict("tomli", "no-tomllib fallback not exercised: neither python3-tomli "
+                                                    "nor python3-toml is installed")
+            if failed:
+                self.fail(msg)
+            self.skipTest(msg)  # "... skipped 'msg'", which ./scripts/test lists
         rc, out = run([py, os.path.join(HERE, "test_plugin.py")], ITH_PRETEND_NO_TOMLLIB="1", ITH_HELPER=HELPER)
         self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"TOML parser: toml(i)? \(tomllib pretended missing\)")

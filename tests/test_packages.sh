@@ -3,19 +3,76 @@
 # (as root with CI=true or ITH_TEST_INSTALL=1) install the .deb, run the
 # installed binary against the emulator as the service user, and purge it.
 # Usage: tests/test_packages.sh BUILD_DIR
+#        tests/test_packages.sh --decide PAGE...  (only prints the two decisions
+#        below, for PAGEs such as 'bash(1)', and exits: builds and installs nothing)
 set -u
-build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/tests/skiprule.sh"
 passed=0 failed=0
 ok() { echo "ok - $*"; passed=$((passed + 1)); }
 bad() { echo "not ok - $*"; failed=$((failed + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
+# install_wanted: whether to install the .deb system-wide (root, and CI=true or
+# ITH_TEST_INSTALL=1); prints the skip line when not. No registry offers root,
+# so that skip stands under CI=true too.
+install_wanted() {
+  if [ "$(id -u)" -ne 0 ] || { [ "${CI:-}" != true ] && [ -z "${ITH_TEST_INSTALL:-}" ]; }; then
+    echo "skip - installing the .deb (needs root and CI=true or ITH_TEST_INSTALL=1)"
+    return 1
+  fi
+}
+# man_mode PAGE... : sets man_opt, systemd-analyze verify's --man=: "yes" only where
+# `man -w` finds each PAGE ('name(section)', the package's own pages), so that a
+# Documentation= naming a page that does not exist fails there, and no run prints
+# "Command 'man ...' failed" for want of man-db or of installed pages. Otherwise
+# "no", with the reason in man_note; returns 1 (man_note says why) when that is a
+# failure: under CI=true with man-db missing and offered (tests/skiprule.sh).
+man_mode() {
+  local p missing=""
+  man_opt=no man_note=""
+  if ! command -v man >/dev/null 2>&1; then
+    man_note=$(ith_skip_verdict man-db \
+      "Documentation= pages not opened by systemd-analyze: man is not installed (apt-get install man-db)")
+    return
+  fi
+  for p in "$@"; do
+    p=${p%)}
+    man -w "${p#*(}" "${p%(*}" >/dev/null 2>&1 || missing="$missing ${p})"
+  done
+  if [ -n "$missing" ]; then
+    man_note="Documentation= pages not opened by systemd-analyze: man -w finds no$missing here"
+    man_note="$man_note (MANPATH=${MANPATH:-}; pages excluded, as minimal images do?)"
+    return 0
+  fi
+  man_opt=yes
+}
+# man_check PAGE...: man_mode, with its skip or failure reported
+man_check() {
+  if man_mode "$@"; then
+    [ "$man_opt" = yes ] || echo "skip - $man_note"
+  else
+    bad "$man_note"
+  fi
+}
+if [ "${1:-}" = --decide ]; then
+  shift
+  install_wanted && echo "install: yes"
+  man_check "$@"
+  echo "man: $man_opt"
+  [ "$failed" -eq 0 ]
+  exit
+fi
+
+build=$(cd "$1" && pwd)
 cd "$build" || exit 1
 rm -rf packages
 cpack -G DEB >cpack-deb.log 2>&1 && cpack -G RPM >cpack-rpm.log 2>&1 || { cat cpack-*.log; echo "0 passed, 1 failed"; exit 1; }
 deb=$(ls packages/*.deb) rpm=$(ls packages/*.rpm)
 ok "both packages build: $(basename "$deb"), $(basename "$rpm")"
+dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >deb-files.txt
+# the package's own man pages, as name(section)
+pages=$(sed -n 's|^/usr/share/man/man[1-9]/\(.*\)\.\([1-9]\)\.gz$|\1(\2)|p' deb-files.txt | tr '\n' ' ')
 
 # lintian: no errors; warnings listed
 lintian --tag-display-limit 0 "$deb" >lintian.txt 2>/dev/null
@@ -25,14 +82,27 @@ check "lintian reports 0 errors ($(grep -c '^W:' lintian.txt) warnings)" test "$
 # the units, pointed at the built binary
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# verify_units DIR UNIT...: systemd-analyze verify in DIR; any message at all
-# (an unknown key or a bad value is only "ignoring" to systemd) is a failure.
+# verify_units DIR UNIT...: systemd-analyze verify in DIR, --man=$man_opt (man_mode);
+# any message at all (an unknown key or a bad value is only "ignoring" to systemd)
+# is a failure.
 verify_units() {
   local dir=$1 out; shift
-  out=$(cd "$dir" && systemd-analyze verify --man="${ITH_VERIFY_MAN:-no}" "$@" 2>&1) && [ -z "$out" ] && return 0
+  out=$(cd "$dir" && systemd-analyze verify --man="$man_opt" "$@" 2>&1) && [ -z "$out" ] && return 0
   echo "$out" | sed 's/^/  systemd-analyze: /'
   return 1
 }
+# Every Documentation=man: page of the units is one the package ships (wherever man is).
+docs=$(cat "$src"/packaging/systemd/* | sed -n 's/^Documentation=//p' | tr ' ' '\n' | sed -n 's/^man://p' | sort -u |
+  tr '\n' ' ')
+missing=""
+for d in $docs; do case " $pages " in *" $d "*) ;; *) missing="$missing $d" ;; esac; done
+check "every Documentation=man: page of the units is shipped (${docs% })${missing:+ (not shipped:$missing)}" \
+  test -n "$docs" -a -z "$missing"
+# The package's pages, as the installed package has them, for systemd-analyze to open.
+dpkg-deb -x "$deb" "$tmp/deb"
+export MANPATH="$tmp/deb/usr/share/man:"
+# shellcheck disable=SC2086
+man_check $pages
 # A stand-in telegraf.service shaped like Telegraf's packaged unit, for the drop-ins.
 telegraf_unit() {
   printf '%s\n' '[Unit]' 'Description=Telegraf (stand-in)' 'Wants=network-online.target' 'After=network-online.target' \
@@ -51,7 +121,7 @@ for f in "$src"/packaging/systemd/*; do
 done
 telegraf_unit "$tmp/units"
 # shellcheck disable=SC2086
-check "systemd-analyze verify passes on the units ($units)" verify_units "$tmp/units" $units telegraf.service
+check "systemd-analyze verify (--man=$man_opt) passes on the units ($units)" verify_units "$tmp/units" $units telegraf.service
 ndrop=0
 for d in "$src"/plugin/telegraf/systemd/*.conf; do
   rm -rf "$tmp/units/telegraf.service.d" && mkdir "$tmp/units/telegraf.service.d" && cp "$d" "$tmp/units/telegraf.service.d/"
@@ -61,6 +131,7 @@ for d in "$src"/plugin/telegraf/systemd/*.conf; do
   ndrop=$((ndrop + 1))
 done
 check "every drop-in verified ($ndrop)" test "$ndrop" -ge 3
+unset MANPATH
 
 # contents and requirements
 dpkg-deb -f "$deb" Depends | grep -q 'libcurl4' && dpkg-deb -f "$deb" Depends | grep -q 'libjson-c5' &&
@@ -90,7 +161,6 @@ check "rpm -qpl lists the binary, the admin command, config, units, sysusers/tmp
 # every shipped Telegraf file and unit is in both packages
 shipped=$(cd "$src" && { ls plugin/telegraf/*.conf plugin/telegraf/systemd/*.conf | sed 's|^plugin/|/usr/share/influx-token-helper/|'
   ls packaging/systemd/* | sed 's|^packaging/systemd/|/usr/lib/systemd/system/|'; })
-dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >deb-files.txt
 missing=""
 for f in $shipped; do grep -qx "$f" rpm-files.txt && grep -qx "$f" deb-files.txt || missing="$missing $f"; done
 check "both packages hold every fragment, drop-in and unit${missing:+ (missing:$missing)}" test -z "$missing"
@@ -107,9 +177,7 @@ check "the man pages render" sh -c "for m in influx-token-helper.1 helper.conf.5
 check "the admin command parses and answers --help" sh -c "sh -n '$src/packaging/sbin/influx-token-helper-admin' && sh '$src/packaging/sbin/influx-token-helper-admin' --help | grep -q 'LoadCredential='"
 check "bash completion loads" bash -n "$src/packaging/completion/influx-token-helper"
 
-if [ "$(id -u)" -ne 0 ] || { [ "${CI:-}" != true ] && [ -z "${ITH_TEST_INSTALL:-}" ]; }; then
-  echo "skip - installing the .deb (needs root and CI=true or ITH_TEST_INSTALL=1)"
-else
+if install_wanted; then
   dpkg --purge influx-token-helper >/dev/null 2>&1
   check "dpkg -i installs the .deb" dpkg -i "$deb"
   check "the installed binary runs --version" sh -c "/usr/bin/influx-token-helper --version | grep -q ' $(dpkg-deb -f "$deb" Version)\$'"
@@ -118,8 +186,11 @@ else
      [ \"\$(stat -c '%a %U:%G' /etc/influx-token-helper/helper.conf)\" = '640 root:influx-token-helper' ]"
   mkdir "$tmp/inst" && cp /usr/lib/systemd/system/influx-token-helper* "$tmp/inst/" && telegraf_unit "$tmp/inst"
   mkdir "$tmp/inst/telegraf.service.d" && cp /usr/share/influx-token-helper/telegraf/systemd/telegraf-influx-token-helper.conf "$tmp/inst/telegraf.service.d/"
-  check "systemd-analyze verify passes on the installed units and drop-in" env ITH_VERIFY_MAN="$(command -v man >/dev/null && echo yes || echo no)" \
-    bash -c "$(declare -f verify_units); verify_units '$tmp/inst' influx-token-helper.service influx-token-helper.timer influx-token-helper-restart-env@telegraf.path influx-token-helper-restart-cred@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service"
+  # shellcheck disable=SC2086
+  man_check $pages
+  check "systemd-analyze verify (--man=$man_opt) passes on the installed units and drop-in" verify_units "$tmp/inst" \
+    influx-token-helper.service influx-token-helper.timer influx-token-helper-restart-env@telegraf.path \
+    influx-token-helper-restart-cred@telegraf.path influx-token-helper-restart@telegraf.service telegraf.service
   # check and rotate against the emulator, as the service user, with the packaged state dir
   mkdir -p "$tmp/emu" && chmod 0711 "$tmp"
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/emu/mgmt"

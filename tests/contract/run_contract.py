@@ -7,7 +7,10 @@ helper's own client), and fails when a call fails or when Prism reports any
 request violation. Exit 77 (skipped, with the reason printed) when Node.js
 is missing or older than Prism needs (the "engines" field of Prism in
 package-lock.json), or when Prism is not installed: run `npm ci` in
-tests/contract (./scripts/test does).
+tests/contract (./scripts/test does). Under CI=true those fail instead (exit 1)
+when the registry offers what is missing: apt a new enough nodejs, or npm
+Prism (tests/skiprule.py). ITH_PRISM names another Prism executable (a test
+points it at nothing to force "not installed").
 
 --check-node only checks Node.js: exit 0 when it can run Prism, else 77.
 ITH_PRETEND_NODE_VERSION (e.g. v12.22.9) stands in for `node --version`, so a
@@ -26,6 +29,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import skiprule  # noqa: E402
 
 
 def free_port():
@@ -42,20 +47,21 @@ def version_tuple(text):
 
 
 def node_problem():
-    """None when Node.js can run Prism, else the reason (for a SKIP line)."""
-    lock = json.load(open(os.path.join(HERE, "package-lock.json")))
+    """(None when Node.js can run Prism, else the reason for a SKIP line; the version Prism needs)."""
+    with open(os.path.join(HERE, "package-lock.json")) as f:
+        lock = json.load(f)
     engines = lock["packages"]["node_modules/@stoplight/prism-cli"].get("engines", {}).get("node", "")
     m = re.fullmatch(r">=\s*(\d+\.\d+\.\d+)", engines.strip())
     need = version_tuple(m.group(1)) if m else (0, 0, 0)
     have = os.environ.get("ITH_PRETEND_NODE_VERSION")
     if not have:
         if not shutil.which("node"):
-            return "Node.js is not installed (Prism needs node %s)" % engines
+            return "Node.js is not installed (Prism needs node %s)" % engines, need
         have = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     if version_tuple(have) is None or version_tuple(have) < need:
         return ("Node.js %s is older than Prism needs (node %s); install a newer Node.js "
-                "(e.g. from NodeSource) to run the contract test" % (have or "(unknown version)", engines))
-    return None
+                "(e.g. from NodeSource) to run the contract test" % (have or "(unknown version)", engines)), need
+    return None, need
 
 
 def main():
@@ -64,7 +70,7 @@ def main():
     ap.add_argument("--spec", default=os.path.join(HERE, "..", "..", "docs", "spec", "management-openapi.yml"))
     ap.add_argument("--check-node", action="store_true", help="only check that Node.js can run Prism")
     a = ap.parse_args()
-    problem = node_problem()
+    problem, need = node_problem()
     if a.check_node:
         if problem:
             print("==> not installing Prism: " + problem + "; the contract test will report a skip")
@@ -72,12 +78,10 @@ def main():
     if not a.probe:
         ap.error("--probe is required")
     if problem:
-        print("SKIP: " + problem)
-        return 77
-    prism = os.path.join(HERE, "node_modules", ".bin", "prism")
+        return skiprule.skip_exit_code("node", problem, min_version=need)
+    prism = os.environ.get("ITH_PRISM") or os.path.join(HERE, "node_modules", ".bin", "prism")
     if not os.path.exists(prism):
-        print("SKIP: Prism is not installed (cd tests/contract && npm ci)")
-        return 77
+        return skiprule.skip_exit_code("prism", "Prism is not installed (cd tests/contract && npm ci)")
     tmp = tempfile.mkdtemp(prefix="ith-contract-")
     port = free_port()
     log_path = os.path.join(tmp, "prism.log")

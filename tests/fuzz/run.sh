@@ -3,18 +3,21 @@
 # and run each for FUZZ_SECONDS (default 20) on a scratch copy of its seed
 # corpus. Prints each target's final libFuzzer line; exits non-zero on a crash,
 # a leak or a sanitizer report. Usage: tests/fuzz/run.sh [SECONDS]
+# Without clang or libFuzzer it reports a skip (77); under CI=true it fails
+# instead when apt offers the missing package (tests/skiprule.sh).
 set -eu
 cd "$(dirname "$0")/../.."
+. tests/skiprule.sh
 secs=${1:-${FUZZ_SECONDS:-20}}
 if ! command -v clang >/dev/null 2>&1; then
-  echo "SKIP: clang is not installed"; exit 77
+  ith_skip_exit clang "clang is not installed (apt-get install clang)"
 fi
 probe=$(mktemp -d)
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
   >"$probe/p.c"
 if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
   rm -rf "$probe"
-  echo "SKIP: clang cannot link libFuzzer here (install libclang-rt-dev)"; exit 77
+  ith_skip_exit libclang-rt-dev "clang cannot link libFuzzer here (apt-get install libclang-rt-dev)"
 fi
 rm -rf "$probe"
 build=${FUZZ_BUILD:-build-fuzz}
