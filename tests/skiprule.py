@@ -34,6 +34,11 @@ PACKAGES = {
     "tomli": ("apt", "python3-tomli"),
     "node": ("apt", "nodejs"),
     "man": ("apt", "man-db"),
+    "systemd-nspawn": ("apt", "systemd-container"),
+    "debootstrap": ("apt", "debootstrap"),
+    "nsenter": ("apt", "util-linux"),
+    "cpack": ("apt", "cmake"),
+    "dpkg-deb": ("apt", "dpkg"),
     # `npm ci` in tests/contract (./scripts/test) installs it from the npm registry,
     # which has what package-lock.json pins: offered wherever npm is.
     "prism": ("npm", "@stoplight/prism-cli"),

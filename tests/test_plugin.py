@@ -626,6 +626,18 @@ class DropIns(unittest.TestCase):
             p = subprocess.run(argv, capture_output=True, text=True)
             self.assertEqual((p.returncode, p.stderr), (0, ""))
 
+    def test_timer_delay_said_as_the_timer_says(self):
+        """The READMEs give the packaged timer's random delay as the unit sets it, in one way."""
+        timer = self.ini(os.path.join(SYSTEMD, "influx-token-helper.timer"))["Timer"]
+        delay = timer["RandomizedDelaySec"]
+        self.assertEqual(delay, "5min")
+        for doc in (os.path.join(ROOT, "README.md"), os.path.join(ROOT, "packaging", "README.md")):
+            text = read(doc)
+            said = re.findall(r"RandomizedDelaySec=(\w+)", text)
+            self.assertTrue(said, doc)
+            self.assertEqual(set(said), {delay}, doc)
+            self.assertNotRegex(text, r"randomi[sz]ed over \d+ minutes", doc)
+
     def test_restart_units_watch_the_sinks_drop_ins_use(self):
         """Each restart unit watches exactly one file (systemd re-arms every watch of a unit on any event, and
         can lose a rename of another watched file), and each drop-in that names one reads that very file."""

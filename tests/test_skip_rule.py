@@ -12,7 +12,8 @@ offers every package, or none, so the answer does not depend on this machine:
 - both implementations of the rule, in and out of CI, forced or not;
 - each skip path: the scenario driver's `requires` and its promtool,
   systemd-analyze and unshare skips, tests/fuzz/run.sh (clang, libFuzzer), the
-  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser), and the
+  contract test (Node.js, Prism), tests/test_plugin.py (no TOML parser),
+  tests/test_systemd_live.py (its tools; no root is no package), and the
   decisions of tests/test_packages.sh (man pages, installing the .deb) through its
   --decide mode, which builds and installs nothing.
 
@@ -277,6 +278,23 @@ class Standalone(Base):
     def test_plugin_without_toml_parser(self):
         self.check([sys.executable, "tests/test_plugin.py"], r"Python \d+\.\d+ has no tomllib .*python3-tomli.*",
                    "python3-tomli", ITH_PRETEND_NO_TOMLLIB="all", ITH_HELPER=HELPER)
+
+    def test_systemd_live_without_debootstrap(self):
+        if os.geteuid() != 0:
+            self.skipTest("systemd-live checks its tools only as root (without root it cannot run at all)")
+        args = [sys.executable, "tests/test_systemd_live.py", "/nonexistent"]
+        self.check(args, r"debootstrap is not installed \(apt-get install debootstrap; \./scripts/test installs it\)",
+                   "debootstrap", path=self.bare_path("systemd-nspawn", "nsenter", "cpack", "dpkg-deb"))
+
+    def test_systemd_live_without_root(self):
+        """Without root nspawn cannot run at all: a skip, under CI=true too, whatever apt offers."""
+        args = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+                "tests/test_systemd_live.py", "/nonexistent"]
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            args = args[4:]
+        rc, out = run(args, self.fakes.env("all", ci="true"))
+        self.assertEqual(rc, 77, out)
+        self.assertRegex(out, r"(?m)^SKIP: needs root \(it boots a container with systemd-nspawn\)$")
 
     def test_contract_old_node(self):
         args = [sys.executable, "tests/contract/run_contract.py", "--probe", "/bin/false"]

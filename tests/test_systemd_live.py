@@ -22,8 +22,9 @@ answers, and drives it with nsenter(1):
 
 Everything it starts (the emulator, each container) is bounded in time and stopped by PID.
 Needs root, systemd-nspawn (Debian's systemd-container) and debootstrap; without them it
-reports a skip (77) with the reason. Under CI=true a skip is a failure, unless nspawn cannot
-boot a container on this machine at all; the reason is printed either way.
+reports a skip (77) with the reason. Under CI=true a missing tool the registry offers is a
+failure (tests/skiprule.py); only a machine where nspawn cannot run at all (no root, or a
+container that cannot even run /bin/true) skips there, and the reason is printed.
 
 Usage: test_systemd_live.py BUILD_DIR [--only A,B,C] [--keep]
   BUILD_DIR  a configured build tree of this checkout (its packages are made with cpack)
@@ -49,6 +50,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import skiprule  # noqa: E402
 from run_scenarios import Emulator  # noqa: E402
 
 # The package users would upgrade from: the last commit before the live test existed (issue 19),
@@ -490,13 +492,16 @@ class CannotRun(Exception):
 
 
 def precheck():
-    """Raises CannotRun or Skip (a missing tool: a failure under CI=true) when the test cannot run here."""
+    """Raises CannotRun, or Skip naming the missing tool (tests/skiprule.py: a failure under CI=true where apt
+    offers it), when the test cannot run here."""
     if os.geteuid() != 0:
         raise CannotRun("needs root (it boots a container with systemd-nspawn)")
-    for tool, pkg in (("systemd-nspawn", "systemd-container"), ("debootstrap", "debootstrap"),
-                      ("nsenter", "util-linux"), ("cpack", "cmake"), ("dpkg-deb", "dpkg")):
+    for tool in ("systemd-nspawn", "debootstrap", "nsenter", "cpack", "dpkg-deb"):
         if not shutil.which(tool):
-            raise Skip("%s is not installed (apt-get install %s; ./scripts/test installs it)" % (tool, pkg))
+            e = Skip("%s is not installed (apt-get install %s; ./scripts/test installs it)" % (
+                tool, skiprule.PACKAGES[tool][1]))
+            e.component = tool
+            raise e
 
 
 def probe_nspawn(rootfs):
@@ -513,19 +518,14 @@ def main():
     ap.add_argument("--only", default="A,B,C")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    ci = os.environ.get("CI") == "true"
+    ci = skiprule.in_ci()
     try:
         precheck()
     except CannotRun as e:
         print("SKIP: %s" % e)
         return 77
     except Skip as e:
-        if ci:
-            print("not ok - systemd-live cannot run: %s (under CI=true a missing install step is a failure)" % e)
-            print("0 passed, 1 failed")
-            return 1
-        print("SKIP: %s" % e)
-        return 77
+        return skiprule.skip_exit_code(e.component, str(e))
     # the cases import this module by name: one module, one Failure class
     sys.modules.setdefault("test_systemd_live", sys.modules[__name__])
     import systemd_live_cases as live_cases  # noqa: E402
