@@ -74,6 +74,13 @@ class Emulator:
         with urllib.request.urlopen(req, timeout=10, context=self.sslctx) as r:
             return json.loads(r.read() or b"null")
 
+    def issued_secrets(self):
+        """The secret of every token the emulator issued (none when it is gone)."""
+        try:
+            return [t["accessToken"] for t in self.ctl("tokens") if t.get("accessToken")]
+        except OSError:
+            return []
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -84,6 +91,26 @@ class Emulator:
                 self.proc.wait()
         self.proc = None
         self.log.close()
+
+
+def mask_secrets(text, secs):
+    """text as a report may show it: every secret in secs, and every run of 8 or more characters of one (a
+    helper that leaked a token cut short), becomes <secret> (unlike the helper's own ***)."""
+    grams = {sec[i:i + 8] for sec in secs if sec for i in range(len(sec) - 7)}
+    hide = [False] * len(text)
+    for i in range(len(text) - 7):
+        if text[i:i + 8] in grams:
+            hide[i:i + 8] = [True] * 8
+    out, i = [], 0
+    while i < len(text):
+        if hide[i]:
+            while i < len(text) and hide[i]:
+                i += 1
+            out.append("<secret>")
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def norm_path(p):
@@ -150,12 +177,7 @@ class Scenario:
         return {t["id"]: t for t in self.emu.ctl("tokens")}
 
     def all_secrets(self):
-        out = [self.mgmt]
-        if self.emu:
-            try:
-                out += [t["accessToken"] for t in self.emu.ctl("tokens") if t.get("accessToken")]
-            except OSError:
-                pass
+        out = [self.mgmt] + (self.emu.issued_secrets() if self.emu else [])
         if getattr(self, "fake_token", None):
             out.append(self.fake_token)
         return out + list(self.seen_secrets)
@@ -163,27 +185,12 @@ class Scenario:
     seen_secrets = set()
 
     def mask(self, text):
-        """text as a report may show it: every secret, and every run of 8 or more characters of one (a helper
-        that leaked a token cut short), becomes <secret> (unlike the helper's own ***)."""
+        """text as a report may show it (mask_secrets), with every secret known now."""
         try:
             secs = [x for x in self.all_secrets() if x]
         except Exception:  # an emulator gone: the secrets seen so far
             secs = [x for x in [self.mgmt] + list(self.seen_secrets) if x]
-        grams = {sec[i:i + 8] for sec in secs for i in range(len(sec) - 7)}
-        hide = [False] * len(text)
-        for i in range(len(text) - 7):
-            if text[i:i + 8] in grams:
-                hide[i:i + 8] = [True] * 8
-        out, i = [], 0
-        while i < len(text):
-            if hide[i]:
-                while i < len(text) and hide[i]:
-                    i += 1
-                out.append("<secret>")
-            else:
-                out.append(text[i])
-                i += 1
-        return "".join(out)
+        return mask_secrets(text, secs)
 
     def token_ref(self, ref):
         """'current' (state), 'retired0', or a remembered variable name -> token id."""

@@ -51,7 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import skiprule  # noqa: E402
-from run_scenarios import Emulator  # noqa: E402
+from run_scenarios import Emulator, mask_secrets  # noqa: E402
 
 # The package users would upgrade from: the last commit before the live test existed (issue 19),
 # whose units and maintainer scripts were checked statically only.
@@ -417,20 +417,9 @@ class Live:
             self.not_ok(what, why or "not so")
         return cond
 
-    def secrets(self):
-        out = [self.mgmt]
-        if self.emu:
-            try:
-                out += [t["accessToken"] for t in self.emu.ctl("tokens") if t.get("accessToken")]
-            except OSError:
-                pass
-        return out
-
     def mask(self, text):
-        for s in self.secrets():
-            for i in range(0, max(1, len(s) - 7)):
-                text = text.replace(s[i:i + 8], "<secret>") if len(s) >= 8 else text
-        return text
+        """Every secret of the run (the management token, every token issued), and parts of them, hidden."""
+        return mask_secrets(text, [self.mgmt] + (self.emu.issued_secrets() if self.emu else []))
 
     # the emulator: calls made since a mark
     def calls(self):
