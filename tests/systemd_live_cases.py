@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 
-from test_systemd_live import ETC, N_ROTATIONS, RUN, SRC, STATE, Failure, cpack, log, old_package
+from test_systemd_live import ETC, N_ROTATIONS, RUN, SRC, STATE, Failure, cpack, log, old_packages
 
 README = os.path.join(SRC, "README.md")
 CHECKOUT = "/root/influx-token-helper"
@@ -423,7 +423,6 @@ def upgrade(t, c, old, new):
     c.sh("cp %s/helper-telegraf-credential.conf %s/helper.conf" % (EXAMPLES, ETC))
     edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
     c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
-    install_standin(c)
     use_dropin(c, "telegraf-credential.conf", "influx-token-helper-credential.conf")
     c.sh("systemctl start influx-token-helper.service && systemctl enable --now influx-token-helper.timer "
          "influx-token-helper-restart@telegraf.path && systemctl restart telegraf.service")
@@ -457,45 +456,65 @@ def upgrade(t, c, old, new):
          "systemctl daemon-reload")
 
 
-def rpm_cycle(t, c, rpm):
-    subprocess.run(["cp", rpm, c.path("/root/pkgs/")], check=True)
-    name = os.path.basename(rpm)
+def rpm_cycle(t, c, old, new):
+    for f in (old, new):
+        subprocess.run(["cp", f, c.path("/root/pkgs/")], check=True)
+    oldname, newname = os.path.basename(old), os.path.basename(new)
     c.sh("userdel influx-token-helper 2>/dev/null; groupdel influx-token-helper 2>/dev/null; true")
-    p = c.sh("rpm -i --nodeps /root/pkgs/%s" % name, check=False)
-    t.check("rpm -i installs the .rpm, its scriptlets under systemd", p.returncode == 0, p.stdout + p.stderr)
-    t.check("the rpm's scriptlets make the user (in group telegraf) and the private directories",
+    # rpm(8) of Debian has a database of its own: dependencies cannot be resolved there (--nodeps)
+    p = c.sh("rpm -i --nodeps /root/pkgs/%s" % oldname, check=False)
+    t.check("rpm -i installs the earlier commit's .rpm", p.returncode == 0, p.stdout + p.stderr)
+    c.sh("cp %s/helper-telegraf-credential.conf %s/helper.conf" % (EXAMPLES, ETC))
+    edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
+    c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
+    use_dropin(c, "telegraf-credential.conf", "influx-token-helper-credential.conf")
+    c.sh("systemctl start influx-token-helper.service && systemctl enable --now influx-token-helper.timer "
+         "influx-token-helper-restart@telegraf.path && systemctl restart telegraf.service")
+    cur = t.state(c).get("current", {}).get("id")
+    if not cur:
+        raise Failure("the earlier .rpm's service made no token: %s" % t.journal(c, "influx-token-helper.service"))
+    t.clear_calls()
+    p = c.sh("rpm -U --nodeps /root/pkgs/%s" % newname, check=False)
+    t.check("rpm -U upgrades it to %s, its scriptlets under systemd" % newname, p.returncode == 0, p.stdout + p.stderr)
+    c.sh("systemctl start influx-token-helper.service", check=False)
+    t.check("the rpm upgrade keeps the state (same current token) and the service runs with no API call",
+            ran_ok(c, "influx-token-helper.service") and t.state(c).get("current", {}).get("id") == cur and
+            t.calls() == [], "%s; calls %s" % (t.journal(c, "influx-token-helper.service", 10), t.calls()))
+    links = c.sh("find /etc/systemd/system -name 'influx-token-helper-restart*'", check=False).stdout
+    t.check("the rpm upgrade migrates the earlier restart unit (to restart-cred@) and keeps the timer enabled",
+            "restart-cred@telegraf.path" in links and "restart@telegraf.path" not in links and
+            c.sh("systemctl is-active influx-token-helper-restart-cred@telegraf.path influx-token-helper.timer",
+                 check=False).returncode == 0, links)
+    t.check("the rpm's scriptlets made the user (in group telegraf) and the private directories",
             c.sh("id -nG influx-token-helper", check=False).stdout.split()[1:] == ["telegraf"] and
             mode_group(c, STATE) == "700 influx-token-helper" and
             c.sh("stat -c '%%a %%U:%%G' %s/helper.conf" % ETC).stdout.strip() == "640 root:influx-token-helper",
             c.sh("id influx-token-helper; ls -ld %s %s/helper.conf" % (STATE, ETC), check=False).stdout)
-    edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
-    c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
-    c.sh("systemctl start influx-token-helper.service", check=False)
-    t.check("the rpm's service runs with the stock sample config", ran_ok(c, "influx-token-helper.service"),
-            t.journal(c, "influx-token-helper.service"))
     c.sh("cp %s/helper.conf %s/prod.conf && install -m 0600 /dev/stdin %s/prod.management-token" % (ETC, ETC, ETC),
          input=t.mgmt)
     edit(c, ETC + "/prod.conf", lambda text: text.replace('"%s"' % STATE, '"%s/prod"' % STATE)
-         .replace('"%s/telegraf' % RUN, '"%s/prod/telegraf' % RUN))
-    c.sh("systemctl enable --now influx-token-helper.timer influx-token-helper@prod.timer "
-         "influx-token-helper-restart-env@telegraf.path")
+         .replace('"%s/telegraf' % RUN, '"%s/prod/telegraf' % RUN).replace('"%s/status"' % RUN, '"%s/prod/status"' % RUN))
+    c.sh("systemctl enable --now influx-token-helper@prod.timer influx-token-helper-restart-env@telegraf.path && "
+         "systemctl start influx-token-helper@prod.service")
     p = c.sh("rpm -e influx-token-helper", check=False)
     t.check("rpm -e removes it", p.returncode == 0, p.stdout + p.stderr)
     links = our_links(c)
-    units = c.sh("systemctl list-units --all --plain --no-legend 'influx-token-helper*'", check=False).stdout.strip()
+    units = c.sh("systemctl list-units --all --plain --no-legend 'influx-token-helper*'", check=False).stdout
+    busy = [u for u in units.splitlines() if u.split()[2:3] != ["inactive"]]
     left = [d for d in (STATE, RUN, ETC + "/management-token", ETC + "/prod.management-token") if c.exists(d)]
-    t.check("rpm -e leaves no enablement link, no unit loaded, no state and no management token",
-            not links and not units and not left, "links %s; units %s; left %s" % (links, units, left))
+    t.check("rpm -e leaves no enablement link, no unit active or failed, no state and no management token",
+            not links and not busy and not left, "links %s; units %s; left %s" % (links, units, left))
 
 
 def phase_c(t):
-    old = old_package()
+    old = old_packages()
     pkgs = cpack(t.build, os.path.join(t.work, "pkgs"))
     c = t.container("ith-c")
     c.boot()
     install_telegraf_user(c)
-    upgrade(t, c, old, pkgs["DEB"])
-    rpm_cycle(t, c, pkgs["RPM"])
+    install_standin(c)
+    upgrade(t, c, old["DEB"], pkgs["DEB"])
+    rpm_cycle(t, c, old["RPM"], pkgs["RPM"])
     c.poweroff()
 
 

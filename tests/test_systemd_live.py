@@ -204,50 +204,46 @@ def cpack(build, out, generators=("DEB", "RPM")):
     return res
 
 
-def old_package():
-    """The .deb of UPGRADE_FROM, built once (git archive, cmake without tests, cpack) and cached; its version
-    gets a '~git<commit>' suffix so that this checkout's package is an upgrade of it, as a release would be."""
+def old_packages():
+    """The .deb and .rpm of UPGRADE_FROM, built once (git archive, cmake without tests, cpack) and cached, with
+    '~git<commit>' after their version, so that this checkout's packages are upgrades of them, as a release's
+    would be: {"DEB": path, "RPM": path}."""
     short = UPGRADE_FROM[:7]
-    out = os.path.join(CACHE, "debs", short)
-    debs = glob.glob(os.path.join(out, "*.deb"))
-    if debs:
-        return debs[0]
+    out = os.path.join(CACHE, "old-packages", short)
+    found = {g: glob.glob(os.path.join(out, "*." + g.lower())) for g in ("DEB", "RPM")}
+    if all(found.values()):
+        return {g: v[0] for g, v in found.items()}
     if run(["git", "-C", SRC, "cat-file", "-e", UPGRADE_FROM + "^{commit}"]).returncode != 0:
-        raise Failure("commit %s (the package to upgrade from) is not in this clone: a shallow clone? "
+        raise Failure("commit %s (the packages to upgrade from) is not in this clone: a shallow clone? "
                       "git fetch --unshallow, or set UPGRADE_FROM" % short)
     tmp = tempfile.mkdtemp(prefix="old-", dir=CACHE)
     try:
-        src = os.path.join(tmp, "src")
+        src, b, pkg = (os.path.join(tmp, x) for x in ("src", "b", "pkg"))
         os.makedirs(src)
-        p = subprocess.run("git -C '%s' archive %s | tar -x -C '%s'" % (SRC, UPGRADE_FROM, src), shell=True,
-                           capture_output=True, text=True, timeout=120)
-        b = os.path.join(tmp, "b")
-        steps = [["cmake", "-S", src, "-B", b, "-DITH_TESTS=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
-                 ["cmake", "--build", b, "-j%d" % (os.cpu_count() or 2)],
-                 ["cpack", "-G", "DEB", "-B", os.path.join(tmp, "pkg"), "--config", os.path.join(b, "CPackConfig.cmake")]]
+        steps = [["sh", "-c", "git -C \"$0\" archive \"$1\" | tar -x -C \"$2\"", SRC, UPGRADE_FROM, src],
+                 ["cmake", "-S", src, "-B", b, "-DITH_TESTS=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"],
+                 ["cmake", "--build", b, "-j%d" % (os.cpu_count() or 2)]]
+        for g, var in (("DEB", "CPACK_DEBIAN_PACKAGE_VERSION"), ("RPM", "CPACK_RPM_PACKAGE_VERSION")):
+            steps.append(["cpack", "-G", g, "-B", pkg, "-D", "%s=@VERSION@~git%s" % (var, short),
+                          "--config", os.path.join(b, "CPackConfig.cmake")])
         for argv in steps:
-            if p.returncode != 0:
-                raise Failure("building %s: %s" % (short, (p.stdout + p.stderr)[-2000:]))
+            if "@VERSION@" in " ".join(argv):
+                ver = re.search(r"project\(influx-token-helper VERSION ([\d.]+)",
+                                open(os.path.join(src, "CMakeLists.txt")).read()).group(1)
+                argv = [a.replace("@VERSION@", ver) for a in argv]
             p = run(argv, cwd=b if argv[0] == "cpack" else None, timeout=900)
-        if p.returncode != 0:
-            raise Failure("building %s: %s" % (short, (p.stdout + p.stderr)[-2000:]))
-        deb = glob.glob(os.path.join(tmp, "pkg", "*.deb"))[0]
-        x = os.path.join(tmp, "x")
-        run(["dpkg-deb", "-R", deb, x])
-        ctl = os.path.join(x, "DEBIAN", "control")
-        text = open(ctl).read()
-        ver = re.search(r"^Version: (.*)$", text, re.M).group(1)
-        open(ctl, "w").write(text.replace("Version: " + ver, "Version: %s~git%s" % (ver, short)))
+            if p.returncode != 0:
+                raise Failure("building the packages of %s: `%s`: %s" % (short, " ".join(argv),
+                                                                          (p.stdout + p.stderr)[-2000:]))
         os.makedirs(out + ".new", exist_ok=True)
-        p = run(["dpkg-deb", "--root-owner-group", "-b", x, out + ".new"])
-        if p.returncode != 0:
-            raise Failure("repacking %s: %s" % (short, p.stdout + p.stderr))
+        for g in ("deb", "rpm"):
+            shutil.copy(glob.glob(os.path.join(pkg, "*." + g))[0], out + ".new")
         if os.path.exists(out):
             shutil.rmtree(out)
         os.rename(out + ".new", out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return glob.glob(os.path.join(out, "*.deb"))[0]
+    return {g: glob.glob(os.path.join(out, "*." + g.lower()))[0] for g in ("DEB", "RPM")}
 
 
 # ---- the container ----

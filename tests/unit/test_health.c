@@ -1,4 +1,5 @@
 #include "suites.h"
+#include "error.h"
 #include "health.h"
 
 #include <json-c/json.h>
@@ -391,10 +392,13 @@ static void test_published_names(void)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	snprintf(missing, sizeof(missing), "%s/none", dir);  /* nothing published yet: no names, no error */
-	CU_ASSERT_EQUAL(ith_health_published_names(missing, &names, &n, &E), 0);
+	/* a directory nothing was published to: an error that says so, not an empty success */
+	snprintf(missing, sizeof(missing), "%s/none", dir);
+	CU_ASSERT_EQUAL(ith_health_published_names(missing, &names, &n, &E), ITH_ERR_FILE_NOT_FOUND);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "does not exist: nothing has been published there since boot"));
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_PTR_NULL(names);
+	ith_strbuf_release(&E);
 	test_rm_rf(dir);
 	free(dir);
 }
