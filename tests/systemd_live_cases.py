@@ -490,12 +490,14 @@ def rpm_cycle(t, c, old, new):
             mode_group(c, STATE) == "700 influx-token-helper" and
             c.sh("stat -c '%%a %%U:%%G' %s/helper.conf" % ETC).stdout.strip() == "640 root:influx-token-helper",
             c.sh("id influx-token-helper; ls -ld %s %s/helper.conf" % (STATE, ETC), check=False).stdout)
-    c.sh("cp %s/helper.conf %s/prod.conf && install -m 0600 /dev/stdin %s/prod.management-token" % (ETC, ETC, ETC),
-         input=t.mgmt)
+    c.sh("install -m 0640 -g influx-token-helper %s/helper.conf %s/prod.conf && "
+         "install -m 0600 /dev/stdin %s/prod.management-token" % (ETC, ETC, ETC), input=t.mgmt)
     edit(c, ETC + "/prod.conf", lambda text: text.replace('"%s"' % STATE, '"%s/prod"' % STATE)
          .replace('"%s/telegraf' % RUN, '"%s/prod/telegraf' % RUN).replace('"%s/status"' % RUN, '"%s/prod/status"' % RUN))
-    c.sh("systemctl enable --now influx-token-helper@prod.timer influx-token-helper-restart-env@telegraf.path && "
-         "systemctl start influx-token-helper@prod.service")
+    c.sh("systemctl enable --now influx-token-helper@prod.timer influx-token-helper-restart-env@telegraf.path")
+    c.sh("systemctl start influx-token-helper@prod.service", check=False)
+    t.check("the rpm's templated instance runs", ran_ok(c, "influx-token-helper@prod.service"),
+            t.journal(c, "influx-token-helper@prod.service"))
     p = c.sh("rpm -e influx-token-helper", check=False)
     t.check("rpm -e removes it", p.returncode == 0, p.stdout + p.stderr)
     links = our_links(c)
