@@ -170,6 +170,11 @@ static int child_rotate(struct sched *s, const struct ith_profile *p)
 	int r = ith_rotate(&cli->ctx, p, 0, &res, &err), rc = 0;
 
 	ith_rotate_result_release(&res);
+	if (r == ITH_ERR_NO_VALID_TOKEN && res.pending) {
+		/* the rotation did its part; the activation check comes on its own schedule, not a backoff */
+		ith_log(&cli->ctx, ITH_LOG_WARN, "%s", ith_err_msg(&err));
+		r = 0;
+	}
 	if (r < 0) {
 		rc = cli_fail(r, &err);
 		/* keep serving the cached token (e.g. /run emptied while the API is down) */

@@ -459,6 +459,9 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	int64_t pending_before = st->pending_since;
 	bool own_intent = !pending_before;
 
+	if (st->has_next)  /* the plan drops a pending next first: it is never forgotten */
+		return ith_err(err, ITH_ERR_INTERNAL, "%s: a create while token %s is pending", p->name, st->next.id);
+
 	/* the intent runs from the latest create's start: its attempts may commit until the in-flight window ends */
 	st->pending_since = now;
 	st->last_attempt = now;
@@ -553,6 +556,13 @@ static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const
 	return now >= deadline;
 }
 
+/* What the consumers have while the next token is not active. */
+static const char *meanwhile(const struct ith_state *st, int64_t now)
+{
+	return st->has_current && st->current.expires_at > now ? "consumers keep the current token" :
+		"consumers have no valid token meanwhile";
+}
+
 /* activation "probe": probes db until active, or (with wait) until deadline or stop; see next_active. */
 static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed, struct ith_strbuf *err)
@@ -574,8 +584,8 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 			now = ith_now();
 			if (wait)
 				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds, the command's deadline (last "
-					"probe: %s); consumers keep the current token, the next run tries again", p->name,
-					st->next.id, (long long)(now - st->next.started_at), seen);
+					"probe: %s); %s, the next run tries again", p->name, st->next.id,
+					(long long)(now - st->next.started_at), seen, meanwhile(st, now));
 			return false;
 		}
 
@@ -597,10 +607,10 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 		int64_t end = deadline < stop - 1 ? deadline : stop - 1;
 		if (!wait || now >= end) {
 			if (wait)
-				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); consumers "
-					"keep the current token, the next run tries again", p->name, st->next.id,
+				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); %s, the "
+					"next run tries again", p->name, st->next.id,
 					(long long)(now < deadline ? now - st->next.started_at : p->activation_timeout),
-					now < deadline ? ", the command's deadline (management.deadline)" : "", seen);
+					now < deadline ? ", the command's deadline (management.deadline)" : "", seen, meanwhile(st, now));
 			if (*failed)
 				ith_err(err, ITH_ERR_ACTIVATION, "%s: activation probe of token %s failed: %s", p->name,
 					st->next.id, seen);
@@ -648,19 +658,26 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	return probe_active(ctx, api, p, st, wait, stop, db, write, failed, err);
 }
 
+/* Retire token t, to be revoked from revoke_after. */
+static void retire(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_state_token *t, int64_t revoke_after, int64_t now)
+{
+	if (st->nretired >= ITH_MAX_RETIRED) {
+		/* the oldest retired token leaves the state: open an intent, so the next run sweeps it */
+		ith_log(ctx, ITH_LOG_WARN, "%s: %d retired tokens await revocation; the oldest is left to the next "
+			"run's sweep", p->name, ITH_MAX_RETIRED);
+		if (!st->pending_since)
+			st->pending_since = now;
+	}
+	ith_state_retire(st, t->id, revoke_after, t->expires_at);
+}
+
 /* Switch: next becomes current, the old current is retired for its grace. */
 static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
 	struct ith_rotate_result *res)
 {
 	if (st->has_current) {
-		if (st->nretired >= ITH_MAX_RETIRED) {
-			/* the oldest retired token leaves the state: open an intent, so the next run sweeps it */
-			ith_log(ctx, ITH_LOG_WARN, "%s: %d retired tokens await revocation; the oldest is left to the next "
-				"run's sweep", p->name, ITH_MAX_RETIRED);
-			if (!st->pending_since)
-				st->pending_since = now;
-		}
-		ith_state_retire(st, st->current.id, now + p->grace, st->current.expires_at);
+		retire(ctx, p, st, &st->current, now + p->grace, now);
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
 	}
@@ -779,11 +796,16 @@ static void print_hook(const struct ith_profile *p, const struct ith_state *st, 
 static void print_step(const struct ith_profile *p, const struct ith_state *st, const struct ith_step *s,
 	const struct ith_perms *want, bool *creating, struct ith_strbuf *pl)
 {
-	static const char *const why[] = { "none yet", "forced", "renewal due" };
+	static const char *const why[] = { "none yet", "forced", "renewal due", "current gone", "replaces the pending one" };
 	static const char *const acts[] = { "none", "delay", "probe" };
+	static const char *const drop[] = { "expired before it became active", "still not active at its own renewal",
+		"--force" };
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
 
-	if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
+	if (s->kind == ITH_STEP_DROP) {
+		ith_strbuf_addf(pl, "%s: would revoke pending token %s (%s)%s\n", p->name, st->next.id, drop[s->drop],
+			s->dropped_next || s->at <= ith_now() ? "" : " after its grace: a get may have handed it out");
+	} else if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
 		ith_perms_format(want, &sb);
 		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
 		ith_strbuf_release(&sb);
@@ -852,7 +874,7 @@ static int64_t inflight_window(const struct ith_config *cfg)
 /* What the steps so far did; api is NULL until a step needs it. */
 struct rotate_run {
 	struct ith_api *api;
-	bool changed, gone, active;
+	bool changed, gone, next_gone, active;
 	bool revoke_failed;     /* only the revocation of retired tokens failed: the hook is still owed now */
 	char probe_msg[1024];   /* an activation probe failed while waiting: the run fails at its end */
 };
@@ -876,7 +898,28 @@ static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 	return 0;
 }
 
-/* The permissions changed: patch in place. A current token the server no longer has sets run->gone. */
+/*
+ * The pending next gives way (expired, not active by its own renewal
+ * moment, --force): retired, to be revoked from s->at (the REVOKE step
+ * revokes it in this run when that is now), and a new one is made.
+ */
+static void run_drop(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, const struct ith_step *s,
+	int64_t now, struct rotate_run *run)
+{
+	static const char *const why[] = { "it expired before it became active", "it is still not active at its own "
+		"renewal moment", "--force" };
+
+	ith_log(ctx, s->drop == ITH_DROP_FORCED ? ITH_LOG_INFO : ITH_LOG_WARN, "%s: dropping pending token %s (%s): it "
+		"is revoked %s and a new one is made", p->name, st->next.id, why[s->drop], s->at <= now ? "at once" :
+		"after its grace (a get may have handed it out)");
+	retire(ctx, p, st, &st->next, s->at, now);
+	ith_state_token_release(&st->next);
+	st->has_next = false;
+	run->changed = true;
+}
+
+/* The permissions changed: patch in place. A token the server no longer has sets run->gone (current) or is
+ * dropped, setting run->next_gone (next). */
 static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
 	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
 	struct ith_strbuf *err)
@@ -885,11 +928,17 @@ static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 	struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a vanished current token is no failure here */
 	int r = patch_perms(ctx, run->api, p, t, want, &perr);
 
-	if (r == ITH_ERR_API_NOT_FOUND && s->slot == ITH_SLOT_CURRENT) {
-		ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
-			st->current.id, ith_err_msg(&perr));
+	if (r == ITH_ERR_API_NOT_FOUND) {
+		ith_log(ctx, ITH_LOG_WARN, "%s: %stoken %s is gone from the server (%s); making a new one", p->name,
+			t == &st->next ? "pending " : "", t->id, ith_err_msg(&perr));
 		ith_strbuf_release(&perr);
-		run->gone = true;
+		if (t == &st->next) {
+			ith_state_token_release(&st->next);
+			st->has_next = false;
+			run->next_gone = run->changed = true;
+		} else {
+			run->gone = true;
+		}
 		return 0;
 	}
 	if (r < 0)
@@ -939,10 +988,15 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	switch (s->kind) {
 	case ITH_STEP_SWEEP:
 		return run_sweep(ctx, p, st, s, run, res, err);
+	case ITH_STEP_DROP:
+		run_drop(ctx, p, st, s, now, run);
+		return 0;
 	case ITH_STEP_PATCH:
 		return s->when == ITH_WHEN_NEVER ? 0 : run_patch(ctx, p, st, s, want, run, res, err);
 	case ITH_STEP_CREATE:
-		return s->when == ITH_WHEN_GONE && !run->gone ? 0 : run_create(ctx, p, st, now, want, run, res, err);
+		if ((s->when == ITH_WHEN_GONE && !run->gone) || (s->when == ITH_WHEN_NEXT_GONE && !run->next_gone))
+			return 0;
+		return run_create(ctx, p, st, now, want, run, res, err);
 	case ITH_STEP_ACTIVATE:
 		run_activate(ctx, p, st, s, run, err);
 		return 0;
@@ -994,6 +1048,25 @@ static int hook_if_owed(struct ith_ctx *ctx, const struct ith_profile *p, struct
 	return save_state(ctx, p, st, err);
 }
 
+/*
+ * A run must not end quietly with nothing valid for the consumers (the
+ * sinks hold the current token): a timer, cron or systemctl sees 69. A
+ * get's renewal decides for itself (it may serve the next token). Not
+ * recorded as a failure: status shows the profile's state.
+ */
+static int check_valid(const struct ith_profile *p, const struct ith_state *st, int flags,
+	struct ith_rotate_result *res, struct ith_strbuf *err)
+{
+	res->pending = st->has_next;
+	if ((flags & ITH_PLAN_FROM_GET) || (st->has_current && st->current.expires_at > ith_now()))
+		return 0;
+	if (st->has_next)
+		return ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token for the consumers yet: token %s is not active "
+			"yet (the next run promotes it once it is)%s", p->name, st->next.id,
+			st->has_current ? "; the current one has expired" : "");
+	return ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token for the consumers", p->name);
+}
+
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
@@ -1025,7 +1098,9 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	}
 	if (run.changed && (r = save_state(ctx, p, st, err)) < 0)
 		return r;
-	return hook_if_owed(ctx, p, st, &pl, err);
+	if ((r = hook_if_owed(ctx, p, st, &pl, err)) < 0)
+		return r;
+	return check_valid(p, st, flags, res, err);
 }
 
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,

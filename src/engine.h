@@ -87,6 +87,7 @@ struct ith_rotate_result {
 	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
 	unsigned revoked, sinks_written;
 	bool sinks_failed;        /* the run failed writing a sink (what failed, for get's warning) */
+	bool pending;             /* a next token waits for its activation */
 	struct ith_strbuf plan;   /* dry run: one line per step */
 };
 void ith_rotate_result_release(struct ith_rotate_result *res);
@@ -94,9 +95,13 @@ void ith_rotate_result_release(struct ith_rotate_result *res);
 /*
  * The lifecycle step for one profile, lock held throughout: sweep orphans
  * after a create (or a recorded, unfinished one), reconcile permissions by
- * PATCH, create the next token when renewal is due, promote it once active
- * (publishing to sinks, retiring the old one for its grace), revoke retired
- * tokens whose grace is over.
+ * PATCH, create the next token when renewal is due (or forced, or when a
+ * pending next gives way: expired, or not active by its own renewal
+ * moment), promote it once active (publishing to sinks, retiring the old one
+ * for its grace), revoke retired tokens whose grace is over. A run that
+ * leaves no valid current token for the consumers fails with
+ * ITH_ERR_NO_VALID_TOKEN (res->pending: a next token is still activating),
+ * except for a get's renewal (ITH_PLAN_FROM_GET), which decides itself.
  */
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
 	struct ith_strbuf *err);
