@@ -130,7 +130,7 @@ double sched_next(struct sched *s)
 			due = (double)now;
 			what = "state check";
 		} else {
-			due = (double)ith_next_due(&cli->ctx, &st, p, now, &what);
+			due = (double)ith_next_due(&cli->ctx, &st, p, now, (int64_t)s->ps[i].last_cycle, &what);
 			ith_state_release(&st);
 		}
 		if (s->ps[i].last_cycle + SCHED_REFRESH < due && due > (double)now) {

@@ -1445,10 +1445,25 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 
 /* ---- for long-running callers (watch, exec) ---- */
 
-int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	const char **what)
+/* A pending next's activation check (its first: the run that made it). */
+static int64_t activation_due(const struct ith_state *st, const struct ith_profile *p, int64_t now, int64_t last_run)
 {
-	int64_t due;
+	int64_t base, step;
+
+	if (p->activation == ITH_ACT_DELAY)
+		return st->next.started_at + p->activation_timeout + 1;
+	if (p->activation != ITH_ACT_PROBE)
+		return now;
+	/* probe again after a quarter of its age at the last look: 1 s to 10 s after that look */
+	base = last_run > st->next.started_at ? last_run : st->next.started_at;
+	step = (base - st->next.started_at) / 4;
+	return base + (step < 1 ? 1 : step > 10 ? 10 : step);
+}
+
+int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
+	int64_t last_run, const char **what)
+{
+	int64_t due, t;
 	const char *why;
 
 	if (!st->has_current && !st->has_next) {
@@ -1456,16 +1471,11 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 		return now;
 	}
 	if (st->has_next) {
-		/* a pending next: the activation check */
+		due = activation_due(st, p, now, last_run);
 		why = "activation check";
-		if (p->activation == ITH_ACT_DELAY) {
-			due = st->next.started_at + p->activation_timeout + 1;
-		} else if (p->activation == ITH_ACT_PROBE) {
-			/* probe again after a quarter of its age so far: 1 s to 10 s */
-			int64_t age = now - st->next.started_at, step = age / 4;
-			due = now + (step < 1 ? 1 : step > 10 ? 10 : step);
-		} else {
-			due = now;
+		if ((t = ith_next_stale_at(&st->next, p)) < due) {
+			due = t;
+			why = "replacing the pending token";
 		}
 	} else {
 		due = ith_token_renew_at(&st->current, p, ctx->instance);
@@ -1473,7 +1483,7 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 	}
 	if (st->pending_since) {
 		/* an open create intent: the sweep that closes it */
-		int64_t t = st->pending_since + inflight_window(ctx->cfg) + 1;
+		t = st->pending_since + inflight_window(ctx->cfg) + 1;
 		if (t < due) {
 			due = t;
 			why = "sweep";

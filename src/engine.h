@@ -148,12 +148,16 @@ const char *ith_role_name(enum ith_token_role r);
  *
  * The next moment a rotate of the profile has something to do, from its
  * state: the first token, the renewal (ith_token_renew_at), the activation
- * check of a pending next (delay: its end; probe: soon, backing off with the
- * token's age), the sweep of an open create intent, the grace end of a
- * retired token. <= now: due now. *what names it, for logs.
+ * check of a pending next (delay: its end; probe: 1 s after the caller's
+ * last run of the profile, last_run, backing off to 10 s with the token's
+ * age; none: now), the moment a pending next gives way
+ * (ith_next_stale_at), the sweep of an open create intent, the grace end of
+ * a retired token. Every moment is computed from the state and last_run,
+ * never from now alone, so one that is due stays due until a run has
+ * happened. <= now: due now. *what names it, for logs.
  */
 int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	const char **what);
+	int64_t last_run, const char **what);
 /* Rewrite the profile's sinks from the cached current token when it is still
  * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */
