@@ -307,7 +307,7 @@ static double exec_turn(struct exec_run *e)
 	struct cli *cli = e->x->cli;
 	double wait = EXEC_POLL;
 
-	if (!e->s->child && !e->stopping) {
+	if (!e->stopping) {
 		if (e->s->reload_pending) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);

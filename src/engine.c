@@ -724,7 +724,10 @@ static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current, hook_line, &h, &herr) < 0) {
+	/* hook_timeout is capped by the command's deadline: a hook cannot hold the profile's lock for longer */
+	int64_t timeout = p->hook_timeout < ctx->cfg->deadline ? p->hook_timeout : ctx->cfg->deadline;
+
+	if (ith_hook_run(p, timeout, &st->current, hook_line, &h, &herr) < 0) {
 		st->hook_failures++;
 		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_err_msg(&herr));
 		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_err_msg(&herr));
