@@ -49,7 +49,7 @@ struct sched {
 	size_t n;
 	pid_t *detached;      /* rotations of profiles a reload removed, still running */
 	size_t ndetached;
-	int child_close_fd;   /* closed in each rotation child (-1: none): exec's guardian pipe */
+	int child_close_fd;   /* closed in each rotation child (-1: none): exec's guardian socket */
 	size_t due_idx;       /* set by sched_next */
 	const char *due_what;
 	double logged_due;
