@@ -954,15 +954,17 @@ static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 static int run_create(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
 	const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res, struct ith_strbuf *err)
 {
-	bool had_intent = st->pending_since != 0;
+	int64_t before = st->pending_since;
+	bool had_intent = before != 0;
 	unsigned attempts = 0;
 	int r = create_next(ctx, run->api, p, st, want, now, &attempts, res, err);
 
 	if (r < 0)
 		return r;
 	run->changed = true;
-	if (!had_intent && attempts == 1)
-		st->pending_since = 0;  /* one attempt, answer received: nothing else was made */
+	if (attempts == 1)
+		/* one attempt, answer received: nothing else was made now; an earlier intent closes on its own window */
+		st->pending_since = before;
 	else if (!had_intent)
 		/* retried: an earlier attempt may have committed; it may yet (the intent stays) */
 		return sweep_orphans(ctx, run->api, p, st, &res->revoked, NULL, err);
