@@ -83,6 +83,12 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
 	printf("instance:         %s\n", cli->ctx.instance);
+	if (cli->cfg.prometheus_textfile) {
+		if ((r = ith_write_check(cli->cfg.prometheus_textfile, "prometheus_textfile", &err)) < 0)
+			return cli_fail(r, &err);
+		printf("prometheus_textfile: %s ok (directory writable; written after each rotation)\n",
+			cli->cfg.prometheus_textfile);
+	}
 	if ((r = ith_ctx_api(&cli->ctx, &api, &err)) < 0)
 		return cli_fail(r, &err);
 	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :

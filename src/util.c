@@ -1133,6 +1133,26 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	return r;
 }
 
+int ith_write_check(const char *path, const char *what, struct ith_strbuf *err)
+{
+	bool missing = false;
+	struct stat st;
+	int dfd = open_parent(path, "directory", &missing, err), r = 0;
+
+	if (dfd < 0)
+		return ith_err_prefix(err, dfd, "%s '%s'", what, path);
+	if (faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+		r = ith_err(err, ith_errno_cause(errno), "%s '%s' cannot be written: %s", what, path, strerror(errno));
+	else if (fstatat(dfd, strrchr(path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = errno == ENOENT ? 0 : ith_err(err, ith_errno_cause(errno), "%s '%s': %s", what, path, strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		r = ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is a symbolic link; it would not be replaced (remove it)", what, path);
+	else if (S_ISDIR(st.st_mode))
+		r = ith_err(err, ITH_ERR_IO, "%s '%s' is a directory", what, path);
+	close(dfd);
+	return r;
+}
+
 int ith_unlink_check(const char *path, bool *exists, struct ith_strbuf *err)
 {
 	bool missing = false;
