@@ -226,6 +226,9 @@ int cli_load(struct cli *cli, enum cli_need need)
 	int r;
 
 	if (!cli->cfg_loaded) {
+		const char *inst = getenv("INFLUX_TOKEN_HELPER_INSTANCE");  /* set by the templated units */
+		if (inst && (r = ith_instance_name_check(inst, &err)) < 0)
+			return cli_fail(r, &err);
 		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
 			return cli_fail(r, &err);
 		cli->cfg_loaded = true;
