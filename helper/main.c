@@ -56,7 +56,8 @@ static const struct cli_command commands[] = {
 	  "or expired)." },
 	{ "revoke", cmd_revoke, "revoke NAME... | --all [--dry-run]",
 	  "Decommission profiles: revoke their tokens (current, retired, orphans),\n"
-	  "remove their sink files and state.\n"
+	  "remove their sink files and state. A NAME no longer in the configuration:\n"
+	  "revoke this instance's tokens that carry its marker, remove its state.\n"
 	  "  --all           every configured profile\n"
 	  "  --dry-run       say what would be revoked, change nothing" },
 	{ "check", cmd_check, "check [--offline]",

@@ -1380,6 +1380,107 @@ out_unlock:
 	return r;
 }
 
+/* ---- decommission of a profile no longer configured ---- */
+
+struct idset {
+	char (*v)[ITH_UUID_LEN + 1];
+	size_t n;
+};
+
+static void idset_add(struct idset *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], id))
+			return;
+	s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	if (!s->v)
+		abort();
+	snprintf(s->v[s->n++], sizeof(s->v[0]), "%s", id);
+}
+
+/* The ids to revoke for name: its leftover state's, and this instance's live tokens with its marker. */
+static int unconfigured_ids(struct ith_ctx *ctx, const char *name, const struct ith_state *st, struct idset *ids,
+	bool *known, struct ith_strbuf *err)
+{
+	struct ith_token_list l = { NULL, 0 };
+	struct ith_api *api;
+	int r;
+
+	if (st->has_current)
+		idset_add(ids, st->current.id);
+	if (st->has_next)
+		idset_add(ids, st->next.id);
+	for (size_t i = 0; i < st->nretired; i++)
+		idset_add(ids, st->retired[i].id);
+	if ((r = state_api(ctx, st, &api, err)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
+		return r;
+	for (size_t i = 0; i < l.n; i++) {
+		if (!ith_token_owned(&l.v[i], ctx->instance, name))
+			continue;
+		*known = true;
+		if (!l.v[i].revoked_at)
+			idset_add(ids, l.v[i].id);
+	}
+	ith_token_list_release(&l);
+	return 0;
+}
+
+/* Revoke ids (404 is done), then remove name's state; dry_run: say so in plan. */
+static int unconfigured_act(struct ith_ctx *ctx, const char *name, bool has_state, const struct idset *ids,
+	bool dry_run, struct ith_strbuf *plan, unsigned *revoked, struct ith_strbuf *err)
+{
+	struct ith_api *api;
+	int r = 0;
+
+	for (size_t i = 0; i < ids->n && r == 0; i++) {
+		if (dry_run) {
+			ith_strbuf_addf(plan, "%s: would revoke %s (profile not configured; this instance's token)\n", name,
+				ids->v[i]);
+		} else if ((r = ith_ctx_api(ctx, &api, err)) == 0 &&
+			   (r = revoke_id(ctx, api, name, ids->v[i], "profile not configured", err)) == 0) {
+			(*revoked)++;
+		}
+	}
+	if (r < 0 || !has_state)
+		return r;
+	if (dry_run) {
+		ith_strbuf_addf(plan, "%s: would remove the state %s/%s.state\n", name, ctx->cfg->state_dir, name);
+		return 0;
+	}
+	r = ith_state_remove(ctx->cfg->state_dir, name, err);
+	if (r == 0 && ctx->cfg->status_dir)
+		r = ith_state_unpublish(ctx->cfg->status_dir, name, err);
+	return r;
+}
+
+int ith_revoke_unconfigured(struct ith_ctx *ctx, const char *name, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked, bool *known, struct ith_strbuf *err)
+{
+	struct ith_lock lock = ITH_LOCK_INIT;
+	struct idset ids = { NULL, 0 };
+	struct ith_state st;
+	bool has_state;
+	int r;
+
+	*revoked = 0;
+	*known = false;
+	if (!ctx->instance[0])
+		return 0;  /* a read-only run before any state: no token of this instance can exist */
+	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, name, ctx->lock_timeout_ms, &lock, err)) < 0)
+		return r;
+	if ((r = ith_state_load(ctx->cfg->state_dir, name, ctx->instance, &st, err)) < 0)
+		goto out;
+	has_state = st.has_current || st.has_next || st.nretired || st.pending_since || st.rotations;
+	*known = has_state;
+	if ((r = unconfigured_ids(ctx, name, &st, &ids, known, err)) == 0)
+		r = unconfigured_act(ctx, name, has_state, &ids, dry_run, plan, revoked, err);
+	ith_state_release(&st);
+out:
+	free(ids.v);
+	ith_lock_release(&lock);
+	return r;
+}
+
 /* ---- list ---- */
 
 const char *ith_role_name(enum ith_token_role r)

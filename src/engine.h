@@ -119,6 +119,16 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
  * otherwise), using only a read-only list call. */
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
 	unsigned *revoked, struct ith_strbuf *err);
+/*
+ * The same for a profile name the configuration no longer has (a valid
+ * profile name): revoke this instance's live tokens that carry its
+ * ownership marker (one list call) and those its leftover state holds, then
+ * remove that state. Its sinks are not known any more and are left alone.
+ * *known: the marker (on live or revoked tokens) or a state was found at all.
+ * dry_run: describe it in *plan, with the list call only.
+ */
+int ith_revoke_unconfigured(struct ith_ctx *ctx, const char *name, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked, bool *known, struct ith_strbuf *err);
 
 /* This instance's tokens on the cluster, any profile (the rest of the
  * inventory is streamed past and counted in stats, which may be NULL);
