@@ -21,6 +21,8 @@ _Static_assert((int)ITH_PLAN_FORCE == (int)ITH_ROTATE_FORCE && (int)ITH_PLAN_WAI
 #define ITH_INFLIGHT_MARGIN 5
 /* How much later than asked a server may set a new token's expiry. */
 #define ITH_EXPIRY_SLACK 300
+/* A clock skew with the server's Date header beyond this is reported. */
+#define ITH_SKEW_WARN 120
 
 /* ---- context ---- */
 
@@ -388,17 +390,59 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 }
 
 /*
+ * Now in the server's time: from the Date header of the answer just
+ * received, when there is one (else our clock). A skew beyond ITH_SKEW_WARN
+ * is reported: the expiry we ask is our clock's, so a host far ahead would
+ * ask (and get) a token that lives that much longer.
+ */
+static int64_t server_now(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, int64_t now)
+{
+	int64_t at, date = ith_api_server_date(api, &at), skew;
+	char d[32];
+
+	if (!date)
+		return now;
+	skew = at - date;
+	if (skew > ITH_SKEW_WARN || skew < -ITH_SKEW_WARN) {
+		ith_format_duration(skew < 0 ? -skew : skew, d, sizeof(d));
+		ith_log(ctx, ITH_LOG_WARN, "%s: the local clock is %s %s the server's (its Date header): new tokens' "
+			"expiries are judged in the server's time; set the clock right (NTP)", p->name, d,
+			skew > 0 ? "ahead of" : "behind");
+	}
+	return date + (now - at);
+}
+
+/*
  * Expiry is confirmed, never assumed: the create answer (or, when it shows
  * none, a GET of the token) must show an expiry in the future and no later
- * than asked (plus ITH_EXPIRY_SLACK). Otherwise the token is revoked at once
- * and never served, written or recorded; the create intent stays open, so a
- * token that could not be revoked is swept as an orphan by the next run.
+ * than asked (plus ITH_EXPIRY_SLACK), both judged in the server's time too
+ * (its Date header), so a host clock far ahead does not buy a long-lived
+ * token. Otherwise the token is revoked at once and never served, written or
+ * recorded; the create intent stays open, so a token that could not be
+ * revoked is swept as an orphan by the next run.
  */
+/* A new token whose expiry could not be confirmed (what the server showed: what): revoked at once. */
+static int refuse_token(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	const struct ith_token *tok, const char *what, struct ith_strbuf *err)
+{
+	struct ith_strbuf rerr = ITH_STRBUF_INIT;
+	int r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed", &rerr);
+
+	if (r < 0)
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it is not used, and revoking "
+			"it failed (%s): the next run revokes it", p->name, what, tok->id, ith_err_msg(&rerr));
+	ith_strbuf_release(&rerr);
+	if (r < 0)
+		return r;
+	return ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it was revoked at once and not used",
+		p->name, what, tok->id);
+}
+
 static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	struct ith_token *tok, int64_t asked, struct ith_strbuf *err)
 {
-	char when[32], what[96];
-	int64_t now;
+	char when[32], what[128];
+	int64_t now, snow;
 	int r;
 
 	if (!tok->expires_at) {
@@ -415,14 +459,16 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 			return r;
 	}
 	now = ith_now();
+	snow = server_now(ctx, api, p, now);
+	ith_format_rfc3339(tok->expires_at, when, sizeof(when));
 	if (!tok->expires_at) {
 		snprintf(what, sizeof(what), "shows no expiry (the token would never expire)");
-	} else if (tok->expires_at <= now) {
-		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
-		snprintf(what, sizeof(what), "shows an expiry in the past (%s)", when);
-	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK) {
-		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
-		snprintf(what, sizeof(what), "shows an expiry later than asked (%s)", when);
+	} else if (tok->expires_at <= now || tok->expires_at <= snow) {
+		snprintf(what, sizeof(what), "shows an expiry in the past (%s)%s", when, tok->expires_at > now ?
+			" in the server's time" : "");
+	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK || tok->expires_at > snow + p->lifetime + ITH_EXPIRY_SLACK) {
+		snprintf(what, sizeof(what), "shows an expiry later than asked%s (%s)", tok->expires_at <= asked +
+			ITH_EXPIRY_SLACK ? " in the server's time" : "", when);
 	} else {
 		if (tok->expires_at - (asked - p->lifetime) <= p->renew_before)  /* from the create's start */
 			ith_log(ctx, ITH_LOG_WARN, "%s: the server made token %s live only %llds, no longer than renew_before "
@@ -430,16 +476,7 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 				p->name, tok->id, (long long)(tok->expires_at - (asked - p->lifetime)), (long long)p->renew_before);
 		return 0;
 	}
-	struct ith_strbuf rerr = ITH_STRBUF_INIT;
-	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed", &rerr);
-	if (r < 0)
-		r = ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it is not used, and revoking "
-			"it failed (%s): the next run revokes it", p->name, what, tok->id, ith_err_msg(&rerr));
-	ith_strbuf_release(&rerr);
-	if (r < 0)
-		return r;
-	return ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it was revoked at once and not used",
-		p->name, what, tok->id);
+	return refuse_token(ctx, api, p, tok, what, err);
 }
 
 /*

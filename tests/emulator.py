@@ -18,7 +18,9 @@ connections, and has a control interface under /_emu/ (no auth; loopback):
                             influxctl's --include-revoked shows they exist), "activation_delay": seconds,
                             "documented_expiry": bool (expiresAt counts only with
                             "expirationType": "datetime", as the docs say; default false),
-                            "expiry_shift": seconds added to the expiry a create stores}
+                            "expiry_shift": seconds added to the expiry a create stores,
+                            "date_shift": seconds added to the Date header of every answer (a server
+                            clock ahead, or behind when negative)}
   POST /_emu/seed          {"count": N, "revoked": M, "actions": [...], "other_hosts": bool,
                             "extra": bool}: N tokens of other hosts and teams in one call, the
                             first M of them revoked, permission actions cycling through
@@ -100,6 +102,7 @@ class State:
         self.activation_delay = 0.0   # data plane: 401 for this long after creation
         self.documented_expiry = False  # expiresAt only with expirationType "datetime"
         self.expiry_shift = 0.0
+        self.date_shift = 0.0
         self.faults = []
 
     def take_fault(self, method, path, data_plane):
@@ -127,6 +130,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # quiet: tests read /_emu/requests
         pass
+
+    def date_time_string(self, timestamp=None):  # the Date header: the server's clock, shifted for tests
+        shift = getattr(self.server, "state", None) and self.server.state.date_shift or 0
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + shift)
 
     # ---- plumbing ----
     def send_json(self, status, obj):
@@ -444,6 +451,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.activation_delay = float(cfg.get("activation_delay", st.activation_delay))
                 st.documented_expiry = bool(cfg.get("documented_expiry", st.documented_expiry))
                 st.expiry_shift = float(cfg.get("expiry_shift", st.expiry_shift))
+                st.date_shift = float(cfg.get("date_shift", st.date_shift))
                 return self.send_json(200, {})
             if p == "/_emu/seed" and method == "POST":
                 return self.send_json(200, {"seeded": seed(st, json.loads(body))})
