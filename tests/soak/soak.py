@@ -332,15 +332,17 @@ class Soak:
             self.fail("%s: token %s at %.1fs" % (place, what, at))
         toks = self.emu.ctl("tokens")
         stats = self.emu.ctl("stats")
+        reqs = [r for r in self.emu.ctl("requests") if r["path"].startswith("/api/v0/")]
+        lists = sum(1 for r in reqs if r["method"] == "GET" and r["path"].split("?")[0].endswith("/tokens"))
         log = open(os.path.join(self.tmp, "exec.err"), errors="replace").read()
         for name, s in self.samples.items():
             if s:
                 print("  %s: fds %d..%d, RSS %d..%d kB, children at most %d" % (
                     name, min(x[1] for x in s), max(x[1] for x in s), min(x[2] for x in s), max(x[2] for x in s),
                     max(x[3] for x in s)))
-        print("  %d tokens made, %d live at the end; %d faults injected; %d forced rotations (%d failed); "
-              "CMD restarted %d times; first valid: %s; invalid moments: %d" % (
-                  len(toks), sum(1 for t in toks if not t.get("revokedAt")), stats["random_faults"],
+        print("  %d tokens made, %d live at the end; %d API requests, %d of them lists; %d faults injected; "
+              "%d forced rotations (%d failed); CMD restarted %d times; first valid: %s; invalid moments: %d" % (
+                  len(toks), sum(1 for t in toks if not t.get("revokedAt")), len(reqs), lists, stats["random_faults"],
                   sum(self.forced), self.forced[1], len(re.findall(r"restarting ", log)),
                   ", ".join("%s %.0fs" % kv for kv in sorted(self.first_valid.items())), len(self.invalid)))
 
