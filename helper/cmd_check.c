@@ -31,6 +31,21 @@ static void warn_missing_sinks(const struct ith_config *cfg)
 	}
 }
 
+/* A hook_timeout longer than management.deadline is cut to it when the hook runs: say so. */
+static void warn_hook_timeouts(const struct ith_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nprofiles; i++) {
+		const struct ith_profile *p = &cfg->profiles[i];
+		char t[32], d[32];
+		if (!p->on_rotate.n || p->hook_timeout <= cfg->deadline)
+			continue;
+		ith_format_duration(p->hook_timeout, t, sizeof(t));
+		ith_format_duration(cfg->deadline, d, sizeof(d));
+		fprintf(stderr, "influx-token-helper: warning: profile '%s': hook_timeout %s is longer than "
+			"management.deadline %s: on_rotate is killed after %s\n", p->name, t, d, d);
+	}
+}
+
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -61,12 +76,19 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	printf("config:           %s ok (%zu token profile%s)\n", cli->cfg.path, cli->cfg.nprofiles,
 		cli->cfg.nprofiles == 1 ? "" : "s");
 	warn_missing_sinks(&cli->cfg);
+	warn_hook_timeouts(&cli->cfg);
 	if (offline)
 		return 0;
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);
 	printf("instance:         %s\n", cli->ctx.instance);
+	if (cli->cfg.prometheus_textfile) {
+		if ((r = ith_write_check(cli->cfg.prometheus_textfile, "prometheus_textfile", &err)) < 0)
+			return cli_fail(r, &err);
+		printf("prometheus_textfile: %s ok (directory writable; written after each rotation)\n",
+			cli->cfg.prometheus_textfile);
+	}
 	if ((r = ith_ctx_api(&cli->ctx, &api, &err)) < 0)
 		return cli_fail(r, &err);
 	printf("management token: loaded from %s\n", cli->cfg.token_file ? cli->cfg.token_file :

@@ -6,7 +6,9 @@
  * timer's rotate, a watch), CMD is stopped with --signal, killed after
  * --grace, and started again with the new token. Signals TERM, INT and HUP
  * are forwarded; exec exits with CMD's status (128+N when killed by signal
- * N). Children of any kind are reaped (as PID 1 must).
+ * N). Children of any kind are reaped (as PID 1 must). Should exec itself
+ * be killed (-9), CMD gets SIGTERM (PR_SET_PDEATHSIG) and, without a
+ * terminal, a guardian process ends CMD's whole process group.
  *
  * The token goes only into the envp given to execve(2): never into argv,
  * never into this process's own environment.
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,9 +74,85 @@ struct execx {
 	char **cmd;
 	int restart_sig;
 	int64_t grace;
+	bool group;                  /* no terminal: CMD leads a process group of its own */
+	int guard_fd;                /* the guardian's socket (-1: none) */
+	pid_t guard_pid;
 	sigset_t set;
 	struct stat seen;            /* the state file as last looked at */
 };
+
+/*
+ * The guardian: should exec itself be killed (SIGKILL, the OOM killer), no
+ * one would be left to stop CMD's process group, whose processes would run
+ * on with the token (PR_SET_PDEATHSIG reaches CMD alone). So a small child of
+ * exec, forked before any secret is read and holding none, waits on a socket:
+ * exec writes CMD's process group each time it starts CMD, and -1 when it
+ * ends normally. EOF without that -1 means exec is gone: the group gets
+ * SIGTERM, then SIGKILL after --grace. It ignores the signals a terminal or a
+ * service manager sends to a whole group, to outlive exec.
+ */
+static void guardian_run(int fd, int64_t grace)
+{
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	pid_t group = 0, v;
+	ssize_t n;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while ((n = read(fd, &v, sizeof(v))) == (ssize_t)sizeof(v) || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		if (v < 0)
+			_exit(0);
+		group = v;
+	}
+	if (group > 0 && kill(-group, SIGTERM) == 0) {
+		for (int64_t i = 0; i < grace * 10 && kill(-group, 0) == 0; i++)
+			nanosleep(&nap, NULL);
+		kill(-group, SIGKILL);
+	}
+	_exit(0);
+}
+
+/* Fork the guardian (without a terminal only: on one, CMD shares exec's group). */
+static void guardian_start(struct execx *x)
+{
+	int fd[2];
+
+	x->guard_fd = -1;
+	/* a socket, not a pipe: a write after the guardian's end must not SIGPIPE exec (MSG_NOSIGNAL) */
+	if (!x->group || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) < 0)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	x->guard_pid = fork();
+	if (x->guard_pid == 0) {
+		close(fd[1]);
+		guardian_run(fd[0], x->grace);
+	}
+	close(fd[0]);
+	if (x->guard_pid < 0) {
+		close(fd[1]);
+		return;
+	}
+	x->guard_fd = fd[1];
+}
+
+/* Tell the guardian CMD's group (> 0), or that exec ends normally (-1: it exits, and is reaped). */
+static void guardian_tell(struct execx *x, pid_t v)
+{
+	if (x->guard_fd < 0)
+		return;
+	if (send(x->guard_fd, &v, sizeof(v), MSG_NOSIGNAL) != (ssize_t)sizeof(v))
+		ith_log(&x->cli->ctx, ITH_LOG_WARN, "exec: the guardian of %s's process group is gone", x->cmd[0]);
+	if (v < 0) {
+		close(x->guard_fd);
+		x->guard_fd = -1;
+		waitpid(x->guard_pid, NULL, 0);
+	}
+}
 
 /* The token to hand out now: current when valid, else a valid next. */
 static int serving_token(struct execx *x, struct ith_state_token *out, struct ith_strbuf *err)
@@ -156,10 +235,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 	fflush(stdout);
 	fflush(stderr);
 	pid_t parent = getpid();
-	/* without a terminal (containers, services), CMD and whatever it starts form one group,
-	 * signalled as a whole (as tini -g does): a restart leaves no child with the old token;
-	 * on a terminal CMD stays in the foreground group, where the terminal's signals reach it */
-	bool group = !isatty(STDIN_FILENO);
+	bool group = x->group;
 	pid = fork();
 	if (pid == 0) {
 		if (group)
@@ -178,6 +254,7 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 		return ith_err(err, ith_errno_cause(errno), "exec: cannot fork: %s", strerror(errno));
 	if (group)
 		setpgid(pid, pid);  /* also here: no race with the first signal */
+	guardian_tell(x, pid);
 	ch->pid = pid;
 	ch->group = group;
 	ch->restarting = false;
@@ -307,7 +384,7 @@ static double exec_turn(struct exec_run *e)
 	struct cli *cli = e->x->cli;
 	double wait = EXEC_POLL;
 
-	if (!e->s->child && !e->stopping) {
+	if (!e->stopping) {
 		if (e->s->reload_pending) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);
@@ -413,31 +490,20 @@ static int exec_loop(struct execx *x, struct child *ch, struct sched *s)
 	}
 }
 
-int cmd_exec(struct cli *cli, int argc, char **argv)
+/* The configuration, and a token to start CMD with (rotating when needed, as `get` would); 0 or the exit code. */
+static int exec_first_token(struct execx *x, char name[ITH_NAME_MAX + 1], struct ith_state_token *tok)
 {
-	struct execx x;
-	struct child ch;
-	struct sched s;
-	struct ith_state_token tok;
-	char name[ITH_NAME_MAX + 1];
-	bool done;
-	int rc, r;
-
-	memset(&x, 0, sizeof(x));
-	memset(&ch, 0, sizeof(ch));
-	x.cli = cli;
-	x.restart_sig = SIGTERM;
-	x.grace = 10;
-	if ((rc = exec_options(&x, argc, argv, &done)) || done)
-		return rc;
-	if ((rc = cli_load(cli, CLI_STATE)))
-		return rc;
-	/* A token first (rotating when needed), as `get` would. */
+	struct cli *cli = x->cli;
 	struct ith_strbuf err = ITH_STRBUF_INIT;
 	bool stale;
-	if ((r = ith_config_profile(&cli->cfg, x.name, &x.p, &err)) < 0 ||
-	    (r = ith_get(&cli->ctx, x.p, -1, &tok, &stale, &err)) < 0)
+	int r;
+
+	if ((r = cli_load(cli, CLI_STATE)))
+		return r;
+	if ((r = ith_config_profile(&cli->cfg, x->name, &x->p, &err)) < 0 ||
+	    (r = ith_get(&cli->ctx, x->p, -1, tok, &stale, &err)) < 0)
 		return cli_fail(r, &err);
+	ith_strbuf_release(&err);
 	/*
 	 * Rotations run in forked children: none may inherit this process's
 	 * connection (its TLS state would be stale after the first child used
@@ -447,25 +513,61 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	cli->ctx.api = NULL;
 	ith_secret_release(&cli->ctx.mgmt);
 	/* by name from now on: a reload must keep this profile */
-	snprintf(name, sizeof(name), "%s", x.p->name);
-	x.name = name;
-	if ((rc = sched_init(&s, cli, 1, &x.name))) {
-		ith_state_token_release(&tok);
-		ith_strbuf_release(&err);
+	snprintf(name, ITH_NAME_MAX + 1, "%s", x->p->name);
+	x->name = name;
+	return 0;
+}
+
+/* Start CMD and supervise it until it exits for good or a stop signal ends exec; returns exec's status. */
+static int exec_run(struct execx *x, struct ith_state_token *tok)
+{
+	struct ith_strbuf err = ITH_STRBUF_INIT;
+	struct child ch;
+	struct sched s;
+	int rc, r;
+
+	memset(&ch, 0, sizeof(ch));
+	if ((rc = sched_init(&s, x->cli, 1, &x->name)))
 		return rc;
-	}
-	sched_signals(&x.set);
-	sched_block_signals(&x.set);
-	state_changed(&x);
-	r = start_child(&x, &tok, &ch, &err);
-	ith_state_token_release(&tok);
+	s.child_close_fd = x->guard_fd;
+	sched_signals(&x->set);
+	sched_block_signals(&x->set);
+	state_changed(x);
+	r = start_child(x, tok, &ch, &err);
+	ith_state_token_release(tok);
 	if (r < 0) {
 		sched_release(&s);
 		return cli_fail(r, &err);
 	}
 	ith_strbuf_release(&err);
-	rc = exec_loop(&x, &ch, &s);
+	rc = exec_loop(x, &ch, &s);
 	sched_stop(&s);
 	sched_release(&s);
+	return rc;
+}
+
+int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	struct execx x;
+	struct ith_state_token tok;
+	char name[ITH_NAME_MAX + 1];
+	bool done;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.cli = cli;
+	x.restart_sig = SIGTERM;
+	x.grace = 10;
+	x.guard_fd = -1;
+	if ((rc = exec_options(&x, argc, argv, &done)) || done)
+		return rc;
+	/* without a terminal (containers, services), CMD and whatever it starts form one group,
+	 * signalled as a whole (as tini -g does): a restart leaves no child with the old token;
+	 * on a terminal CMD stays in the foreground group, where the terminal's signals reach it */
+	x.group = !isatty(STDIN_FILENO);
+	guardian_start(&x);  /* before any secret is read */
+	if ((rc = exec_first_token(&x, name, &tok)) == 0)
+		rc = exec_run(&x, &tok);
+	guardian_tell(&x, -1);
 	return rc;
 }

@@ -35,21 +35,19 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 	sched_block_signals(&set);
 	ith_log(&cli->ctx, ITH_LOG_INFO, "watching %zu profile%s of %s", s.n, s.n == 1 ? "" : "s", cli->cfg.path);
 	for (;;) {
-		double wait = 1.0;
+		double wait;
 
-		if (!s.child) {
-			if (s.reload_pending)
-				sched_reload(&s);
-			double due = sched_next(&s), now = sched_wall();
-			if (due <= now) {
-				sched_start(&s);
-				continue;
-			}
-			/* + 50 ms: due times are whole seconds, the engine's clock too */
-			wait = due - now + 0.05;
-			if (wait > WATCH_MAX_SLEEP)
-				wait = WATCH_MAX_SLEEP;
+		if (s.reload_pending)
+			sched_reload(&s);
+		double due = sched_next(&s), now = sched_wall();
+		if (due <= now) {
+			sched_start(&s);
+			continue;
 		}
+		/* + 50 ms: due times are whole seconds, the engine's clock too */
+		wait = due - now + 0.05;
+		if (wait > WATCH_MAX_SLEEP)
+			wait = WATCH_MAX_SLEEP;
 		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
 		siginfo_t info;
 		int sig = sigtimedwait(&set, &info, &ts);

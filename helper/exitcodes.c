@@ -21,11 +21,11 @@ static const struct cli_exit {
 	  "malformed or refused API answer (bad JSON, wrong types, or an HTTP 4xx other than 401, 403, 404 and 429)" },
 	{ "69", "API unavailable or no valid token",
 	  "API unavailable (unreachable, 5xx, TLS failure, HTTP 404), a new token's activation probe failed, or no "
-	  "valid token to hand out" },
+	  "valid token to hand out (also a `rotate` that leaves the consumers none)" },
 	{ "70", "internal error", "internal error" },
-	{ "74", "stdout not writable",
-	  "output error: stdout could not be written (a full disk; a reader that closed the pipe ends the program by "
-	  "SIGPIPE instead)" },
+	{ "74", "I/O error (a full or read-only disk, stdout not writable)",
+	  "I/O error: a state, sink or other file could not be written (a full or read-only disk, EIO), or stdout "
+	  "could not be written (a reader that closed the pipe ends the program by SIGPIPE instead)" },
 	{ "75", "temporary (rate limited, lock busy)",
 	  "temporary: rate limited (429) or the profile's lock stayed busy" },
 	{ "77", "permission (management token rejected, unsafe file modes)",
@@ -65,6 +65,7 @@ static const struct {
 	{ ITH_ERR_HOOK_TIMEOUT, 75 },
 	{ ITH_ERR_HOOK_FAILED, 70 },
 	{ ITH_ERR_OUTPUT, 74 },
+	{ ITH_ERR_DISK, 74 },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -56,7 +56,8 @@ static const struct cli_command commands[] = {
 	  "or expired)." },
 	{ "revoke", cmd_revoke, "revoke NAME... | --all [--dry-run]",
 	  "Decommission profiles: revoke their tokens (current, retired, orphans),\n"
-	  "remove their sink files and state.\n"
+	  "remove their sink files and state. A NAME no longer in the configuration:\n"
+	  "revoke this instance's tokens that carry its marker, remove its state.\n"
 	  "  --all           every configured profile\n"
 	  "  --dry-run       say what would be revoked, change nothing" },
 	{ "check", cmd_check, "check [--offline]",
@@ -226,6 +227,9 @@ int cli_load(struct cli *cli, enum cli_need need)
 	int r;
 
 	if (!cli->cfg_loaded) {
+		const char *inst = getenv("INFLUX_TOKEN_HELPER_INSTANCE");  /* set by the templated units */
+		if (inst && (r = ith_instance_name_check(inst, &err)) < 0)
+			return cli_fail(r, &err);
 		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
 			return cli_fail(r, &err);
 		cli->cfg_loaded = true;

@@ -1,4 +1,5 @@
 #include "sched.h"
+#include "hook.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,19 +63,32 @@ void sched_child_signals(const sigset_t *set)
 	signals_set(set, SIG_DFL, SIG_UNBLOCK);
 }
 
+/* A running rotation of a profile that a reload removed: still reaped, and stopped with the others. */
+static void detach(struct sched *s, pid_t pid)
+{
+	s->detached = realloc(s->detached, (s->ndetached + 1) * sizeof(*s->detached));
+	if (!s->detached)
+		abort();
+	s->detached[s->ndetached++] = pid;
+}
+
 static void profiles_set(struct sched *s, const struct ith_profile **v, size_t n)
 {
 	struct sched_prof *ps = ith_xcalloc(n ? n : 1, sizeof(*ps));
 
-	/* keep the backoff of profiles that stay */
+	/* keep the backoff (and the running rotation) of profiles that stay */
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ps[i].name, sizeof(ps[i].name), "%s", v[i]->name);
 		for (size_t j = 0; j < s->n; j++)
 			if (!strcmp(s->ps[j].name, v[i]->name)) {
 				ps[i] = s->ps[j];
+				s->ps[j].child = 0;
 				ps[i].last_cycle = 0;  /* a new configuration: refresh its sinks at once */
 			}
 	}
+	for (size_t j = 0; j < s->n; j++)
+		if (s->ps[j].child)
+			detach(s, s->ps[j].child);
 	free(s->profiles);
 	free(s->ps);
 	s->profiles = v;
@@ -89,6 +103,7 @@ int sched_init(struct sched *s, struct cli *cli, int nnames, char **names)
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->child_close_fd = -1;
 	s->cli = cli;
 	s->nnames = nnames;
 	s->names = names;
@@ -103,57 +118,74 @@ void sched_release(struct sched *s)
 {
 	free(s->profiles);
 	free(s->ps);
+	free(s->detached);
 	s->profiles = NULL;
 	s->ps = NULL;
-	s->n = 0;
+	s->detached = NULL;
+	s->n = s->ndetached = 0;
+}
+
+/* When profile i has something due next (wall clock); *what names it. */
+static double profile_due(struct sched *s, size_t i, int64_t now, const char **what)
+{
+	struct cli *cli = s->cli;
+	const struct ith_profile *p = s->profiles[i];
+	struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
+	struct ith_state st;
+	double due;
+	int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st, &err);
+
+	ith_strbuf_release(&err);
+	*what = "retry";
+	if (r < 0) {
+		/* let the rotation report it (and back off) */
+		due = (double)now;
+		*what = "state check";
+	} else {
+		due = (double)ith_next_due(&cli->ctx, &st, p, now, (int64_t)s->ps[i].last_cycle, what);
+		ith_state_release(&st);
+	}
+	if (s->ps[i].last_cycle + SCHED_REFRESH < due && due > (double)now) {
+		/* nothing else due now: a refresh (at once after a start or a reload) */
+		due = s->ps[i].last_cycle + SCHED_REFRESH;
+		*what = "refresh";
+	}
+	if (s->ps[i].retry_at > due) {
+		due = s->ps[i].retry_at;
+		*what = "retry";
+	}
+	if (s->ps[i].not_before > due)
+		due = s->ps[i].not_before;
+	return due;
 }
 
 double sched_next(struct sched *s)
 {
-	struct cli *cli = s->cli;
 	int64_t now = ith_now();
 	double best = 0;
+	bool found = false;
 
 	s->due_idx = 0;
 	s->due_what = "";
 	for (size_t i = 0; i < s->n; i++) {
-		const struct ith_profile *p = s->profiles[i];
-		const char *what = "retry";
-		struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
-		struct ith_state st;
+		const char *what;
 		double due;
-		int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st, &err);
-
-		ith_strbuf_release(&err);
-		if (r < 0) {
-			/* let the rotation report it (and back off) */
-			due = (double)now;
-			what = "state check";
-		} else {
-			due = (double)ith_next_due(&cli->ctx, &st, p, now, &what);
-			ith_state_release(&st);
-		}
-		if (s->ps[i].last_cycle + SCHED_REFRESH < due && due > (double)now) {
-			/* nothing else due now: a refresh (at once after a start or a reload) */
-			due = s->ps[i].last_cycle + SCHED_REFRESH;
-			what = "refresh";
-		}
-		if (s->ps[i].retry_at > due) {
-			due = s->ps[i].retry_at;
-			what = "retry";
-		}
-		if (s->ps[i].not_before > due)
-			due = s->ps[i].not_before;
-		if (i == 0 || due < best) {
+		if (s->ps[i].child)
+			continue;  /* its rotation runs: the next moment is known once it ends */
+		due = profile_due(s, i, now, &what);
+		if (!found || due < best) {
 			best = due;
 			s->due_idx = i;
 			s->due_what = what;
+			found = true;
 		}
 	}
-	if (s->n && best > sched_wall() && best != s->logged_due) {
+	if (!found)
+		return sched_wall() + 3600;
+	if (best > sched_wall() && best != s->logged_due) {
 		char when[32];
 		ith_format_rfc3339((int64_t)best, when, sizeof(when));
-		ith_log(&cli->ctx, strcmp(s->due_what, "refresh") ? ITH_LOG_INFO : ITH_LOG_DEBUG,
+		ith_log(&s->cli->ctx, strcmp(s->due_what, "refresh") ? ITH_LOG_INFO : ITH_LOG_DEBUG,
 			"%s: next: %s at %s (in %.0fs)", s->profiles[s->due_idx]->name, s->due_what, when, best - sched_wall());
 		s->logged_due = best;
 	}
@@ -170,6 +202,11 @@ static int child_rotate(struct sched *s, const struct ith_profile *p)
 	int r = ith_rotate(&cli->ctx, p, 0, &res, &err), rc = 0;
 
 	ith_rotate_result_release(&res);
+	if (r == ITH_ERR_NO_VALID_TOKEN && res.pending) {
+		/* the rotation did its part; the activation check comes on its own schedule, not a backoff */
+		ith_log(&cli->ctx, ITH_LOG_WARN, "%s", ith_err_msg(&err));
+		r = 0;
+	}
 	if (r < 0) {
 		rc = cli_fail(r, &err);
 		/* keep serving the cached token (e.g. /run emptied while the API is down) */
@@ -181,9 +218,45 @@ static int child_rotate(struct sched *s, const struct ith_profile *p)
 	return rc;
 }
 
+/*
+ * A rotation stopped (SIGTERM from sched_stop; SIGINT or SIGHUP from a
+ * terminal) takes the process group of the hook it runs with it: SIGTERM,
+ * up to 0.5 s for the hook to end, then SIGKILL for what is left of the
+ * group. Async-signal-safe calls only.
+ */
+static void child_stop(int sig)
+{
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	pid_t hook = ith_hook_running();
+
+	if (hook > 0) {
+		kill(-hook, SIGTERM);
+		for (int i = 0; i < 25 && waitpid(hook, NULL, WNOHANG) == 0; i++)
+			nanosleep(&nap, NULL);
+		kill(-hook, SIGKILL);
+	}
+	_exit(128 + sig);
+}
+
+static void child_setup(struct sched *s)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	sched_signals(&set);
+	sched_child_signals(&set);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = child_stop;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (s->child_close_fd >= 0)
+		close(s->child_close_fd);
+}
+
 int sched_start(struct sched *s)
 {
-	sigset_t set;
 	pid_t pid;
 
 	fflush(stdout);
@@ -195,28 +268,33 @@ int sched_start(struct sched *s)
 		return -1;
 	}
 	if (pid == 0) {
-		sched_signals(&set);
-		sched_child_signals(&set);
+		child_setup(s);
 		int rc = child_rotate(s, s->profiles[s->due_idx]);
 		fflush(stdout);
 		fflush(stderr);
 		_exit(rc);
 	}
-	s->child = pid;
-	s->child_idx = s->due_idx;
+	s->ps[s->due_idx].child = pid;
 	s->ps[s->due_idx].last_cycle = sched_wall();
-	ith_log(&s->cli->ctx, ITH_LOG_DEBUG, "%s: rotating (%s)", s->profiles[s->child_idx]->name, s->due_what);
+	ith_log(&s->cli->ctx, ITH_LOG_DEBUG, "%s: rotating (%s)", s->profiles[s->due_idx]->name, s->due_what);
 	return 0;
 }
 
 bool sched_reaped(struct sched *s, pid_t pid, int status)
 {
-	struct sched_prof *sp;
+	struct sched_prof *sp = NULL;
 
-	if (!s->child || pid != s->child)
+	for (size_t i = 0; i < s->ndetached; i++)
+		if (s->detached[i] == pid) {
+			s->detached[i] = s->detached[--s->ndetached];
+			return true;
+		}
+	for (size_t i = 0; i < s->n && !sp; i++)
+		if (s->ps[i].child && s->ps[i].child == pid)
+			sp = &s->ps[i];
+	if (!sp)
 		return false;
-	s->child = 0;
-	sp = &s->ps[s->child_idx];
+	sp->child = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		sp->failures = 0;
 		sp->retry_at = 0;
@@ -278,26 +356,51 @@ void sched_reload(struct sched *s)
 	ith_log(&cli->ctx, ITH_LOG_INFO, "reloaded %s: %zu profile%s", cli->cfg.path, s->n, s->n == 1 ? "" : "s");
 }
 
+/* Every running rotation's pid into v (at most s->n + s->ndetached); returns how many. */
+static size_t running(const struct sched *s, pid_t *v)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ps[i].child)
+			v[k++] = s->ps[i].child;
+	for (size_t i = 0; i < s->ndetached; i++)
+		v[k++] = s->detached[i];
+	return k;
+}
+
 void sched_stop(struct sched *s)
 {
 	double deadline = sched_wall() + 0.7;
+	pid_t *v = ith_xcalloc(s->n + s->ndetached + 1, sizeof(*v));
+	size_t n = running(s, v), left = n;
 	int status;
 
-	if (!s->child)
-		return;
-	kill(s->child, SIGTERM);
-	for (;;) {
-		pid_t w = waitpid(s->child, &status, WNOHANG);
-		if (w == s->child || (w < 0 && errno == ECHILD))
-			break;
-		if (sched_wall() >= deadline) {
-			kill(s->child, SIGKILL);
-			waitpid(s->child, &status, 0);
+	for (size_t i = 0; i < n; i++)
+		kill(v[i], SIGTERM);
+	while (left) {
+		for (size_t i = 0; i < n; i++) {
+			pid_t w = v[i] ? waitpid(v[i], &status, WNOHANG) : 0;
+			if (w == v[i] || (w < 0 && errno == ECHILD)) {
+				v[i] = 0;
+				left--;
+			}
+		}
+		if (left && sched_wall() >= deadline) {
+			for (size_t i = 0; i < n; i++)
+				if (v[i] && kill(v[i], SIGKILL) == 0)
+					waitpid(v[i], &status, 0);
 			break;
 		}
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+		if (left)
+			nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 	}
-	ith_log(&s->cli->ctx, ITH_LOG_INFO, "%s: rotation in progress stopped (the next run repairs its state)",
-		s->profiles[s->child_idx]->name);
-	s->child = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ps[i].child) {
+			ith_log(&s->cli->ctx, ITH_LOG_INFO, "%s: rotation in progress stopped (the next run repairs its state)",
+				s->ps[i].name);
+			s->ps[i].child = 0;
+		}
+	s->ndetached = 0;
+	free(v);
 }

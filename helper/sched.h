@@ -4,9 +4,12 @@
  * renewal, activation check, sweep, grace end), then runs that profile's
  * rotation in a child process, so that the caller stays responsive to
  * signals (a rotation blocked in an API call is simply stopped: the state
- * it leaves is repaired by the next run, as after a crash). A failed
- * rotation is retried after a capped exponential backoff with jitter; the
- * sinks keep being served from the cached token meanwhile.
+ * it leaves is repaired by the next run, as after a crash). Each profile
+ * has its own child, so profiles rotate concurrently: a profile whose
+ * on_rotate hangs (up to hook_timeout) holds no other. A stopped rotation
+ * ends the process group of the hook it is running. A failed rotation is
+ * retried after a capped exponential backoff with jitter; the sinks keep
+ * being served from the cached token meanwhile.
  *
  * Same state, same locks as `rotate`: a timer's rotate or a `get` never
  * conflicts with it.
@@ -14,8 +17,8 @@
  * Calling sequence (signals TERM, INT, HUP, CHLD blocked by the caller):
  *     sched_init(&s, cli, n, names);
  *     for (;;) {
- *         double due = sched_next(&s);       // wall-clock seconds
- *         if (due <= now) sched_start(&s);   // forks the rotation
+ *         double due = sched_next(&s);       // wall-clock seconds; profiles without a running child
+ *         if (due <= now) sched_start(&s);   // forks that profile's rotation
  *         ... sigtimedwait ...; sched_reaped(&s, pid, status);
  *     }
  *     sched_stop(&s); sched_release(&s);
@@ -34,6 +37,7 @@ struct sched_prof {
 	double retry_at;      /* after a failure: not before this (wall clock) */
 	double not_before;    /* after a success: no second cycle within a second */
 	double last_cycle;    /* when its last cycle started (0: none yet, or reloaded) */
+	pid_t child;          /* its rotation running, or 0 */
 };
 
 struct sched {
@@ -43,8 +47,9 @@ struct sched {
 	const struct ith_profile **profiles;
 	struct sched_prof *ps;   /* parallel to profiles */
 	size_t n;
-	pid_t child;          /* the rotation running, or 0 */
-	size_t child_idx;
+	pid_t *detached;      /* rotations of profiles a reload removed, still running */
+	size_t ndetached;
+	int child_close_fd;   /* closed in each rotation child (-1: none): exec's guardian socket */
 	size_t due_idx;       /* set by sched_next */
 	const char *due_what;
 	double logged_due;
@@ -60,17 +65,19 @@ void sched_child_signals(const sigset_t *set);
 
 int sched_init(struct sched *s, struct cli *cli, int nnames, char **names);
 void sched_release(struct sched *s);
-/* When the next rotation is due (wall clock, seconds); sets due_idx. Logs the
+/* When the next rotation is due (wall clock, seconds), among the profiles
+ * without a rotation running (none: an hour from now); sets due_idx. Logs the
  * plan once per change. */
 double sched_next(struct sched *s);
 /* Fork the rotation of profile due_idx. */
 int sched_start(struct sched *s);
 /* pid reaped: ours? Then account for its result. */
 bool sched_reaped(struct sched *s, pid_t pid, int status);
-/* Reload the configuration (SIGHUP); when it fails, keep the old one. Only
- * without a rotation running. */
+/* Reload the configuration (SIGHUP); when it fails, keep the old one.
+ * Rotations running go on with the configuration they started with. */
 void sched_reload(struct sched *s);
-/* Stop a running rotation: SIGTERM, then SIGKILL after 0.7 s. */
+/* Stop every running rotation: SIGTERM (each ends its hook's process group),
+ * then SIGKILL what is left after 0.7 s. */
 void sched_stop(struct sched *s);
 double sched_wall(void);
 

@@ -29,6 +29,8 @@ struct ith_api {
 	unsigned requests;
 	unsigned last_attempts;
 	long last_status;       /* of the last attempt; 0: no answer */
+	int64_t server_date;    /* the Date header of the last attempt's answer (0: none) */
+	int64_t server_date_at; /* our clock when it came */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -42,6 +44,34 @@ struct body {
 	struct ith_strbuf *err;  /* the request's: a stream error is written there */
 };
 #define BODY_INIT { ITH_STRBUF_INIT, false, NULL, NULL, 0, NULL }
+
+/* The answer's Date header: the server's clock, for the expiry check (ith_api_server_date). */
+static size_t header_cb(char *buf, size_t size, size_t nmemb, void *ud)
+{
+	struct ith_api *api = ud;
+	size_t n = size * nmemb, i = 5, k = 0;
+	char value[128];
+
+	if (n < 6 || strncasecmp(buf, "Date:", 5))
+		return n;
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	while (i < n && k + 1 < sizeof(value) && buf[i] != '\r' && buf[i] != '\n')
+		value[k++] = buf[i++];
+	value[k] = '\0';
+	time_t t = sym_curl_getdate(value, NULL);
+	if (t > 0) {
+		api->server_date = (int64_t)t;
+		api->server_date_at = ith_now();
+	}
+	return n;
+}
+
+int64_t ith_api_server_date(const struct ith_api *api, int64_t *at)
+{
+	*at = api->server_date_at;
+	return api->server_date;
+}
 
 /* A 2xx answer is parsed whole; any other answer only for its message. */
 static bool body_wanted(CURL *c)
@@ -189,6 +219,8 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 	api->deadline_ms = mono_ms() + cfg->deadline * 1000;
 	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
 	common_options(api, api->curl, cfg->url);
+	sym_curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, header_cb);
+	sym_curl_easy_setopt(api->curl, CURLOPT_HEADERDATA, api);
 	*out = api;
 	return 0;
 }
@@ -448,6 +480,7 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
 	 */
 	sym_curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, strcmp(method, "POST") ? 0L : 1L);
 	api->errbuf[0] = '\0';
+	api->server_date = 0;
 	cc = sym_curl_easy_perform(c);
 	api->requests++;
 	*status = 0;

@@ -101,6 +101,9 @@ unsigned ith_api_last_attempts(const struct ith_api *api);
  * 429) at its one and only attempt: the server made no change. */
 bool ith_api_last_refused(const struct ith_api *api);
 
+/* The Date header of the last management answer (the server's clock; 0: none), *at our clock when it came. */
+int64_t ith_api_server_date(const struct ith_api *api, int64_t *at);
+
 /* Number of HTTP requests made through this handle. */
 unsigned ith_api_requests(const struct ith_api *api);
 /* Milliseconds left before the command's deadline (management.deadline, counted from ith_api_open); >= 0. */

@@ -1285,6 +1285,21 @@ const char *ith_config_default_path(const char *opt)
 	return ITH_DEFAULT_CONFIG;
 }
 
+int ith_instance_name_check(const char *name, struct ith_strbuf *err)
+{
+	bool bad = !name || !*name || !strcmp(name, ".") || !strcmp(name, "..");
+
+	for (const char *c = name; c && *c && !bad; c++)
+		bad = *c == '/' || (unsigned char)*c < 0x20 || *c == 0x7f;
+	if (!bad)
+		return 0;
+	char shown[128];
+	return ith_err(err, ITH_ERR_CONFIG, "INFLUX_TOKEN_HELPER_INSTANCE '%s' is not a usable instance name: "
+		"influx-token-helper@NAME makes NAME part of paths (/etc/influx-token-helper/NAME.conf, "
+		"/var/lib/influx-token-helper/NAME); '.', '..', an empty name and names with '/' are refused",
+		ith_safe_text(name ? name : "", shown, sizeof(shown)));
+}
+
 static int token_from_text(char *text, size_t len, const char *what, struct ith_secret *out, struct ith_strbuf *err)
 {
 	while (len > 0 && isspace((unsigned char)text[len - 1]))

@@ -106,6 +106,14 @@ struct ith_config_key {
 const struct ith_config_key *ith_config_key_at(const char *block, size_t i);
 /* Which path to load: -c, then $INFLUX_TOKEN_HELPER_CONFIG, then the default. */
 const char *ith_config_default_path(const char *opt);
+/*
+ * The instance name a templated unit passes (INFLUX_TOKEN_HELPER_INSTANCE=%i
+ * in influx-token-helper@.service; NULL: not run by one). It becomes part of
+ * paths (/etc/influx-token-helper/NAME.conf, the state and runtime
+ * directories), so an empty name, '.', '..' and any '/' or control
+ * character are refused (ITH_ERR_CONFIG).
+ */
+int ith_instance_name_check(const char *name, struct ith_strbuf *err);
 
 /*
  * Where an activation probe goes: probe_database when set, else the first

@@ -35,6 +35,7 @@
 	X(curl_easy_strerror) \
 	X(curl_easy_escape) \
 	X(curl_free) \
+	X(curl_getdate) \
 	X(curl_slist_append) \
 	X(curl_slist_free_all) \
 	X(curl_version_info)

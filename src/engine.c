@@ -21,6 +21,8 @@ _Static_assert((int)ITH_PLAN_FORCE == (int)ITH_ROTATE_FORCE && (int)ITH_PLAN_WAI
 #define ITH_INFLIGHT_MARGIN 5
 /* How much later than asked a server may set a new token's expiry. */
 #define ITH_EXPIRY_SLACK 300
+/* A clock skew with the server's Date header beyond this is reported. */
+#define ITH_SKEW_WARN 120
 
 /* ---- context ---- */
 
@@ -396,17 +398,59 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 }
 
 /*
+ * Now in the server's time: from the Date header of the answer just
+ * received, when there is one (else our clock). A skew beyond ITH_SKEW_WARN
+ * is reported: the expiry we ask is our clock's, so a host far ahead would
+ * ask (and get) a token that lives that much longer.
+ */
+static int64_t server_now(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p, int64_t now)
+{
+	int64_t at, date = ith_api_server_date(api, &at), skew;
+	char d[32];
+
+	if (!date)
+		return now;
+	skew = at - date;
+	if (skew > ITH_SKEW_WARN || skew < -ITH_SKEW_WARN) {
+		ith_format_duration(skew < 0 ? -skew : skew, d, sizeof(d));
+		ith_log(ctx, ITH_LOG_WARN, "%s: the local clock is %s %s the server's (its Date header): new tokens' "
+			"expiries are judged in the server's time; set the clock right (NTP)", p->name, d,
+			skew > 0 ? "ahead of" : "behind");
+	}
+	return date + (now - at);
+}
+
+/*
  * Expiry is confirmed, never assumed: the create answer (or, when it shows
  * none, a GET of the token) must show an expiry in the future and no later
- * than asked (plus ITH_EXPIRY_SLACK). Otherwise the token is revoked at once
- * and never served, written or recorded; the create intent stays open, so a
- * token that could not be revoked is swept as an orphan by the next run.
+ * than asked (plus ITH_EXPIRY_SLACK), both judged in the server's time too
+ * (its Date header), so a host clock far ahead does not buy a long-lived
+ * token. Otherwise the token is revoked at once and never served, written or
+ * recorded; the create intent stays open, so a token that could not be
+ * revoked is swept as an orphan by the next run.
  */
+/* A new token whose expiry could not be confirmed (what the server showed: what): revoked at once. */
+static int refuse_token(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
+	const struct ith_token *tok, const char *what, struct ith_strbuf *err)
+{
+	struct ith_strbuf rerr = ITH_STRBUF_INIT;
+	int r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed", &rerr);
+
+	if (r < 0)
+		r = ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it is not used, and revoking "
+			"it failed (%s): the next run revokes it", p->name, what, tok->id, ith_err_msg(&rerr));
+	ith_strbuf_release(&rerr);
+	if (r < 0)
+		return r;
+	return ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it was revoked at once and not used",
+		p->name, what, tok->id);
+}
+
 static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	struct ith_token *tok, int64_t asked, struct ith_strbuf *err)
 {
-	char when[32], what[96];
-	int64_t now;
+	char when[32], what[128];
+	int64_t now, snow;
 	int r;
 
 	if (!tok->expires_at) {
@@ -423,14 +467,16 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 			return r;
 	}
 	now = ith_now();
+	snow = server_now(ctx, api, p, now);
+	ith_format_rfc3339(tok->expires_at, when, sizeof(when));
 	if (!tok->expires_at) {
 		snprintf(what, sizeof(what), "shows no expiry (the token would never expire)");
-	} else if (tok->expires_at <= now) {
-		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
-		snprintf(what, sizeof(what), "shows an expiry in the past (%s)", when);
-	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK) {
-		ith_format_rfc3339(tok->expires_at, when, sizeof(when));
-		snprintf(what, sizeof(what), "shows an expiry later than asked (%s)", when);
+	} else if (tok->expires_at <= now || tok->expires_at <= snow) {
+		snprintf(what, sizeof(what), "shows an expiry in the past (%s)%s", when, tok->expires_at > now ?
+			" in the server's time" : "");
+	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK || tok->expires_at > snow + p->lifetime + ITH_EXPIRY_SLACK) {
+		snprintf(what, sizeof(what), "shows an expiry later than asked%s (%s)", tok->expires_at <= asked +
+			ITH_EXPIRY_SLACK ? " in the server's time" : "", when);
 	} else {
 		if (tok->expires_at - (asked - p->lifetime) <= p->renew_before)  /* from the create's start */
 			ith_log(ctx, ITH_LOG_WARN, "%s: the server made token %s live only %llds, no longer than renew_before "
@@ -438,16 +484,7 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 				p->name, tok->id, (long long)(tok->expires_at - (asked - p->lifetime)), (long long)p->renew_before);
 		return 0;
 	}
-	struct ith_strbuf rerr = ITH_STRBUF_INIT;
-	r = revoke_id(ctx, api, p->name, tok->id, "expiry not confirmed", &rerr);
-	if (r < 0)
-		r = ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it is not used, and revoking "
-			"it failed (%s): the next run revokes it", p->name, what, tok->id, ith_err_msg(&rerr));
-	ith_strbuf_release(&rerr);
-	if (r < 0)
-		return r;
-	return ith_err(err, ITH_ERR_API_MALFORMED, "%s: the server %s for new token %s; it was revoked at once and not used",
-		p->name, what, tok->id);
+	return refuse_token(ctx, api, p, tok, what, err);
 }
 
 /*
@@ -466,6 +503,9 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 
 	int64_t pending_before = st->pending_since;
 	bool own_intent = !pending_before;
+
+	if (st->has_next)  /* the plan drops a pending next first: it is never forgotten */
+		return ith_err(err, ITH_ERR_INTERNAL, "%s: a create while token %s is pending", p->name, st->next.id);
 
 	/* the intent runs from the latest create's start: its attempts may commit until the in-flight window ends */
 	st->pending_since = now;
@@ -502,10 +542,11 @@ static int create_next(struct ith_ctx *ctx, struct ith_api *api, const struct it
 	ith_token_release(&tok);
 	ith_format_rfc3339(st->next.expires_at, when, sizeof(when));
 	ith_log(ctx, ITH_LOG_INFO, "%s: created token %s, expires %s", p->name, st->next.id, when);
-	/* one attempt, answer received: nothing else was made; closed in the save that records the token, so a
-	 * run that ends before its own end (killed while it waits for the activation) leaves no intent to sweep */
-	if (own_intent && *attempts == 1)
-		st->pending_since = 0;
+	/* one attempt, answer received: nothing else was made now. Its intent closes (an earlier one keeps its own
+	 * window) in the save that records the token, so a run stopped after it (killed while it waits for the
+	 * activation) leaves no intent of its own to sweep */
+	if (*attempts == 1)
+		st->pending_since = pending_before;
 	return save_state(ctx, p, st, err);
 }
 
@@ -565,6 +606,13 @@ static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const
 	return now >= deadline;
 }
 
+/* What the consumers have while the next token is not active. */
+static const char *meanwhile(const struct ith_state *st, int64_t now)
+{
+	return st->has_current && st->current.expires_at > now ? "consumers keep the current token" :
+		"consumers have no valid token meanwhile";
+}
+
 /* activation "probe": probes db until active, or (with wait) until deadline or stop; see next_active. */
 static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed, struct ith_strbuf *err)
@@ -586,8 +634,8 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 			now = ith_now();
 			if (wait)
 				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds, the command's deadline (last "
-					"probe: %s); consumers keep the current token, the next run tries again", p->name,
-					st->next.id, (long long)(now - st->next.started_at), seen);
+					"probe: %s); %s, the next run tries again", p->name, st->next.id,
+					(long long)(now - st->next.started_at), seen, meanwhile(st, now));
 			return false;
 		}
 
@@ -609,10 +657,10 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 		int64_t end = deadline < stop - 1 ? deadline : stop - 1;
 		if (!wait || now >= end) {
 			if (wait)
-				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); consumers "
-					"keep the current token, the next run tries again", p->name, st->next.id,
+				ith_log(ctx, ITH_LOG_WARN, "%s: token %s is not active after %llds%s (last probe: %s); %s, the "
+					"next run tries again", p->name, st->next.id,
 					(long long)(now < deadline ? now - st->next.started_at : p->activation_timeout),
-					now < deadline ? ", the command's deadline (management.deadline)" : "", seen);
+					now < deadline ? ", the command's deadline (management.deadline)" : "", seen, meanwhile(st, now));
 			if (*failed)
 				ith_err(err, ITH_ERR_ACTIVATION, "%s: activation probe of token %s failed: %s", p->name,
 					st->next.id, seen);
@@ -660,19 +708,26 @@ static bool next_active(struct ith_ctx *ctx, struct ith_api *api, const struct i
 	return probe_active(ctx, api, p, st, wait, stop, db, write, failed, err);
 }
 
+/* Retire token t, to be revoked from revoke_after. */
+static void retire(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_state_token *t, int64_t revoke_after, int64_t now)
+{
+	if (st->nretired >= ITH_MAX_RETIRED) {
+		/* the oldest retired token leaves the state: open an intent, so the next run sweeps it */
+		ith_log(ctx, ITH_LOG_WARN, "%s: %d retired tokens await revocation; the oldest is left to the next "
+			"run's sweep", p->name, ITH_MAX_RETIRED);
+		if (!st->pending_since)
+			st->pending_since = now;
+	}
+	ith_state_retire(st, t->id, revoke_after, t->expires_at);
+}
+
 /* Switch: next becomes current, the old current is retired for its grace. */
 static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int64_t now,
 	struct ith_rotate_result *res)
 {
 	if (st->has_current) {
-		if (st->nretired >= ITH_MAX_RETIRED) {
-			/* the oldest retired token leaves the state: open an intent, so the next run sweeps it */
-			ith_log(ctx, ITH_LOG_WARN, "%s: %d retired tokens await revocation; the oldest is left to the next "
-				"run's sweep", p->name, ITH_MAX_RETIRED);
-			if (!st->pending_since)
-				st->pending_since = now;
-		}
-		ith_state_retire(st, st->current.id, now + p->grace, st->current.expires_at);
+		retire(ctx, p, st, &st->current, now + p->grace, now);
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
 	}
@@ -719,7 +774,10 @@ static void run_hook(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 	if (!p->on_rotate.n)
 		return;
-	if (ith_hook_run(p, &st->current, hook_line, &h, &herr) < 0) {
+	/* hook_timeout is capped by the command's deadline: a hook cannot hold the profile's lock for longer */
+	int64_t timeout = p->hook_timeout < ctx->cfg->deadline ? p->hook_timeout : ctx->cfg->deadline;
+
+	if (ith_hook_run(p, timeout, &st->current, hook_line, &h, &herr) < 0) {
 		st->hook_failures++;
 		snprintf(st->last_hook_error, sizeof(st->last_hook_error), "%s", ith_err_msg(&herr));
 		ith_log(ctx, ITH_LOG_WARN, "%s: %s (the rotation stands)", p->name, ith_err_msg(&herr));
@@ -791,11 +849,16 @@ static void print_hook(const struct ith_profile *p, const struct ith_state *st, 
 static void print_step(const struct ith_profile *p, const struct ith_state *st, const struct ith_step *s,
 	const struct ith_perms *want, bool *creating, struct ith_strbuf *pl)
 {
-	static const char *const why[] = { "none yet", "forced", "renewal due" };
+	static const char *const why[] = { "none yet", "forced", "renewal due", "current gone", "replaces the pending one" };
 	static const char *const acts[] = { "none", "delay", "probe" };
+	static const char *const drop[] = { "expired before it became active", "still not active at its own renewal",
+		"--force" };
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
 
-	if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
+	if (s->kind == ITH_STEP_DROP) {
+		ith_strbuf_addf(pl, "%s: would revoke pending token %s (%s)%s\n", p->name, st->next.id, drop[s->drop],
+			s->dropped_next || s->at <= ith_now() ? "" : " after its grace: a get may have handed it out");
+	} else if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
 		ith_perms_format(want, &sb);
 		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
 		ith_strbuf_release(&sb);
@@ -864,7 +927,7 @@ static int64_t inflight_window(const struct ith_config *cfg)
 /* What the steps so far did; api is NULL until a step needs it. */
 struct rotate_run {
 	struct ith_api *api;
-	bool changed, gone, active;
+	bool changed, gone, next_gone, active;
 	bool revoke_failed;     /* only the revocation of retired tokens failed: the hook is still owed now */
 	char probe_msg[1024];   /* an activation probe failed while waiting: the run fails at its end */
 };
@@ -888,7 +951,28 @@ static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 	return 0;
 }
 
-/* The permissions changed: patch in place. A current token the server no longer has sets run->gone. */
+/*
+ * The pending next gives way (expired, not active by its own renewal
+ * moment, --force): retired, to be revoked from s->at (the REVOKE step
+ * revokes it in this run when that is now), and a new one is made.
+ */
+static void run_drop(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, const struct ith_step *s,
+	int64_t now, struct rotate_run *run)
+{
+	static const char *const why[] = { "it expired before it became active", "it is still not active at its own "
+		"renewal moment", "--force" };
+
+	ith_log(ctx, s->drop == ITH_DROP_FORCED ? ITH_LOG_INFO : ITH_LOG_WARN, "%s: dropping pending token %s (%s): it "
+		"is revoked %s and a new one is made", p->name, st->next.id, why[s->drop], s->at <= now ? "at once" :
+		"after its grace (a get may have handed it out)");
+	retire(ctx, p, st, &st->next, s->at, now);
+	ith_state_token_release(&st->next);
+	st->has_next = false;
+	run->changed = true;
+}
+
+/* The permissions changed: patch in place. A token the server no longer has sets run->gone (current) or is
+ * dropped, setting run->next_gone (next). */
 static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
 	const struct ith_step *s, const struct ith_perms *want, struct rotate_run *run, struct ith_rotate_result *res,
 	struct ith_strbuf *err)
@@ -897,11 +981,17 @@ static int run_patch(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 	struct ith_strbuf perr = ITH_STRBUF_INIT;  /* a vanished current token is no failure here */
 	int r = patch_perms(ctx, run->api, p, t, want, &perr);
 
-	if (r == ITH_ERR_API_NOT_FOUND && s->slot == ITH_SLOT_CURRENT) {
-		ith_log(ctx, ITH_LOG_WARN, "%s: token %s is gone from the server (%s); making a new one", p->name,
-			st->current.id, ith_err_msg(&perr));
+	if (r == ITH_ERR_API_NOT_FOUND) {
+		ith_log(ctx, ITH_LOG_WARN, "%s: %stoken %s is gone from the server (%s); making a new one", p->name,
+			t == &st->next ? "pending " : "", t->id, ith_err_msg(&perr));
 		ith_strbuf_release(&perr);
-		run->gone = true;
+		if (t == &st->next) {
+			ith_state_token_release(&st->next);
+			st->has_next = false;
+			run->next_gone = run->changed = true;
+		} else {
+			run->gone = true;
+		}
 		return 0;
 	}
 	if (r < 0)
@@ -949,10 +1039,15 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	switch (s->kind) {
 	case ITH_STEP_SWEEP:
 		return run_sweep(ctx, p, st, s, run, res, err);
+	case ITH_STEP_DROP:
+		run_drop(ctx, p, st, s, now, run);
+		return 0;
 	case ITH_STEP_PATCH:
 		return s->when == ITH_WHEN_NEVER ? 0 : run_patch(ctx, p, st, s, want, run, res, err);
 	case ITH_STEP_CREATE:
-		return s->when == ITH_WHEN_GONE && !run->gone ? 0 : run_create(ctx, p, st, now, want, run, res, err);
+		if ((s->when == ITH_WHEN_GONE && !run->gone) || (s->when == ITH_WHEN_NEXT_GONE && !run->next_gone))
+			return 0;
+		return run_create(ctx, p, st, now, want, run, res, err);
 	case ITH_STEP_ACTIVATE:
 		run_activate(ctx, p, st, s, run, err);
 		return 0;
@@ -1004,6 +1099,25 @@ static int hook_if_owed(struct ith_ctx *ctx, const struct ith_profile *p, struct
 	return save_state(ctx, p, st, err);
 }
 
+/*
+ * A run must not end quietly with nothing valid for the consumers (the
+ * sinks hold the current token): a timer, cron or systemctl sees 69. A
+ * get's renewal decides for itself (it may serve the next token). Not
+ * recorded as a failure: status shows the profile's state.
+ */
+static int check_valid(const struct ith_profile *p, const struct ith_state *st, int flags,
+	struct ith_rotate_result *res, struct ith_strbuf *err)
+{
+	res->pending = st->has_next;
+	if ((flags & ITH_PLAN_FROM_GET) || (st->has_current && st->current.expires_at > ith_now()))
+		return 0;
+	if (st->has_next)
+		return ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token for the consumers yet: token %s is not active "
+			"yet (the next run promotes it once it is)%s", p->name, st->next.id,
+			st->has_current ? "; the current one has expired" : "");
+	return ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token for the consumers", p->name);
+}
+
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
@@ -1037,7 +1151,9 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 		return r;
 	if (!run.changed)  /* nothing to save: the status copy may still be gone (a reboot empties /run) */
 		publish_status(ctx, p, st);
-	return hook_if_owed(ctx, p, st, &pl, err);
+	if ((r = hook_if_owed(ctx, p, st, &pl, err)) < 0)
+		return r;
+	return check_valid(p, st, flags, res, err);
 }
 
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
@@ -1312,6 +1428,107 @@ out_unlock:
 	return r;
 }
 
+/* ---- decommission of a profile no longer configured ---- */
+
+struct idset {
+	char (*v)[ITH_UUID_LEN + 1];
+	size_t n;
+};
+
+static void idset_add(struct idset *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], id))
+			return;
+	s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	if (!s->v)
+		abort();
+	snprintf(s->v[s->n++], sizeof(s->v[0]), "%s", id);
+}
+
+/* The ids to revoke for name: its leftover state's, and this instance's live tokens with its marker. */
+static int unconfigured_ids(struct ith_ctx *ctx, const char *name, const struct ith_state *st, struct idset *ids,
+	bool *known, struct ith_strbuf *err)
+{
+	struct ith_token_list l = { NULL, 0 };
+	struct ith_api *api;
+	int r;
+
+	if (st->has_current)
+		idset_add(ids, st->current.id);
+	if (st->has_next)
+		idset_add(ids, st->next.id);
+	for (size_t i = 0; i < st->nretired; i++)
+		idset_add(ids, st->retired[i].id);
+	if ((r = state_api(ctx, st, &api, err)) < 0 || (r = ith_list_ours(ctx, api, &l, NULL, err)) < 0)
+		return r;
+	for (size_t i = 0; i < l.n; i++) {
+		if (!ith_token_owned(&l.v[i], ctx->instance, name))
+			continue;
+		*known = true;
+		if (!l.v[i].revoked_at)
+			idset_add(ids, l.v[i].id);
+	}
+	ith_token_list_release(&l);
+	return 0;
+}
+
+/* Revoke ids (404 is done), then remove name's state; dry_run: say so in plan. */
+static int unconfigured_act(struct ith_ctx *ctx, const char *name, bool has_state, const struct idset *ids,
+	bool dry_run, struct ith_strbuf *plan, unsigned *revoked, struct ith_strbuf *err)
+{
+	struct ith_api *api;
+	int r = 0;
+
+	for (size_t i = 0; i < ids->n && r == 0; i++) {
+		if (dry_run) {
+			ith_strbuf_addf(plan, "%s: would revoke %s (profile not configured; this instance's token)\n", name,
+				ids->v[i]);
+		} else if ((r = ith_ctx_api(ctx, &api, err)) == 0 &&
+			   (r = revoke_id(ctx, api, name, ids->v[i], "profile not configured", err)) == 0) {
+			(*revoked)++;
+		}
+	}
+	if (r < 0 || !has_state)
+		return r;
+	if (dry_run) {
+		ith_strbuf_addf(plan, "%s: would remove the state %s/%s.state\n", name, ctx->cfg->state_dir, name);
+		return 0;
+	}
+	r = ith_state_remove(ctx->cfg->state_dir, name, err);
+	if (r == 0 && ctx->cfg->status_dir)
+		r = ith_state_unpublish(ctx->cfg->status_dir, name, err);
+	return r;
+}
+
+int ith_revoke_unconfigured(struct ith_ctx *ctx, const char *name, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked, bool *known, struct ith_strbuf *err)
+{
+	struct ith_lock lock = ITH_LOCK_INIT;
+	struct idset ids = { NULL, 0 };
+	struct ith_state st;
+	bool has_state;
+	int r;
+
+	*revoked = 0;
+	*known = false;
+	if (!ctx->instance[0])
+		return 0;  /* a read-only run before any state: no token of this instance can exist */
+	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, name, ctx->lock_timeout_ms, &lock, err)) < 0)
+		return r;
+	if ((r = ith_state_load(ctx->cfg->state_dir, name, ctx->instance, &st, err)) < 0)
+		goto out;
+	has_state = st.has_current || st.has_next || st.nretired || st.pending_since || st.rotations;
+	*known = has_state;
+	if ((r = unconfigured_ids(ctx, name, &st, &ids, known, err)) == 0)
+		r = unconfigured_act(ctx, name, has_state, &ids, dry_run, plan, revoked, err);
+	ith_state_release(&st);
+out:
+	free(ids.v);
+	ith_lock_release(&lock);
+	return r;
+}
+
 /* ---- list ---- */
 
 const char *ith_role_name(enum ith_token_role r)
@@ -1382,10 +1599,25 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 
 /* ---- for long-running callers (watch, exec) ---- */
 
-int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	const char **what)
+/* A pending next's activation check (its first: the run that made it). */
+static int64_t activation_due(const struct ith_state *st, const struct ith_profile *p, int64_t now, int64_t last_run)
 {
-	int64_t due;
+	int64_t base, step;
+
+	if (p->activation == ITH_ACT_DELAY)
+		return st->next.started_at + p->activation_timeout + 1;
+	if (p->activation != ITH_ACT_PROBE)
+		return now;
+	/* probe again after a quarter of its age at the last look: 1 s to 10 s after that look */
+	base = last_run > st->next.started_at ? last_run : st->next.started_at;
+	step = (base - st->next.started_at) / 4;
+	return base + (step < 1 ? 1 : step > 10 ? 10 : step);
+}
+
+int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
+	int64_t last_run, const char **what)
+{
+	int64_t due, t;
 	const char *why;
 
 	if (!st->has_current && !st->has_next) {
@@ -1393,16 +1625,11 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 		return now;
 	}
 	if (st->has_next) {
-		/* a pending next: the activation check */
+		due = activation_due(st, p, now, last_run);
 		why = "activation check";
-		if (p->activation == ITH_ACT_DELAY) {
-			due = st->next.started_at + p->activation_timeout + 1;
-		} else if (p->activation == ITH_ACT_PROBE) {
-			/* probe again after a quarter of its age so far: 1 s to 10 s */
-			int64_t age = now - st->next.started_at, step = age / 4;
-			due = now + (step < 1 ? 1 : step > 10 ? 10 : step);
-		} else {
-			due = now;
+		if ((t = ith_next_stale_at(&st->next, p)) < due) {
+			due = t;
+			why = "replacing the pending token";
 		}
 	} else {
 		due = ith_token_renew_at(&st->current, p, ctx->instance);
@@ -1410,7 +1637,7 @@ int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, cons
 	}
 	if (st->pending_since) {
 		/* an open create intent: the sweep that closes it */
-		int64_t t = st->pending_since + inflight_window(ctx->cfg) + 1;
+		t = st->pending_since + inflight_window(ctx->cfg) + 1;
 		if (t < due) {
 			due = t;
 			why = "sweep";

@@ -87,6 +87,7 @@ struct ith_rotate_result {
 	char new_id[ITH_UUID_LEN + 1], old_id[ITH_UUID_LEN + 1];
 	unsigned revoked, sinks_written;
 	bool sinks_failed;        /* the run failed writing a sink (what failed, for get's warning) */
+	bool pending;             /* a next token waits for its activation */
 	struct ith_strbuf plan;   /* dry run: one line per step */
 };
 void ith_rotate_result_release(struct ith_rotate_result *res);
@@ -94,9 +95,13 @@ void ith_rotate_result_release(struct ith_rotate_result *res);
 /*
  * The lifecycle step for one profile, lock held throughout: sweep orphans
  * after a create (or a recorded, unfinished one), reconcile permissions by
- * PATCH, create the next token when renewal is due, promote it once active
- * (publishing to sinks, retiring the old one for its grace), revoke retired
- * tokens whose grace is over.
+ * PATCH, create the next token when renewal is due (or forced, or when a
+ * pending next gives way: expired, or not active by its own renewal
+ * moment), promote it once active (publishing to sinks, retiring the old one
+ * for its grace), revoke retired tokens whose grace is over. A run that
+ * leaves no valid current token for the consumers fails with
+ * ITH_ERR_NO_VALID_TOKEN (res->pending: a next token is still activating),
+ * except for a get's renewal (ITH_PLAN_FROM_GET), which decides itself.
  */
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
 	struct ith_strbuf *err);
@@ -114,6 +119,16 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
  * otherwise), using only a read-only list call. */
 int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dry_run, struct ith_strbuf *plan,
 	unsigned *revoked, struct ith_strbuf *err);
+/*
+ * The same for a profile name the configuration no longer has (a valid
+ * profile name): revoke this instance's live tokens that carry its
+ * ownership marker (one list call) and those its leftover state holds, then
+ * remove that state. Its sinks are not known any more and are left alone.
+ * *known: the marker (on live or revoked tokens) or a state was found at all.
+ * dry_run: describe it in *plan, with the list call only.
+ */
+int ith_revoke_unconfigured(struct ith_ctx *ctx, const char *name, bool dry_run, struct ith_strbuf *plan,
+	unsigned *revoked, bool *known, struct ith_strbuf *err);
 
 /* This instance's tokens on the cluster, any profile (the rest of the
  * inventory is streamed past and counted in stats, which may be NULL);
@@ -143,12 +158,16 @@ const char *ith_role_name(enum ith_token_role r);
  *
  * The next moment a rotate of the profile has something to do, from its
  * state: the first token, the renewal (ith_token_renew_at), the activation
- * check of a pending next (delay: its end; probe: soon, backing off with the
- * token's age), the sweep of an open create intent, the grace end of a
- * retired token. <= now: due now. *what names it, for logs.
+ * check of a pending next (delay: its end; probe: 1 s after the caller's
+ * last run of the profile, last_run, backing off to 10 s with the token's
+ * age; none: now), the moment a pending next gives way
+ * (ith_next_stale_at), the sweep of an open create intent, the grace end of
+ * a retired token. Every moment is computed from the state and last_run,
+ * never from now alone, so one that is due stays due until a run has
+ * happened. <= now: due now. *what names it, for logs.
  */
 int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	const char **what);
+	int64_t last_run, const char **what);
 /* Rewrite the profile's sinks from the cached current token when it is still
  * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */

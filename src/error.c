@@ -64,6 +64,8 @@ int ith_errno_cause(int e)
 {
 	if (e == EACCES || e == EPERM)
 		return ITH_ERR_ACCESS;
+	if (e == ENOSPC || e == EDQUOT || e == EROFS || e == EIO)
+		return ITH_ERR_DISK;
 	return e == ENOMEM ? ITH_ERR_NOMEM : ITH_ERR_IO;
 }
 
@@ -95,6 +97,7 @@ static const struct {
 	{ ITH_ERR_HOOK_TIMEOUT, "ITH_ERR_HOOK_TIMEOUT", "hook timed out" },
 	{ ITH_ERR_HOOK_FAILED, "ITH_ERR_HOOK_FAILED", "hook failed" },
 	{ ITH_ERR_OUTPUT, "ITH_ERR_OUTPUT", "output not writable" },
+	{ ITH_ERR_DISK, "ITH_ERR_DISK", "disk full, read-only or failing" },
 };
 
 const char *ith_cause_str(int cause)

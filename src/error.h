@@ -59,8 +59,9 @@ enum ith_cause {
 	ITH_ERR_HOOK_TIMEOUT = -21,   /* the on_rotate program outlived hook_timeout */
 	ITH_ERR_HOOK_FAILED = -22,    /* the on_rotate program exited non-zero or was killed */
 	ITH_ERR_OUTPUT = -23,         /* standard output could not be written */
+	ITH_ERR_DISK = -24,           /* the disk refused a file: full (ENOSPC, EDQUOT), read-only (EROFS), EIO */
 };
-#define ITH_CAUSE_MIN ITH_ERR_OUTPUT
+#define ITH_CAUSE_MIN ITH_ERR_DISK
 
 #if defined(__GNUC__)
 #define ITH_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -78,7 +79,8 @@ int ith_err_move(struct ith_strbuf *dst, struct ith_strbuf *src, int cause);
 /* err's message, or "unknown error" when none was recorded. */
 const char *ith_err_msg(const struct ith_strbuf *err);
 /* The cause of a failed system call on a local file: ITH_ERR_ACCESS for
- * EACCES and EPERM, ITH_ERR_NOMEM for ENOMEM, ITH_ERR_IO else. */
+ * EACCES and EPERM, ITH_ERR_NOMEM for ENOMEM, ITH_ERR_DISK for ENOSPC,
+ * EDQUOT, EROFS and EIO (the operator must fix the disk), ITH_ERR_IO else. */
 int ith_errno_cause(int e);
 /* A short text for a cause, e.g. "configuration invalid". */
 const char *ith_cause_str(int cause);

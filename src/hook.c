@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,16 +25,39 @@ static void close_from(int lowfd)
 		close(fd);
 }
 
+/* The hook running now (its pid and process group), for a signal handler; 0: none. */
+static volatile sig_atomic_t running;
+
+pid_t ith_hook_running(void)
+{
+	return (pid_t)running;
+}
+
+/* The signals that stop a helper: blocked from the fork until running is set. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 /* In the child: only async-signal-safe calls until execve. out: the pipe's write end. */
-static void child(char *const argv[], char *const envp[], int out)
+static void child(char *const argv[], char *const envp[], int out, pid_t parent)
 {
 	int null = open("/dev/null", O_RDONLY);
+	sigset_t none;
 
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
 	close_from(3);
 	setpgid(0, 0);
+	/* never left running unsupervised: with no helper to enforce hook_timeout, it gets SIGTERM */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(126);
 	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(argv[0], argv, envp);
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -150,8 +174,51 @@ static int wait_bounded(pid_t pid, int out, int64_t timeout_ms, struct relay *rl
 	}
 }
 
-int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, ith_hook_output_fn fn, void *ud,
-	struct ith_strbuf *err)
+/* Fork the hook, its output into pipefd; running is set before a stop signal can be taken. */
+static pid_t hook_fork(const struct ith_profile *p, char *const envp[], int pipefd[2])
+{
+	pid_t parent = getpid(), pid;
+	sigset_t block, old;
+
+	stop_signals(&block);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		child(p->on_rotate.v, envp, pipefd[1], parent);
+	if (pid > 0) {
+		setpgid(pid, pid);  /* also in the parent: no race with kill(-pid) */
+		running = pid;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+/* Why the hook failed, or 0. */
+static int hook_result(const struct ith_profile *p, int64_t timeout, int status, bool timed_out, struct ith_strbuf *err)
+{
+	char limit[32];
+
+	if (timed_out) {
+		ith_format_duration(p->hook_timeout, limit, sizeof(limit));
+		if (timeout < p->hook_timeout)
+			return ith_err(err, ITH_ERR_HOOK_TIMEOUT, "on_rotate %s: killed after %llds (hook_timeout %s, capped by "
+				"management.deadline)", p->on_rotate.v[0], (long long)timeout, limit);
+		return ith_err(err, ITH_ERR_HOOK_TIMEOUT, "on_rotate %s: killed after the %llds hook_timeout", p->on_rotate.v[0],
+			(long long)timeout);
+	}
+	if (WIFSIGNALED(status))
+		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: killed by signal %d", p->on_rotate.v[0], WTERMSIG(status));
+	if (WEXITSTATUS(status) == 127)
+		return ith_err(err, ITH_ERR_HOOK_EXEC, "on_rotate %s: cannot execute (not found?)", p->on_rotate.v[0]);
+	if (WEXITSTATUS(status) != 0)
+		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: exited %d", p->on_rotate.v[0], WEXITSTATUS(status));
+	return 0;
+}
+
+int ith_hook_run(const struct ith_profile *p, int64_t timeout, const struct ith_state_token *t, ith_hook_output_fn fn,
+	void *ud, struct ith_strbuf *err)
 {
 	struct relay rl = { .fn = fn, .ud = ud };
 	int pipefd[2];
@@ -176,31 +243,17 @@ int ith_hook_run(const struct ith_profile *p, const struct ith_state_token *t, i
 	snprintf(e_exp, sizeof(e_exp), "INFLUX_TOKEN_HELPER_EXPIRES_AT=%s", when);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot make a pipe: %s", strerror(errno));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
+	if ((pid = hook_fork(p, envp, pipefd)) < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot fork: %s", strerror(errno));
 	}
-	if (pid == 0)
-		child(p->on_rotate.v, envp, pipefd[1]);
 	close(pipefd[1]);
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
-	setpgid(pid, pid);  /* also in the parent: no race with kill(-pid) */
-	int wr = wait_bounded(pid, pipefd[0], p->hook_timeout * 1000, &rl, &status, &timed_out), we = errno;
+	int wr = wait_bounded(pid, pipefd[0], timeout * 1000, &rl, &status, &timed_out), we = errno;
+	running = 0;
 	close(pipefd[0]);  /* a daemon still holding the write end gets EPIPE: not our wait */
 	if (wr < 0)
 		return ith_err(err, ITH_ERR_IO, "on_rotate: cannot wait for %s: %s", p->on_rotate.v[0], strerror(we));
-	if (timed_out)
-		return ith_err(err, ITH_ERR_HOOK_TIMEOUT, "on_rotate %s: killed after the %llds hook_timeout", p->on_rotate.v[0],
-			(long long)p->hook_timeout);
-	if (WIFSIGNALED(status))
-		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: killed by signal %d", p->on_rotate.v[0], WTERMSIG(status));
-	if (WEXITSTATUS(status) == 127)
-		return ith_err(err, ITH_ERR_HOOK_EXEC, "on_rotate %s: cannot execute (not found?)", p->on_rotate.v[0]);
-	if (WEXITSTATUS(status) != 0)
-		return ith_err(err, ITH_ERR_HOOK_FAILED, "on_rotate %s: exited %d", p->on_rotate.v[0], WEXITSTATUS(status));
-	return 0;
+	return hook_result(p, timeout, status, timed_out, err);
 }

@@ -27,37 +27,89 @@ static bool valid(const struct ith_state_token *t, int64_t now)
 	return t->expires_at > now;
 }
 
+int64_t ith_next_stale_at(const struct ith_state_token *next, const struct ith_profile *p)
+{
+	int64_t born = next->started_at ? next->started_at : next->created_at, edge = next->expires_at - p->renew_before;
+
+	return edge > born ? edge : born + (next->expires_at - born) / 2;
+}
+
 /*
- * Before the switch: sweep an open create intent, reconcile permissions,
- * create when due. Returns whether a next token may exist by the activation
- * (pending, due to be created, or created should the current be gone).
+ * Does the pending next token give way to a new one? It does once it has
+ * expired (a 401 from an expired token would read as "not active yet" for
+ * ever), once it is still not active at its own renewal moment, and on
+ * --force. Adds the DROP step. A next token is handed out (by get) only
+ * while no current token is valid: then it keeps its grace; otherwise it is
+ * revoked at once.
  */
-static bool plan_server(const struct ith_plan_in *in, struct ith_plan *pl)
+static bool plan_drop(const struct ith_plan_in *in, struct ith_plan *pl)
 {
 	const struct ith_state *st = in->st;
-	bool create = pl->due && !st->has_next;  /* a pending next is the renewal already */
-	bool gone = false;
+	enum ith_drop_why why;
+	struct ith_step *s;
+
+	if (!st->has_next)
+		return false;
+	if (!valid(&st->next, in->now))
+		why = ITH_DROP_EXPIRED;
+	else if (in->now >= ith_next_stale_at(&st->next, in->p))
+		why = ITH_DROP_STALE;
+	else if (in->flags & ITH_PLAN_FORCE)
+		why = ITH_DROP_FORCED;
+	else
+		return false;
+	s = add(pl, ITH_STEP_DROP, ITH_WHEN_ALWAYS);
+	s->drop = why;
+	s->at = why == ITH_DROP_EXPIRED || (st->has_current && valid(&st->current, in->now)) ? in->now :
+		in->now + in->p->grace;
+	return true;
+}
+
+static enum ith_create_why create_why(const struct ith_plan_in *in)
+{
+	if (!in->st->has_current)
+		return ITH_CREATE_NONE_YET;
+	if (in->flags & ITH_PLAN_FORCE)
+		return ITH_CREATE_FORCED;
+	return ith_renewal_due(in->st, in->p, in->instance, in->now) ? ITH_CREATE_DUE : ITH_CREATE_REPLACE;
+}
+
+/*
+ * Before the switch: sweep an open create intent, drop a pending next that
+ * gives way, reconcile permissions, create when due. *keep: a pending next
+ * stays. Returns whether a next token may exist by the activation (pending,
+ * due to be created, or created should the current or the next be gone).
+ */
+static bool plan_server(const struct ith_plan_in *in, struct ith_plan *pl, bool *keep)
+{
+	const struct ith_state *st = in->st;
+	bool dropped, create, gone = false;
 
 	if (st->pending_since)
 		add(pl, ITH_STEP_SWEEP, ITH_WHEN_ALWAYS)->at = st->pending_since + in->inflight_window;
+	dropped = plan_drop(in, pl);
+	*keep = st->has_next && !dropped;   /* a pending next is the renewal already */
+	create = (pl->due || dropped) && !*keep;
 	if (st->has_current && !ith_perms_equal(in->want, &st->current.perms)) {
 		/* a token about to be replaced is not patched: its successor gets want */
 		add(pl, ITH_STEP_PATCH, create ? ITH_WHEN_NEVER : ITH_WHEN_ALWAYS)->slot = ITH_SLOT_CURRENT;
-		gone = !create && !st->has_next;
+		gone = !create && !*keep;
 	}
-	if (st->has_next && !ith_perms_equal(in->want, &st->next.perms))
+	if (*keep && !ith_perms_equal(in->want, &st->next.perms)) {
 		add(pl, ITH_STEP_PATCH, ITH_WHEN_ALWAYS)->slot = ITH_SLOT_NEXT;
+		/* a next token the server lost is dropped by the patch, and replaced */
+		add(pl, ITH_STEP_CREATE, ITH_WHEN_NEXT_GONE)->why = create_why(in);
+	}
 	if (create)
-		add(pl, ITH_STEP_CREATE, ITH_WHEN_ALWAYS)->why = !st->has_current ? ITH_CREATE_NONE_YET :
-			(in->flags & ITH_PLAN_FORCE) ? ITH_CREATE_FORCED : ITH_CREATE_DUE;
+		add(pl, ITH_STEP_CREATE, ITH_WHEN_ALWAYS)->why = create_why(in);
 	else if (gone)  /* the server no longer has it: renew now rather than fail on every run */
 		add(pl, ITH_STEP_CREATE, ITH_WHEN_GONE)->why = ITH_CREATE_GONE;
 	pl->needs_api = pl->n > 0 || st->has_next;
-	return st->has_next || create || gone;
+	return *keep || create || gone;
 }
 
 /* Is the next token active: known now, or to be checked by the executor. */
-static void plan_activation(const struct ith_plan_in *in, struct ith_step *s)
+static void plan_activation(const struct ith_plan_in *in, bool keep, struct ith_step *s)
 {
 	const struct ith_state *st = in->st;
 
@@ -68,7 +120,7 @@ static void plan_activation(const struct ith_plan_in *in, struct ith_step *s)
 		s->reach = ITH_REACH_DEFERRED;  /* get never waits on a probe while it can serve */
 		return;
 	}
-	if (!st->has_next) {
+	if (!keep) {
 		s->reach = s->act == ITH_ACT_NONE ? ITH_REACH_YES : ITH_REACH_CHECK;
 		return;
 	}
@@ -106,23 +158,29 @@ static uint64_t retired_over(const struct ith_plan_in *in)
 void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out)
 {
 	const struct ith_state *st = in->st;
-	bool next, promote = false;
+	const struct ith_step *drop;
+	bool next, keep, promote = false, drop_now;
 
 	memset(out, 0, sizeof(*out));
 	out->due = (in->flags & ITH_PLAN_FORCE) || ith_renewal_due(st, in->p, in->instance, in->now);
 	out->renew_at = st->has_current ? ith_token_renew_at(&st->current, in->p, in->instance) : 0;
-	next = plan_server(in, out);
+	next = plan_server(in, out, &keep);
+	drop = ith_plan_find(out, ITH_STEP_DROP);
+	drop_now = drop && drop->at <= in->now;
 	if (next) {
-		struct ith_step *a = add(out, ITH_STEP_ACTIVATE, st->has_next ? ITH_WHEN_ALWAYS : ITH_WHEN_NEXT);
-		plan_activation(in, a);
+		struct ith_step *a = add(out, ITH_STEP_ACTIVATE, keep ? ITH_WHEN_ALWAYS : ITH_WHEN_NEXT);
+		plan_activation(in, keep, a);
 		if (a->reach != ITH_REACH_DEFERRED)
 			add(out, ITH_STEP_PROMOTE, ITH_WHEN_ACTIVE)->retire_current = st->has_current;
 		promote = a->reach != ITH_REACH_DEFERRED;
 	}
 	if (st->has_current || promote)
 		add(out, ITH_STEP_SINKS, ITH_WHEN_ALWAYS);
-	if (st->nretired || (promote && st->has_current))
-		add(out, ITH_STEP_REVOKE, ITH_WHEN_ALWAYS)->retired = retired_over(in);
+	if (st->nretired || (promote && st->has_current) || drop_now) {
+		struct ith_step *r = add(out, ITH_STEP_REVOKE, ITH_WHEN_ALWAYS);
+		r->retired = retired_over(in);
+		r->dropped_next = drop_now;
+	}
 	if (promote && in->p->on_rotate.n)
 		add(out, ITH_STEP_HOOK, ITH_WHEN_HOOK_OWED);
 	else if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id))
@@ -181,9 +239,10 @@ void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out)
 	}
 }
 
-static const char *const step_names[] = { "sweep", "patch", "create", "activate", "promote", "sinks", "revoke",
+static const char *const step_names[] = { "sweep", "drop", "patch", "create", "activate", "promote", "sinks", "revoke",
 	"hook", "serve", "renew", "fail" };
 static const char *const when_names[] = { "", " [not done: replaced by the create]", " [if the patch finds it gone]",
+	" [if the patch finds next gone]",
 	" [if a next token exists]", " [once active]", " [if owed by then]" };
 
 static void format_activate(const struct ith_step *s, int64_t now, struct ith_strbuf *out)
@@ -199,13 +258,17 @@ static void format_activate(const struct ith_step *s, int64_t now, struct ith_st
 
 static void format_step(const struct ith_step *s, const struct ith_state *st, int64_t now, struct ith_strbuf *out)
 {
-	static const char *const why[] = { "none yet", "forced", "renewal due", "current gone" };
+	static const char *const why[] = { "none yet", "forced", "renewal due", "current gone", "replaces next" };
+	static const char *const drop[] = { "expired", "not active by its renewal", "forced" };
 	const char *sep = "";
 
 	ith_strbuf_addf(out, "%s(", step_names[s->kind]);
 	switch (s->kind) {
 	case ITH_STEP_SWEEP:
 		ith_strbuf_addstr(out, now > s->at ? "intent closes" : "intent stays open");
+		break;
+	case ITH_STEP_DROP:
+		ith_strbuf_addf(out, "next, %s, revoke %s", drop[s->drop], s->at <= now ? "now" : "after grace");
 		break;
 	case ITH_STEP_PATCH:
 	case ITH_STEP_SERVE:
@@ -227,7 +290,9 @@ static void format_step(const struct ith_step *s, const struct ith_state *st, in
 				ith_strbuf_addf(out, "%s%s", sep, st->retired[i].id);
 				sep = ",";
 			}
-		if (!s->retired)
+		if (s->dropped_next)
+			ith_strbuf_addf(out, "%snext", sep);
+		if (!s->retired && !s->dropped_next)
 			ith_strbuf_addstr(out, "none over grace now");
 		break;
 	case ITH_STEP_RENEW:

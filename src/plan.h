@@ -59,6 +59,7 @@ struct ith_plan_in {
 
 enum ith_step_kind {
 	ITH_STEP_SWEEP,     /* list this instance's tokens, revoke the profile's orphans (dry run: list only) */
+	ITH_STEP_DROP,      /* the pending next token gives way to a new one: retired (at), revoked by REVOKE */
 	ITH_STEP_PATCH,     /* set the slot's token's permissions to want, same secret */
 	ITH_STEP_CREATE,    /* make the next token (the intent saved first) */
 	ITH_STEP_ACTIVATE,  /* is the next token active yet: none / delay / probe */
@@ -76,13 +77,16 @@ enum ith_step_when {
 	ITH_WHEN_ALWAYS,
 	ITH_WHEN_NEVER,      /* stated, not done: the current token's patch when a create replaces it */
 	ITH_WHEN_GONE,       /* the patch of the current token found it gone from the server */
+	ITH_WHEN_NEXT_GONE,  /* the patch of the next token found it gone from the server (it is dropped) */
 	ITH_WHEN_NEXT,       /* a next token exists by then (the create worked) */
 	ITH_WHEN_ACTIVE,     /* the activation was reached */
 	ITH_WHEN_HOOK_OWED,  /* the hook is owed for the current token by then (the promote owes it) */
 };
 
 enum ith_slot { ITH_SLOT_CURRENT, ITH_SLOT_NEXT };
-enum ith_create_why { ITH_CREATE_NONE_YET, ITH_CREATE_FORCED, ITH_CREATE_DUE, ITH_CREATE_GONE };
+enum ith_create_why { ITH_CREATE_NONE_YET, ITH_CREATE_FORCED, ITH_CREATE_DUE, ITH_CREATE_GONE, ITH_CREATE_REPLACE };
+/* DROP: why the pending next gives way (expired; not active by its own renewal moment; --force). */
+enum ith_drop_why { ITH_DROP_EXPIRED, ITH_DROP_STALE, ITH_DROP_FORCED };
 /* ACTIVATE: what is known now. */
 enum ith_reach { ITH_REACH_YES, ITH_REACH_NOT_YET, ITH_REACH_CHECK, ITH_REACH_DEFERRED };
 /* FAIL: why. */
@@ -93,11 +97,14 @@ struct ith_step {
 	enum ith_step_when when;
 	enum ith_slot slot;          /* PATCH, SERVE */
 	enum ith_create_why why;     /* CREATE */
+	enum ith_drop_why drop;      /* DROP */
 	enum ith_activation act;     /* ACTIVATE */
 	enum ith_reach reach;        /* ACTIVATE: reached now, not yet, to be checked, left to rotate (get) */
 	enum ith_fail_why fail;      /* FAIL */
 	int64_t at;                  /* SWEEP: the intent closes if the sweep ends after it;
-	                              * ACTIVATE delay: active from then (0: from the create) */
+	                              * ACTIVATE delay: active from then (0: from the create);
+	                              * DROP: revoke the dropped next from then (now: at once; it was never
+	                              * handed out, or it expired) */
 	bool wait;                   /* ACTIVATE: wait for it, bounded by activation_timeout and the deadline */
 	bool retire_current;         /* PROMOTE: a current token is retired */
 	bool force;                  /* RENEW: rotate though the renewal is not due (min-ttl) */
@@ -105,6 +112,7 @@ struct ith_step {
 	bool stale;                  /* SERVE: after a failed renewal */
 	bool short_ttl;              /* SERVE: valid for less than min_ttl */
 	uint64_t retired;            /* REVOKE: bit i: retired[i] is over its grace now */
+	bool dropped_next;           /* REVOKE: the next token dropped at once (DROP) too */
 };
 
 #define ITH_PLAN_MAX 12
@@ -118,6 +126,15 @@ struct ith_plan {
 };
 
 void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out);
+/*
+ * When a pending next token that is still not active stops being worth
+ * waiting for: its own renewal moment's window edge (expiresAt -
+ * renew_before; half its life for a token that lives no longer than
+ * renew_before), when it would be due for renewal the moment it were
+ * promoted. From then it is dropped and a new one is made, so that neither
+ * an expired nor a never-activating next blocks the renewal for ever.
+ */
+int64_t ith_next_stale_at(const struct ith_state_token *next, const struct ith_profile *p);
 /* One step: SERVE, RENEW or FAIL, for in->stage. */
 void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out);
 

@@ -454,7 +454,7 @@ int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, s
 		if (errno == EWOULDBLOCK)
 			r = ith_err(err, ITH_ERR_LOCK_BUSY, "'%s' is locked by another influx-token-helper run; try again later", path);
 		else
-			r = ith_err(err, ITH_ERR_IO, "cannot lock '%s': %s", path, strerror(errno));
+			r = ith_err(err, ith_errno_cause(errno), "cannot lock '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	out->fd = fd;

@@ -640,7 +640,7 @@ int ith_read_fd_capped(int fd, size_t cap, char **out, size_t *len, const char *
 				continue;
 			int e = errno;
 			ith_freezero(buf, alloc);
-			return ith_err(err, ITH_ERR_IO, "cannot read %s: %s", what, strerror(e));
+			return ith_err(err, ith_errno_cause(e), "cannot read %s: %s", what, strerror(e));
 		}
 		if (r == 0)
 			break;
@@ -1039,12 +1039,12 @@ static int write_all_sync(int fd, const char *name, const void *data, size_t len
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return ith_err(err, ITH_ERR_IO, "cannot write '%s': %s", name, strerror(errno));
+			return ith_err(err, ith_errno_cause(errno), "cannot write '%s': %s", name, strerror(errno));
 		}
 		off += (size_t)w;
 	}
 	if (fsync(fd) < 0)
-		return ith_err(err, ITH_ERR_IO, "cannot sync '%s': %s", name, strerror(errno));
+		return ith_err(err, ith_errno_cause(errno), "cannot sync '%s': %s", name, strerror(errno));
 	return 0;
 }
 
@@ -1079,7 +1079,7 @@ int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len,
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0) {
-		r = ith_err(err, ITH_ERR_IO, "cannot chmod '%s': %s", tmp.buf, strerror(errno));
+		r = ith_err(err, ith_errno_cause(errno), "cannot chmod '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	if ((r = write_all_sync(fd, tmp.buf, data, len, err)) < 0)
@@ -1087,15 +1087,15 @@ int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len,
 	r = close(fd);
 	fd = -1;
 	if (r < 0) {
-		r = ith_err(err, ITH_ERR_IO, "cannot close '%s': %s", tmp.buf, strerror(errno));
+		r = ith_err(err, ith_errno_cause(errno), "cannot close '%s': %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	if (renameat(dfd, tname, dfd, name) < 0) {
-		r = ith_err(err, ITH_ERR_IO, "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
+		r = ith_err(err, ith_errno_cause(errno), "cannot rename '%s' to '%s': %s", tmp.buf, path, strerror(errno));
 		goto out;
 	}
 	if (fsync(dfd) < 0)
-		r = ith_err(err, ITH_ERR_IO, "cannot sync the directory of '%s': %s", path, strerror(errno));
+		r = ith_err(err, ith_errno_cause(errno), "cannot sync the directory of '%s': %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -1133,6 +1133,26 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	return r;
 }
 
+int ith_write_check(const char *path, const char *what, struct ith_strbuf *err)
+{
+	bool missing = false;
+	struct stat st;
+	int dfd = open_parent(path, "directory", &missing, err), r = 0;
+
+	if (dfd < 0)
+		return ith_err_prefix(err, dfd, "%s '%s'", what, path);
+	if (faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) < 0)
+		r = ith_err(err, ith_errno_cause(errno), "%s '%s' cannot be written: %s", what, path, strerror(errno));
+	else if (fstatat(dfd, strrchr(path, '/') + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = errno == ENOENT ? 0 : ith_err(err, ith_errno_cause(errno), "%s '%s': %s", what, path, strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		r = ith_err(err, ITH_ERR_UNSAFE, "%s '%s' is a symbolic link; it would not be replaced (remove it)", what, path);
+	else if (S_ISDIR(st.st_mode))
+		r = ith_err(err, ITH_ERR_IO, "%s '%s' is a directory", what, path);
+	close(dfd);
+	return r;
+}
+
 int ith_unlink_check(const char *path, bool *exists, struct ith_strbuf *err)
 {
 	bool missing = false;
@@ -1165,7 +1185,7 @@ int ith_unlink_if_exists(const char *path, struct ith_strbuf *err)
 	if (dfd < 0)
 		return dfd;
 	if (unlinkat(dfd, strrchr(path, '/') + 1, 0) < 0 && errno != ENOENT)
-		r = ith_err(err, ITH_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
+		r = ith_err(err, ith_errno_cause(errno), "cannot remove '%s': %s", path, strerror(errno));
 	close(dfd);
 	return r;
 }

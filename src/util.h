@@ -171,6 +171,10 @@ int ith_write_atomic(const char *path, const void *data, size_t len, mode_t mode
  * component the file's name in dfd. Every step goes through dfd. */
 int ith_write_atomic_at(int dfd, const char *path, const void *data, size_t len, mode_t mode, gid_t gid,
 	struct ith_strbuf *err);
+/* Whether ith_write_atomic(path) could work, found without changing anything: its directory there and
+ * trusted (as ith_write_atomic opens it), writable, and no symbolic link or directory in the file's place.
+ * what names the setting in messages. */
+int ith_write_check(const char *path, const char *what, struct ith_strbuf *err);
 /* What ith_unlink_if_exists would do, found without changing anything: *exists, or the cause it would fail
  * with (a directory in the file's place, a directory not writable or not trusted). */
 int ith_unlink_check(const char *path, bool *exists, struct ith_strbuf *err);

@@ -18,7 +18,15 @@ connections, and has a control interface under /_emu/ (no auth; loopback):
                             influxctl's --include-revoked shows they exist), "activation_delay": seconds,
                             "documented_expiry": bool (expiresAt counts only with
                             "expirationType": "datetime", as the docs say; default false),
-                            "expiry_shift": seconds added to the expiry a create stores}
+                            "expiry_shift": seconds added to the expiry a create stores,
+                            "date_shift": seconds added to the Date header of every answer (a server
+                            clock ahead, or behind when negative),
+                            "random_faults": {"rate": R, "data_plane_rate": D, "seed": N, "delay": S}:
+                            besides armed faults, each API request fails with probability R and each
+                            data-plane request with D, drawn (seeded) from: 500; 503 with Retry-After 1;
+                            the connection closed; a delay of S seconds (default 2); and for the API a
+                            lost answer (the change made). null or {} turns them off}
+  GET  /_emu/stats         {"random_faults": how many random faults were injected}
   POST /_emu/seed          {"count": N, "revoked": M, "actions": [...], "other_hosts": bool,
                             "extra": bool}: N tokens of other hosts and teams in one call, the
                             first M of them revoked, permission actions cycling through
@@ -54,6 +62,7 @@ import json
 import os
 import re
 import io
+import random
 import secrets
 import socket
 import ssl
@@ -100,7 +109,11 @@ class State:
         self.activation_delay = 0.0   # data plane: 401 for this long after creation
         self.documented_expiry = False  # expiresAt only with expirationType "datetime"
         self.expiry_shift = 0.0
+        self.date_shift = 0.0
         self.faults = []
+        self.random_faults = None
+        self.rng = random.Random(0)
+        self.random_faults_used = 0
 
     def take_fault(self, method, path, data_plane):
         """The first armed fault matching the request, its count used up (lock held)."""
@@ -111,6 +124,16 @@ class State:
                 f["count"] -= 1
                 return f
         return None
+
+    def random_fault(self, data_plane):
+        """A fault drawn at the configured rate (lock held), or None."""
+        rf = self.random_faults
+        if not rf or self.rng.random() >= float(rf.get("data_plane_rate" if data_plane else "rate", 0)):
+            return None
+        self.random_faults_used += 1
+        kinds = ["500", "503", "close", "delay"] + ([] if data_plane else ["lost"])
+        return {"500": {"status": 500}, "503": {"status": 503, "retry_after": 1}, "close": {"close": True},
+                "delay": {"delay": float(rf.get("delay", 2))}, "lost": {"lost": True}}[self.rng.choice(kinds)]
 
     def public(self, t):
         out = {k: v for k, v in t.items() if k != "accessToken" and v is not None}
@@ -127,6 +150,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # quiet: tests read /_emu/requests
         pass
+
+    def date_time_string(self, timestamp=None):  # the Date header: the server's clock, shifted for tests
+        shift = getattr(self.server, "state", None) and self.server.state.date_shift or 0
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + shift)
 
     # ---- plumbing ----
     def send_json(self, status, obj):
@@ -195,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
                                 "accept": self.headers.get("Accept"),
                                 "content_type": self.headers.get("Content-Type"),
                                 "auth_scheme": self.headers.get("Authorization", "").split(" ")[0]})
-            fault = st.take_fault(method, self.path, False)
+            fault = st.take_fault(method, self.path, False) or st.random_fault(False)
         self.answer_patch = None
         if fault:
             if fault.get("delay"):
@@ -245,7 +272,7 @@ class Handler(BaseHTTPRequestHandler):
                                 "user_agent": self.headers.get("User-Agent"), "accept": self.headers.get("Accept"),
                                 "content_type": self.headers.get("Content-Type"),
                                 "auth_scheme": auth.split(" ")[0]})
-            fault = st.take_fault(method, self.path, True)
+            fault = st.take_fault(method, self.path, True) or st.random_fault(True)
             tok = None
             if auth.startswith("Token "):
                 for t in st.tokens.values():
@@ -423,6 +450,8 @@ class Handler(BaseHTTPRequestHandler):
             if p == "/_emu/clear" and method == "POST":
                 st.requests = []
                 return self.send_json(200, {})
+            if p == "/_emu/stats":
+                return self.send_json(200, {"random_faults": st.random_faults_used})
             if p == "/_emu/connections":
                 return self.send_json(200, {"connections": st.connections})
             if p == "/_emu/tokens" and method == "GET":
@@ -444,6 +473,10 @@ class Handler(BaseHTTPRequestHandler):
                 st.activation_delay = float(cfg.get("activation_delay", st.activation_delay))
                 st.documented_expiry = bool(cfg.get("documented_expiry", st.documented_expiry))
                 st.expiry_shift = float(cfg.get("expiry_shift", st.expiry_shift))
+                st.date_shift = float(cfg.get("date_shift", st.date_shift))
+                if "random_faults" in cfg:
+                    st.random_faults = cfg["random_faults"] or None
+                    st.rng = random.Random((cfg["random_faults"] or {}).get("seed", 0))
                 return self.send_json(200, {})
             if p == "/_emu/seed" and method == "POST":
                 return self.send_json(200, {"seeded": seed(st, json.loads(body))})

@@ -460,6 +460,41 @@ class Scenario:
             if s and s in self.last["err"]:
                 raise Failure("a secret appeared on stderr of: %s" % arg)
 
+    DISK_SCRIPT = r"""set -e
+d=$1; mode=$2; shift 2
+stash=$(mktemp -d)
+cp -a "$d/." "$stash"
+mount -t tmpfs -o size=64k,mode=0755 ith-disk "$d"
+cp -a "$stash/." "$d"
+rm -rf "$stash"
+if [ "$mode" = full ]; then dd if=/dev/zero of="$d/.fill" bs=1k 2>/dev/null || true; else mount -o remount,ro "$d"; fi
+exec "$@"
+"""
+
+    def d_run_on_disk(self, arg):
+        """run-on-disk full|ro DIR ARGS: run the helper with DIR on a small tmpfs of its own (holding a copy of
+        DIR's files) that is full (every write fails with ENOSPC) or read-only (EROFS), in a mount namespace of
+        its own (unshare -m, so nothing outside sees it); the last run. Skips the scenario without root or where
+        unshare -m is refused."""
+        mode, d, rest = arg.split(None, 2)
+        if mode not in ("full", "ro"):
+            raise Failure("run-on-disk full|ro DIR ARGS")
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            raise Skip("needs root and unshare(1) for a mount namespace")
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs t \"$1\"", "sh", self.tmp],
+                               capture_output=True)
+        if probe.returncode != 0:
+            raise Skip("unshare -m with a tmpfs is not allowed here: %s" % probe.stderr.decode()[:200].strip())
+        cmd = ["unshare", "-m", "sh", "-c", self.DISK_SCRIPT, "sh", self.subst(d), mode] + self.helper_cmd(rest)
+        mark, t0 = self.emu_mark(), time.time()
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT, env=self.env,
+                           cwd=self.tmp)
+        self.set_last(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"),
+                      "%s (%s disk on %s)" % (rest, mode, d), time.time() - t0, mark)
+        for sec in self.all_secrets():
+            if sec and (sec in self.last["err"] or sec in self.last["out"]):
+                raise Failure("a secret appeared in the output of: %s" % rest)
+
     def d_units_verify(self, arg):
         """units-verify UNIT...: `systemd-analyze verify` passes on packaging/systemd units (with the
         built binary in ExecStart=); a name like x@prod.service is checked as an instance of x@.service.

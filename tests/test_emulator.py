@@ -122,6 +122,39 @@ class EmulatorTest(unittest.TestCase):
         c.close()
         self.assertEqual(conns() - before, 1)
 
+    def ctl(self, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("POST" if body is not None else "GET", "/_emu/" + path, body=None if body is None else json.dumps(body))
+        data = json.loads(c.getresponse().read() or b"null")
+        c.close()
+        return data
+
+    def test_random_faults_and_date_shift(self):
+        """The soak's injected faults: at the configured rate, seeded, counted, and off again; the Date header
+        shifted on request."""
+        before = self.ctl("stats")["random_faults"]
+        self.ctl("config", {"random_faults": {"rate": 1.0, "seed": 7, "delay": 0.1}})
+        statuses = []
+        for _ in range(8):
+            try:
+                statuses.append(self.req("GET")[0])
+            except (http.client.HTTPException, OSError):
+                statuses.append("closed")
+        self.assertEqual(self.ctl("stats")["random_faults"] - before, 8)
+        self.assertTrue(any(s in (500, 503, "closed") for s in statuses), statuses)
+        self.ctl("config", {"random_faults": None})
+        self.assertEqual(self.req("GET")[0], 200)
+        self.assertEqual(self.ctl("stats")["random_faults"] - before, 8)
+        self.ctl("config", {"date_shift": -86400})
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", "/_emu/stats")
+        r = c.getresponse()
+        r.read()
+        c.close()
+        import email.utils
+        self.assertLess(email.utils.parsedate_to_datetime(r.getheader("Date")).timestamp(), time.time() - 86000)
+        self.ctl("config", {"date_shift": 0})
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -2,7 +2,8 @@
 """The README's "Exit codes" table must equal the program's own table
 (helper/exitcodes.c, printed by the hidden `--exit-codes`), every cause of
 src/error.h must map to a listed code (--exit-codes exits 0), `--help` must
-name every code of the summary, and the man page every numeric code.
+name every code of the summary with its words, and the man page every
+numeric code, those of the summary with the same words.
 
 usage: test_exit_codes.py HELPER"""
 import os
@@ -57,11 +58,17 @@ def main():
     for code, _ in prog:
         if code.isdigit() and int(code) <= 78 and not re.search(r"(^| )%s " % code, summary):
             failures.append("--help's exit-code summary lacks %s" % code)
+    # "CODE brief" items of --help's summary, as the program prints them (from the same table)
+    briefs = [x.strip().rstrip(".") for x in re.split(r",\s+(?=\d+ )", summary) if x.strip()]
     with open(os.path.join(ROOT, "packaging/man/influx-token-helper.1"), encoding="utf-8") as f:
         man = f.read().split(".SH EXIT STATUS", 1)[-1].split(".SH", 1)[0]
     for code, _ in prog:
         if code.isdigit() and not re.search(r"(^|\D)%s(\D|$)" % code, man):
             failures.append("the man page's EXIT STATUS lacks %s" % code)
+    man_words = " ".join(man.replace("\\-", "-").split())
+    for item in briefs:
+        if item not in man_words:
+            failures.append("the man page's EXIT STATUS does not say %r as --help does" % item)
     for f in failures:
         print("FAIL: " + f)
     print("exit codes: %d codes, README and --exit-codes %s" % (len(prog), "differ" if failures else "agree"))

@@ -23,8 +23,9 @@
 /* The current token: none, renewal not due, renewal due (still valid), expired,
  * or made short by the server (2 h, not due for an hour). */
 enum cur { C_NONE, C_FRESH, C_DUE, C_EXPIRED, C_SHORT };
-/* The next token: none, pending since 10 s, pending since 2 h. */
-enum next { N_NONE, N_NEW, N_OLD };
+/* The next token: none, pending since 10 s, pending since 2 h, pending since 20 h (past its own renewal
+ * window: it would be due the moment it were promoted), expired 10 s ago. */
+enum next { N_NONE, N_NEW, N_OLD, N_STALE, N_EXPIRED };
 /* Retired tokens: none, one over its grace, one within it. */
 enum ret { R_NONE, R_OVER, R_WITHIN };
 /* An open create intent: none, younger than the in-flight window, older. */
@@ -100,12 +101,13 @@ static const struct row rows[] = {
 	R("scope change: patch current", .cur = C_FRESH, .diff = D_CUR, .expect = "patch(current) -> create(current "
 		"gone) [if the patch finds it gone] -> activate(none, reached, wait) [if a next token exists] -> "
 		"promote(retire current) [once active] -> sinks() -> revoke(none over grace now)"),
-	R("scope change: patch next", .cur = C_DUE, .next = N_NEW, .diff = D_NEXT, .expect = "patch(next) -> "
+	R("scope change: patch next; a next the server lost is replaced", .cur = C_DUE, .next = N_NEW, .diff = D_NEXT,
+		.expect = "patch(next) -> create(renewal due) [if the patch finds next gone] -> activate(none, reached, "
+		"wait) -> promote(retire current) [once active] -> sinks() -> revoke(none over grace now)"),
+	R("scope change: patch current and next", .cur = C_FRESH, .next = N_NEW, .diff = D_CUR | D_NEXT,
+		.expect = "patch(current) -> patch(next) -> create(replaces next) [if the patch finds next gone] -> "
 		"activate(none, reached, wait) -> promote(retire current) [once active] -> sinks() -> revoke(none over "
 		"grace now)"),
-	R("scope change: patch current and next", .cur = C_FRESH, .next = N_NEW, .diff = D_CUR | D_NEXT,
-		.expect = "patch(current) -> patch(next) -> activate(none, reached, wait) -> promote(retire current) "
-		"[once active] -> sinks() -> revoke(none over grace now)"),
 	R("scope change while a create is due: no patch", .cur = C_DUE, .diff = D_CUR, .expect = "patch(current) [not "
 		"done: replaced by the create] -> create(renewal due) -> activate(none, reached, wait) [if a next token "
 		"exists] -> promote(retire current) [once active] -> sinks() -> revoke(none over grace now)"),
@@ -126,6 +128,52 @@ static const struct row rows[] = {
 	R("rotate for get, probe, current expired", .cur = C_EXPIRED, .next = N_NEW, .act = ITH_ACT_PROBE,
 		.flags = ITH_PLAN_FROM_GET, .expect = "activate(probe, to check) -> promote(retire current) [once active] "
 		"-> sinks() -> revoke(none over grace now)"),
+	/* Issue 20: no state blocks a create for ever. */
+	R("wedge: current and pending next expired", .cur = C_EXPIRED, .next = N_EXPIRED, .act = ITH_ACT_PROBE,
+		.expect = "drop(next, expired, revoke now) -> create(renewal due) -> activate(probe, to check, wait) [if a "
+		"next token exists] -> promote(retire current) [once active] -> sinks() -> revoke(next)"),
+	R("wedge: pending next expired, current valid", .cur = C_FRESH, .next = N_EXPIRED, .act = ITH_ACT_PROBE,
+		.expect = "drop(next, expired, revoke now) -> create(replaces next) -> activate(probe, to check, wait) [if "
+		"a next token exists] -> promote(retire current) [once active] -> sinks() -> revoke(next)"),
+	R("wedge: next not active by its own renewal, current expired", .cur = C_EXPIRED, .next = N_STALE,
+		.act = ITH_ACT_PROBE, .probe = ITH_PROBE_NOT_YET, .expect = "drop(next, not active by its renewal, revoke "
+		"after grace) -> create(renewal due) -> activate(probe, to check, wait) [if a next token exists] -> "
+		"promote(retire current) [once active] -> sinks() -> revoke(none over grace now)"),
+	R("wedge: next not active by its own renewal (probe fails), current due", .cur = C_DUE, .next = N_STALE,
+		.act = ITH_ACT_PROBE, .probe = ITH_PROBE_FAILED, .expect = "drop(next, not active by its renewal, revoke "
+		"now) -> create(renewal due) -> activate(probe, to check, wait) [if a next token exists] -> "
+		"promote(retire current) [once active] -> sinks() -> revoke(next)"),
+	R("wedge: --force with a pending next, current valid", .cur = C_DUE, .next = N_NEW, .act = ITH_ACT_PROBE,
+		.flags = ITH_PLAN_WAIT | ITH_PLAN_FORCE, .expect = "drop(next, forced, revoke now) -> create(forced) -> "
+		"activate(probe, to check, wait) [if a next token exists] -> promote(retire current) [once active] -> "
+		"sinks() -> revoke(next)"),
+	R("wedge: --force with a pending next, current expired", .cur = C_EXPIRED, .next = N_NEW, .act = ITH_ACT_DELAY,
+		.flags = ITH_PLAN_WAIT | ITH_PLAN_FORCE, .expect = "drop(next, forced, revoke after grace) -> "
+		"create(forced) -> activate(delay, to check, wait) [if a next token exists] -> promote(retire current) "
+		"[once active] -> sinks() -> revoke(none over grace now)"),
+	R("wedge: --force, first token pending", .cur = C_NONE, .next = N_NEW, .flags = ITH_PLAN_WAIT | ITH_PLAN_FORCE,
+		.expect = "drop(next, forced, revoke after grace) -> create(none yet) -> activate(none, reached, wait) [if "
+		"a next token exists] -> promote(first token) [once active] -> sinks()"),
+	R("wedge: current expired, no next", .cur = C_EXPIRED, .act = ITH_ACT_PROBE, .expect = "create(renewal due) -> "
+		"activate(probe, to check, wait) [if a next token exists] -> promote(retire current) [once active] -> "
+		"sinks() -> revoke(none over grace now)"),
+	R("wedge: open intent, current and next expired", .cur = C_EXPIRED, .next = N_EXPIRED, .pend = P_YOUNG,
+		.expect = "sweep(intent stays open) -> drop(next, expired, revoke now) -> create(renewal due) -> "
+		"activate(none, reached, wait) [if a next token exists] -> promote(retire current) [once active] -> "
+		"sinks() -> revoke(next)"),
+	R("wedge: expired next with a scope change: dropped, not patched", .cur = C_EXPIRED, .next = N_EXPIRED,
+		.diff = D_NEXT, .expect = "drop(next, expired, revoke now) -> create(renewal due) -> activate(none, "
+		"reached, wait) [if a next token exists] -> promote(retire current) [once active] -> sinks() -> "
+		"revoke(next)"),
+	R("wedge: rotate for get, current and next expired", .cur = C_EXPIRED, .next = N_EXPIRED, .act = ITH_ACT_PROBE,
+		.flags = ITH_PLAN_FROM_GET, .expect = "drop(next, expired, revoke now) -> create(renewal due) -> "
+		"activate(probe, to check) [if a next token exists] -> promote(retire current) [once active] -> sinks() "
+		"-> revoke(next)"),
+	R("wedge: pending next 2h old, probe 401, current due: kept", .cur = C_DUE, .next = N_OLD, .act = ITH_ACT_PROBE,
+		.probe = ITH_PROBE_NOT_YET, .expect = "activate(probe, not yet, wait) -> promote(retire current) [once "
+		"active] -> sinks() -> revoke(none over grace now)"),
+	G("get: current and next expired", GET_CACHED, .cur = C_EXPIRED, .next = N_EXPIRED, .min_ttl = -1,
+		.expect = "renew()"),
 	G("get: cache valid", GET_CACHED, .cur = C_FRESH, .min_ttl = -1, .expect = "serve(current)"),
 	G("get: renewal due, cache valid", GET_CACHED, .cur = C_DUE, .min_ttl = -1,
 		.expect = "renew(busy: serve current)"),
@@ -182,7 +230,8 @@ static void build_state(const struct row *w, struct ith_state *st)
 		set_token(&st->current, "cur", w->cur == C_SHORT ? NOW : exp[w->cur] - LIFE, exp[w->cur], w->diff & D_CUR);
 	}
 	if (w->next != N_NONE) {
-		int64_t started = w->next == N_NEW ? NOW - 10 : NOW - 2 * H;
+		static const int64_t age[] = { 0, 10, 2 * H, 20 * H, LIFE + 10 };
+		int64_t started = NOW - age[w->next];
 		st->has_next = true;
 		set_token(&st->next, "nxt", started, started + LIFE, w->diff & D_NEXT);
 	}
@@ -230,7 +279,8 @@ static void describe(const struct row *w, struct ith_strbuf *sb)
 	static const char *const op[] = { "rotate", "get (no lock)", "get (locked)", "get (renewed)",
 		"get (renewal failed)" };
 	static const char *const cur[] = { "none", "valid, not due", "valid 1h, due", "expired", "2h token, not due" };
-	static const char *const next[] = { "", "; next 10s old", "; next 2h old" };
+	static const char *const next[] = { "", "; next 10s old", "; next 2h old", "; next 20h old (past its renewal)",
+		"; next expired" };
 	static const char *const pend[] = { "", "; intent 10s old", "; intent past window" };
 	static const char *const ret[] = { "", "; retired over grace", "; retired within grace" };
 	static const char *const act[] = { "none", "delay 60s", "probe" };

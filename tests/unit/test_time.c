@@ -276,7 +276,12 @@ static void test_causes(void)
 	CU_ASSERT_EQUAL(ith_errno_cause(EACCES), ITH_ERR_ACCESS);
 	CU_ASSERT_EQUAL(ith_errno_cause(EPERM), ITH_ERR_ACCESS);
 	CU_ASSERT_EQUAL(ith_errno_cause(ENOMEM), ITH_ERR_NOMEM);
-	CU_ASSERT_EQUAL(ith_errno_cause(EIO), ITH_ERR_IO);
+	/* the disk's own conditions are the operator's to fix (74), not internal errors (issue 20) */
+	CU_ASSERT_EQUAL(ith_errno_cause(EIO), ITH_ERR_DISK);
+	CU_ASSERT_EQUAL(ith_errno_cause(ENOSPC), ITH_ERR_DISK);
+	CU_ASSERT_EQUAL(ith_errno_cause(EDQUOT), ITH_ERR_DISK);
+	CU_ASSERT_EQUAL(ith_errno_cause(EROFS), ITH_ERR_DISK);
+	CU_ASSERT_EQUAL(ith_errno_cause(ENOENT), ITH_ERR_IO);
 }
 
 /* ith_read_file names its causes itself: no caller remaps them. */

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include "engine.h"
+#include "plan.h"
 #include "error.h"
 #include "template.h"
 
@@ -113,7 +114,7 @@ static void test_next_due(void)
 	p.activation = ITH_ACT_NONE;
 	p.activation_timeout = 20;
 	ith_state_init(&st, INST);
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), now);
 	CU_ASSERT_STRING_EQUAL(what, "first token");
 	/* a current token: its renewal, on the phase */
 	st.has_current = true;
@@ -121,34 +122,46 @@ static void test_next_due(void)
 	st.current.expires_at = now + 60;
 	at = ith_token_renew_at(&st.current, &p, INST);
 	CU_ASSERT_TRUE(at > now && at <= now + 10);
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), at);
 	CU_ASSERT_STRING_EQUAL(what, "renewal");
 	/* a retired token whose grace ends first */
 	ith_state_retire(&st, INST, at - 1 > now ? at - 1 : now, now + 30);
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at - 1 > now ? at - 1 : now);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), at - 1 > now ? at - 1 : now);
 	CU_ASSERT_STRING_EQUAL(what, "grace end");
 	ith_state_drop_retired(&st, 0);
 	/* an open create intent: the sweep once no request can be in flight (deadline + timeout + margin) */
 	st.pending_since = now - 100;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now - 100 + 60 + 30 + 5 + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), now - 100 + 60 + 30 + 5 + 1);
 	CU_ASSERT_STRING_EQUAL(what, "sweep");
 	st.pending_since = now - 10;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), at);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), at);
 	st.pending_since = 0;
 	/* a pending next: delay ends, probe soon and backing off, none at once */
 	st.has_next = true;
 	st.next.started_at = now - 8;
+	st.next.expires_at = now + 3600;  /* far from its own renewal moment */
 	p.activation = ITH_ACT_DELAY;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now - 8 + 20 + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), now - 8 + 20 + 1);
 	CU_ASSERT_STRING_EQUAL(what, "activation check");
+	/* probe: after the last look (last_run; none: the create), a quarter of the token's age then, 1 s to 10 s;
+	 * never relative to now alone, so a due check stays due until a run has looked (issue 20) */
 	p.activation = ITH_ACT_PROBE;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now + 2);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), now - 8 + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now + 5, 0, &what), now - 8 + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, now - 4, &what), now - 4 + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, now, &what), now + 2);
 	st.next.started_at = now;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now + 1);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, now, &what), now + 1);
 	st.next.started_at = now - 400;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now + 10);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, now, &what), now + 10);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now + 30, now, &what), now + 10);
+	/* a pending next that stops being worth waiting for (ith_next_stale_at): then, whatever the probe says */
+	st.next.expires_at = now + 30;
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, now, &what), ith_next_stale_at(&st.next, &p));
+	CU_ASSERT_STRING_EQUAL(what, "replacing the pending token");
+	st.next.expires_at = now + 3600;
 	p.activation = ITH_ACT_NONE;
-	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, &what), now);
+	CU_ASSERT_EQUAL(ith_next_due(&ctx, &st, &p, now, 0, &what), now);
 	ith_state_release(&st);
 }
 
