@@ -68,6 +68,19 @@ ith_migrate_restart_units() {
   done
 }
 
+# Start the package's timers and path units that are enabled, instances
+# included, as dh_installsystemd does: a reinstall after a remove (which
+# stopped them) or an aborted remove must not leave them enabled but idle,
+# with no rotation until the next boot. On an upgrade they run already.
+ith_start_enabled_units() {
+  ith_systemd_running || return 0
+  for link in /etc/systemd/system/*.wants/influx-token-helper*.timer \
+              /etc/systemd/system/*.wants/influx-token-helper*.path; do
+    [ -L "$link" ] || continue
+    systemctl start "${link##*/}" >/dev/null 2>&1 || true
+  done
+}
+
 # Stop every unit of the package, instances included: timers and path units
 # first, so that nothing starts a service again; then the services; then
 # forget failures, so that no unit is left failed or not-found.

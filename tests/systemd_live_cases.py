@@ -7,13 +7,16 @@ Telegraf records only that), and every report is masked.
 """
 import os
 import re
+import shlex
 import subprocess
 import time
 
 from test_systemd_live import ETC, N_ROTATIONS, RUN, SRC, STATE, Failure, cpack, log, old_packages
 
 README = os.path.join(SRC, "README.md")
-CHECKOUT = "/root/influx-token-helper"
+# The user who pastes the README: an administrator with sudo, as on a cloud image, not root.
+USER = "alice"
+CHECKOUT = "/home/alice/influx-token-helper"
 SAMPLE_ACCOUNT = "11111111-1111-4111-8111-111111111111"
 SAMPLE_CLUSTER = "22222222-1111-4111-8111-111111111111"
 EXAMPLES = "/usr/share/doc/influx-token-helper/examples"
@@ -83,6 +86,20 @@ def copy_checkout(t, c):
             continue
         os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
         subprocess.run(["cp", "-p", os.path.join(SRC, f), os.path.join(dest, f)], check=True)
+    c.sh("chown -R %s: %s" % (USER, CHECKOUT))
+
+
+def add_admin_user(c):
+    """The README's reader: a user in group sudo (no password asked, as on cloud images), not in the groups
+    that may read the system journal."""
+    c.sh("useradd --create-home --groups sudo --shell /bin/bash %s && "
+         "echo '%s ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/%s && chmod 0440 /etc/sudoers.d/%s" % ((USER,) * 4))
+
+
+def as_user(cmd):
+    """cmd in a login-like shell of the README's reader, in the checkout."""
+    return "runuser -u %s -- env HOME=/home/%s USER=%s bash -c %s" % (USER, USER, USER, shlex.quote(
+        "cd %s && %s" % (CHECKOUT, cmd)))
 
 
 def edit(c, path, fn):
@@ -155,6 +172,7 @@ def use_dropin(c, name, installed_as):
 # ---- A: the README, the service, the credential, the timer, an instance, Telegraf ----
 
 def readme_install(t, c):
+    add_admin_user(c)
     copy_checkout(t, c)
     t.clear_calls()
     status_out = ""
@@ -165,7 +183,7 @@ def readme_install(t, c):
             edit(c, path, lambda text: point_at_emulator(t, text))
             continue
         stdin = t.mgmt if re.search(r"install .*/dev/stdin", cmd) else None
-        p = c.sh(cmd, input=stdin, timeout=900, check=False, cwd=CHECKOUT)
+        p = c.sh(as_user(cmd), input=stdin, timeout=900, check=False)
         if re.match(r"^(sudo )?systemctl status ", cmd):
             # a oneshot that ran and ended is inactive: systemctl status exits 3 for it
             if p.returncode not in (0, 3):
@@ -300,15 +318,56 @@ def instance(t, c):
             not c.exists(RUN + "/prod/telegraf"), "rc %d: %s; calls %s" % (
                 p.returncode, p.stderr, t.calls()))
     p = c.sh("systemctl start 'influx-token-helper@...service'", check=False)
-    t.check("the instance name '..' is refused", p.returncode != 0, p.stdout + p.stderr)
+    t.check("systemd refuses the unit influx-token-helper@...service ('..' as the instance)", p.returncode != 0,
+            p.stdout + p.stderr)
+    bad = {}
+    t.clear_calls()
+    for inst in ("''", "..", ".", "-x", "a/b"):
+        p = c.sh("influx-token-helper-admin -i %s list" % inst, check=False)
+        if p.returncode != 64 or "is not an instance name" not in p.stderr:
+            bad[inst] = (p.returncode, p.stderr.strip())
+    p = c.sh("influx-token-helper-admin -c %s/prod.conf list" % ETC, check=False)
+    if p.returncode != 64:
+        bad["-c"] = (p.returncode, p.stderr.strip())
+    t.check("influx-token-helper-admin refuses an empty or malformed instance name and -c (64), touching nothing",
+            not bad and t.calls() == [], "%s; calls %s" % (bad, t.calls()))
+
+
+def admin_interrupted(t, c):
+    """Ctrl-C (or TERM, HUP) of influx-token-helper-admin stops the command it started, not only itself."""
+    left = {}
+    for sig in ("INT", "TERM"):
+        p = subprocess.Popen(["nsenter", "--target", str(c.leader), "--all", "--", "/usr/bin/env", "-i",
+                              "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "/bin/sh", "-c",
+                              "exec influx-token-helper-admin watch"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            up = t.wait_for("watch", lambda: c.sh("pgrep -f '^/usr/bin/influx-token-helper watch'",
+                                                  check=False).returncode == 0, timeout=20)
+            c.sh("pkill -%s -f '^/bin/sh /usr/sbin/influx-token-helper-admin watch'" % sig, check=False)
+            try:
+                rc = p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = "still running after 20 s"
+            gone = t.wait_for("its unit", lambda: not c.sh(
+                "systemctl list-units --plain --no-legend 'influx-token-helper-admin-*'; "
+                "pgrep -f '^/usr/bin/influx-token-helper watch'", check=False).stdout.strip(), timeout=15)
+            if not up or not gone or rc != {"INT": 130, "TERM": 143}[sig]:
+                left[sig] = (up, rc, c.sh("systemctl list-units --plain --no-legend 'influx-token-helper-admin-*'",
+                                          check=False).stdout.strip())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            c.sh("systemctl stop 'influx-token-helper-admin-*'", check=False)
+    t.check("an interrupted influx-token-helper-admin (INT, TERM) stops the command's unit and exits 130 or 143",
+            not left, left)
 
 
 def telegraf_from_cache(t, c):
     """The docker-store drop-in: Telegraf started with its token file gone runs the helper first, which
     rewrites it from the cache with no API call."""
-    edit(c, ETC + "/helper.conf", lambda text: text.replace(
-        "state_dir = \"%s\";" % STATE, "state_dir = \"%s\";\nstatus_dir = \"%s/status\";" % (STATE, RUN)))
-    c.sh("systemctl start influx-token-helper.service")
     install_standin(c)
     use_dropin(c, "telegraf-influx-token-helper.conf", "influx-token-helper.conf")
     c.sh("rm -f %s/telegraf && rm -rf %s/status" % (RUN, RUN))
@@ -380,6 +439,7 @@ def phase_a(t):
     credential_and_admin(t, c)
     no_call_when_nothing_due(t, c)
     instance(t, c)
+    admin_interrupted(t, c)
     telegraf_from_cache(t, c)
     restart_pair(t, c, "env", "telegraf-env.conf", "influx-token-helper-env.conf", "env")
     restart_pair(t, c, "cred", "telegraf-credential.conf", "influx-token-helper-credential.conf", "cred")
@@ -412,6 +472,23 @@ def reboot(t, c):
             "rc %d: %s %s" % (p.returncode, p.stdout, p.stderr))
 
 
+def remove_reinstall(t, c):
+    """apt-get remove stops every unit of the package, instances and restart units included; installing it again
+    starts the enabled ones again, as they were (no rotation may wait for a reboot)."""
+    units = ("influx-token-helper.timer", "influx-token-helper@prod.timer",
+             "influx-token-helper-restart-env@telegraf.path")
+    c.sh("systemctl enable --now %s" % " ".join(units))
+    p = c.sh("apt-get remove -y influx-token-helper", check=False)
+    busy = c.sh("systemctl list-units --plain --no-legend --state=active,failed 'influx-token-helper*'",
+                check=False).stdout.strip()
+    t.check("apt-get remove stops every unit of the package (instances, restart units), none left failed",
+            p.returncode == 0 and not busy, busy or p.stdout + p.stderr)
+    p = c.sh(as_user("sudo apt-get install -y ./build/packages/influx-token-helper_*.deb"), check=False)
+    active = c.sh("systemctl is-active %s" % " ".join(units), check=False).stdout.split()
+    t.check("installing it again starts the enabled timers and restart units again",
+            p.returncode == 0 and active == ["active"] * 3, "%s; %s" % (active, p.stdout[-1500:] + p.stderr))
+
+
 def purge(t, c):
     files = [f for f in c.sh("dpkg -L influx-token-helper").stdout.split() if c.sh("test -f %s" % f, check=False).returncode == 0]
     p = c.sh("apt-get purge -y influx-token-helper", check=False)
@@ -435,6 +512,7 @@ def purge(t, c):
 
 def phase_b(t, c):
     reboot(t, c)
+    remove_reinstall(t, c)
     purge(t, c)
     c.poweroff()
 
@@ -465,8 +543,10 @@ def upgrade(t, c, old, new):
     t.check("apt-get upgrades %s to %s, keeping the edited helper.conf" % (oldname, newname),
             p.returncode == 0 and t.account in (c.read(ETC + "/helper.conf") or ""), p.stdout[-2000:] + p.stderr)
     c.sh("systemctl start influx-token-helper.service", check=False)
-    t.check("the upgrade keeps the state: the same current token, and makes no API call (no new token)",
-            t.state(c).get("current", {}).get("id") == cur and t.calls() == [], t.calls())
+    t.check("the upgrade keeps the state: the same current token, and the service's run after it makes no API "
+            "call (no new token)", ran_ok(c, "influx-token-helper.service") and
+            t.state(c).get("current", {}).get("id") == cur and t.calls() == [],
+            "%s; calls %s" % (t.journal(c, "influx-token-helper.service", 10), t.calls()))
     t.check("the timer stays enabled and waiting",
             c.sh("systemctl is-enabled influx-token-helper.timer && systemctl is-active influx-token-helper.timer",
                  check=False).returncode == 0)

@@ -5,4 +5,5 @@ ith_daemon_reload
 if [ "$1" -ge 2 ]; then
   ith_migrate_restart_units
 fi
+ith_start_enabled_units
 exit 0
