@@ -265,8 +265,12 @@ def timer_arm(t, c):
     t.timer_armed = int(time.time())  # the container shares the host's clock
     time.sleep(1)
     # already past due (the offset was spent since systemd's start): it fired as it started
-    fired = unix_prop(c, TIMER, "LastTriggerUSec") >= t.timer_armed
+    last = unix_prop(c, TIMER, "LastTriggerUSec")
+    fired = last >= t.timer_armed
     t.timer_due = t.timer_armed if fired else unix_prop(c, TIMER, "NextElapseUSecRealtime")
+    # Persistent=true is what reads the stamp: the last trigger is the one an hour ago
+    t.check("the timer takes its last run from its stamp (Persistent=true): an hour ago",
+            fired or abs(last - (t.timer_armed - 3600)) <= 5, "last trigger %d, armed %d" % (last, t.timer_armed))
     boot = unix_prop(c, "init.scope", "ActiveEnterTimestamp") or t.timer_armed
     t.check("the timer schedules the missed run within its 5-minute offset of systemd's start",
             0 < t.timer_due <= max(boot, t.timer_armed - 3600) + 300 + 60,
