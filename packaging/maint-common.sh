@@ -74,10 +74,19 @@ ith_migrate_restart_units() {
 # with no rotation until the next boot. On an upgrade they run already.
 ith_start_enabled_units() {
   ith_systemd_running || return 0
-  for link in /etc/systemd/system/*.wants/influx-token-helper*.timer \
-              /etc/systemd/system/*.wants/influx-token-helper*.path; do
-    [ -L "$link" ] || continue
-    systemctl start "${link##*/}" >/dev/null 2>&1 || true
+  # the restart units first: a timer's catch-up run may rewrite a sink at once
+  for kind in path timer; do
+    for link in /etc/systemd/system/*.wants/influx-token-helper*."$kind" \
+                /etc/systemd/system/*.requires/influx-token-helper*."$kind" \
+                /run/systemd/system/*.wants/influx-token-helper*."$kind"; do
+      [ -L "$link" ] || continue
+      # deb-systemd-invoke honours policy-rc.d (a chroot, an image build) where it exists
+      if command -v deb-systemd-invoke >/dev/null 2>&1; then
+        deb-systemd-invoke start "${link##*/}" >/dev/null 2>&1 || true
+      else
+        systemctl start "${link##*/}" >/dev/null 2>&1 || true
+      fi
+    done
   done
 }
 

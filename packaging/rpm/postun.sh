@@ -6,11 +6,16 @@
 if [ "$1" = 0 ]; then
   rm -rf /var/lib/influx-token-helper /run/influx-token-helper
   rm -f /etc/influx-token-helper/*management-token
-  find /etc/systemd/system -maxdepth 2 -name 'influx-token-helper*' \( -type l -o -type d \) \
-    -exec rm -rf {} + 2>/dev/null || true
+  # The units' own entries only: overrides and drop-in directories named after
+  # them, and their enablement links; not a consumer's drop-in file or link.
+  for f in /etc/systemd/system/influx-token-helper* /etc/systemd/system/*.wants/influx-token-helper* \
+           /etc/systemd/system/*.requires/influx-token-helper*; do
+    if [ -e "$f" ] || [ -L "$f" ]; then rm -rf "$f"; fi
+  done
   rm -f /var/lib/systemd/timers/stamp-influx-token-helper*.timer
-  for f in /etc/systemd/system/*.d/influx-token-helper*.conf; do
-    [ -e "$f" ] || continue
+  # Drop-ins the administrator installed for consumers (Telegraf's) still refer
+  # to the helper: say so, and leave them to the administrator.
+  for f in $(grep -l -s influx-token-helper /etc/systemd/system/*.d/*.conf || true); do
     echo "influx-token-helper: $f still refers to influx-token-helper; remove it, and the consumer's settings that read the token, if this host no longer uses the helper" >&2
   done
 fi
