@@ -550,14 +550,10 @@ def phase_b(t, c):
 
 # ---- C: an upgrade from an earlier commit's package, then the rpm ----
 
-def upgrade(t, c, old, new):
-    c.sh("mkdir -p /root/pkgs")
-    for f in (old, new):
-        subprocess.run(["cp", f, c.path("/root/pkgs/")], check=True)
-    oldname, newname = os.path.basename(old), os.path.basename(new)
-    c.sh("apt-get update -q >/dev/null && apt-get install -y /root/pkgs/%s" % oldname, timeout=600)
-    # the earlier package's units could not give a file a group (its syscall filter), so its users ran the
-    # credential setup: a 0600 file sink, no group
+def run_earlier(t, c, what):
+    """The earlier package at work, as its users ran it: its units could not give a file a group (its syscall
+    filter), so the credential setup (a 0600 file sink, no group), with the timer and its two-file restart
+    unit enabled. Returns the current token's id."""
     c.sh("cp %s/helper-telegraf-credential.conf %s/helper.conf" % (EXAMPLES, ETC))
     edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
     c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
@@ -566,7 +562,17 @@ def upgrade(t, c, old, new):
          "influx-token-helper-restart@telegraf.path && systemctl restart telegraf.service")
     cur = t.state(c).get("current", {}).get("id")
     if not cur:
-        raise Failure("the earlier package's service made no token: %s" % t.journal(c, "influx-token-helper.service"))
+        raise Failure("the earlier %s's service made no token: %s" % (what, t.journal(c, "influx-token-helper.service")))
+    return cur
+
+
+def upgrade(t, c, old, new):
+    c.sh("mkdir -p /root/pkgs")
+    for f in (old, new):
+        subprocess.run(["cp", f, c.path("/root/pkgs/")], check=True)
+    oldname, newname = os.path.basename(old), os.path.basename(new)
+    c.sh("apt-get update -q >/dev/null && apt-get install -y /root/pkgs/%s" % oldname, timeout=600)
+    cur = run_earlier(t, c, "package")
     t.clear_calls()
     # as a fleet upgrades (Ansible's apt module does the same): the administrator's helper.conf is kept
     p = c.sh("apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "
@@ -604,15 +610,7 @@ def rpm_cycle(t, c, old, new):
     # rpm(8) of Debian has a database of its own: dependencies cannot be resolved there (--nodeps)
     p = c.sh("rpm -i --nodeps /root/pkgs/%s" % oldname, check=False)
     t.check("rpm -i installs the earlier commit's .rpm", p.returncode == 0, p.stdout + p.stderr)
-    c.sh("cp %s/helper-telegraf-credential.conf %s/helper.conf" % (EXAMPLES, ETC))
-    edit(c, ETC + "/helper.conf", lambda text: point_at_emulator(t, text))
-    c.sh("install -m 0600 /dev/stdin %s/management-token" % ETC, input=t.mgmt)
-    use_dropin(c, "telegraf-credential.conf", "influx-token-helper-credential.conf")
-    c.sh("systemctl start influx-token-helper.service && systemctl enable --now influx-token-helper.timer "
-         "influx-token-helper-restart@telegraf.path && systemctl restart telegraf.service")
-    cur = t.state(c).get("current", {}).get("id")
-    if not cur:
-        raise Failure("the earlier .rpm's service made no token: %s" % t.journal(c, "influx-token-helper.service"))
+    cur = run_earlier(t, c, ".rpm")
     t.clear_calls()
     p = c.sh("rpm -U --nodeps /root/pkgs/%s" % newname, check=False)
     t.check("rpm -U upgrades it to %s, its scriptlets under systemd" % newname, p.returncode == 0, p.stdout + p.stderr)
