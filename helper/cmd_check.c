@@ -1,4 +1,6 @@
 #include "cli.h"
+#include "fs.h"
+#include "time.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -15,6 +15,7 @@
  */
 #include "cli.h"
 #include "sched.h"
+#include "time.h"
 
 #include <errno.h>
 #include <getopt.h>

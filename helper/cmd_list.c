@@ -1,4 +1,6 @@
 #include "cli.h"
+#include "text.h"
+#include "time.h"
 
 #include <getopt.h>
 #include <json-c/json.h>

@@ -1,5 +1,7 @@
 #include "cli.h"
 #include "health.h"
+#include "fs.h"
+#include "time.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "version.h"
+#include "time.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 #include "sched.h"
 #include "hook.h"
+#include "time.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -3,6 +3,8 @@
 #include "version.h"
 
 #include "curl-dl.h"
+#include "text.h"
+#include "time.h"
 #include <errno.h>
 #include <sys/random.h>
 #include <json-c/json.h>

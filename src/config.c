@@ -1,6 +1,10 @@
 #include "config.h"
 #include "error.h"
 #include "template.h"
+#include "fs.h"
+#include "text.h"
+#include "time.h"
+#include "trust.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

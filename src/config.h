@@ -23,8 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include "util.h"
+#include "id.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #define ITH_DEFAULT_CONFIG "/etc/influx-token-helper/helper.conf"
 #define ITH_DEFAULT_URL "https://console.influxdata.com/api/v0"

@@ -1,6 +1,6 @@
 #include "curl-dl.h"
 #include "error.h"
-#include "util.h"
+#include "strbuf.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>

@@ -3,6 +3,10 @@
 #include "hook.h"
 #include "output.h"
 #include "plan.h"
+#include "fs.h"
+#include "text.h"
+#include "time.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 #include "error.h"
-#include "util.h"
+#include "strbuf.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -2,6 +2,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "time.h"
 
 #include <dirent.h>
 #include <errno.h>

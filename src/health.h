@@ -33,7 +33,8 @@
 
 #include "config.h"
 #include "state.h"
-#include "util.h"
+#include "id.h"
+#include "strbuf.h"
 
 enum ith_health_state {
 	ITH_HEALTH_OK, ITH_HEALTH_RENEW_DUE, ITH_HEALTH_ACTIVATING, ITH_HEALTH_FAILING,

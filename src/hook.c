@@ -1,5 +1,7 @@
 #include "hook.h"
 #include "error.h"
+#include "fs.h"
+#include "time.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,8 @@
 #include "output.h"
 #include "error.h"
 #include "template.h"
+#include "fs.h"
+#include "time.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 #include "state.h"
 #include "error.h"
+#include "fs.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -31,7 +31,9 @@
 #include <stdint.h>
 
 #include "token.h"
-#include "util.h"
+#include "id.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #define ITH_STATE_MAX_BYTES (1024 * 1024)
 #define ITH_MAX_RETIRED 64

@@ -1,5 +1,7 @@
 #include "template.h"
 #include "error.h"
+#include "fs.h"
+#include "time.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,8 @@
 #include "token.h"
 #include "config.h"
 #include "error.h"
+#include "text.h"
+#include "time.h"
 
 #include <json-c/json.h>
 #include <stdarg.h>

@@ -22,8 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "util.h"
+#include "id.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #define ITH_JSON_MAX_BYTES (4 * 1024 * 1024)    /* one token object, an error body */
 #define ITH_JSON_MAX_DEPTH 16

@@ -7,6 +7,7 @@
 #include "api.h"
 #include "config.h"
 #include "error.h"
+#include "time.h"
 
 #include <stdio.h>
 #include <string.h>

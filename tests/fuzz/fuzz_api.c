@@ -2,7 +2,9 @@
 #include "error.h"
 #include "state.h"
 #include "token.h"
-#include "util.h"
+#include "id.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: the config loader on arbitrary text. */
 #include "config.h"
 #include "error.h"
-#include "util.h"
+#include "strbuf.h"
 
 #include <stdint.h>
 #include <stdlib.h>

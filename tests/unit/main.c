@@ -1,5 +1,5 @@
 #include "suites.h"
-#include "util.h"
+#include "strbuf.h"
 
 #include <CUnit/Basic.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 #include "suites.h"
-#include "util.h"
+#include "fs.h"
 #include "config.h"
 #include "error.h"
 

@@ -1,5 +1,5 @@
 #include "suites.h"
-#include "util.h"
+#include "id.h"
 #include "curl-dl.h"
 #include "engine.h"
 

@@ -1,5 +1,7 @@
 #include "suites.h"
-#include "util.h"
+#include "fs.h"
+#include "id.h"
+#include "mem.h"
 #include "error.h"
 #include "state.h"
 

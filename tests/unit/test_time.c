@@ -1,6 +1,11 @@
 #include "suites.h"
 #include "error.h"
-#include "util.h"
+#include "fs.h"
+#include "id.h"
+#include "mem.h"
+#include "strbuf.h"
+#include "text.h"
+#include "time.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 #include "suites.h"
-#include "util.h"
+#include "id.h"
+#include "strbuf.h"
 #include "error.h"
 #include "token.h"
 

@@ -1,6 +1,7 @@
 /* Issue 15: the template sink's renderer and the scheduler's ith_next_due. */
 #include "suites.h"
-#include "util.h"
+#include "mem.h"
+#include "strbuf.h"
 
 #include "engine.h"
 #include "plan.h"

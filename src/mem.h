@@ -1,0 +1,42 @@
+/*
+ * mem.h - tier 0: allocation that never returns NULL, and memory that holds
+ * secrets. libc only; no error.h.
+ *
+ * Owns: ith_xmalloc and friends (abort with one line on stderr when memory
+ * runs out: no caller checks for NULL), ith_wipe/ith_freezero (explicit_bzero
+ * then free), and struct ith_secret, a token in memory that is wiped when
+ * released.
+ *
+ * Calling sequence:
+ *     struct ith_secret tok = ITH_SECRET_INIT;
+ *     ith_secret_set(&tok, s, len);      copies; a previous value is wiped
+ *     ... use tok.s (NUL-terminated), tok.len ...
+ *     ith_secret_release(&tok);          wipes and frees; tok is empty again
+ *
+ * Error handling: none to report. Out of memory aborts the process (after
+ * writing "out of memory" to stderr); anything that held a token is freed
+ * with ith_freezero or ith_free_secret_str.
+ */
+#ifndef ITH_MEM_H
+#define ITH_MEM_H
+
+#include <stddef.h>
+
+void *ith_xmalloc(size_t n);                /* aborts on OOM */
+void *ith_xcalloc(size_t n, size_t size);
+char *ith_xstrdup(const char *s);
+char *ith_xstrndup(const char *s, size_t n);
+void ith_freezero(void *p, size_t len);     /* wipe then free; NULL ok */
+void ith_free_secret_str(char *s);          /* strlen-wipe then free */
+void ith_wipe(void *p, size_t len);
+
+/* A token in memory: wiped when released. */
+struct ith_secret {
+	char *s;
+	size_t len;
+};
+#define ITH_SECRET_INIT { NULL, 0 }
+void ith_secret_set(struct ith_secret *sec, const char *s, size_t len);
+void ith_secret_release(struct ith_secret *sec);
+
+#endif
