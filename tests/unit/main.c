@@ -8,25 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct ith_strbuf E = ITH_STRBUF_INIT;
-
-char *test_tmpdir(void)
-{
-	char tmpl[] = "/tmp/ith-unit-XXXXXX";
-	char *d = mkdtemp(tmpl);
-	return d ? strdup(d) : NULL;
-}
-
-void test_rm_rf(const char *dir)
-{
-	char cmd[512];
-	if (!dir || strncmp(dir, "/tmp/ith-unit-", 14))
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "warning: could not remove %s\n", dir);
-}
-
 int main(void)
 {
 	unsigned failed;
@@ -34,7 +15,7 @@ int main(void)
 	umask(077);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 70;
-	if (register_config_tests() || register_time_tests() || register_state_tests() ||
+	if (register_config_tests() || register_state_tests() ||
 	    register_token_tests() || register_engine_tests() || register_watch_tests() ||
 	    register_plan_tests() || register_health_tests()) {
 		CU_cleanup_registry();

@@ -4,20 +4,28 @@
 #include <CUnit/CUnit.h>
 
 int register_config_tests(void);
-int register_time_tests(void);
 int register_state_tests(void);
 int register_token_tests(void);
 int register_engine_tests(void);
 int register_watch_tests(void);
 int register_plan_tests(void);
 int register_health_tests(void);
+/* tiers 0-2 (unit-base: linked with ithbase alone) */
+int register_mem_tests(void);
+int register_strbuf_tests(void);
+int register_text_tests(void);
+int register_error_tests(void);
+int register_time_tests(void);
+int register_id_tests(void);
+int register_fs_tests(void);
+int register_trust_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */
 struct ith_strbuf;
 extern struct ith_strbuf E;
 
-/* A private temporary directory, removed by rm_rf. */
+/* A private temporary directory, removed by rm_rf (support.c). */
 char *test_tmpdir(void);
 void test_rm_rf(const char *dir);
 

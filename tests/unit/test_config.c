@@ -1,5 +1,4 @@
 #include "suites.h"
-#include "fs.h"
 #include "config.h"
 #include "error.h"
 
@@ -167,16 +166,6 @@ static void test_loopback(void)
 	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://[0:0:0:0:0:0:0:1]/api"));
 }
 
-static void norm_is(const char *in, const char *want)
-{
-	char *got = ith_path_normalize(in);
-	if (strcmp(got, want)) {
-		fprintf(stderr, "\n  normalize('%s') = '%s', want '%s'\n", in, got, want);
-		CU_FAIL("normalize");
-	}
-	free(got);
-}
-
 static void test_db_names(void)
 {
 	CU_ASSERT_TRUE(ith_valid_db_name("sensors"));
@@ -190,12 +179,6 @@ static void test_collisions(void)
 {
 	struct ith_config c;
 
-	norm_is("/run//ith/./token", "/run/ith/token");
-	norm_is("/run/ith/x/../token", "/run/ith/token");
-	norm_is("/../../a/.", "/a");
-	norm_is("/", "/");
-	norm_is("/a/b/..", "/a");
-	norm_is("/a/b/../..", "/");
 	/* the config file itself */
 	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", HEAD "state_dir = \"/s\";\n"
 		"tokens = ( { name = \"a\"; write = [\"d\"]; sinks = ( { type = \"file\"; path = \"/etc/ith/./helper.conf\"; } ); } );\n", &E),
@@ -474,66 +457,6 @@ static void test_table_defaults(void)
 	CU_ASSERT_EQUAL(seen, ndef);
 }
 
-/* at/rel under the test directory; returns the full path (a static buffer, one at a time) */
-static const char *tp(const char *at, const char *rel)
-{
-	static char buf[1024];
-	snprintf(buf, sizeof(buf), "%s/%s", at, rel);
-	return buf;
-}
-
-/*
- * ith_check_trusted_path resolves as the kernel does (relative and absolute
- * links, "..", a relative path from the working directory) and checks each
- * directory it walks through, also those a link in the middle leads through;
- * a loop of links ends.
- */
-static void test_trusted_path(void)
-{
-	char *d = test_tmpdir(), cwd[4096];
-	int fd;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-	CU_ASSERT_EQUAL(mkdir(tp(d, "real"), 0755), 0);
-	CU_ASSERT_EQUAL(mkdir(tp(d, "pub"), 0755), 0);
-	CU_ASSERT((fd = open(tp(d, "real/f"), O_WRONLY | O_CREAT, 0644)) >= 0);
-	close(fd);
-	CU_ASSERT_EQUAL(symlink("../real", tp(d, "pub/d")), 0);  /* pub/d -> real, relative */
-	CU_ASSERT_EQUAL(symlink("pub/d", tp(d, "l")), 0);        /* l -> pub/d -> real */
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "l/f"), "file", &E), 0);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "pub/d/../real/f"), "file", &E), 0);  /* .. of real: d */
-	chmod(tp(d, "pub"), 0777);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "l/f"), "file", &E), ITH_ERR_UNSAFE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "/pub', writable by group and others (mode 0777)"));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
-	CU_ASSERT_EQUAL_FATAL(chdir(d), 0);
-	CU_ASSERT_EQUAL(ith_check_trusted_path("l/f", "file", &E), ITH_ERR_UNSAFE);
-	CU_ASSERT_EQUAL(ith_check_trusted_path("real/./f", "file", &E), 0);
-	CU_ASSERT_EQUAL(chdir(cwd), 0);
-	chmod(tp(d, "pub"), 01777);  /* sticky: our own entries in it cannot be replaced */
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "l/f"), "file", &E), 0);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "real"), "file", &E), ITH_ERR_CONFIG);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "real/f/x"), "file", &E), ITH_ERR_FILE_NOT_FOUND);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "nope"), "file", &E), ITH_ERR_FILE_NOT_FOUND);
-	CU_ASSERT_EQUAL(symlink("b", tp(d, "a")), 0);
-	CU_ASSERT_EQUAL(symlink("a", tp(d, "b")), 0);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "a"), "file", &E), ITH_ERR_UNSAFE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "more than 40 symbolic links"));
-	for (int i = 0; i < 41; i++) {  /* at most 40 links, as the kernel: c40 -> c39 ... c1 -> c0 -> real/f */
-		char name[16], target[16];
-		snprintf(name, sizeof(name), "c%d", i);
-		snprintf(target, sizeof(target), i ? "c%d" : "real/f", i - 1);
-		CU_ASSERT_EQUAL(symlink(target, tp(d, name)), 0);
-	}
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "c39"), "file", &E), 0);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "c40"), "file", &E), ITH_ERR_UNSAFE);
-	chmod(tp(d, "real/f"), 0664);
-	CU_ASSERT_EQUAL(ith_check_trusted_path(tp(d, "l/f"), "file", &E), ITH_ERR_UNSAFE);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "is writable by its group (mode 0664)"));
-	test_rm_rf(d);
-	free(d);
-}
-
 int register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
@@ -547,7 +470,6 @@ int register_config_tests(void)
 	ADD(s, test_db_names);
 	ADD(s, test_sample_config);
 	ADD(s, test_directory_config);
-	ADD(s, test_trusted_path);
 	ADD(s, test_table_known_keys);
 	ADD(s, test_table_keys_accepted);
 	ADD(s, test_table_defaults);

@@ -1,5 +1,4 @@
 #include "suites.h"
-#include "fs.h"
 #include "id.h"
 #include "mem.h"
 #include "error.h"
@@ -244,40 +243,6 @@ static void test_retire_bounded(void)
 	ith_state_release(&st);
 }
 
-static void test_write_atomic(void)
-{
-	char *dir = test_tmpdir(), path[512], link[512], buf[64];
-	struct stat sb;
-	ino_t ino;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/sink", dir);
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "abc", 3, 0640, (gid_t)-1, &E), 0);
-	CU_ASSERT_EQUAL(stat(path, &sb), 0);
-	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0640);
-	CU_ASSERT_EQUAL(sb.st_size, 3);
-	ino = sb.st_ino;
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "defg", 4, 0600, (gid_t)-1, &E), 0);
-	CU_ASSERT_EQUAL(stat(path, &sb), 0);
-	CU_ASSERT_NOT_EQUAL(sb.st_ino, ino);  /* replaced, not rewritten in place */
-	fd = open(path, O_RDONLY);
-	CU_ASSERT_EQUAL(read(fd, buf, sizeof(buf)), 4);
-	close(fd);
-	/* a temp file left by a writer killed mid-write is cleaned up by the next write */
-	char stale[600];
-	snprintf(stale, sizeof(stale), "%s.tmp-deadbeef", path);
-	fd = open(stale, O_WRONLY | O_CREAT, 0600);
-	CU_ASSERT_TRUE(fd >= 0);
-	close(fd);
-	CU_ASSERT_EQUAL(ith_write_atomic(path, "xyz", 3, 0600, (gid_t)-1, &E), 0);
-	CU_ASSERT_NOT_EQUAL(access(stale, F_OK), 0);
-	snprintf(link, sizeof(link), "%s/link", dir);
-	CU_ASSERT_EQUAL(symlink(path, link), 0);
-	CU_ASSERT_EQUAL(ith_write_atomic(link, "x", 1, 0600, (gid_t)-1, &E), ITH_ERR_UNSAFE);
-	test_rm_rf(dir);
-	free(dir);
-}
-
 /* A wrapped error keeps its cause, word for word (the wrapper must not format
  * the message buffer into itself). */
 static void test_damaged_messages(void)
@@ -317,7 +282,6 @@ int register_state_tests(void)
 	ADD(s, test_lock_wait);
 	ADD(s, test_instance);
 	ADD(s, test_retire_bounded);
-	ADD(s, test_write_atomic);
 	ADD(s, test_damaged_messages);
 	return 0;
 }
