@@ -7,7 +7,7 @@
  *                     intent, counters and the last error
  *   <profile>.lock    flock(2)ed around every change and every API call
  *
- * Files are replaced durably (util.h ith_write_atomic); a crash leaves either
+ * Files are replaced durably (fs.h ith_write_atomic); a crash leaves either
  * the old or the new file. A state written by another instance (a cloned
  * disk image) is ignored, never acted on: its tokens are not ours to revoke.
  *
