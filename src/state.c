@@ -1,5 +1,6 @@
 #include "state.h"
 #include "error.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,13 +53,6 @@ void ith_state_drop_retired(struct ith_state *st, size_t i)
 		return;
 	memmove(&st->retired[i], &st->retired[i + 1], (st->nretired - i - 1) * sizeof(st->retired[0]));
 	st->nretired--;
-}
-
-static char *state_path(const char *dir, const char *profile, const char *ext)
-{
-	struct ith_strbuf sb = ITH_STRBUF_INIT;
-	ith_strbuf_addf(&sb, "%s/%s%s", dir, profile, ext);
-	return ith_strbuf_detach(&sb);
 }
 
 /* ---- JSON ---- */
@@ -312,7 +306,7 @@ static void damage_text(int r, const struct ith_strbuf *err, struct ith_strbuf *
 int ith_state_load(const char *dir, const char *profile, const char *instance, struct ith_state *out,
 	struct ith_strbuf *err)
 {
-	char *path = state_path(dir, profile, ".state"), *text = NULL, what[4200];
+	char *path = ith_layout_file(dir, profile, ITH_LAYOUT_STATE), *text = NULL, what[4200];
 	size_t len = 0;
 	int r;
 
@@ -350,7 +344,7 @@ out:
 
 int ith_state_save(const char *dir, const char *profile, const struct ith_state *st, struct ith_strbuf *err)
 {
-	char *path = state_path(dir, profile, ".state");
+	char *path = ith_layout_file(dir, profile, ITH_LAYOUT_STATE);
 	char *text = ith_state_to_json(st);
 	int r = ith_write_atomic(path, text, strlen(text), 0600, (gid_t)-1, err);
 
@@ -361,7 +355,7 @@ int ith_state_save(const char *dir, const char *profile, const struct ith_state 
 
 static int remove_in(const char *dir, const char *profile, const char *ext, struct ith_strbuf *err)
 {
-	char *path = state_path(dir, profile, ext);
+	char *path = ith_layout_file(dir, profile, ext);
 	int r = ith_unlink_if_exists(path, err);
 
 	free(path);
@@ -370,7 +364,7 @@ static int remove_in(const char *dir, const char *profile, const char *ext, stru
 
 int ith_state_remove(const char *dir, const char *profile, struct ith_strbuf *err)
 {
-	return remove_in(dir, profile, ".state", err);
+	return remove_in(dir, profile, ITH_LAYOUT_STATE, err);
 }
 
 /* Monotonic milliseconds, for the lock wait. */
@@ -441,7 +435,7 @@ static int flock_bounded(int fd, int64_t timeout_ms)
 int ith_lock_acquire(const char *dir, const char *profile, int64_t timeout_ms, struct ith_lock *out,
 	struct ith_strbuf *err)
 {
-	char *path = state_path(dir, profile, ".lock");
+	char *path = ith_layout_file(dir, profile, ITH_LAYOUT_LOCK);
 	int fd, r = 0;
 
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -524,7 +518,7 @@ static int instance_read(const char *path, const char *mh, char out[ITH_UUID_LEN
 
 int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regenerated, struct ith_strbuf *err)
 {
-	char *path = state_path(dir, "instance", ""), mh[32], id[ITH_UUID_LEN + 1], line[128];
+	char *path = ith_layout_file(dir, ITH_LAYOUT_INSTANCE, ITH_LAYOUT_PLAIN), mh[32], id[ITH_UUID_LEN + 1], line[128];
 	struct ith_lock lock = ITH_LOCK_INIT;
 	bool exists;
 	int r;
@@ -534,7 +528,7 @@ int ith_instance_load(const char *dir, char out[ITH_UUID_LEN + 1], bool *regener
 	if ((r = instance_read(path, mh, out, &exists, err)) != 0)
 		goto out;
 	/* Create (or regenerate) under a lock: concurrent first runs must agree. */
-	if ((r = ith_lock_acquire(dir, "instance", 30000, &lock, err)) < 0)
+	if ((r = ith_lock_acquire(dir, ITH_LAYOUT_INSTANCE, 30000, &lock, err)) < 0)
 		goto out;
 	if ((r = instance_read(path, mh, out, &exists, err)) != 0)
 		goto out;
@@ -553,7 +547,7 @@ out:
 
 int ith_instance_peek(const char *dir, char out[ITH_UUID_LEN + 1], struct ith_strbuf *err)
 {
-	char *path = state_path(dir, "instance", ""), mh[32];
+	char *path = ith_layout_file(dir, ITH_LAYOUT_INSTANCE, ITH_LAYOUT_PLAIN), mh[32];
 	bool exists;
 	int r;
 
@@ -590,7 +584,7 @@ static bool same_public_copy(int dfd, const char *path, const char *text)
 int ith_state_publish(const char *status_dir, const char *profile, const struct ith_state *st,
 	const struct ith_public *pub, struct ith_strbuf *err)
 {
-	char *path = state_path(status_dir, profile, ".json");
+	char *path = ith_layout_file(status_dir, profile, ITH_LAYOUT_STATUS);
 	char *text = ith_state_to_json_ex(st, false, pub);
 	/*
 	 * 0755 despite our umask 077: other users (Telegraf) read these files,
@@ -612,7 +606,7 @@ int ith_state_publish(const char *status_dir, const char *profile, const struct 
 
 int ith_state_unpublish(const char *status_dir, const char *profile, struct ith_strbuf *err)
 {
-	return remove_in(status_dir, profile, ".json", err);
+	return remove_in(status_dir, profile, ITH_LAYOUT_STATUS, err);
 }
 
 static void public_fields(const char *text, size_t len, struct ith_public *pub)
@@ -677,7 +671,7 @@ static int read_public_copy(const char *dir, const char *path, const char *what,
 int ith_state_load_public(const char *status_dir, const char *profile, struct ith_state *out,
 	struct ith_public *pub, struct ith_strbuf *err)
 {
-	char *path = state_path(status_dir, profile, ".json"), *text = NULL, what[4200];
+	char *path = ith_layout_file(status_dir, profile, ITH_LAYOUT_STATUS), *text = NULL, what[4200];
 	size_t len = 0;
 	int r;
 

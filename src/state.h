@@ -7,6 +7,9 @@
  *                     intent, counters and the last error
  *   <profile>.lock    flock(2)ed around every change and every API call
  *
+ * The file names are layout.h's (the one definition; config.c's collision
+ * check reads the same). Tier 4 (effects): files, locks, the machine id.
+ *
  * Files are replaced durably (util.h ith_write_atomic); a crash leaves either
  * the old or the new file. A state written by another instance (a cloned
  * disk image) is ignored, never acted on: its tokens are not ours to revoke.
