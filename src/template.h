@@ -5,8 +5,10 @@
  * the reading and checking of the file at load, are template-parse.h's;
  * this header includes it, so a caller sees the whole template sink here.
  *
- * Tier 4: it fills a template from a state token (state.h); output.c writes
- * the result into the sink.
+ * Tier 3 (model): pure, it fills a template from a state token
+ * (state-model.h) into a strbuf; output.c (tier 4) writes the result into
+ * the sink. Its parsing half sits apart, in template-parse.h, because
+ * config.c checks templates at load and this half needs config.h.
  *
  * Calling sequence:
  *     r = ith_template_load(path, &tmpl, &err);      // template-parse.h
@@ -20,7 +22,7 @@
 #define ITH_TEMPLATE_H
 
 #include "config.h"
-#include "state.h"
+#include "state-model.h"
 #include "template-parse.h"
 
 void ith_template_render(const struct ith_template *t, const struct ith_profile *p, const struct ith_state_token *tok,
