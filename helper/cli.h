@@ -3,6 +3,11 @@
  * functions return a cause (src/error.h) with the message in the caller's
  * err buffer; commands report once (cli_fail), and exit codes come from the
  * one table, helper/exitcodes.c (cli_exit_code).
+ *
+ * The helpers are defined in helper/cli.c (the exit codes in exitcodes.c);
+ * every cmd_*.c and sched.c include this header and call down into them.
+ * The commands' own entry points are declared in commands.h, for main.c's
+ * dispatch table: no command calls another.
  */
 #ifndef ITH_CLI_H
 #define ITH_CLI_H
@@ -67,6 +72,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cli_duration_option(const char *cmd, const char *opt, const char *arg, int64_t *out);
 /* Print a command's help (for --help) and return 0. */
 int cli_command_help(const char *name);
+/* The command table (main.c's dispatch table), handed over before any
+ * command runs: cli_command_help and nothing else reads it. */
+void cli_commands_set(const struct cli_command *v, size_t n);
 /* Resolve profile names: none given -> all (or the only one when single). */
 int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count);
 /* Write all of buf to fd 1. */
@@ -75,15 +83,6 @@ int cli_write_stdout(const char *buf, size_t len);
  * them back to its command. */
 extern mode_t cli_orig_umask;
 extern struct rlimit cli_orig_core;
-
-int cmd_get(struct cli *cli, int argc, char **argv);
-int cmd_rotate(struct cli *cli, int argc, char **argv);
-int cmd_status(struct cli *cli, int argc, char **argv);
-int cmd_list(struct cli *cli, int argc, char **argv);
-int cmd_revoke(struct cli *cli, int argc, char **argv);
-int cmd_check(struct cli *cli, int argc, char **argv);
-int cmd_watch(struct cli *cli, int argc, char **argv);
-int cmd_exec(struct cli *cli, int argc, char **argv);
 
 /* With prometheus_textfile set: write `status --format prometheus` of every
  * profile there (atomically, 0644); a failure is logged as a warning. */

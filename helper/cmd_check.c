@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "fs.h"
 #include "time.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -14,6 +14,7 @@
  * never into this process's own environment.
  */
 #include "cli.h"
+#include "commands.h"
 #include "sched.h"
 #include "time.h"
 

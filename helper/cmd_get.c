@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "commands.h"
 #include "output.h"
 
 #include <getopt.h>

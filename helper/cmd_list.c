@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "text.h"
 #include "time.h"
+#include "commands.h"
 
 #include <getopt.h>
 #include <json-c/json.h>

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "commands.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "commands.h"
 #include "health.h"
 #include "fs.h"
 #include "time.h"
@@ -14,37 +15,6 @@ static bool sink_present(const char *path)
 	struct stat sb;
 
 	return lstat(path, &sb) == 0;
-}
-
-int cli_prometheus_textfile(struct cli *cli)
-{
-	const char *path = cli->cfg.prometheus_textfile;
-	struct ith_strbuf sb = ITH_STRBUF_INIT, err = ITH_STRBUF_INIT;
-	struct ith_lock lock = ITH_LOCK_INIT;
-	struct ith_health *hs;
-	int64_t now;
-	int r;
-
-	if (!path || !cli->ctx_ready)
-		return 0;
-	/* watch rotates profiles concurrently: one writer at a time, the last one seeing every state (best effort) */
-	if (ith_lock_acquire(cli->cfg.state_dir, ".prometheus-textfile", 5000, &lock, &err) < 0)
-		ith_log(&cli->ctx, ITH_LOG_DEBUG, "prometheus_textfile: %s", ith_err_msg(&err));
-	now = ith_now();
-	hs = ith_xcalloc(cli->cfg.nprofiles, sizeof(*hs));
-	for (size_t i = 0; i < cli->cfg.nprofiles; i++)
-		ith_health_load(&cli->cfg, &cli->cfg.profiles[i], cli->ctx.instance, false, now, &hs[i]);
-	ith_health_prometheus(hs, cli->cfg.nprofiles, &sb);
-	ith_strbuf_addstr(&sb, "");
-	/* world-readable: node_exporter reads it; no secret in it */
-	r = ith_write_atomic(path, sb.buf, sb.len, 0644, (gid_t)-1, &err);
-	if (r < 0)
-		ith_log(&cli->ctx, ITH_LOG_WARN, "prometheus_textfile: %s", ith_err_msg(&err));
-	ith_lock_release(&lock);
-	ith_strbuf_release(&err);
-	ith_strbuf_release(&sb);
-	free(hs);
-	return r;
 }
 
 /* Prints the health of n profiles in fmt (text, json, influx, prometheus). */

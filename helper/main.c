@@ -1,16 +1,17 @@
 /*
  * influx-token-helper - keeps InfluxDB Cloud Dedicated database tokens
  * short-lived and always valid. main() only hardens the process, parses the
- * global options and dispatches to helper/cmd_*.c.
+ * global options and dispatches to helper/cmd_*.c (commands.h) through the
+ * table below; what the commands share is helper/cli.c's.
  */
 #include "cli.h"
+#include "commands.h"
 #include "version.h"
 #include "time.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,184 +113,6 @@ static void usage(FILE *f)
 		"Secrets go to stdout or sink files only, never to stderr, logs or argv.\n");
 }
 
-int cli_command_help(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name)) {
-			printf("usage: influx-token-helper [-c FILE] [-v|-q] %s\n\n%s\n", commands[i].usage, commands[i].help);
-			return 0;
-		}
-	return cli_exit_code(ITH_ERR_INTERNAL);
-}
-
-mode_t cli_orig_umask = 022;
-struct rlimit cli_orig_core = { RLIM_INFINITY, RLIM_INFINITY };
-
-int cli_fail(int cause, struct ith_strbuf *err)
-{
-	fprintf(stderr, "influx-token-helper: %s\n", ith_err_msg(err));
-	ith_strbuf_release(err);
-	return cli_exit_code(cause);
-}
-
-static void failures_print(struct cli_failures *f)
-{
-	if (f->pending)
-		fprintf(stderr, "influx-token-helper: %s: %s\n", f->names, f->msg);
-	f->pending = false;
-}
-
-void cli_profile_fail(struct cli_failures *f, const char *profile, int cause, struct ith_strbuf *err)
-{
-	const char *msg = ith_err_msg(err);
-	size_t plen = strlen(profile);
-
-	/* the profile is named once, in front: a message that starts with it loses that copy */
-	if (!strncmp(msg, profile, plen) && msg[plen] == ':' && msg[plen + 1] == ' ')
-		msg += plen + 2;
-	if (!f->rc)
-		f->rc = cli_exit_code(cause);
-	if (f->pending && !strcmp(f->msg, msg)) {
-		size_t len = strlen(f->names);
-		snprintf(f->names + len, sizeof(f->names) - len, ", %s", profile);
-	} else {
-		failures_print(f);
-		snprintf(f->msg, sizeof(f->msg), "%s", msg);
-		snprintf(f->names, sizeof(f->names), "%s", profile);
-		f->pending = true;
-	}
-	ith_strbuf_release(err);
-}
-
-int cli_failures_flush(struct cli_failures *f)
-{
-	failures_print(f);
-	return f->rc;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "influx-token-helper: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'influx-token-helper %s --help'.\n", cmd);
-	return cli_exit_code(ITH_ERR_USAGE);
-}
-
-int cli_duration_option(const char *cmd, const char *opt, const char *arg, int64_t *out)
-{
-	struct ith_strbuf err = ITH_STRBUF_INIT;
-	int rc = 0;
-
-	if (ith_parse_duration(arg, out, &err) < 0)
-		rc = cli_usage_error(cmd, "%s: %s", opt, ith_err_msg(&err));
-	ith_strbuf_release(&err);
-	return rc;
-}
-
-static void log_stderr(void *ud, enum ith_log_level lvl, const char *msg)
-{
-	const struct cli *cli = ud;
-
-	if ((int)lvl > cli->verbosity)
-		return;
-	fprintf(stderr, "influx-token-helper: %s%s\n", lvl == ITH_LOG_WARN ? "warning: " : "", msg);
-}
-
-/* The default per-user state_dir may sit below directories a new user does
- * not have yet (~/.local/state): make them, 0700 as XDG asks. state_dir
- * itself is made (and checked) by the core. Returns an exit code or 0. */
-static int make_parents(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return 0;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
-			fprintf(stderr, "influx-token-helper: cannot create directory '%s' for the default state_dir: %s; "
-				"set state_dir in the configuration\n", buf, strerror(errno));
-			return cli_exit_code(ith_errno_cause(errno));
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-int cli_load(struct cli *cli, enum cli_need need)
-{
-	struct ith_strbuf err = ITH_STRBUF_INIT;
-	int r;
-
-	if (!cli->cfg_loaded) {
-		const char *inst = getenv("INFLUX_TOKEN_HELPER_INSTANCE");  /* set by the templated units */
-		if (inst && (r = ith_instance_name_check(inst, &err)) < 0)
-			return cli_fail(r, &err);
-		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
-			return cli_fail(r, &err);
-		cli->cfg_loaded = true;
-	}
-	ith_strbuf_release(&err);
-	if (need == CLI_STATE && !cli->ctx_ready && cli->cfg.state_dir_is_default && (r = make_parents(cli->cfg.state_dir)))
-		return r;
-	if (need != CLI_CONFIG && !cli->ctx_ready) {
-		if ((r = ith_ctx_init(&cli->ctx, &cli->cfg, need == CLI_STATE_READONLY, log_stderr, cli, &err)) < 0)
-			return cli_fail(r, &err);
-		cli->ctx_ready = true;
-	}
-	ith_strbuf_release(&err);
-	return 0;
-}
-
-int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count)
-{
-	const struct ith_profile **v;
-	int r;
-
-	if (n == 0) {
-		v = ith_xcalloc(cli->cfg.nprofiles, sizeof(*v));
-		for (size_t i = 0; i < cli->cfg.nprofiles; i++)
-			v[i] = &cli->cfg.profiles[i];
-		*out = v;
-		*count = cli->cfg.nprofiles;
-		return 0;
-	}
-	v = ith_xcalloc((size_t)n, sizeof(*v));
-	for (int i = 0; i < n; i++) {
-		struct ith_strbuf err = ITH_STRBUF_INIT;
-		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i], &err)) < 0) {
-			free(v);
-			return cli_fail(r, &err);
-		}
-	}
-	*out = v;
-	*count = (size_t)n;
-	return 0;
-}
-
-int cli_write_stdout(const char *buf, size_t len)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(1, buf + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "influx-token-helper: cannot write to stdout: %s\n", strerror(errno));
-			return cli_exit_code(ITH_ERR_OUTPUT);
-		}
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 /* Everything printed reached stdout, or say so: rc, else 74 (a full disk, a pipe whose reader left). */
 static int finish_stdout(int rc)
 {
@@ -337,6 +160,7 @@ int main(int argc, char **argv)
 	int c, rc = cli_exit_code(ITH_ERR_USAGE);
 
 	harden();
+	cli_commands_set(commands, sizeof(commands) / sizeof(commands[0]));
 	memset(&cli, 0, sizeof(cli));
 	cli.verbosity = 1;
 	/* '+': stop at the command name; its options are its own. */

@@ -1,19 +1,21 @@
 #include "config.h"
 #include "error.h"
-#include "template.h"
+#include "layout.h"
+#include "names.h"
+#include "template-parse.h"
+#include "url.h"
 #include "fs.h"
+#include "mem.h"
 #include "text.h"
 #include "time.h"
 #include "trust.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <grp.h>
 #include <libconfig.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,29 +71,6 @@ static void strlist_release(struct ith_strlist *l)
 	l->n = 0;
 }
 
-bool ith_valid_profile_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > ITH_NAME_MAX || !isalpha((unsigned char)s[0]) || !isascii((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(isascii((unsigned char)s[i]) && (isalnum((unsigned char)s[i]) || s[i] == '_')))
-			return false;
-	return true;
-}
-
-bool ith_valid_db_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!strcmp(s, "*"))
-		return true;
-	if (n < 1 || n > 64)
-		return false;
-	return ith_text_is_safe(s);  /* no control characters (C0, C1), valid UTF-8 */
-}
-
 static bool valid_env_name(const char *s)
 {
 	if (!(isalpha((unsigned char)*s) || *s == '_') || !isascii((unsigned char)*s))
@@ -100,105 +79,6 @@ static bool valid_env_name(const char *s)
 		if (!(isascii((unsigned char)*s) && (isalnum((unsigned char)*s) || *s == '_')))
 			return false;
 	return true;
-}
-
-/* The host of a URL's authority h (ending at aend), bracketed IPv6 or a name; *hend: where it ends. */
-static const char *url_host(const char *h, const char *aend, struct ith_url *u, const char **hend)
-{
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(aend - h));
-		struct in6_addr a6;
-		if (!close || (size_t)(close - h - 1) >= sizeof(u->host))
-			return "has an unterminated [IPv6] host";
-		memcpy(u->host, h + 1, (size_t)(close - h - 1));
-		u->host[close - h - 1] = '\0';
-		if (inet_pton(AF_INET6, u->host, &a6) != 1)
-			return "has a bracketed host that is not an IPv6 address";
-		u->ipv6 = true;
-		*hend = close + 1;
-		if (*hend != aend && **hend != ':')
-			return "has characters after the ] of its IPv6 host";
-	} else {
-		const char *p, *e = memchr(h, ':', (size_t)(aend - h));
-		if (!e)
-			e = aend;
-		*hend = e;
-		if ((size_t)(e - h) >= sizeof(u->host))
-			return "has a host name that is too long";
-		for (p = h; p < e; p++)
-			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
-				return "has a host with characters other than letters, digits, '-', '.' and '_'";
-		memcpy(u->host, h, (size_t)(e - h));
-		u->host[e - h] = '\0';
-	}
-	return NULL;
-}
-
-const char *ith_url_parse(const char *url, struct ith_url *u)
-{
-	const char *p, *auth, *aend, *hend, *why;
-	size_t n = strlen(url);
-
-	memset(u, 0, sizeof(*u));
-	u->port = -1;
-	if (n > 2000)
-		return "is too long (at most 2000 characters)";
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f || strchr("\"'\\<>{}|^`", url[i]))
-			return "holds a space, a control character or a character not allowed in a URL";
-	if (!strncasecmp(url, "https://", 8)) {
-		u->https = true;
-		auth = url + 8;
-	} else if (!strncasecmp(url, "http://", 7)) {
-		auth = url + 7;
-	} else {
-		return "must start with https://";
-	}
-	aend = auth + strcspn(auth, "/?#");
-	if (strpbrk(auth, "?#"))
-		return "must not contain a query (?...) or fragment (#...); give the base URL only";
-	if (memchr(auth, '@', (size_t)(aend - auth)))
-		return "must not contain user:password@ (a user name or password); the URL must not carry credentials";
-	if ((why = url_host(auth, aend, u, &hend)))
-		return why;
-	if (!u->host[0])
-		return "has no host";
-	if (hend < aend) {  /* ":port" */
-		long port = 0;
-		if (hend + 1 == aend || aend - hend - 1 > 5)
-			return "has an empty or overlong port";
-		for (p = hend + 1; p < aend; p++) {
-			if (!isdigit((unsigned char)*p))
-				return "has a port that is not a number";
-			port = port * 10 + (*p - '0');
-		}
-		if (port < 1 || port > 65535)
-			return "has a port out of range (1-65535)";
-		u->port = (int)port;
-	}
-	u->path = aend;
-	return NULL;
-}
-
-bool ith_url_host_is_loopback(const struct ith_url *u)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (u->ipv6)
-		return inet_pton(AF_INET6, u->host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-	if (!strcasecmp(u->host, "localhost"))
-		return true;
-	if (inet_pton(AF_INET, u->host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return false;
-}
-
-bool ith_url_is_loopback_http(const char *url)
-{
-	struct ith_url u;
-
-	return !ith_url_parse(url, &u) && !u.https && ith_url_host_is_loopback(&u);
 }
 
 static char *strip_slash(const char *s)
@@ -273,62 +153,73 @@ struct owned_file {
 	char what[200];         /* the setting it comes from, for messages */
 };
 
-static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
-	ITH_PRINTF(5, 6);
+static void owned_add(struct owned_file **v, size_t *n, const char *path, const char *fmt, ...) ITH_PRINTF(4, 5);
 
-static void owned_add(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *fmt, ...)
+static void owned_add(struct owned_file **v, size_t *n, const char *path, const char *fmt, ...)
 {
-	struct ith_strbuf sb = ITH_STRBUF_INIT;
 	va_list ap;
 
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!*v)
 		abort();
-	ith_strbuf_addf(&sb, "%s%s%s", dir, name ? "/" : "", name ? name : "");
-	(*v)[*n].path = ith_path_normalize(sb.buf);
-	ith_strbuf_release(&sb);
+	(*v)[*n].path = ith_path_normalize(path);
 	va_start(ap, fmt);
 	vsnprintf((*v)[*n].what, sizeof((*v)[*n].what), fmt, ap);
 	va_end(ap);
 	(*n)++;
 }
 
+/* A file of the layout (layout.h): DIR/NAMEKIND. */
+static void owned_layout(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *kind,
+	const char *fmt, ...) ITH_PRINTF(6, 7);
+
+static void owned_layout(struct owned_file **v, size_t *n, const char *dir, const char *name, const char *kind,
+	const char *fmt, ...)
+{
+	char *path = ith_layout_file(dir, name, kind), what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	owned_add(v, n, path, "%s", what);
+	free(path);
+}
+
 /*
  * Two sinks, or a sink and a file the helper owns or reads (state files,
  * instance id, locks, status copies, token_file, ca_file, a hook program,
  * the config itself, state_dir or status_dir), resolving lexically to one
- * path: each rotation would overwrite the other. The layout is state.c's.
+ * path: each rotation would overwrite the other. The layout is layout.h's.
  */
 /* The files the helper uses itself: config, management token, CA, state, status, hooks. */
 static void owned_fixed(const struct ith_config *cfg, struct owned_file **own, size_t *nown)
 {
-	owned_add(own, nown, cfg->path, NULL, "the configuration file itself");
+	const char *cd = getenv("CREDENTIALS_DIRECTORY");
+
+	owned_add(own, nown, cfg->path, "the configuration file itself");
 	if (cfg->token_file)
-		owned_add(own, nown, cfg->token_file, NULL, "management.token_file");
+		owned_add(own, nown, cfg->token_file, "management.token_file");
 	if (cfg->ca_file)
-		owned_add(own, nown, cfg->ca_file, NULL, "management.ca_file");
-	owned_add(own, nown, cfg->state_dir, NULL, "state_dir");
-	owned_add(own, nown, cfg->state_dir, "instance", "state_dir (its instance file)");
-	owned_add(own, nown, cfg->state_dir, "instance.lock", "state_dir (its instance lock)");
+		owned_add(own, nown, cfg->ca_file, "management.ca_file");
+	owned_add(own, nown, cfg->state_dir, "state_dir");
+	owned_layout(own, nown, cfg->state_dir, ITH_LAYOUT_INSTANCE, ITH_LAYOUT_PLAIN, "state_dir (its instance file)");
+	owned_layout(own, nown, cfg->state_dir, ITH_LAYOUT_INSTANCE, ITH_LAYOUT_LOCK, "state_dir (its instance lock)");
 	if (cfg->status_dir)
-		owned_add(own, nown, cfg->status_dir, NULL, "status_dir");
+		owned_add(own, nown, cfg->status_dir, "status_dir");
 	for (size_t i = 0; i < cfg->nprofiles; i++) {
 		const struct ith_profile *p = &cfg->profiles[i];
-		char f[ITH_NAME_MAX + 8];
-		snprintf(f, sizeof(f), "%s.state", p->name);
-		owned_add(own, nown, cfg->state_dir, f, "state_dir (profile %s's state file)", p->name);
-		snprintf(f, sizeof(f), "%s.lock", p->name);
-		owned_add(own, nown, cfg->state_dir, f, "state_dir (profile %s's lock file)", p->name);
-		if (cfg->status_dir) {
-			snprintf(f, sizeof(f), "%s.json", p->name);
-			owned_add(own, nown, cfg->status_dir, f, "status_dir (profile %s's status copy)", p->name);
-		}
+		owned_layout(own, nown, cfg->state_dir, p->name, ITH_LAYOUT_STATE, "state_dir (profile %s's state file)", p->name);
+		owned_layout(own, nown, cfg->state_dir, p->name, ITH_LAYOUT_LOCK, "state_dir (profile %s's lock file)", p->name);
+		if (cfg->status_dir)
+			owned_layout(own, nown, cfg->status_dir, p->name, ITH_LAYOUT_STATUS, "status_dir (profile %s's status copy)",
+				p->name);
 		if (p->on_rotate.n)
-			owned_add(own, nown, p->on_rotate.v[0], NULL, "tokens[%zu] (%s).on_rotate[0]", i, p->name);
+			owned_add(own, nown, p->on_rotate.v[0], "tokens[%zu] (%s).on_rotate[0]", i, p->name);
 	}
-	if (!cfg->token_file && !cfg->token_env && getenv("CREDENTIALS_DIRECTORY"))
-		owned_add(own, nown, getenv("CREDENTIALS_DIRECTORY"), "management-token",
-			"the management token ($CREDENTIALS_DIRECTORY/management-token)");
+	if (!cfg->token_file && !cfg->token_env && cd)
+		owned_layout(own, nown, cd, ITH_LAYOUT_CREDENTIAL, ITH_LAYOUT_PLAIN,
+			"the management token ($CREDENTIALS_DIRECTORY/" ITH_LAYOUT_CREDENTIAL ")");
 }
 
 /* A template is read into a sink: none of the helper's own files may be one. Returns 0 or the error. */
@@ -345,7 +236,7 @@ static int check_templates(const struct vctx *v, const struct ith_config *cfg, c
 			if (!p->sinks[j].template_path)
 				continue;
 			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].template", i, p->name, j);
-			owned_add(own, nown, p->sinks[j].template_path, NULL, "%s", name);
+			owned_add(own, nown, p->sinks[j].template_path, "%s", name);
 			for (size_t k = 0; k + 1 < *nown && !r; k++)
 				if (!strcmp((*own)[k].path, (*own)[*nown - 1].path) && !strstr((*own)[k].what, ".template"))
 					r = verr(v, config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "template"),
@@ -364,7 +255,7 @@ static int check_textfile(const struct vctx *v, const struct ith_config *cfg, co
 
 	if (cfg->prometheus_textfile) {
 		/* written after every rotate: none of the files above */
-		owned_add(own, nown, cfg->prometheus_textfile, NULL, "prometheus_textfile");
+		owned_add(own, nown, cfg->prometheus_textfile, "prometheus_textfile");
 		for (size_t k = 0; k + 1 < *nown && !r; k++)
 			if (!strcmp((*own)[k].path, (*own)[*nown - 1].path))
 				r = verr(v, config_setting_get_member(config_setting_parent(t), "prometheus_textfile"),
@@ -387,7 +278,7 @@ static int check_sink_paths(const struct vctx *v, const struct ith_config *cfg, 
 			const config_setting_t *s = config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "path");
 			char name[160];
 			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].path", i, p->name, j);
-			owned_add(own, nown, p->sinks[j].path, NULL, "%s", name);
+			owned_add(own, nown, p->sinks[j].path, "%s", name);
 			for (size_t k = 0; k + 1 < *nown && !r; k++) {
 				if (strcmp((*own)[k].path, (*own)[*nown - 1].path))
 					continue;
@@ -416,34 +307,6 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 		free(own[k].path);
 	free(own);
 	return r;
-}
-
-/* state_dir when the configuration names none: the system directory for
- * root; for anyone else their own, as per-user tools keep state:
- * $XDG_STATE_HOME/influx-token-helper, else ~/.local/state/influx-token-helper. */
-static int default_state_dir(const struct vctx *v, char **out)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	struct ith_strbuf sb = ITH_STRBUF_INIT;
-
-	if (geteuid() == 0) {
-		*out = ith_xstrdup(ITH_DEFAULT_STATE_DIR);
-		return 0;
-	}
-	if (xdg && xdg[0] == '/') {  /* the XDG spec: a relative value is ignored */
-		ith_strbuf_addf(&sb, "%s/influx-token-helper", xdg);
-	} else {
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(geteuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home || home[0] != '/')
-			return ith_err(v->err, ITH_ERR_CONFIG, "%s: state_dir: not set, and uid %u has no home directory for "
-				"the default ~/.local/state/influx-token-helper; set state_dir", v->file, (unsigned)geteuid());
-		ith_strbuf_addf(&sb, "%s/.local/state/influx-token-helper", home);
-	}
-	*out = ith_strbuf_detach(&sb);
-	return 0;
 }
 
 /*
@@ -646,25 +509,6 @@ static int load_block(const struct vctx *v, const config_setting_t *grp, const c
 
 /* ---- validators and setters shared by several blocks ---- */
 
-/*
- * A URL as a message may show it: without what could be a credential, i.e.
- * anything up to the last '@' after the scheme (user:password@), and
- * without a query or fragment (?token=...).
- */
-static const char *url_shown(const char *url, char *out, size_t len)
-{
-	const char *rest = strstr(url, "://"), *at = strrchr(url, '@');
-	size_t head = rest ? (size_t)(rest + 3 - url) : 0;
-	/* an '@' past the host (a password with '/' in it, or a path): what came before it is elided, visibly */
-	bool past_host = at && at > url + head + strcspn(url + head, "/?#");
-
-	rest = at ? at + 1 : url + head;
-	if (rest < url + head)  /* an '@' inside the scheme: nothing to drop */
-		rest = url + head;
-	snprintf(out, len, "%.*s%s%.*s", (int)head, url, past_host ? "...@" : "", (int)strcspn(rest, "?#"), rest);
-	return out;
-}
-
 static int check_url(const struct vctx *v, const struct cval *x, void *base)
 {
 	const char *why;
@@ -673,10 +517,10 @@ static int check_url(const struct vctx *v, const struct cval *x, void *base)
 
 	(void)base;
 	why = ith_url_parse(x->str, &u);
-	url_shown(x->str, shown, sizeof(shown));
+	ith_url_shown(x->str, shown, sizeof(shown));
 	if (why)
 		return verr(v, x->s, x->name, "'%.80s' %s", shown, why);
-	if (!u.https && !ith_url_host_is_loopback(&u))
+	if (!ith_url_scheme_allowed(&u))
 		return verr(v, x->s, x->name,
 			"'%.80s': plain http:// is allowed only to loopback hosts written literally (127.0.0.0/8, [::1], localhost); use https://", shown);
 	return 0;
@@ -1133,8 +977,8 @@ static int validate_global(const struct vctx *v, struct ith_config *cfg, const c
 		cfg->cluster_url = ith_strbuf_detach(&sb);
 	}
 	if (!cfg->state_dir) {
-		if ((r = default_state_dir(v, &cfg->state_dir)) < 0)
-			return r;
+		if ((r = ith_layout_default_state_dir(&cfg->state_dir, v->err)) < 0)
+			return ith_err_prefix(v->err, r, "%s", v->file);
 		cfg->state_dir_is_default = true;
 	}
 	if (cfg->status_dir && same_path(cfg->status_dir, cfg->state_dir))
@@ -1302,63 +1146,4 @@ int ith_instance_name_check(const char *name, struct ith_strbuf *err)
 		"influx-token-helper@NAME makes NAME part of paths (/etc/influx-token-helper/NAME.conf, "
 		"/var/lib/influx-token-helper/NAME); '.', '..', an empty name and names with '/' are refused",
 		ith_safe_text(name ? name : "", shown, sizeof(shown)));
-}
-
-static int token_from_text(char *text, size_t len, const char *what, struct ith_secret *out, struct ith_strbuf *err)
-{
-	while (len > 0 && isspace((unsigned char)text[len - 1]))
-		len--;
-	if (len == 0)
-		return ith_err(err, ITH_ERR_CONFIG, "%s is empty", what);
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)text[i] <= 0x20 || text[i] == 0x7f)
-			return ith_err(err, ITH_ERR_CONFIG, "%s holds whitespace or control characters; it must hold the token alone", what);
-	ith_secret_set(out, text, len);
-	return 0;
-}
-
-static int token_from_file(const char *path, struct ith_secret *out, struct ith_strbuf *err)
-{
-	char *text = NULL, what[4200];
-	size_t len = 0;
-	int r;
-
-	snprintf(what, sizeof(what), "management token file '%s'", path);
-	r = ith_read_file(path, 16384, true, what, &text, &len, err);
-	if (r == 0) {
-		r = token_from_text(text, len, what, out, err);
-		ith_freezero(text, len + 1);
-	}
-	return r;
-}
-
-int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err)
-{
-	const char *cd;
-
-	if (cfg->token_file)
-		return token_from_file(cfg->token_file, out, err);
-	if (cfg->token_env) {
-		const char *e = getenv(cfg->token_env);
-		char *copy;
-		int r;
-		if (!e || !*e)
-			return ith_err(err, ITH_ERR_CONFIG, "management.token_env: environment variable %s is not set", cfg->token_env);
-		copy = ith_xstrdup(e);
-		r = token_from_text(copy, strlen(copy), "management token variable", out, err);
-		ith_free_secret_str(copy);
-		return r;
-	}
-	cd = getenv("CREDENTIALS_DIRECTORY");
-	if (cd && *cd) {
-		struct ith_strbuf p = ITH_STRBUF_INIT;
-		int r;
-		ith_strbuf_addf(&p, "%s/management-token", cd);
-		r = token_from_file(p.buf, out, err);
-		ith_strbuf_release(&p);
-		return r;
-	}
-	return ith_err(err, ITH_ERR_CONFIG, "%s: no management token: set management.token_file or management.token_env, "
-		"or run under systemd with LoadCredential=management-token:... (the packaged service does; by hand, as "
-		"root: influx-token-helper-admin COMMAND)", cfg->path);
 }

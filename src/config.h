@@ -14,7 +14,13 @@
  *     r = ith_config_profile(&cfg, name, &p, &err);
  *     ith_config_release(&cfg);
  *
- * The management token is not part of the config: see ith_mgmt_token_load().
+ * The management token is not part of the config: see ith_mgmt_token_load()
+ * (credential.h). URLs are parsed by url.h, names checked by names.h, the
+ * files the collision check keeps sinks off are named by layout.h, and a
+ * template sink's file is read and checked by template-parse.h.
+ *
+ * Tier 3 (model): includes tier 0-2 headers and the tier-3 url, names,
+ * layout and template-parse; never state, template or credential.
  */
 #ifndef ITH_CONFIG_H
 #define ITH_CONFIG_H
@@ -23,13 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "names.h"
 #include "id.h"
-#include "mem.h"
 #include "strbuf.h"
 
 #define ITH_DEFAULT_CONFIG "/etc/influx-token-helper/helper.conf"
 #define ITH_DEFAULT_URL "https://console.influxdata.com/api/v0"
-#define ITH_DEFAULT_STATE_DIR "/var/lib/influx-token-helper"
 #define ITH_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum ith_activation { ITH_ACT_NONE, ITH_ACT_DELAY, ITH_ACT_PROBE };
@@ -44,7 +50,7 @@ struct ith_sink {
 	gid_t gid;          /* (gid_t)-1: leave the group alone */
 	char *group;        /* as configured, for messages */
 	char *template_path;           /* type template: the template file */
-	struct ith_template *tmpl;     /* ... read and checked at load (template.h) */
+	struct ith_template *tmpl;     /* ... read and checked at load (template-parse.h) */
 };
 
 struct ith_strlist {
@@ -78,7 +84,7 @@ struct ith_config {
 	int64_t deadline;           /* all requests of one command, retries included */
 	char *ca_file;
 	char *cluster_url;  /* data plane base */
-	char *state_dir;    /* default: ITH_DEFAULT_STATE_DIR for root, else the user's XDG state directory */
+	char *state_dir;    /* default: layout.h's (ITH_DEFAULT_STATE_DIR for root, else the user's XDG state directory) */
 	bool state_dir_is_default;
 	char *status_dir;   /* optional: public, secret-free copies of the state for `status` */
 	char *prometheus_textfile;  /* optional: `status --format prometheus` written here after each rotate */
@@ -123,36 +129,5 @@ int ith_instance_name_check(const char *name, struct ith_strbuf *err);
  * false when there is none (the loader refuses activation = "probe" then).
  */
 bool ith_probe_target(const struct ith_profile *p, const char **db, bool *write);
-
-/*
- * A base URL, parsed as curl will read it: scheme (http or https, any case),
- * host (a name, an IPv4 address or an [IPv6] one), optional :port, path.
- * Refused: userinfo (anything with '@' before the path), query, fragment,
- * spaces, control and unsafe characters. Returns NULL and fills *u, or a
- * reason for a message ("has no host"). u->path points into url.
- */
-struct ith_url {
-	bool https;
-	bool ipv6;          /* host was [bracketed]; host holds it without brackets */
-	char host[256];
-	int port;           /* -1: none given */
-	const char *path;   /* "" or "/..." */
-};
-const char *ith_url_parse(const char *url, struct ith_url *u);
-/* The host is literally loopback: 127.0.0.0/8, ::1 or "localhost". */
-bool ith_url_host_is_loopback(const struct ith_url *u);
-/* true for well-formed http URLs whose host is loopback (see above). */
-bool ith_url_is_loopback_http(const char *url);
-bool ith_valid_profile_name(const char *s);
-bool ith_valid_db_name(const char *s);
-
-/*
- * The management token, from token_file (must be private to this user),
- * token_env, or $CREDENTIALS_DIRECTORY/management-token, in that order.
- * Trailing whitespace is stripped. ITH_ERR_UNSAFE for unsafe files,
- * ITH_ERR_FILE_NOT_FOUND for a missing one, ITH_ERR_CONFIG when none is
- * available or the token is malformed.
- */
-int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err);
 
 #endif

@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "credential.h"
 #include "error.h"
 #include "hook.h"
 #include "output.h"

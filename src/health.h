@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "state.h"
+#include "state-model.h"
 #include "id.h"
 #include "strbuf.h"
 

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "state.h"
+#include "state-model.h"
 #include "token.h"
 
 /* The same values as ITH_ROTATE_* (engine.h); FROM_GET: a get renews (it never waits on a probe). */

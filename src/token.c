@@ -1,5 +1,5 @@
 #include "token.h"
-#include "config.h"
+#include "names.h"
 #include "error.h"
 #include "text.h"
 #include "time.h"

@@ -6,6 +6,7 @@
  */
 #include "api.h"
 #include "config.h"
+#include "credential.h"
 #include "error.h"
 #include "time.h"
 

@@ -19,6 +19,10 @@ int register_time_tests(void);
 int register_id_tests(void);
 int register_fs_tests(void);
 int register_trust_tests(void);
+int register_url_tests(void);
+int register_names_tests(void);
+int register_layout_tests(void);
+int register_state_model_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */

@@ -137,44 +137,6 @@ static void test_bad(void)
 	expect_bad(HEAD "tokens = ( { name = \"a\"; write = [\"d\"]; } );\n@include \"x\"\n", "@include");
 }
 
-static void test_loopback(void)
-{
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://127.0.0.1:8080/api"));
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://127.1.2.3"));
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://localhost:1/"));
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://[::1]:9/x"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://128.0.0.1/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://localhost.evil.com/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1.evil.com/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://[::1].x/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("https://127.0.0.1/"));
-	/* userinfo: for curl the host is after the '@' */
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1:80@192.0.2.2:8086/api/v0"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://localhost:x@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://[::1]:1@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://u@127.0.0.1/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1\\@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1?@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1#@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1%2f@host/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://[::1%lo]/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1:99999/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1:/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://::1/"));
-	CU_ASSERT_FALSE(ith_url_is_loopback_http("http://127.0.0.1 /"));
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("HTTP://LOCALHOST"));
-	CU_ASSERT_TRUE(ith_url_is_loopback_http("http://[0:0:0:0:0:0:0:1]/api"));
-}
-
-static void test_db_names(void)
-{
-	CU_ASSERT_TRUE(ith_valid_db_name("sensors"));
-	CU_ASSERT_TRUE(ith_valid_db_name("caf\xc3\xa9"));
-	CU_ASSERT_FALSE(ith_valid_db_name("a\x1b[2J"));
-	CU_ASSERT_FALSE(ith_valid_db_name("a\xc2\x9b" "2J"));  /* C1 CSI */
-	CU_ASSERT_FALSE(ith_valid_db_name("a\xff"));
-}
-
 static void test_collisions(void)
 {
 	struct ith_config c;
@@ -191,28 +153,6 @@ static void test_collisions(void)
 	CU_ASSERT_EQUAL(ith_config_load_string(&c, "/etc/ith/helper.conf", T1("name = \"a\"; write = [\"d\"]; "
 		"sinks = ( { type = \"file\"; path = \"/s2/a.state\"; }, { type = \"env\"; path = \"/s/../s2/a.env\"; } );"), &E), 0);
 	ith_config_release(&c);
-}
-
-static void test_url_parse(void)
-{
-	struct ith_url u;
-
-	CU_ASSERT_PTR_NULL(ith_url_parse("https://[2001:db8::1]:8443/api/v0", &u));
-	CU_ASSERT_TRUE(u.https && u.ipv6);
-	CU_ASSERT_STRING_EQUAL(u.host, "2001:db8::1");
-	CU_ASSERT_EQUAL(u.port, 8443);
-	CU_ASSERT_STRING_EQUAL(u.path, "/api/v0");
-	CU_ASSERT_PTR_NULL(ith_url_parse("https://console.influxdata.com", &u));
-	CU_ASSERT_STRING_EQUAL(u.host, "console.influxdata.com");
-	CU_ASSERT_EQUAL(u.port, -1);
-	CU_ASSERT_STRING_EQUAL(u.path, "");
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https://user:pw@console.influxdata.com/api", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https://@console.influxdata.com/api", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https:///api", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https://[::1/api", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https://[::1]x/api", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("https://h/api?x=1", &u));
-	CU_ASSERT_PTR_NOT_NULL(ith_url_parse("ftp://h/", &u));
 }
 
 /* conf/helper.conf, as shipped, must load (its group made one this host has). */
@@ -464,10 +404,7 @@ int register_config_tests(void)
 		return -1;
 	ADD(s, test_good);
 	ADD(s, test_bad);
-	ADD(s, test_loopback);
-	ADD(s, test_url_parse);
 	ADD(s, test_collisions);
-	ADD(s, test_db_names);
 	ADD(s, test_sample_config);
 	ADD(s, test_directory_config);
 	ADD(s, test_table_known_keys);

@@ -3,6 +3,7 @@
 #include "id.h"
 
 #include <stdint.h>
+#include <stddef.h>
 
 static void test_uuid(void)
 {
