@@ -43,10 +43,16 @@ fi
 for f in tests/scenarios/*.case; do
   grep -q '^title ' "$f" || { echo "$f: no title line"; rc=1; }
 done
+# every scenario names its keywords, from the vocabulary, with those its directives imply
+if ! kw=$(python3 tests/run_scenarios.py --helper none --check-keywords); then
+  echo "scenario keywords (tests/run_scenarios.py KEYWORDS; tests/scenarios/README.md):"
+  echo "$kw"
+  rc=1
+fi
 n=$(ls tests/scenarios/*.case | wc -l)
 if [ "$rc" -eq 0 ]; then
   echo "source checks: banned calls none; no function over 60 lines; layers $LAYERS: $(echo "$layers" | tail -1);"
-  echo "  $n scenario files titled"
+  echo "  $n scenario files titled; $kw"
   echo "1 passed, 0 failed"
 else
   echo "0 passed, 1 failed"
