@@ -36,7 +36,9 @@ int main(void)
 		return 70;
 	if (register_config_tests() || register_time_tests() || register_state_tests() ||
 	    register_token_tests() || register_engine_tests() || register_watch_tests() ||
-	    register_plan_tests() || register_health_tests()) {
+	    register_plan_tests() || register_health_tests() ||
+	    /* issue 21: the effects' suites */
+	    register_api_tests() || register_output_tests() || register_hook_tests()) {
 		CU_cleanup_registry();
 		return 70;
 	}

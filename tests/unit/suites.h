@@ -11,6 +11,9 @@ int register_engine_tests(void);
 int register_watch_tests(void);
 int register_plan_tests(void);
 int register_health_tests(void);
+int register_api_tests(void);     /* against tests/emulator.py, started on 127.0.0.1 */
+int register_output_tests(void);
+int register_hook_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */
