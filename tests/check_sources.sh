@@ -6,12 +6,14 @@
 # Exit 0 when clean; prints each offence.
 set -u
 # LAYERS=strict: an offence of tests/check_layers.py fails these checks, and so does a module the tier table
-# lists that has no file. LAYERS=warn: the layering is printed but does not fail, and a listed module
-# without a file is a warning (the table names the target while issue 21's moves are under way).
+# lists that has no file. LAYERS=tiers: the same, but a listed module without a file is only a warning.
+# LAYERS=warn: the layering is printed but does not fail (the table names the target while issue 21's moves
+# are under way).
 # TODO(lead, issue 21): set LAYERS=strict once the tiers split, the schedule/planner/engine and the
 # config/state/token/template moves are merged (on the tree of b8fa229 the checker reports util.c unlisted,
 # five includes up a tier and the cycles error<->util, config/state/template/token, engine<->plan).
 LAYERS=${LAYERS:-warn}
+case "$LAYERS" in strict|tiers|warn) ;; *) echo "LAYERS=$LAYERS: strict, tiers or warn"; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 rc=0
 bad=$(grep -nE '(^|[^A-Za-z0-9_])(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)[[:space:]]*\(' \
@@ -28,8 +30,10 @@ if ! long=$(python3 tests/check_function_length.py --limit 60); then
   rc=1
 fi
 # the layering: every file in the tier table, includes only down, no cycle
-if [ "$LAYERS" = strict ]; then
-  if ! layers=$(python3 tests/check_layers.py --missing=fail); then
+if [ "$LAYERS" = strict ] || [ "$LAYERS" = tiers ]; then
+  missing=fail
+  [ "$LAYERS" = tiers ] && missing=warn
+  if ! layers=$(python3 tests/check_layers.py --missing=$missing); then
     echo "layering (ARCHITECTURE.md's tier table; tests/check_layers.py):"
     echo "$layers"
     rc=1
