@@ -12,6 +12,10 @@ A scenario whose `requires` is not met is reported as skipped, with the
 reason; but under CI=true a missing tool that apt offers fails the scenario
 (the rule in tests/skiprule.py). Ends with the line "N passed, M failed,
 K skipped"; exit status 1 when any failed, 77 when every scenario was skipped.
+
+Every scenario has a `keywords` line (KEYWORDS below: timing, the commands, root, influxd, setpriv,
+promtool, systemd, tls, badconf, faults, concurrency, hook, sink); --keywords a,b runs those having any,
+--exclude-keywords a,b leaves those out, --check-keywords checks every file's line (source-checks).
 """
 import argparse
 import glob
@@ -35,6 +39,122 @@ import skiprule
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_TIMEOUT = 60
+
+# The keywords a scenario's `keywords` line (after its title) may name, so a run can select a kind of
+# scenario or leave it out (--keywords, --exclude-keywords). tests/scenarios/README.md lists them too.
+KEYWORDS = {
+    "timing": "depends on real time: sleep, sleep-until-json, elapsed-above/below, wait-until, stop within "
+              "SECS, crash-trials, or an activation, grace or timeout waited out in real time",
+    "get": "runs get", "rotate": "runs rotate", "revoke": "runs revoke", "list": "runs list",
+    "status": "runs status", "check": "runs check", "exec": "runs exec", "watch": "runs watch",
+    "root": "needs root (requires root, run-pid1, run-on-disk)",
+    "influxd": "needs a real InfluxDB 1.x (requires influxd)",
+    "setpriv": "needs setpriv (requires setpriv)",
+    "promtool": "needs promtool (promtool-accepts)",
+    "systemd": "needs systemd-analyze (units-verify)",
+    "tls": "the emulator over TLS (emu-tls)",
+    "badconf": "a configuration is refused (exit 78)",
+    "faults": "faults injected into the emulator (emu-faults)",
+    "concurrency": "helpers at once: run-parallel, run-bg, storm, reader-start, crash-trials",
+    "hook": "an on_rotate hook",
+    "sink": "what a sink holds or how it is written (file-mode, file-group, sh-source, reader-start, a title "
+            "naming a sink)",
+}
+COMMANDS = ("get", "rotate", "revoke", "list", "status", "check", "exec", "watch")
+# Keywords that follow from a scenario's directives: (keyword, directive regex). Those in EXACT are listed
+# exactly when implied; the others must be listed when implied and may be listed by judgement (a scenario
+# that waits out an activation in real time is `timing` with no sleep).
+IMPLIED = [
+    ("timing", r"^(sleep|sleep-until-json|elapsed-above|elapsed-below|wait-until|stop|crash-trials)( |$)"),
+    ("root", r"^(requires .*\broot\b|run-pid1 |run-on-disk )"),
+    ("influxd", r"^requires .*\binfluxd\b"),
+    ("setpriv", r"^requires .*\bsetpriv\b"),
+    ("promtool", r"^promtool-accepts( |$)"),
+    ("systemd", r"^units-verify( |$)"),
+    ("tls", r"^emu-tls( |$)"),
+    ("faults", r"^emu-faults( |$)"),
+    ("badconf", r"^exit 78$"),
+    ("concurrency", r"^(run-parallel|run-bg|storm|reader-start|crash-trials)( |$)"),
+    ("sink", r"^(file-mode|file-group|sh-source|reader-start|title .*\bsinks?\b)"),
+]
+EXACT = set(COMMANDS) | {"influxd", "setpriv", "promtool", "systemd", "tls", "faults", "badconf"}
+
+
+def directive_lines(text):
+    """The directive lines of a scenario (blocks, blank lines and comments left out)."""
+    out, in_block = [], False
+    for line in text.split("\n"):
+        s = line.strip()
+        if in_block:
+            in_block = line.rstrip() != "end"
+            continue
+        if not s or s.startswith("#"):
+            continue
+        out.append(s)
+        in_block = s.endswith("<<")
+    return out
+
+
+def implied_keywords(text):
+    """The keywords a scenario's text implies: IMPLIED, the commands its run directives run, and `hook` for a
+    configuration with on_rotate."""
+    lines = directive_lines(text)
+    found = {k for k, rx in IMPLIED if any(re.search(rx, d) for d in lines)}
+    for d in lines:
+        word, _, arg = d.partition(" ")
+        if word == "start" or word.startswith("run"):
+            cmd = next((t for t in arg.split() if t in COMMANDS), None)
+            if cmd:
+                found.add(cmd)
+        elif word == "storm":
+            found |= {"get", "rotate", "status"}
+        elif word == "crash-trials":
+            found |= {"rotate", "get"}
+    if re.search(r"\bon_rotate\b", text):
+        found.add("hook")
+    return found
+
+
+def scenario_keywords(path):
+    """A scenario's keywords (its one `keywords` line), or raise ValueError saying what is wrong: no such
+    line, more than one, an unknown keyword, or one its directives imply missing (EXACT ones also extra)."""
+    text = open(path).read()
+    lines = [d for d in directive_lines(text) if d.split(" ", 1)[0] == "keywords"]
+    if len(lines) != 1:
+        raise ValueError("%s: %s" % (os.path.basename(path), "no keywords line" if not lines else
+                                     "more than one keywords line"))
+    kws = lines[0].split()[1:]
+    unknown = [k for k in kws if k not in KEYWORDS]
+    if unknown:
+        raise ValueError("%s: unknown keyword %s (known: %s)" % (os.path.basename(path), ", ".join(unknown),
+                                                                  " ".join(sorted(KEYWORDS))))
+    implied = implied_keywords(text)
+    missing = sorted(implied - set(kws))
+    extra = sorted((set(kws) & EXACT) - implied)
+    if missing or extra:
+        raise ValueError("%s: keywords %s%s" % (
+            os.path.basename(path), "missing %s (its directives imply them)" % " ".join(missing) if missing else "",
+            ("; " if missing else "") + "%s listed but not implied by its directives" % " ".join(extra)
+            if extra else ""))
+    return set(kws)
+
+
+def check_keywords(files):
+    """--check-keywords: every scenario's keywords line is there and right; prints the offences, or the
+    count of scenarios per keyword."""
+    bad, counts = [], {k: 0 for k in KEYWORDS}
+    for f in files:
+        try:
+            for k in scenario_keywords(f):
+                counts[k] += 1
+        except ValueError as e:
+            bad.append(str(e))
+    for b in bad:
+        print(b)
+    if bad:
+        return 1
+    print("keywords: %d scenarios; %s" % (len(files), ", ".join("%s %d" % (k, n) for k, n in counts.items())))
+    return 0
 
 
 class Failure(Exception):
@@ -242,6 +362,13 @@ class Scenario:
     # ---- directives ----
     def d_title(self, arg):
         self.title = arg
+
+    def d_keywords(self, arg):
+        """keywords WORD...: what kind of scenario this is (KEYWORDS); checked before it runs."""
+        try:
+            scenario_keywords(self.path)
+        except ValueError as e:
+            raise Failure(str(e))
 
     @staticmethod
     def pretend_missing():
@@ -1286,6 +1413,27 @@ exec "$@"
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def select_keywords(files, want, exclude):
+    """(files having any keyword of want and none of exclude, how many were left out); (None, 0) after
+    printing why when a keyword is unknown or a scenario's keywords line is wrong."""
+    want = [k for k in (want or "").split(",") if k]
+    exclude = [k for k in (exclude or "").split(",") if k]
+    unknown = [k for k in want + exclude if k not in KEYWORDS]
+    if unknown:
+        print("unknown keyword %s (known: %s)" % (", ".join(unknown), " ".join(sorted(KEYWORDS))))
+        return None, 0
+    out = []
+    for f in files:
+        try:
+            kws = scenario_keywords(f)
+        except ValueError as e:
+            print(e)
+            return None, 0
+        if (not want or kws & set(want)) and not kws & set(exclude):
+            out.append(f)
+    return out, len(files) - len(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--helper", required=True)
@@ -1293,8 +1441,19 @@ def main():
     ap.add_argument("--only", help="run scenarios whose file name contains this")
     ap.add_argument("--only-list", help="comma-separated scenario number prefixes, e.g. 001,044")
     ap.add_argument("--keep", action="store_true", help="keep temporary directories")
+    ap.add_argument("--keywords", help="run only scenarios having any of these keywords (comma-separated)")
+    ap.add_argument("--exclude-keywords", help="leave out scenarios having any of these keywords")
+    ap.add_argument("--check-keywords", action="store_true",
+                    help="check every scenario's keywords line (for source-checks) and run nothing")
     a = ap.parse_args()
     files = sorted(glob.glob(os.path.join(a.scenarios, "*.case")))
+    if a.check_keywords:
+        return check_keywords(files)
+    if a.keywords or a.exclude_keywords:
+        files, left = select_keywords(files, a.keywords, a.exclude_keywords)
+        if files is None:
+            return 1
+        print("keywords: %d scenarios selected, %d left out" % (len(files), left))
     if a.only:
         files = [f for f in files if a.only in os.path.basename(f)]
     if a.only_list:

@@ -23,6 +23,9 @@ int register_url_tests(void);
 int register_names_tests(void);
 int register_layout_tests(void);
 int register_state_model_tests(void);
+int register_api_tests(void);     /* against tests/emulator.py, started on 127.0.0.1 */
+int register_output_tests(void);
+int register_hook_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */
