@@ -15,6 +15,7 @@
  */
 #include "cli.h"
 #include "sched.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,9 +31,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-/* How often the state file is looked at (stat only, unless it changed). */
-#define EXEC_POLL 1.0
 
 static const struct {
 	const char *name;
@@ -382,7 +380,7 @@ struct exec_run {
 static double exec_turn(struct exec_run *e)
 {
 	struct cli *cli = e->x->cli;
-	double wait = EXEC_POLL;
+	double wait = ITH_EXEC_POLL;
 
 	if (!e->stopping) {
 		if (e->s->reload_pending) {
@@ -394,8 +392,8 @@ static double exec_turn(struct exec_run *e)
 		double due = sched_next(e->s), now = sched_wall();
 		if (due <= now) {
 			sched_start(e->s);
-		} else if (due - now + 0.05 < wait) {
-			wait = due - now + 0.05;
+		} else {
+			wait = ith_sleep_for(due, now, wait);
 		}
 	}
 	if (e->ch->pid && e->ch->kill_at) {

@@ -1,7 +1,7 @@
 #include "health.h"
 
-#include "engine.h"
 #include "error.h"
+#include "schedule.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,7 +46,7 @@ static enum ith_health_state state_of(const struct ith_state *st, int64_t renew_
 		return ITH_HEALTH_FAILING;
 	if (st->has_next)
 		return ITH_HEALTH_ACTIVATING;
-	if (renew_at && now >= renew_at)
+	if (renew_at && ith_renewal_due_at(renew_at, now))
 		return ITH_HEALTH_RENEW_DUE;
 	return ITH_HEALTH_OK;
 }

@@ -3,7 +3,7 @@
  * prometheus_textfile holds it, and its encodings. Never a secret.
  *
  * The model (struct ith_health) is built from a profile's state and the
- * time, with the renewal time computed by the caller (the engine's, or the
+ * time, with the renewal time computed by the caller (schedule.h's, or the
  * one a published copy carries); its state is one of
  *     ok, renew-due, activating, failing, expired, missing, error
  * The encoders render one or more models into a strbuf, without I/O:

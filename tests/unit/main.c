@@ -35,8 +35,8 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 70;
 	if (register_config_tests() || register_time_tests() || register_state_tests() ||
-	    register_token_tests() || register_engine_tests() || register_watch_tests() ||
-	    register_plan_tests() || register_health_tests()) {
+	    register_token_tests() || register_engine_tests() || register_template_tests() ||
+	    register_plan_tests() || register_health_tests() || register_schedule_tests()) {
 		CU_cleanup_registry();
 		return 70;
 	}
