@@ -152,27 +152,6 @@ static void guardian_tell(struct execx *x, pid_t v)
 	}
 }
 
-/* The token to hand out now: current when valid, else a valid next. */
-static int serving_token(struct execx *x, struct ith_state_token *out, struct ith_strbuf *err)
-{
-	struct cli *cli = x->cli;
-	struct ith_state st;
-	int64_t now = ith_now();
-	int r;
-
-	if ((r = ith_state_load(cli->cfg.state_dir, x->p->name, cli->ctx.instance, &st, err)) < 0)
-		return r;
-	memset(out, 0, sizeof(*out));
-	if (st.has_current && st.current.expires_at > now)
-		*out = st.current, memset(&st.current, 0, sizeof(st.current)), st.has_current = false;
-	else if (st.has_next && st.next.expires_at > now)
-		*out = st.next, memset(&st.next, 0, sizeof(st.next)), st.has_next = false;
-	else
-		r = ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token in the state", x->p->name);
-	ith_state_release(&st);
-	return r;
-}
-
 /* execve with PATH search (as execvp), never through a shell. */
 static void exec_path(char **argv, char **envp)
 {
@@ -293,7 +272,7 @@ static void check_switch(struct execx *x, struct child *ch)
 {
 	struct ith_strbuf err = ITH_STRBUF_INIT;  /* nothing to serve: keep CMD as it is */
 	struct ith_state_token tok;
-	int r = ch->restarting || !ch->pid ? -1 : serving_token(x, &tok, &err);
+	int r = ch->restarting || !ch->pid ? -1 : ith_serving_token(&x->cli->ctx, x->p, &tok, &err);
 
 	ith_strbuf_release(&err);
 	if (r < 0)
@@ -428,7 +407,7 @@ static bool exec_reap(struct exec_run *e)
 		if (e->ch->restarting && !e->stopping) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;
 			struct ith_state_token t2;
-			if ((r = serving_token(e->x, &t2, &err)) == 0) {
+			if ((r = ith_serving_token(&e->x->cli->ctx, e->x->p, &t2, &err)) == 0) {
 				r = start_child(e->x, &t2, e->ch, &err);
 				ith_state_token_release(&t2);
 			}

@@ -1552,6 +1552,24 @@ int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, 
 	return due;
 }
 
+int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state_token *out,
+	struct ith_strbuf *err)
+{
+	struct ith_state st;
+	struct ith_plan pl;
+	int r;
+
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
+		return r;
+	get_plan(ctx, p, &st, ith_now(), -1, ITH_GET_SUPERVISED, &pl);
+	if (pl.v[0].kind == ITH_STEP_SERVE)
+		r = serve(pl.v[0].slot == ITH_SLOT_CURRENT ? &st.current : &st.next, out);
+	else
+		r = ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token in the state", p->name);
+	ith_state_release(&st);
+	return r;
+}
+
 int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;

@@ -144,6 +144,14 @@ const char *ith_role_name(enum ith_token_role r);
  */
 int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, int64_t now, int64_t last_run,
 	const char **what);
+/*
+ * The token a supervisor (exec) hands out now, from the state as it is: the
+ * planner's answer to a get that renews nothing itself (the scheduler
+ * renews): the current token while valid, else a valid next one. No lock,
+ * no network. ITH_ERR_NO_VALID_TOKEN when there is none.
+ */
+int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state_token *out,
+	struct ith_strbuf *err);
 /* Rewrite the profile's sinks from the cached current token when it is still
  * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */

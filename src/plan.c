@@ -223,7 +223,7 @@ void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out)
 		s->force = st->has_current && !st->has_next && !out->due;
 	} else if (cur) {
 		serve(in, out, ITH_SLOT_CURRENT, in->stage == ITH_GET_RENEW_FAILED);
-	} else if (next && in->stage == ITH_GET_RENEWED) {
+	} else if (next && (in->stage == ITH_GET_RENEWED || in->stage == ITH_GET_SUPERVISED)) {
 		serve(in, out, ITH_SLOT_NEXT, false);
 	} else {
 		add(out, ITH_STEP_FAIL, ITH_WHEN_ALWAYS)->fail =

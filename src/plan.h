@@ -6,7 +6,8 @@
  * and returns the steps in order. `rotate --dry-run` prints them; `rotate`
  * executes them (src/engine.c); `get` asks at each of its stages (before the
  * lock, under it, after a renewal that worked or failed) and does what the
- * answer says. Every moment it compares with now
+ * answer says; `exec` asks which token to hand out (ITH_GET_SUPERVISED,
+ * through engine.h ith_serving_token). Every moment it compares with now
  * (renewal, activation, sweep close, grace end) is schedule.h's.
  *
  * A step states its intent and the condition it runs under (when): a create
@@ -39,6 +40,8 @@ enum ith_get_stage {
 	ITH_GET_LOCKED,        /* lock held, state reloaded */
 	ITH_GET_RENEWED,       /* lock held, renewal done (or not needed) */
 	ITH_GET_RENEW_FAILED,  /* lock held, the renewal failed: the API is down or refusing */
+	ITH_GET_SUPERVISED,    /* state read without the lock by a supervisor whose scheduler renews (exec):
+	                        * serve what is valid now, never renew */
 };
 
 /* What the caller knows of the next token's activation on the data plane. */
