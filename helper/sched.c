@@ -157,7 +157,7 @@ double sched_next(struct sched *s)
 		}
 	}
 	if (!found)
-		return sched_wall() + 3600;
+		return sched_wall() + ITH_IDLE_WAIT;
 	if (best > sched_wall() && best != s->logged_due) {
 		char when[32];
 		ith_format_rfc3339((int64_t)best, when, sizeof(when));

@@ -68,7 +68,7 @@ void sched_child_signals(const sigset_t *set);
 int sched_init(struct sched *s, struct cli *cli, int nnames, char **names);
 void sched_release(struct sched *s);
 /* When the next rotation is due (wall clock, seconds), among the profiles
- * without a rotation running (none: an hour from now); sets due_idx. Logs the
+ * without a rotation running (none: ITH_IDLE_WAIT from now); sets due_idx. Logs the
  * plan once per change. */
 double sched_next(struct sched *s);
 /* Fork the rotation of profile due_idx. */

@@ -124,6 +124,8 @@ int64_t ith_next_due(const struct ith_state *st, const struct ith_profile *p, co
 /* Backoff after failures: from 5 s, doubling to 5 min, with "equal jitter" (half fixed, half random). */
 #define ITH_BACKOFF_FIRST 5.0
 #define ITH_BACKOFF_MAX 300.0
+/* Every profile has a rotation running: the scheduler looks again this much later (or when one ends). */
+#define ITH_IDLE_WAIT 3600.0
 /* After a successful cycle: no second one within a second. */
 #define ITH_CYCLE_GAP 1.0
 /* Due times are whole seconds, the engine's clock too: wake this much after one. */
