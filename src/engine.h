@@ -2,6 +2,8 @@
  * engine.h - the token lifecycle (docs/design.md "Token lifecycle"): serving a
  * cached token, renewing it ahead of expiry, publishing to sinks, retiring
  * and revoking old tokens, sweeping orphans, decommissioning a profile.
+ * The executor: what to do is the planner's (plan.h), when is the
+ * schedule's (schedule.h); engine.c loads, calls and saves.
  *
  * One struct ith_ctx per process: the config, this instance's id, and the
  * API handle, opened only when a call needs the network (a cached `get`
