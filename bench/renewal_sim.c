@@ -16,7 +16,7 @@
  * Prints numbers; not a pass/fail test. Usage:
  *     renewal-sim [HOSTS [DAYS [SEED]]]       (defaults 10000 8 1)
  */
-#include "engine.h"
+#include "schedule.h"
 
 #include <stdio.h>
 #include <stdlib.h>

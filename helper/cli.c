@@ -7,7 +7,7 @@
  * and sched.c call down into it; main.c only dispatches.
  */
 #include "cli.h"
-#include "health.h"
+#include "health-load.h"
 #include "layout.h"
 #include "fs.h"
 #include "time.h"

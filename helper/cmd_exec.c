@@ -14,9 +14,11 @@
  * never into this process's own environment.
  */
 #include "cli.h"
+#include "layout.h"
 #include "commands.h"
 #include "sched.h"
 #include "time.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,9 +34,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-/* How often the state file is looked at (stat only, unless it changed). */
-#define EXEC_POLL 1.0
 
 static const struct {
 	const char *name;
@@ -156,27 +155,6 @@ static void guardian_tell(struct execx *x, pid_t v)
 	}
 }
 
-/* The token to hand out now: current when valid, else a valid next. */
-static int serving_token(struct execx *x, struct ith_state_token *out, struct ith_strbuf *err)
-{
-	struct cli *cli = x->cli;
-	struct ith_state st;
-	int64_t now = ith_now();
-	int r;
-
-	if ((r = ith_state_load(cli->cfg.state_dir, x->p->name, cli->ctx.instance, &st, err)) < 0)
-		return r;
-	memset(out, 0, sizeof(*out));
-	if (st.has_current && st.current.expires_at > now)
-		*out = st.current, memset(&st.current, 0, sizeof(st.current)), st.has_current = false;
-	else if (st.has_next && st.next.expires_at > now)
-		*out = st.next, memset(&st.next, 0, sizeof(st.next)), st.has_next = false;
-	else
-		r = ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token in the state", x->p->name);
-	ith_state_release(&st);
-	return r;
-}
-
 /* execve with PATH search (as execvp), never through a shell. */
 static void exec_path(char **argv, char **envp)
 {
@@ -270,12 +248,12 @@ static int start_child(struct execx *x, const struct ith_state_token *tok, struc
 /* Has the state file changed since last time (cheap: stat)? */
 static bool state_changed(struct execx *x)
 {
-	char path[4200];
+	char *path = ith_layout_file(x->cli->cfg.state_dir, x->p->name, ITH_LAYOUT_STATE);
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s.state", x->cli->cfg.state_dir, x->p->name);
 	if (stat(path, &st) < 0)
 		memset(&st, 0, sizeof(st));
+	free(path);
 	if (st.st_ino == x->seen.st_ino && st.st_size == x->seen.st_size &&
 	    st.st_mtim.tv_sec == x->seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == x->seen.st_mtim.tv_nsec)
 		return false;
@@ -297,7 +275,7 @@ static void check_switch(struct execx *x, struct child *ch)
 {
 	struct ith_strbuf err = ITH_STRBUF_INIT;  /* nothing to serve: keep CMD as it is */
 	struct ith_state_token tok;
-	int r = ch->restarting || !ch->pid ? -1 : serving_token(x, &tok, &err);
+	int r = ch->restarting || !ch->pid ? -1 : ith_serving_token(&x->cli->ctx, x->p, &tok, &err);
 
 	ith_strbuf_release(&err);
 	if (r < 0)
@@ -384,7 +362,7 @@ struct exec_run {
 static double exec_turn(struct exec_run *e)
 {
 	struct cli *cli = e->x->cli;
-	double wait = EXEC_POLL;
+	double wait = ITH_EXEC_POLL;
 
 	if (!e->stopping) {
 		if (e->s->reload_pending) {
@@ -396,8 +374,8 @@ static double exec_turn(struct exec_run *e)
 		double due = sched_next(e->s), now = sched_wall();
 		if (due <= now) {
 			sched_start(e->s);
-		} else if (due - now + 0.05 < wait) {
-			wait = due - now + 0.05;
+		} else {
+			wait = ith_sleep_for(due, now, wait);
 		}
 	}
 	if (e->ch->pid && e->ch->kill_at) {
@@ -432,7 +410,7 @@ static bool exec_reap(struct exec_run *e)
 		if (e->ch->restarting && !e->stopping) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;
 			struct ith_state_token t2;
-			if ((r = serving_token(e->x, &t2, &err)) == 0) {
+			if ((r = ith_serving_token(&e->x->cli->ctx, e->x->p, &t2, &err)) == 0) {
 				r = start_child(e->x, &t2, e->ch, &err);
 				ith_state_token_release(&t2);
 			}

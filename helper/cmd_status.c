@@ -1,6 +1,6 @@
 #include "cli.h"
 #include "commands.h"
-#include "health.h"
+#include "health-load.h"
 #include "fs.h"
 #include "time.h"
 

@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sched.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,11 +9,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-
-/* Longest sleep: the state is re-read (no network) at least this often, so a
- * rotation made by another process (a timer, an admin's rotate --force) is
- * taken into account. */
-#define WATCH_MAX_SLEEP 60.0
 
 int cmd_watch(struct cli *cli, int argc, char **argv)
 {
@@ -45,10 +41,8 @@ int cmd_watch(struct cli *cli, int argc, char **argv)
 			sched_start(&s);
 			continue;
 		}
-		/* + 50 ms: due times are whole seconds, the engine's clock too */
-		wait = due - now + 0.05;
-		if (wait > WATCH_MAX_SLEEP)
-			wait = WATCH_MAX_SLEEP;
+		/* just after the due moment, and no later than the state's next re-read */
+		wait = ith_sleep_for(due, now, ITH_WATCH_MAX_SLEEP);
 		struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
 		siginfo_t info;
 		int sig = sigtimedwait(&set, &info, &ts);

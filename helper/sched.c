@@ -1,6 +1,7 @@
 #include "sched.h"
 #include "hook.h"
 #include "time.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,14 +10,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Backoff after failures: 5 s doubling to 5 min, "equal jitter" (half fixed, half random). */
-#define BACKOFF_FIRST 5.0
-#define BACKOFF_MAX 300.0
-/* As the packaged timer: a cycle at least this often, with nothing due it
- * only rewrites sinks that changed (a tmpfs emptied, a reload) and the
- * metrics textfile, with no network. */
-#define SCHED_REFRESH 300.0
 
 double sched_wall(void)
 {
@@ -126,38 +119,21 @@ void sched_release(struct sched *s)
 	s->n = s->ndetached = 0;
 }
 
-/* When profile i has something due next (wall clock); *what names it. */
+/* When profile i has something due next (wall clock), as the core and the schedule say; *what names it. */
 static double profile_due(struct sched *s, size_t i, int64_t now, const char **what)
 {
-	struct cli *cli = s->cli;
-	const struct ith_profile *p = s->profiles[i];
-	struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
-	struct ith_state st;
-	double due;
-	int r = ith_state_load(cli->cfg.state_dir, p->name, cli->ctx.instance, &st, &err);
+	const struct sched_prof *sp = &s->ps[i];
+	/* a state that cannot be read is due now: the rotation reports it (and backs off) */
+	double due = (double)ith_profile_due(&s->cli->ctx, s->profiles[i], now, (int64_t)sp->last_cycle, what);
 
-	ith_strbuf_release(&err);
-	*what = "retry";
-	if (r < 0) {
-		/* let the rotation report it (and back off) */
-		due = (double)now;
-		*what = "state check";
-	} else {
-		due = (double)ith_next_due(&cli->ctx, &st, p, now, (int64_t)s->ps[i].last_cycle, what);
-		ith_state_release(&st);
-	}
-	if (s->ps[i].last_cycle + SCHED_REFRESH < due && due > (double)now) {
-		/* nothing else due now: a refresh (at once after a start or a reload) */
-		due = s->ps[i].last_cycle + SCHED_REFRESH;
-		*what = "refresh";
-	}
-	if (s->ps[i].retry_at > due) {
-		due = s->ps[i].retry_at;
-		*what = "retry";
-	}
-	if (s->ps[i].not_before > due)
-		due = s->ps[i].not_before;
-	return due;
+	return ith_cycle_due(due, (double)now, sp->last_cycle, sp->retry_at, sp->not_before, what);
+}
+
+/* The jitter's draw: uniform in [0, 1], from random() (seeded in sched_init). */
+static double draw_random(void *ud)
+{
+	(void)ud;
+	return (double)random() / (double)RAND_MAX;
 }
 
 double sched_next(struct sched *s)
@@ -182,7 +158,7 @@ double sched_next(struct sched *s)
 		}
 	}
 	if (!found)
-		return sched_wall() + 3600;
+		return sched_wall() + ITH_IDLE_WAIT;
 	if (best > sched_wall() && best != s->logged_due) {
 		char when[32];
 		ith_format_rfc3339((int64_t)best, when, sizeof(when));
@@ -265,7 +241,7 @@ int sched_start(struct sched *s)
 	pid = fork();
 	if (pid < 0) {
 		ith_log(&s->cli->ctx, ITH_LOG_WARN, "cannot fork a rotation: %s", strerror(errno));
-		s->ps[s->due_idx].retry_at = sched_wall() + BACKOFF_FIRST;
+		s->ps[s->due_idx].retry_at = sched_wall() + ITH_BACKOFF_FIRST;
 		return -1;
 	}
 	if (pid == 0) {
@@ -299,16 +275,11 @@ bool sched_reaped(struct sched *s, pid_t pid, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		sp->failures = 0;
 		sp->retry_at = 0;
-		sp->not_before = sched_wall() + 1;
+		sp->not_before = sched_wall() + ITH_CYCLE_GAP;
 		return true;
 	}
 	sp->failures++;
-	double d = BACKOFF_FIRST;
-	for (unsigned i = 1; i < sp->failures && d < BACKOFF_MAX; i++)
-		d *= 2;
-	if (d > BACKOFF_MAX)
-		d = BACKOFF_MAX;
-	d = d / 2 + (d / 2) * ((double)random() / (double)RAND_MAX);
+	double d = ith_retry_backoff(sp->failures, draw_random, NULL);
 	sp->retry_at = sched_wall() + d;
 	if (WIFEXITED(status))
 		ith_log(&s->cli->ctx, ITH_LOG_WARN, "%s: rotation failed (exit %d, %u in a row); retrying in %.0fs",

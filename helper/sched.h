@@ -1,14 +1,16 @@
 /*
  * sched.h - the rotation scheduler behind `watch` and `exec`: sleeps until
- * the next moment one of its profiles has something due (ith_next_due:
- * renewal, activation check, sweep, grace end), then runs that profile's
+ * the next moment one of its profiles has something due (engine.h
+ * ith_profile_due, from schedule.h: renewal, activation check, sweep, grace
+ * end; and the scheduler's own refresh and retry), then runs that profile's
  * rotation in a child process, so that the caller stays responsive to
  * signals (a rotation blocked in an API call is simply stopped: the state
  * it leaves is repaired by the next run, as after a crash). Each profile
  * has its own child, so profiles rotate concurrently: a profile whose
  * on_rotate hangs (up to hook_timeout) holds no other. A stopped rotation
  * ends the process group of the hook it is running. A failed rotation is
- * retried after a capped exponential backoff with jitter; the sinks keep
+ * retried after a capped exponential backoff with jitter (schedule.h
+ * ith_retry_backoff, drawing from random()); the sinks keep
  * being served from the cached token meanwhile.
  *
  * Same state, same locks as `rotate`: a timer's rotate or a `get` never
@@ -66,7 +68,7 @@ void sched_child_signals(const sigset_t *set);
 int sched_init(struct sched *s, struct cli *cli, int nnames, char **names);
 void sched_release(struct sched *s);
 /* When the next rotation is due (wall clock, seconds), among the profiles
- * without a rotation running (none: an hour from now); sets due_idx. Logs the
+ * without a rotation running (none: ITH_IDLE_WAIT from now); sets due_idx. Logs the
  * plan once per change. */
 double sched_next(struct sched *s);
 /* Fork the rotation of profile due_idx. */

@@ -2,12 +2,14 @@
 #include "credential.h"
 #include "error.h"
 #include "hook.h"
+#include "layout.h"
 #include "output.h"
 #include "plan.h"
 #include "fs.h"
 #include "text.h"
 #include "time.h"
 #include "trust.h"
+#include "schedule.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +24,6 @@
 _Static_assert((int)ITH_PLAN_FORCE == (int)ITH_ROTATE_FORCE && (int)ITH_PLAN_WAIT == (int)ITH_ROTATE_WAIT &&
 	(int)ITH_PLAN_DRY_RUN == (int)ITH_ROTATE_DRY_RUN, "plan.h and engine.h flags differ");
 
-/* Seconds beyond the request timeout for a server to finish a request. */
-#define ITH_INFLIGHT_MARGIN 5
 /* How much later than asked a server may set a new token's expiry. */
 #define ITH_EXPIRY_SLACK 300
 /* A clock skew with the server's Date header beyond this is reported. */
@@ -137,58 +137,6 @@ void ith_ctx_release(struct ith_ctx *ctx)
 void ith_rotate_result_release(struct ith_rotate_result *res)
 {
 	ith_strbuf_release(&res->plan);
-}
-
-/* ---- arithmetic ---- */
-
-int64_t ith_phase(const char *instance, const char *profile, int64_t period)
-{
-	char key[ITH_UUID_LEN + ITH_NAME_MAX + 2];
-
-	if (period <= 0)
-		return 0;
-	snprintf(key, sizeof(key), "%s:%s", instance, profile);
-	return (int64_t)(ith_hash64(key) % (uint64_t)period);
-}
-
-/* floor(a / b) for b > 0, whatever the sign of a. */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b < 0);
-}
-
-int64_t ith_renew_at(int64_t expires_at, int64_t created, int64_t period, int64_t renew_before, int64_t phase)
-{
-	int64_t edge = expires_at - renew_before, at;
-
-	if (period <= 0)
-		return edge;
-	at = floor_div(edge - phase, period) * period + phase;
-	/*
-	 * A token made on or after that phase point lives shorter than asked
-	 * (the server shortened it): renewing at once would only make another
-	 * such token, so it is renewed at its window's edge instead; and one
-	 * that lives no longer than renew_before at all (a server that caps
-	 * lifetimes below it) at half its life, never at once in a loop.
-	 */
-	if (created && at <= created)
-		return edge > created ? edge : created + (expires_at - created) / 2;
-	return at;
-}
-
-int64_t ith_token_renew_at(const struct ith_state_token *t, const struct ith_profile *p, const char *instance)
-{
-	int64_t period = p->lifetime - p->renew_before;
-
-	return ith_renew_at(t->expires_at, t->started_at ? t->started_at : t->created_at, period, p->renew_before,
-		ith_phase(instance, p->name, period));
-}
-
-bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, const char *instance, int64_t now)
-{
-	if (!st->has_current)
-		return true;
-	return now >= ith_token_renew_at(&st->current, p, instance);
 }
 
 /* ---- helpers ---- */
@@ -354,7 +302,7 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 	int r;
 
 	for (size_t i = 0; i < st->nretired;) {
-		if (st->retired[i].revoke_after > now) {
+		if (!ith_grace_over(st->retired[i].revoke_after, now)) {
 			i++;
 			continue;
 		}
@@ -476,14 +424,14 @@ static int confirm_expiry(struct ith_ctx *ctx, struct ith_api *api, const struct
 	ith_format_rfc3339(tok->expires_at, when, sizeof(when));
 	if (!tok->expires_at) {
 		snprintf(what, sizeof(what), "shows no expiry (the token would never expire)");
-	} else if (tok->expires_at <= now || tok->expires_at <= snow) {
-		snprintf(what, sizeof(what), "shows an expiry in the past (%s)%s", when, tok->expires_at > now ?
+	} else if (ith_expired(tok->expires_at, now) || ith_expired(tok->expires_at, snow)) {
+		snprintf(what, sizeof(what), "shows an expiry in the past (%s)%s", when, !ith_expired(tok->expires_at, now) ?
 			" in the server's time" : "");
 	} else if (tok->expires_at > asked + ITH_EXPIRY_SLACK || tok->expires_at > snow + p->lifetime + ITH_EXPIRY_SLACK) {
 		snprintf(what, sizeof(what), "shows an expiry later than asked%s (%s)", tok->expires_at <= asked +
 			ITH_EXPIRY_SLACK ? " in the server's time" : "", when);
 	} else {
-		if (tok->expires_at - (asked - p->lifetime) <= p->renew_before)  /* from the create's start */
+		if (ith_short_lived(tok->expires_at, asked - p->lifetime, p->renew_before))  /* from the create's start */
 			ith_log(ctx, ITH_LOG_WARN, "%s: the server made token %s live only %llds, no longer than renew_before "
 				"(%llds): it is renewed at half its life; lower renew_before to fit the cluster's limit",
 				p->name, tok->id, (long long)(tok->expires_at - (asked - p->lifetime)), (long long)p->renew_before);
@@ -596,10 +544,8 @@ static void probe_describe(int r, long status, char *out, size_t len, struct ith
 static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, bool wait,
 	int64_t now, int64_t stop)
 {
-	int64_t deadline = st->next.started_at + p->activation_timeout;
+	int64_t deadline = ith_delay_active_at(&st->next, p);
 
-	/* started_at has one-second resolution: wait at least the full delay */
-	deadline += 1;
 	if (now < deadline && wait) {
 		int64_t until = deadline < stop ? deadline : stop;
 		ith_log(ctx, ITH_LOG_INFO, "%s: waiting %llds for token %s to activate%s", p->name,
@@ -614,7 +560,7 @@ static bool delay_active(struct ith_ctx *ctx, const struct ith_profile *p, const
 /* What the consumers have while the next token is not active. */
 static const char *meanwhile(const struct ith_state *st, int64_t now)
 {
-	return st->has_current && st->current.expires_at > now ? "consumers keep the current token" :
+	return st->has_current && !ith_expired(st->current.expires_at, now) ? "consumers keep the current token" :
 		"consumers have no valid token meanwhile";
 }
 
@@ -622,8 +568,8 @@ static const char *meanwhile(const struct ith_state *st, int64_t now)
 static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct ith_profile *p,
 	const struct ith_state *st, bool wait, int64_t stop, const char *db, bool write, bool *failed, struct ith_strbuf *err)
 {
-	int64_t deadline = st->next.started_at + p->activation_timeout, now;
-	double backoff = 0.5;
+	int64_t deadline = ith_activation_end(&st->next, p), now;
+	double backoff = ITH_PROBE_PAUSE_FIRST;
 	long reported = -1;
 	char seen[320];
 
@@ -672,7 +618,7 @@ static bool probe_active(struct ith_ctx *ctx, struct ith_api *api, const struct 
 			return false;
 		}
 		sleep_s(backoff < (double)(end - now) ? backoff : (double)(end - now));
-		backoff = backoff * 2 > 10 ? 10 : backoff * 2;
+		backoff = ith_probe_pause_next(backoff);
 	}
 }
 
@@ -732,7 +678,7 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 	struct ith_rotate_result *res)
 {
 	if (st->has_current) {
-		retire(ctx, p, st, &st->current, now + p->grace, now);
+		retire(ctx, p, st, &st->current, ith_grace_end(p, now), now);
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
 	}
@@ -862,7 +808,7 @@ static void print_step(const struct ith_profile *p, const struct ith_state *st, 
 
 	if (s->kind == ITH_STEP_DROP) {
 		ith_strbuf_addf(pl, "%s: would revoke pending token %s (%s)%s\n", p->name, st->next.id, drop[s->drop],
-			s->dropped_next || s->at <= ith_now() ? "" : " after its grace: a get may have handed it out");
+			s->dropped_next || ith_grace_over(s->at, ith_now()) ? "" : " after its grace: a get may have handed it out");
 	} else if (s->kind == ITH_STEP_PATCH && s->slot == ITH_SLOT_CURRENT) {
 		ith_perms_format(want, &sb);
 		ith_strbuf_addf(pl, "%s: would patch %s permissions to %s\n", p->name, st->current.id, sb.buf);
@@ -917,16 +863,6 @@ static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const st
 	return r;
 }
 
-/*
- * How long after a create started one of its requests may still commit: its
- * retries all start within the command's deadline, and each may take the
- * request timeout, plus a margin for the server to finish.
- */
-static int64_t inflight_window(const struct ith_config *cfg)
-{
-	return cfg->deadline + cfg->timeout + ITH_INFLIGHT_MARGIN;
-}
-
 /* ---- the rotation proper: lock held, st loaded; executes the plan, saves st ---- */
 
 /* What the steps so far did; api is NULL until a step needs it. */
@@ -950,7 +886,7 @@ static int run_sweep(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 
 	if (r < 0)
 		return r;
-	if (ith_now() > s->at)
+	if (ith_sweep_closes(s->at, ith_now()))
 		st->pending_since = 0;
 	run->changed = true;
 	return 0;
@@ -968,7 +904,7 @@ static void run_drop(struct ith_ctx *ctx, const struct ith_profile *p, struct it
 		"renewal moment", "--force" };
 
 	ith_log(ctx, s->drop == ITH_DROP_FORCED ? ITH_LOG_INFO : ITH_LOG_WARN, "%s: dropping pending token %s (%s): it "
-		"is revoked %s and a new one is made", p->name, st->next.id, why[s->drop], s->at <= now ? "at once" :
+		"is revoked %s and a new one is made", p->name, st->next.id, why[s->drop], ith_grace_over(s->at, now) ? "at once" :
 		"after its grace (a get may have handed it out)");
 	retire(ctx, p, st, &st->next, s->at, now);
 	ith_state_token_release(&st->next);
@@ -1114,7 +1050,7 @@ static int check_valid(const struct ith_profile *p, const struct ith_state *st, 
 	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
 	res->pending = st->has_next;
-	if ((flags & ITH_PLAN_FROM_GET) || (st->has_current && st->current.expires_at > ith_now()))
+	if ((flags & ITH_PLAN_FROM_GET) || (st->has_current && !ith_expired(st->current.expires_at, ith_now())))
 		return 0;
 	if (st->has_next)
 		return ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token for the consumers yet: token %s is not active "
@@ -1133,7 +1069,7 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 
 	ith_perms_from_lists(&want, p->write.v, p->write.n, p->read.v, p->read.n);
 	struct ith_plan_in in = { .p = p, .st = st, .instance = ctx->instance, .want = &want, .flags = flags,
-		.now = ith_now(), .inflight_window = inflight_window(ctx->cfg), .min_ttl = -1 };
+		.now = ith_now(), .inflight_window = ith_inflight_window(ctx->cfg), .min_ttl = -1 };
 	ith_plan_rotate(&in, &pl);
 	if (flags & ITH_ROTATE_DRY_RUN)
 		r = print_plan(ctx, p, st, &pl, &want, res, err);
@@ -1197,7 +1133,7 @@ static void get_plan(const struct ith_ctx *ctx, const struct ith_profile *p, con
 	int64_t now, int64_t min_ttl, enum ith_get_stage stage, struct ith_plan *pl)
 {
 	struct ith_plan_in in = { .p = p, .st = st, .instance = ctx->instance, .flags = ITH_PLAN_FROM_GET,
-		.now = now, .inflight_window = inflight_window(ctx->cfg), .min_ttl = min_ttl, .stage = stage };
+		.now = now, .inflight_window = ith_inflight_window(ctx->cfg), .min_ttl = min_ttl, .stage = stage };
 
 	ith_plan_get(&in, pl);
 }
@@ -1497,7 +1433,9 @@ static int unconfigured_act(struct ith_ctx *ctx, const char *name, bool has_stat
 	if (r < 0 || !has_state)
 		return r;
 	if (dry_run) {
-		ith_strbuf_addf(plan, "%s: would remove the state %s/%s.state\n", name, ctx->cfg->state_dir, name);
+		char *path = ith_layout_file(ctx->cfg->state_dir, name, ITH_LAYOUT_STATE);
+		ith_strbuf_addf(plan, "%s: would remove the state %s\n", name, path);
+		free(path);
 		return 0;
 	}
 	r = ith_state_remove(ctx->cfg->state_dir, name, err);
@@ -1580,7 +1518,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 		memset(&l.v[i], 0, sizeof(l.v[i]));
 		snprintf(o->profile, sizeof(o->profile), "%s", prof);
 		o->revoked = o->tok.revoked_at != 0;
-		o->expired = o->tok.expires_at && o->tok.expires_at <= now;
+		o->expired = o->tok.expires_at && ith_expired(o->tok.expires_at, now);
 		o->role = ITH_ROLE_UNKNOWN_PROFILE;
 		if (ith_config_profile(ctx->cfg, prof, &p, &ignored) < 0)
 			continue;
@@ -1604,57 +1542,40 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 
 /* ---- for long-running callers (watch, exec) ---- */
 
-/* A pending next's activation check (its first: the run that made it). */
-static int64_t activation_due(const struct ith_state *st, const struct ith_profile *p, int64_t now, int64_t last_run)
+int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, int64_t now, int64_t last_run,
+	const char **what)
 {
-	int64_t base, step;
+	struct ith_strbuf err = ITH_STRBUF_INIT;  /* the rotation reports it */
+	struct ith_state st;
+	int64_t due;
+	int r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, &err);
 
-	if (p->activation == ITH_ACT_DELAY)
-		return st->next.started_at + p->activation_timeout + 1;
-	if (p->activation != ITH_ACT_PROBE)
+	ith_strbuf_release(&err);
+	if (r < 0) {
+		*what = "state check";
 		return now;
-	/* probe again after a quarter of its age at the last look: 1 s to 10 s after that look */
-	base = last_run > st->next.started_at ? last_run : st->next.started_at;
-	step = (base - st->next.started_at) / 4;
-	return base + (step < 1 ? 1 : step > 10 ? 10 : step);
+	}
+	due = ith_next_due(&st, p, ctx->instance, ith_inflight_window(ctx->cfg), now, last_run, what);
+	ith_state_release(&st);
+	return due;
 }
 
-int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	int64_t last_run, const char **what)
+int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state_token *out,
+	struct ith_strbuf *err)
 {
-	int64_t due, t;
-	const char *why;
+	struct ith_state st;
+	struct ith_plan pl;
+	int r;
 
-	if (!st->has_current && !st->has_next) {
-		*what = "first token";
-		return now;
-	}
-	if (st->has_next) {
-		due = activation_due(st, p, now, last_run);
-		why = "activation check";
-		if ((t = ith_next_stale_at(&st->next, p)) < due) {
-			due = t;
-			why = "replacing the pending token";
-		}
-	} else {
-		due = ith_token_renew_at(&st->current, p, ctx->instance);
-		why = "renewal";
-	}
-	if (st->pending_since) {
-		/* an open create intent: the sweep that closes it */
-		t = st->pending_since + inflight_window(ctx->cfg) + 1;
-		if (t < due) {
-			due = t;
-			why = "sweep";
-		}
-	}
-	for (size_t i = 0; i < st->nretired; i++)
-		if (st->retired[i].revoke_after < due) {
-			due = st->retired[i].revoke_after;
-			why = "grace end";
-		}
-	*what = why;
-	return due;
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
+		return r;
+	get_plan(ctx, p, &st, ith_now(), -1, ITH_GET_SUPERVISED, &pl);
+	if (pl.v[0].kind == ITH_STEP_SERVE)
+		r = serve(pl.v[0].slot == ITH_SLOT_CURRENT ? &st.current : &st.next, out);
+	else
+		r = ith_err(err, ITH_ERR_NO_VALID_TOKEN, "%s: no valid token in the state", p->name);
+	ith_state_release(&st);
+	return r;
 }
 
 int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_strbuf *err)
@@ -1667,7 +1588,7 @@ int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, err)) < 0)
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) == 0) {
-		if (st.has_current && st.current.expires_at > ith_now())
+		if (st.has_current && !ith_expired(st.current.expires_at, ith_now()))
 			r = sync_sinks(ctx, p, &st, &written, err);
 		ith_state_release(&st);
 	}

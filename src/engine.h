@@ -2,6 +2,8 @@
  * engine.h - the token lifecycle (docs/design.md "Token lifecycle"): serving a
  * cached token, renewing it ahead of expiry, publishing to sinks, retiring
  * and revoking old tokens, sweeping orphans, decommissioning a profile.
+ * The executor: what to do is the planner's (plan.h), when is the
+ * schedule's (schedule.h); engine.c loads, calls and saves.
  *
  * One struct ith_ctx per process: the config, this instance's id, and the
  * API handle, opened only when a call needs the network (a cached `get`
@@ -53,27 +55,6 @@ int ith_ctx_api(struct ith_ctx *ctx, struct ith_api **out, struct ith_strbuf *er
 void ith_ctx_release(struct ith_ctx *ctx);
 void ith_log(const struct ith_ctx *ctx, enum ith_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* ---- renewal arithmetic (pure) ----
- *
- * Phase-locked renewal: each (instance, profile) has a stable phase over the
- * renewal period P = lifetime - renew_before. A token is due at the latest
- * moment t = phase (mod P) that is not after expires_at - renew_before, so a
- * host renews exactly once per P and a fleet installed in the same minute
- * spreads its renewals evenly over P after the first cycle (a host's first
- * token may be renewed early, once). A token the server made shorter than
- * asked, so that this moment falls before its creation, is due at
- * expires_at - renew_before instead.
- */
-/* Stable per (instance, profile), in [0, period). */
-int64_t ith_phase(const char *instance, const char *profile, int64_t period);
-/* created: when the token was made (0: unknown); period: P; phase: ith_phase. */
-int64_t ith_renew_at(int64_t expires_at, int64_t created, int64_t period, int64_t renew_before, int64_t phase);
-/* The same for a token of the profile held in the state. */
-int64_t ith_token_renew_at(const struct ith_state_token *t, const struct ith_profile *p, const char *instance);
-/* Due: no token, forced, or now >= renew_at. */
-bool ith_renewal_due(const struct ith_state *st, const struct ith_profile *p, const char *instance,
-	int64_t now);
 
 /* ---- operations ---- */
 enum {
@@ -154,20 +135,25 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 void ith_owned_release(struct ith_owned *v, size_t n);
 const char *ith_role_name(enum ith_token_role r);
 
-/* ---- for long-running callers (watch, exec) ----
- *
- * The next moment a rotate of the profile has something to do, from its
- * state: the first token, the renewal (ith_token_renew_at), the activation
- * check of a pending next (delay: its end; probe: 1 s after the caller's
- * last run of the profile, last_run, backing off to 10 s with the token's
- * age; none: now), the moment a pending next gives way
- * (ith_next_stale_at), the sweep of an open create intent, the grace end of
- * a retired token. Every moment is computed from the state and last_run,
- * never from now alone, so one that is due stays due until a run has
- * happened. <= now: due now. *what names it, for logs.
+/* ---- for long-running callers (watch, exec) ---- */
+
+/*
+ * The next moment a rotate of the profile has something to do: its state
+ * file loaded, then asked of the schedule (schedule.h ith_next_due, with
+ * this context's instance and in-flight window). A state that cannot be
+ * read is due now, *what "state check": the rotation reports it. <= now:
+ * due now.
  */
-int64_t ith_next_due(const struct ith_ctx *ctx, const struct ith_state *st, const struct ith_profile *p, int64_t now,
-	int64_t last_run, const char **what);
+int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, int64_t now, int64_t last_run,
+	const char **what);
+/*
+ * The token a supervisor (exec) hands out now, from the state as it is: the
+ * planner's answer to a get that renews nothing itself (the scheduler
+ * renews): the current token while valid, else a valid next one. No lock,
+ * no network. ITH_ERR_NO_VALID_TOKEN when there is none.
+ */
+int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state_token *out,
+	struct ith_strbuf *err);
 /* Rewrite the profile's sinks from the cached current token when it is still
  * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */

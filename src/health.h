@@ -3,7 +3,7 @@
  * prometheus_textfile holds it, and its encodings. Never a secret.
  *
  * The model (struct ith_health) is built from a profile's state and the
- * time, with the renewal time computed by the caller (the engine's, or the
+ * time, with the renewal time computed by the caller (schedule.h's, or the
  * one a published copy carries); its state is one of
  *     ok, renew-due, activating, failing, expired, missing, error
  * The encoders render one or more models into a strbuf, without I/O:
@@ -14,15 +14,13 @@
  *
  * Calling sequence:
  *     struct ith_health h;
- *     ith_health_load(cfg, p, instance, public, now, &h);   (or, pure:)
- *     ith_health_init(&h, name, cluster_id, p);
+ *     ith_health_init(&h, name, cluster_id, p);    (health-load.h reads a
+ *                                                    state file into it)
  *     ith_health_from_state(&h, &st, renew_at, now);
  *     ith_health_influx(&h, &sb);  ... print sb ...
  *
- * Error handling: a profile whose state cannot be read is not a failure of
- * the report: ith_health_load() gives it the state "error" with the message
- * as its last_error. Only ith_health_published_names() returns a cause (err)
- * (the directory cannot be opened; a missing one is no names, not an error).
+ * Error handling: none; nothing here fails (a model in the state "error"
+ * carries its message as its last_error). Tier 3: no I/O.
  */
 #ifndef ITH_HEALTH_H
 #define ITH_HEALTH_H
@@ -64,14 +62,6 @@ void ith_health_init(struct ith_health *h, const char *name, const char *cluster
 void ith_health_set_error(struct ith_health *h, const char *msg);
 /* Pure: the model from a state; renew_at is when the current token's renewal is due (0: unknown). */
 void ith_health_from_state(struct ith_health *h, const struct ith_state *st, int64_t renew_at, int64_t now);
-
-/* From state_dir, or (public) from status_dir's published copy. */
-void ith_health_load(const struct ith_config *cfg, const struct ith_profile *p, const char *instance, bool public,
-	int64_t now, struct ith_health *h);
-/* From the published copy of name in dir alone, no configuration. */
-void ith_health_load_published(const char *dir, const char *name, int64_t now, struct ith_health *h);
-/* The profile names published in dir (*.json), sorted; free each and the vector. */
-int ith_health_published_names(const char *dir, char ***out, size_t *n, struct ith_strbuf *err);
 
 /* Encoders: append to sb. present(path) tells whether a sink file exists (NULL: sinks not shown). */
 typedef bool (*ith_path_present_fn)(const char *path);

@@ -1,5 +1,5 @@
 #include "plan.h"
-#include "engine.h"
+#include "schedule.h"
 
 #include <string.h>
 
@@ -24,14 +24,7 @@ const struct ith_step *ith_plan_find(const struct ith_plan *pl, enum ith_step_ki
 
 static bool valid(const struct ith_state_token *t, int64_t now)
 {
-	return t->expires_at > now;
-}
-
-int64_t ith_next_stale_at(const struct ith_state_token *next, const struct ith_profile *p)
-{
-	int64_t born = next->started_at ? next->started_at : next->created_at, edge = next->expires_at - p->renew_before;
-
-	return edge > born ? edge : born + (next->expires_at - born) / 2;
+	return !ith_expired(t->expires_at, now);
 }
 
 /*
@@ -61,7 +54,7 @@ static bool plan_drop(const struct ith_plan_in *in, struct ith_plan *pl)
 	s = add(pl, ITH_STEP_DROP, ITH_WHEN_ALWAYS);
 	s->drop = why;
 	s->at = why == ITH_DROP_EXPIRED || (st->has_current && valid(&st->current, in->now)) ? in->now :
-		in->now + in->p->grace;
+		ith_grace_end(in->p, in->now);
 	return true;
 }
 
@@ -86,7 +79,7 @@ static bool plan_server(const struct ith_plan_in *in, struct ith_plan *pl, bool 
 	bool dropped, create, gone = false;
 
 	if (st->pending_since)
-		add(pl, ITH_STEP_SWEEP, ITH_WHEN_ALWAYS)->at = st->pending_since + in->inflight_window;
+		add(pl, ITH_STEP_SWEEP, ITH_WHEN_ALWAYS)->at = ith_sweep_close_at(st->pending_since, in->inflight_window);
 	dropped = plan_drop(in, pl);
 	*keep = st->has_next && !dropped;   /* a pending next is the renewal already */
 	create = (pl->due || dropped) && !*keep;
@@ -129,8 +122,7 @@ static void plan_activation(const struct ith_plan_in *in, bool keep, struct ith_
 		s->reach = ITH_REACH_YES;
 		break;
 	case ITH_ACT_DELAY:
-		/* started_at has one-second resolution: the full delay, and a second */
-		s->at = st->next.started_at + in->p->activation_timeout + 1;
+		s->at = ith_delay_active_at(&st->next, in->p);
 		s->reach = in->now >= s->at ? ITH_REACH_YES : ITH_REACH_NOT_YET;
 		break;
 	case ITH_ACT_PROBE:
@@ -150,7 +142,7 @@ static uint64_t retired_over(const struct ith_plan_in *in)
 	uint64_t mask = 0;
 
 	for (size_t i = 0; i < in->st->nretired && i < 64; i++)
-		if (in->st->retired[i].revoke_after <= in->now)
+		if (ith_grace_over(in->st->retired[i].revoke_after, in->now))
 			mask |= UINT64_C(1) << i;
 	return mask;
 }
@@ -166,7 +158,7 @@ void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out)
 	out->renew_at = st->has_current ? ith_token_renew_at(&st->current, in->p, in->instance) : 0;
 	next = plan_server(in, out, &keep);
 	drop = ith_plan_find(out, ITH_STEP_DROP);
-	drop_now = drop && drop->at <= in->now;
+	drop_now = drop && ith_grace_over(drop->at, in->now);
 	if (next) {
 		struct ith_step *a = add(out, ITH_STEP_ACTIVATE, keep ? ITH_WHEN_ALWAYS : ITH_WHEN_NEXT);
 		plan_activation(in, keep, a);
@@ -231,7 +223,7 @@ void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out)
 		s->force = st->has_current && !st->has_next && !out->due;
 	} else if (cur) {
 		serve(in, out, ITH_SLOT_CURRENT, in->stage == ITH_GET_RENEW_FAILED);
-	} else if (next && in->stage == ITH_GET_RENEWED) {
+	} else if (next && (in->stage == ITH_GET_RENEWED || in->stage == ITH_GET_SUPERVISED)) {
 		serve(in, out, ITH_SLOT_NEXT, false);
 	} else {
 		add(out, ITH_STEP_FAIL, ITH_WHEN_ALWAYS)->fail =
@@ -265,10 +257,10 @@ static void format_step(const struct ith_step *s, const struct ith_state *st, in
 	ith_strbuf_addf(out, "%s(", step_names[s->kind]);
 	switch (s->kind) {
 	case ITH_STEP_SWEEP:
-		ith_strbuf_addstr(out, now > s->at ? "intent closes" : "intent stays open");
+		ith_strbuf_addstr(out, ith_sweep_closes(s->at, now) ? "intent closes" : "intent stays open");
 		break;
 	case ITH_STEP_DROP:
-		ith_strbuf_addf(out, "next, %s, revoke %s", drop[s->drop], s->at <= now ? "now" : "after grace");
+		ith_strbuf_addf(out, "next, %s, revoke %s", drop[s->drop], ith_grace_over(s->at, now) ? "now" : "after grace");
 		break;
 	case ITH_STEP_PATCH:
 	case ITH_STEP_SERVE:

@@ -6,7 +6,9 @@
  * and returns the steps in order. `rotate --dry-run` prints them; `rotate`
  * executes them (src/engine.c); `get` asks at each of its stages (before the
  * lock, under it, after a renewal that worked or failed) and does what the
- * answer says.
+ * answer says; `exec` asks which token to hand out (ITH_GET_SUPERVISED,
+ * through engine.h ith_serving_token). Every moment it compares with now
+ * (renewal, activation, sweep close, grace end) is schedule.h's.
  *
  * A step states its intent and the condition it runs under (when): a create
  * may fail, an activation may not be reached in time, a patch may find the
@@ -38,6 +40,8 @@ enum ith_get_stage {
 	ITH_GET_LOCKED,        /* lock held, state reloaded */
 	ITH_GET_RENEWED,       /* lock held, renewal done (or not needed) */
 	ITH_GET_RENEW_FAILED,  /* lock held, the renewal failed: the API is down or refusing */
+	ITH_GET_SUPERVISED,    /* state read without the lock by a supervisor whose scheduler renews (exec):
+	                        * serve what is valid now, never renew */
 };
 
 /* What the caller knows of the next token's activation on the data plane. */
@@ -50,7 +54,7 @@ struct ith_plan_in {
 	const struct ith_perms *want;   /* the profile's permissions */
 	int flags;                      /* ITH_PLAN_* */
 	int64_t now;
-	int64_t inflight_window;        /* how long after its start a create may still commit */
+	int64_t inflight_window;        /* how long after its start a create may still commit (ith_inflight_window) */
 	enum ith_probe_known probe;     /* the next token, when known */
 	/* get only */
 	int64_t min_ttl;                /* < 0: until the renewal is due */
@@ -101,7 +105,7 @@ struct ith_step {
 	enum ith_activation act;     /* ACTIVATE */
 	enum ith_reach reach;        /* ACTIVATE: reached now, not yet, to be checked, left to rotate (get) */
 	enum ith_fail_why fail;      /* FAIL */
-	int64_t at;                  /* SWEEP: the intent closes if the sweep ends after it;
+	int64_t at;                  /* SWEEP: the intent closes if the sweep ends at or after it (ith_sweep_close_at);
 	                              * ACTIVATE delay: active from then (0: from the create);
 	                              * DROP: revoke the dropped next from then (now: at once; it was never
 	                              * handed out, or it expired) */
@@ -126,15 +130,6 @@ struct ith_plan {
 };
 
 void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out);
-/*
- * When a pending next token that is still not active stops being worth
- * waiting for: its own renewal moment's window edge (expiresAt -
- * renew_before; half its life for a token that lives no longer than
- * renew_before), when it would be due for renewal the moment it were
- * promoted. From then it is dropped and a new one is made, so that neither
- * an expired nor a never-activating next blocks the renewal for ever.
- */
-int64_t ith_next_stale_at(const struct ith_state_token *next, const struct ith_profile *p);
 /* One step: SERVE, RENEW or FAIL, for in->stage. */
 void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out);
 

@@ -16,7 +16,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 70;
 	if (register_config_tests() || register_state_tests() ||
-	    register_token_tests() || register_engine_tests() || register_watch_tests() ||
+	    register_token_tests() || register_engine_tests() || register_template_tests() || register_schedule_tests() ||
 	    register_plan_tests() || register_health_tests() || register_url_tests() || register_names_tests() ||
 	    register_layout_tests() || register_state_model_tests() ||
 	    register_api_tests() || register_output_tests() || register_hook_tests()) {

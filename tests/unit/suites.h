@@ -7,7 +7,8 @@ int register_config_tests(void);
 int register_state_tests(void);
 int register_token_tests(void);
 int register_engine_tests(void);
-int register_watch_tests(void);
+int register_template_tests(void);
+int register_schedule_tests(void);
 int register_plan_tests(void);
 int register_health_tests(void);
 /* tiers 0-2 (unit-base: linked with ithbase alone) */

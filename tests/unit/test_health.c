@@ -1,6 +1,6 @@
 #include "suites.h"
 #include "error.h"
-#include "health.h"
+#include "health-load.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

@@ -34,8 +34,8 @@ enum pend { P_NONE, P_YOUNG, P_OLD };
 enum { D_CUR = 1, D_NEXT = 2 };
 /* on_rotate: configured; owed for the current token. */
 enum { K_HOOK = 1, K_OWED = 2 };
-/* rotate (planner ith_plan_rotate) or get at a stage. */
-enum op { ROT, GET_CACHED, GET_LOCKED, GET_RENEWED, GET_FAILED };
+/* rotate (planner ith_plan_rotate) or get at a stage (GET_SUPERVISED: exec, whose scheduler renews). */
+enum op { ROT, GET_CACHED, GET_LOCKED, GET_RENEWED, GET_FAILED, GET_SUPERVISED };
 
 struct row {
 	const char *name;
@@ -200,6 +200,15 @@ static const struct row rows[] = {
 		.expect = "fail(the renewal's error)"),
 	G("get: API down, cache expired, next valid", GET_FAILED, .cur = C_EXPIRED, .next = N_NEW, .min_ttl = -1,
 		.expect = "fail(the renewal's error)"),
+	G("exec: renewal due, current valid: served, never renewed", GET_SUPERVISED, .cur = C_DUE, .min_ttl = -1,
+		.expect = "serve(current)"),
+	G("exec: current valid, next pending", GET_SUPERVISED, .cur = C_FRESH, .next = N_NEW, .min_ttl = -1,
+		.expect = "serve(current)"),
+	G("exec: current expired, next valid", GET_SUPERVISED, .cur = C_EXPIRED, .next = N_NEW, .min_ttl = -1,
+		.expect = "serve(next)"),
+	G("exec: current and next expired", GET_SUPERVISED, .cur = C_EXPIRED, .next = N_EXPIRED, .min_ttl = -1,
+		.expect = "fail(no valid token)"),
+	G("exec: no token at all", GET_SUPERVISED, .cur = C_NONE, .min_ttl = -1, .expect = "fail(no valid token)"),
 };
 
 static char *metrics[] = { "metrics" }, *sensors[] = { "sensors" }, *hook_argv[] = { "/bin/true" };
@@ -277,7 +286,7 @@ static void run_row(const struct row *w, struct ith_strbuf *got)
 static void describe(const struct row *w, struct ith_strbuf *sb)
 {
 	static const char *const op[] = { "rotate", "get (no lock)", "get (locked)", "get (renewed)",
-		"get (renewal failed)" };
+		"get (renewal failed)", "exec (no renewal)" };
 	static const char *const cur[] = { "none", "valid, not due", "valid 1h, due", "expired", "2h token, not due" };
 	static const char *const next[] = { "", "; next 10s old", "; next 2h old", "; next 20h old (past its renewal)",
 		"; next expired" };
