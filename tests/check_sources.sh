@@ -1,19 +1,10 @@
 #!/bin/sh
 # Source checks: banned C calls (unsafe or unbounded: sprintf, strcpy, ...), no function over 60 lines in src/ and
 # helper/ (tests/check_function_length.py), the layering (tests/check_layers.py: the tier table of
-# ARCHITECTURE.md, no include up a tier, no include cycle), and every scenario file names a title and its
+# ARCHITECTURE.md, no include up a tier, no include cycle), one unit suite per src/ module, and every scenario file names a title and its
 # keywords (tests/run_scenarios.py --check-keywords).
 # Exit 0 when clean; prints each offence.
 set -u
-# LAYERS=strict: an offence of tests/check_layers.py fails these checks, and so does a module the tier table
-# lists that has no file. LAYERS=tiers: the same, but a listed module without a file is only a warning.
-# LAYERS=warn: the layering is printed but does not fail (the table names the target while issue 21's moves
-# are under way).
-# TODO(lead, issue 21): set LAYERS=strict once the tiers split, the schedule/planner/engine and the
-# config/state/token/template moves are merged (on the tree of b8fa229 the checker reports util.c unlisted,
-# five includes up a tier and the cycles error<->util, config/state/template/token, engine<->plan).
-LAYERS=${LAYERS:-warn}
-case "$LAYERS" in strict|tiers|warn) ;; *) echo "LAYERS=$LAYERS: strict, tiers or warn"; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 rc=0
 bad=$(grep -nE '(^|[^A-Za-z0-9_])(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)[[:space:]]*\(' \
@@ -30,20 +21,16 @@ if ! long=$(python3 tests/check_function_length.py --limit 60); then
   rc=1
 fi
 # the layering: every file in the tier table, includes only down, no cycle
-if [ "$LAYERS" = strict ] || [ "$LAYERS" = tiers ]; then
-  missing=fail
-  [ "$LAYERS" = tiers ] && missing=warn
-  if ! layers=$(python3 tests/check_layers.py --missing=$missing); then
-    echo "layering (ARCHITECTURE.md's tier table; tests/check_layers.py):"
-    echo "$layers"
-    rc=1
-  fi
-else
-  layers=$(python3 tests/check_layers.py --missing=warn) || {
-    echo "layering offences, not failing (LAYERS=$LAYERS; set LAYERS=strict in tests/check_sources.sh):"
-    echo "$layers"
-  }
+if ! layers=$(python3 tests/check_layers.py); then
+  echo "layering (ARCHITECTURE.md's tier table; tests/check_layers.py):"
+  echo "$layers"
+  rc=1
 fi
+# one unit suite per core module, named after it: src/NAME.c is tested in tests/unit/test_NAME.c
+for f in src/*.c; do
+  m=$(basename "$f" .c | tr - _)
+  [ -f "tests/unit/test_$m.c" ] || { echo "$f: no unit suite tests/unit/test_$m.c (one suite per core module)"; rc=1; }
+done
 for f in tests/scenarios/*.case; do
   grep -q '^title ' "$f" || { echo "$f: no title line"; rc=1; }
 done
@@ -55,7 +42,8 @@ if ! kw=$(python3 tests/run_scenarios.py --helper none --check-keywords); then
 fi
 n=$(ls tests/scenarios/*.case | wc -l)
 if [ "$rc" -eq 0 ]; then
-  echo "source checks: banned calls none; no function over 60 lines; layers $LAYERS: $(echo "$layers" | tail -1);"
+  echo "source checks: banned calls none; no function over 60 lines; $(echo "$layers" | tail -1);"
+  echo "  every module of src/ has its unit suite;"
   echo "  $n scenario files titled; $kw"
   echo "1 passed, 0 failed"
 else

@@ -27,6 +27,10 @@ int register_state_model_tests(void);
 int register_api_tests(void);     /* against tests/emulator.py, started on 127.0.0.1 */
 int register_output_tests(void);
 int register_hook_tests(void);
+int register_curl_dl_tests(void);
+int register_credential_tests(void);
+int register_health_load_tests(void);
+int register_template_parse_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */

@@ -1,6 +1,5 @@
 #include "suites.h"
 #include "id.h"
-#include "curl-dl.h"
 #include "engine.h"
 #include "error.h"
 #include "time.h"
@@ -12,17 +11,6 @@
 #define INST "0b7f8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 #define CUR "11111111-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 #define NXT "22222222-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
-
-/* libcurl is loaded on demand: every symbol the client uses must resolve. */
-static void test_dlopen_curl(void)
-{
-	CU_ASSERT_EQUAL_FATAL(ith_dlopen_curl(&E), 0);
-#define CHECK_SYM(name) CU_ASSERT_PTR_NOT_NULL(sym_##name);
-	ITH_CURL_SYMBOLS(CHECK_SYM)
-#undef CHECK_SYM
-	CU_ASSERT_PTR_NOT_NULL(ith_curl_version());
-	CU_ASSERT_EQUAL(ith_dlopen_curl(&E), 0);  /* idempotent */
-}
 
 static void put_token(struct ith_state_token *t, const char *id, const char *secret, int64_t expires)
 {
@@ -86,7 +74,6 @@ int register_engine_tests(void)
 	CU_pSuite s = CU_add_suite("engine: libcurl on demand; the token exec serves", NULL, NULL);
 	if (!s)
 		return -1;
-	ADD(s, test_dlopen_curl);
 	ADD(s, test_serving_token);
 	return 0;
 }

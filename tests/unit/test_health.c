@@ -357,52 +357,6 @@ static void test_json(void)
 	ith_strbuf_release(&sb);
 }
 
-static void touch(const char *dir, const char *name)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fclose(f);
-}
-
-static void test_published_names(void)
-{
-	static const char *const good[] = { "zeta", "mike", "alpha", "yankee", "kilo", "bravo", "x_1", "delta" };
-	char *dir = test_tmpdir(), missing[512], **names = NULL;
-	size_t n = 99;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		char file[64];
-		snprintf(file, sizeof(file), "%s.json", good[i]);
-		touch(dir, file);
-	}
-	touch(dir, "9bad.json");       /* not a profile name */
-	touch(dir, "beta.state");      /* not a published copy */
-	touch(dir, ".json");
-	CU_ASSERT_EQUAL(ith_health_published_names(dir, &names, &n, &E), 0);
-	CU_ASSERT_EQUAL_FATAL(n, 8);
-	CU_ASSERT_STRING_EQUAL(names[0], "alpha");
-	CU_ASSERT_STRING_EQUAL(names[7], "zeta");
-	for (size_t i = 1; i < n; i++)
-		CU_ASSERT_TRUE(strcmp(names[i - 1], names[i]) < 0);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	/* a directory nothing was published to: an error that says so, not an empty success */
-	snprintf(missing, sizeof(missing), "%s/none", dir);
-	CU_ASSERT_EQUAL(ith_health_published_names(missing, &names, &n, &E), ITH_ERR_FILE_NOT_FOUND);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "does not exist: nothing has been published there since boot"));
-	CU_ASSERT_EQUAL(n, 0);
-	CU_ASSERT_PTR_NULL(names);
-	ith_strbuf_release(&E);
-	test_rm_rf(dir);
-	free(dir);
-}
-
 int register_health_tests(void)
 {
 	CU_pSuite s = CU_add_suite("health: the status model and its encodings", NULL, NULL);
@@ -418,6 +372,5 @@ int register_health_tests(void)
 	ADD(s, test_prometheus);
 	ADD(s, test_text);
 	ADD(s, test_json);
-	ADD(s, test_published_names);
 	return 0;
 }
