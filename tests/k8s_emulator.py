@@ -50,7 +50,8 @@ For tests, a control interface under /_emu/ (no auth; loopback):
   POST /_emu/revoke       {"token": T}: the token is no longer accepted (401)
   POST /_emu/faults       [{"method", "path", "count", ...}] armed faults as in tests/emulator.py:
                           "status": N (with a Status body; "reason", "message"; "retry_after": V adds
-                          Retry-After), "delay": S, "close": true, "lost": true, and
+                          Retry-After), "delay": S, "close": true, "lost": true, "body": "..." (this raw answer, with
+                          "status", default 200), and
                           "conflict": true: just before a write another writer updates that Secret
                           (the request's resourceVersion is now stale)
   GET  /_emu/stats        {"faults_used": N}
@@ -397,6 +398,14 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("close"):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if "body" in fault:              # a raw answer as given (garbled or off-spec)
+                raw = fault["body"].encode()
+                self.send_response(int(fault.get("status", 200)))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
                 return None
             if "status" in fault:
                 code = int(fault["status"])

@@ -50,6 +50,7 @@ For tests, a control interface under /_emu/ (no auth; loopback):
                                              "..." replaces the text; "retry_after": V adds Retry-After)
                           "delay": S         wait S seconds first (then the rest, or the real answer)
                           "close": true      close the connection, no answer
+                          "body": "..."      answer this raw body (with "status", default 200)
                           "lost": true       carry out the request, lose the answer
                           "cas_conflict": true  just before a KV write, another writer writes a newer
                                              version of that secret (the request's cas is now stale)
@@ -287,6 +288,14 @@ class Handler(BaseHTTPRequestHandler):
             if fault.get("close"):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if "body" in fault:              # a raw answer as given (garbled or off-spec)
+                raw = fault["body"].encode()
+                self.send_response(int(fault.get("status", 200)))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
                 return None
             if "status" in fault:
                 extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
