@@ -23,8 +23,11 @@ Serves, on 127.0.0.1, the Secret operations of the core v1 API
                                                          preconditions (resourceVersion, uid): 409
   Every write takes the next resourceVersion (one counter, as etcd's revision). data values are
   base64 (400 when not); stringData is merged into data on write and never stored or returned.
-  Keys must match [-._a-zA-Z0-9]+ (422 Invalid). managedFields record each manager's fields
-  (FieldsV1) with operation Apply or Update.
+  Keys must match [-._a-zA-Z0-9]+ (422 Invalid). An immutable Secret's data cannot change (422).
+  managedFields record each manager's fields (FieldsV1) with operation Apply or Update.
+  A namespace that does not exist holds nothing: a read or write of a Secret in it answers 404
+  'secrets "x" not found', a list is empty, a create (or an apply that would create) 404
+  'namespaces "ns" not found'.
   Errors are Status objects: {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status":
   "Failure", "message", "reason", "details": {"name", "kind": "secrets"}, "code"}.
   Auth: "Authorization: Bearer TOKEN": a missing or unknown token answers 401 Unauthorized; a request
@@ -455,8 +458,16 @@ class Handler(BaseHTTPRequestHandler):
             what = 'secrets "%s" is forbidden' % name if name else "secrets is forbidden"
             return self.status(403, '%s: User "%s" cannot %s resource "secrets" in API group "" in the '
                                     'namespace "%s"' % (what, user["name"], verb, ns), name=name or "")
-        if ns not in st.namespaces:
-            return self.status(404, 'namespaces "%s" not found' % ns, name=ns)
+        if ns not in st.namespaces:   # as the API server: nothing is in it, and nothing can be made in it
+            if method == "GET" and not name:
+                return self.send_json(200, {"kind": "SecretList", "apiVersion": "v1",
+                                            "metadata": {"resourceVersion": str(st.rv)}, "items": []})
+            if method == "POST" or (method == "PATCH" and (self.headers.get("Content-Type") or "").startswith(
+                    "application/apply-patch+yaml")):
+                out = status_obj(404, 'namespaces "%s" not found' % ns, name=ns)
+                out["details"]["kind"] = "namespaces"
+                return self.send_json(404, out)
+            return self.status(404, 'secrets "%s" not found' % name, name=name)
         manager = q.get("fieldManager") or (self.headers.get("User-Agent") or "unknown").split("/")[0]
         req = None
         if method in ("POST", "PUT", "PATCH") or (method == "DELETE" and body.strip()):
@@ -573,11 +584,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.status(404, 'secrets "%s" not found' % name, name=name)
             if rv and rv != old["metadata"]["resourceVersion"]:
                 return self.conflict(name)
-            if old.get("immutable") and old.get("data") != part.get("data"):
-                return self.status(422, 'Secret "%s" is invalid: data: Forbidden: field is immutable when '
-                                        '`immutable` is set' % name, "Invalid", name=name)
+            if self.immutable_violation(old, part, name):
+                return None
             obj = st.store(ns, name, part, manager, "Update", old=old)
             return self.send_json(200, st.public(obj))
+
+    def immutable_violation(self, old, new, name):
+        """Answer 422 (and True) when new changes the data of an immutable Secret, or its immutable flag."""
+        if old.get("immutable") and (old.get("data") != new.get("data") or new.get("immutable") is not True):
+            self.status(422, 'Secret "%s" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+                        % name, "Invalid", name=name)
+            return True
+        return False
 
     def conflict(self, name, extra=""):
         return self.status(409, 'Operation cannot be fulfilled on secrets "%s": %s' % (
@@ -628,6 +646,8 @@ class Handler(BaseHTTPRequestHandler):
             err, part = self.check_object(ns, name, patched)
             if err:
                 return self.status(err[0], err[1], name=name)
+            if self.immutable_violation(old, part, name):
+                return None
             obj = st.store(ns, name, part, manager, "Update", old=old)
             return self.send_json(200, st.public(obj))
 
@@ -697,6 +717,8 @@ class Handler(BaseHTTPRequestHandler):
                 for seg in p[:-1]:
                     parent = parent.setdefault(seg, {})
                 parent[p[-1]] = copy.deepcopy(get_field(part, p))
+            if self.immutable_violation(old, new, name):
+                return None
             obj = st.store(ns, name, new, manager, "Apply", applied=applied, old=old)
             return self.send_json(200, st.public(obj))
 

@@ -107,6 +107,23 @@ class VaultEmulatorTest(unittest.TestCase):
         self.assertEqual(self.write("cas/a", "not a map")[0], 400)
         self.assertEqual(self.req("POST", "secret/data/cas/a", {"data": {}, "options": {"cas": "x"}})[0], 400)
 
+    def test_metadata_settings(self):
+        self.write("md/a", {"token": "v1"})
+        self.assertEqual(self.req("POST", "secret/metadata/md/a", {"cas_required": True, "max_versions": 2,
+                                                                   "custom_metadata": {"owner": "ith"}}), (204, None))
+        self.assertEqual(self.write("md/a", {"token": "v2"}),
+                         (400, {"errors": ["check-and-set parameter required for this call"]}))
+        self.assertEqual(self.write("md/a", {"token": "v2"}, cas=1)[0], 200)
+        self.assertEqual(self.write("md/a", {"token": "v3"}, cas=2)[0], 200)
+        st, d = self.req("GET", "secret/metadata/md/a")
+        self.assertEqual((d["data"]["cas_required"], d["data"]["current_version"], d["data"]["oldest_version"],
+                          sorted(d["data"]["versions"]), d["data"]["custom_metadata"]),
+                         (True, 3, 2, ["2", "3"], {"owner": "ith"}))
+        self.assertEqual(self.req("GET", "secret/data/md/a?version=1")[0], 404)          # pruned
+        self.assertEqual(self.req("POST", "secret/metadata/md/b", {"max_versions": 1}), (204, None))
+        self.assertEqual(self.req("GET", "secret/data/md/b")[0], 404)                    # metadata, no version
+        self.assertEqual(self.write("md/b", {"token": "v1"}, cas=0)[0], 200)
+
     def test_cas_conflict_fault(self):
         self.write("cf/a", {"token": "mine"}, cas=0)
         self.emu.ctl("faults", [{"method": "POST", "path": "/cf/a", "count": 1, "cas_conflict": True}])
@@ -342,6 +359,25 @@ class K8sEmulatorTest(unittest.TestCase):
         wrong_name = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other"}, "data": {}}
         self.assertStatus(self.req("PUT", "val-2", wrong_name), 400, "BadRequest")
         self.assertStatus(self.req("PATCH", "val-2", {"data": {}}, ctype="text/plain"), 415, "UnsupportedMediaType")
+
+    def test_missing_namespace_and_immutable(self):
+        st, d = self.req("GET", "/api/v1/namespaces/nons/secrets")
+        self.assertEqual((st, d["items"]), (200, []))
+        self.assertStatus(self.req("GET", "/api/v1/namespaces/nons/secrets/x"), 404, "NotFound", "x")
+        st, d = self.req("POST", "/api/v1/namespaces/nons/secrets",
+                         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}})
+        self.assertStatus((st, d), 404, "NotFound")
+        self.assertEqual((d["message"], d["details"]["kind"]), ('namespaces "nons" not found', "namespaces"))
+        self.req("POST", self.BASE, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "imm-1"},
+                                     "data": {"token": b64("a")}, "immutable": True})
+        self.assertStatus(self.req("PATCH", "imm-1", {"data": {"token": b64("b")}},
+                                   ctype="application/merge-patch+json"), 422, "Invalid", "imm-1")
+        cur = self.req("GET", "imm-1")[1]
+        cur["data"] = {"token": b64("b")}
+        self.assertStatus(self.req("PUT", "imm-1", cur), 422, "Invalid", "imm-1")
+        st, d = self.req("PATCH", "imm-1", {"metadata": {"labels": {"a": "b"}}}, ctype="application/merge-patch+json")
+        self.assertEqual(st, 200)                                                       # metadata may change
+        self.assertEqual(self.req("DELETE", "imm-1")[0], 200)                           # replace by delete + create
 
     def test_resource_version_conflicts(self):
         st, d = self.create("rv-1")

@@ -12,6 +12,10 @@ operations; the {"request_id", "lease_id", "renewable", "lease_duration", "data"
                                                       (cas 0: only when the secret does not exist)
     DELETE      /v1/<mount>/data/<path>               soft-deletes the latest version, 204
     GET         /v1/<mount>/metadata/<path>           200 (versions, current_version, ...), 404
+    POST / PUT  /v1/<mount>/metadata/<path>           {"cas_required", "max_versions", "custom_metadata"}:
+                                                      204; cas_required makes a write without cas 400
+                                                      ("check-and-set parameter required for this call");
+                                                      max_versions (default 10) drops the oldest versions
     DELETE      /v1/<mount>/metadata/<path>           every version and the metadata, 204 (also when
                                                       there was nothing)
     LIST (or GET ?list=true) /v1/<mount>/metadata/<dir>/   {"data": {"keys": [...]}}, 404 when empty
@@ -169,13 +173,20 @@ class State:
         s["updated"] = now
         s["versions"][s["current"]] = {"data": data, "created_time": now, "deletion_time": "",
                                        "destroyed": False}
+        self.prune(s)
         return self.version_meta(s, s["current"])
+
+    def prune(self, s):
+        """Keep max_versions versions (0: the mount's default, 10 here), oldest first out."""
+        keep = s.get("max_versions") or 10
+        for n in sorted(s["versions"])[:-keep]:
+            del s["versions"][n]
 
     @staticmethod
     def version_meta(s, n):
         v = s["versions"][n]
-        return {"created_time": v["created_time"], "custom_metadata": None, "deletion_time": v["deletion_time"],
-                "destroyed": v["destroyed"], "version": n}
+        return {"created_time": v["created_time"], "custom_metadata": s.get("custom_metadata"),
+                "deletion_time": v["deletion_time"], "destroyed": v["destroyed"], "version": n}
 
 
 def envelope(data=None, auth=None):
@@ -372,9 +383,31 @@ class Handler(BaseHTTPRequestHandler):
             return self.errors(405, "unsupported operation")
         if method == "GET":
             return self.kv_metadata(tok, mount, spath)
+        if method in ("POST", "PUT"):
+            return self.kv_write_metadata(tok, mount, spath, req)
         if method == "DELETE":
             return self.kv_destroy_all(tok, mount, spath)
         return self.errors(405, "unsupported operation")
+
+    def kv_write_metadata(self, tok, mount, spath, req):
+        """cas_required, max_versions, custom_metadata of one secret (created empty when missing)."""
+        st = self.server.state
+        if "max_versions" in req and (not isinstance(req["max_versions"], int) or req["max_versions"] < 0):
+            return self.errors(400, "max_versions must be a non-negative integer")
+        with st.lock:
+            exists = (mount, spath) in st.kv
+            if not st.allowed(tok, "%s/metadata/%s" % (mount, spath), "update" if exists else "create"):
+                return self.errors(403, ACL_DENIED)
+            s = st.kv.get((mount, spath))
+            if s is None:
+                now = rfc3339()
+                s = st.kv[(mount, spath)] = {"versions": {}, "current": 0, "created": now, "updated": now,
+                                             "cas_required": False, "max_versions": 0}
+            for k in ("cas_required", "max_versions", "custom_metadata"):
+                if k in req:
+                    s[k] = req[k]
+            st.prune(s)
+        self.send_json(204, None)
 
     def approle_login(self, req):
         st = self.server.state
@@ -413,6 +446,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.errors(403, ACL_DENIED)
             s = st.kv.get((mount, spath))
             if s is None:
+                return self.errors(404)
+            if not s["versions"]:
                 return self.errors(404)
             try:
                 n = int(query.get("version", ["0"])[0]) or s["current"]
@@ -476,7 +511,8 @@ class Handler(BaseHTTPRequestHandler):
             versions = {str(n): {k: v[k] for k in ("created_time", "deletion_time", "destroyed")}
                         for n, v in s["versions"].items()}
             data = {"cas_required": s["cas_required"], "created_time": s["created"],
-                    "current_version": s["current"], "custom_metadata": None, "delete_version_after": "0s",
+                    "current_version": s["current"], "custom_metadata": s.get("custom_metadata"),
+                    "delete_version_after": "0s",
                     "max_versions": s["max_versions"], "oldest_version": min(s["versions"]) if s["versions"] else 0,
                     "updated_time": s["updated"], "versions": versions}
         self.send_json(200, envelope(data))

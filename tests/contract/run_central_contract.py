@@ -176,6 +176,10 @@ def vault_cases(r, p, emu):
            check=lambda d: None if d["data"]["metadata"]["version"] == 3 else "version")
     r.case(p, "vault: KV v2 read ?version=2", "GET", "/secret/data/telegraf-h1?version=2", 200, headers=app,
            check=lambda d: None if d["data"]["data"]["token"] == "apiv1_y" else "wrong version")
+    r.case(p, "vault: KV v2 write metadata (cas_required)", "POST", "/secret/metadata/telegraf-h1", 204,
+           {"cas_required": True, "max_versions": 5}, headers=tok)
+    r.case(p, "vault: KV v2 write without cas, cas_required (400)", "POST", "/secret/data/telegraf-h1", 400,
+           {"data": {"token": "apiv1_w"}}, headers=tok)
     r.case(p, "vault: KV v2 read metadata", "GET", "/secret/metadata/telegraf-h1", 200, headers=app,
            check=lambda d: None if d["data"]["current_version"] == 3 else "current_version")
     r.case(p, "vault: KV v2 write, nested path as %2F", "POST", "/secret/data/fleet%2Fh2", 200,
