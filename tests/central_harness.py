@@ -5,6 +5,7 @@ scenarios of the vault and kubernetes sinks). Secrets go to the emulators in a 0
 on a command line. Every process started here is stopped by Emulator.stop (or the context manager).
 """
 import http.client
+import itertools
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+_serial = itertools.count()
 SCRIPTS = {"vault": os.path.join(HERE, "vault_emulator.py"), "k8s": os.path.join(HERE, "k8s_emulator.py")}
 
 
@@ -21,10 +23,11 @@ class Emulator:
     def __init__(self, kind, config, tmp, start_timeout=15):
         self.kind = kind
         self.tmp = tmp
-        cfg = os.path.join(tmp, kind + "-config.json")
+        stem = os.path.join(tmp, "%s-%d" % (kind, next(_serial)))  # several emulators may share tmp
+        cfg = stem + "-config.json"
         with os.fdopen(os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(config, f)
-        port_file = os.path.join(tmp, kind + "-port")
+        port_file = stem + "-port"
         self.proc = subprocess.Popen([sys.executable, SCRIPTS[kind], "--config", cfg, "--port-file", port_file],
                                      stdin=subprocess.DEVNULL)
         deadline = time.time() + start_timeout

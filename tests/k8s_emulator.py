@@ -38,7 +38,8 @@ Serves, on 127.0.0.1, the Secret operations of the core v1 API
 Configuration (--config FILE, JSON; tokens come in a file, never on argv):
   {"namespaces": ["default"],
    "users": [{"token": "...", "name": "system:serviceaccount:ns:sa",
-              "grants": [{"namespace": "ns", "verbs": ["get", "update", "patch"], "resourceNames": ["x"]}]}]}
+              "grants": [{"namespace": "ns", "verbs": ["get", "update", "patch"], "resourceNames": ["x"]}]}],
+   "faults": [...]  (armed from the start; the same list as POST /_emu/faults below)}
   A grant with "verbs": ["*"] allows every verb; without resourceNames (or empty) every name.
 
 For tests, a control interface under /_emu/ (no auth; loopback):
@@ -156,7 +157,7 @@ class State:
         self.rv = 1000
         self.requests = []
         self.connections = 0
-        self.faults = []
+        self.faults = list(cfg.get("faults") or [])   # armed from the start, as POST /_emu/faults
         self.faults_used = 0
 
     def next_rv(self):

@@ -257,6 +257,13 @@ class VaultEmulatorTest(unittest.TestCase):
         self.assertEqual(self.req("DELETE", "secret/metadata/f/a")[0], 500)
         self.assertGreaterEqual(self.emu.ctl("stats")["faults_used"], 8)
 
+    def test_faults_from_the_config_file(self):
+        with ch.Emulator("vault", {"tokens": [{"token": ROOT_TOKEN, "policies": ["root"]}],
+                                   "faults": [{"path": "/data/", "count": 1, "status": 502}]}, self.tmp) as emu:
+            h = {"X-Vault-Token": ROOT_TOKEN}
+            self.assertEqual(emu.request("GET", "/v1/secret/data/x", headers=h)[0], 502)
+            self.assertEqual(emu.request("GET", "/v1/secret/data/x", headers=h)[0], 404)
+
     def test_request_log_has_no_secret(self):
         self.emu.ctl("clear", {})
         self.write("log/a", {"token": SECRET_VALUE, "token_id": "id-1"}, cas=0)
@@ -534,6 +541,14 @@ class K8sEmulatorTest(unittest.TestCase):
         self.assertEqual(self.req("GET", "fault-1"), (200, "{garbled"))
         self.assertEqual(self.req("GET", "fault-1")[0], 200)
         self.assertGreaterEqual(self.emu.ctl("stats")["faults_used"], 8)
+
+    def test_faults_from_the_config_file(self):
+        with ch.Emulator("k8s", {"namespaces": ["default"], "users": [{"token": "t", "grants": [{"verbs": ["*"]}]}],
+                                 "faults": [{"method": "GET", "count": 1, "close": True}]}, self.tmp) as emu:
+            h = {"Authorization": "Bearer t"}
+            with self.assertRaises((http.client.HTTPException, OSError)):
+                emu.request("GET", "/api/v1/namespaces/default/secrets/x", headers=h)
+            self.assertEqual(emu.request("GET", "/api/v1/namespaces/default/secrets/x", headers=h)[0], 404)
 
     def test_request_log_has_no_secret(self):
         self.emu.ctl("clear", {})

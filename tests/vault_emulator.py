@@ -34,7 +34,8 @@ operations; the {"request_id", "lease_id", "renewable", "lease_duration", "data"
 Configuration (--config FILE, JSON; secrets come in files, never on argv):
   {"mounts": ["secret"], "policies": {"NAME": [{"path": "secret/data/app/*", "capabilities": [...]}]},
    "tokens": [{"token": "...", "policies": ["NAME"], "ttl": SECONDS (0 or absent: no expiry)}],
-   "approle": [{"role_id": "...", "secret_id": "...", "policies": ["NAME"], "token_ttl": SECONDS}]}
+   "approle": [{"role_id": "...", "secret_id": "...", "policies": ["NAME"], "token_ttl": SECONDS}],
+   "faults": [...]  (armed from the start; the same list as POST /_emu/faults below)}
 
 For tests, a control interface under /_emu/ (no auth; loopback):
   GET  /_emu/requests     recorded requests: method, path, query, which token (its accessor, never the
@@ -109,7 +110,7 @@ class State:
         self.kv = {}         # (mount, path) -> {"versions": {n: {...}}, "current": n, "created", "updated"}
         self.requests = []
         self.connections = 0
-        self.faults = []
+        self.faults = list(cfg.get("faults") or [])   # armed from the start, as POST /_emu/faults
         self.faults_used = 0
         for t in cfg.get("tokens") or []:
             self.add_token(t.get("token"), t.get("policies", []), t.get("ttl", 0))
