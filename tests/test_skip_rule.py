@@ -296,8 +296,16 @@ class Standalone(Base):
         self.assertEqual(rc, 77, out)
         self.assertRegex(out, r"(?m)^SKIP: needs root \(it boots a container with systemd-nspawn\)$")
 
+    # both contract runners: the helper's API client, and central rotation's emulators (issue 22)
+    CONTRACT_RUNNERS = (["tests/contract/run_contract.py", "--probe", "/bin/false"],
+                        ["tests/contract/run_central_contract.py"])
+
     def test_contract_old_node(self):
-        args = [sys.executable, "tests/contract/run_contract.py", "--probe", "/bin/false"]
+        for runner in self.CONTRACT_RUNNERS:
+            with self.subTest(runner=runner[0]):
+                self.contract_old_node([sys.executable] + runner)
+
+    def contract_old_node(self, args):
         reason = r"Node\.js v12\.22\.9 is older than Prism needs \(node >=(\d+\.\d+\.\d+)\).*"
         self.check(args, reason, "nodejs", ITH_PRETEND_NODE_VERSION="v12.22.9", FAKE_APT_VERSION="99.0.0-1")
         # apt's nodejs is too old as well: a skip, in CI too
@@ -309,7 +317,13 @@ class Standalone(Base):
     def test_contract_without_prism(self):
         if not shutil.which("node"):
             self.need("node", "Node.js is not installed")
-        args = [sys.executable, "tests/contract/run_contract.py", "--probe", "/bin/false"]
+        for runner in self.CONTRACT_RUNNERS:
+            with self.subTest(runner=runner[0]):
+                self.fakes.close()       # fresh stand-ins for each runner (bare_path, npm)
+                self.fakes = Fakes()
+                self.contract_without_prism([sys.executable] + runner)
+
+    def contract_without_prism(self, args):
         reason = r"Prism is not installed \(cd tests/contract && npm ci\)"
         nothing = os.path.join(self.fakes.dir, "no-prism")
         rc, out = run(args, self.fakes.env(ITH_PRISM=nothing))
