@@ -27,10 +27,12 @@ static const struct cli_exit {
 	  "I/O error: a state, sink or other file could not be written (a full or read-only disk, EIO), or stdout "
 	  "could not be written (a reader that closed the pipe ends the program by SIGPIPE instead)" },
 	{ "75", "temporary (rate limited, lock busy)",
-	  "temporary: rate limited (429) or the profile's lock stayed busy" },
+	  "temporary: rate limited (429), the profile's lock stayed busy, or another rotator published a newer token "
+	  "to a remote sink first (a check-and-set conflict)" },
 	{ "77", "permission (management token rejected, unsafe file modes)",
 	  "permission: management token rejected (401/403), unsafe file modes or owners (a token file or state "
-	  "others can read; a configuration, CA file, template or hook program others can write), symlinked paths" },
+	  "others can read; a configuration, CA file, template or hook program others can write), symlinked paths, a "
+	  "remote sink's credential refused (401/403) or its secret not ours (no marker of this instance)" },
 	{ "78", "configuration", "configuration error (the message names file, line and setting)" },
 	{ "126", NULL, "`exec`: CMD was found but could not be run" },
 	{ "127", NULL, "`exec`: CMD was not found" },
@@ -66,6 +68,9 @@ static const struct {
 	{ ITH_ERR_HOOK_FAILED, 70 },
 	{ ITH_ERR_OUTPUT, 74 },
 	{ ITH_ERR_DISK, 74 },
+	{ ITH_ERR_SINK_FOREIGN, 77 },
+	{ ITH_ERR_SINK_CONFLICT, 75 },
+	{ ITH_ERR_SINK_DENIED, 77 },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

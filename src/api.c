@@ -1,8 +1,8 @@
 #include "api.h"
 #include "error.h"
-#include "version.h"
 
 #include "curl-dl.h"
+#include "remote.h"
 #include "text.h"
 #include "time.h"
 #include <errno.h>
@@ -150,42 +150,12 @@ fail:
 	return NULL;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * What every handle gets: verification on, no redirects, bounded time.
- * Plain http (only ever to loopback, see ith_url_parse) never goes through a
- * proxy, which would see the bearer token in clear; https honours the usual
- * proxy variables (https_proxy, no_proxy: libcurl's defaults).
- */
+/* The shared settings (remote.h: verification on, no redirects, bounded time, no proxy for plain http),
+ * and this client's write callback and CA file. */
 static void common_options(struct ith_api *api, CURL *c, const char *url)
 {
-	sym_curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	sym_curl_easy_setopt(c, CURLOPT_ERRORBUFFER, api->errbuf);
-	sym_curl_easy_setopt(c, CURLOPT_USERAGENT, "influx-token-helper/" ITH_VERSION);
-	sym_curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, api->connect_timeout);
-	sym_curl_easy_setopt(c, CURLOPT_TIMEOUT, api->timeout);
-	sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	sym_curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	sym_curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	sym_curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	sym_curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	ith_curl_common(c, api->errbuf, api->connect_timeout, api->timeout, api->ca_file, url);
 	sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	if (api->ca_file)
-		sym_curl_easy_setopt(c, CURLOPT_CAINFO, api->ca_file);
-	if (strncasecmp(url, "https://", 8)) {
-		sym_curl_easy_setopt(c, CURLOPT_PROXY, "");
-		sym_curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	}
 }
 
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
@@ -218,7 +188,7 @@ int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struc
 
 	api->connect_timeout = (long)cfg->connect_timeout;
 	api->timeout = (long)cfg->timeout;
-	api->deadline_ms = mono_ms() + cfg->deadline * 1000;
+	api->deadline_ms = ith_mono_ms() + cfg->deadline * 1000;
 	api->ca_file = cfg->ca_file ? ith_xstrdup(cfg->ca_file) : NULL;
 	common_options(api, api->curl, cfg->url);
 	sym_curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, header_cb);
@@ -253,7 +223,7 @@ void ith_api_close(struct ith_api *api)
 
 int64_t ith_api_ms_left(const struct ith_api *api)
 {
-	int64_t left = api->deadline_ms - mono_ms();
+	int64_t left = api->deadline_ms - ith_mono_ms();
 
 	return left > 0 ? left : 0;
 }
@@ -296,27 +266,6 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
  * every run of ITH_REDACT_MIN_RUN or more bytes of s found inside a token in
  * play (or extra) become "***".
  */
-/* "apiv1_" and what follows it: the shape of a database token (the OpenAPI spec's examples). */
-static size_t redact_token_shaped(char *s)
-{
-	static const char prefix[] = "apiv1_";
-	size_t n = 0;
-
-	for (char *p = strstr(s, prefix); p; p = strstr(p, prefix)) {
-		size_t k = sizeof(prefix) - 1 + strspn(p + sizeof(prefix) - 1,
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.");
-		if (k < sizeof(prefix) - 1 + ITH_REDACT_MIN_RUN) {
-			p += sizeof(prefix) - 1;
-			continue;
-		}
-		memcpy(p, "***", 3);
-		memmove(p + 3, p + k, strlen(p + k) + 1);
-		p += 3;
-		n++;
-	}
-	return n;
-}
-
 /* Redact in s every token in play, and parts of them; returns how many places were redacted. */
 static size_t redact_known(const struct ith_api *api, char *s, const char *extra)
 {
@@ -331,7 +280,7 @@ static size_t redact_known(const struct ith_api *api, char *s, const char *extra
 	n += ith_redact_fragments(s, api->known, api->nknown, ITH_REDACT_MIN_RUN);
 	if (extra)
 		n += ith_redact_fragments(s, &x, 1, ITH_REDACT_MIN_RUN);
-	return n + redact_token_shaped(s);
+	return n + ith_redact_token_shaped(s);
 }
 
 /*
@@ -419,7 +368,7 @@ static int64_t backoff_ms(int attempt)
 	if (ceiling > ITH_API_BACKOFF_CAP_MS)
 		ceiling = ITH_API_BACKOFF_CAP_MS;
 	if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		rnd = (uint32_t)mono_ms() * 2654435761u;
+		rnd = (uint32_t)ith_mono_ms() * 2654435761u;
 	return (int64_t)(rnd % (uint32_t)ceiling);
 }
 
@@ -454,7 +403,7 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
 	struct body *b, long *status, int64_t *retry_after)
 {
 	CURL *c = api->curl;
-	int64_t left = api->deadline_ms - mono_ms();
+	int64_t left = api->deadline_ms - ith_mono_ms();
 	long limit = api->timeout * 1000L;
 	curl_off_t ra = -1;
 	CURLcode cc;
@@ -515,7 +464,7 @@ static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int
 	wait = backoff_ms(n);
 	if (retry_after >= 0)
 		wait = (retry_after > ITH_API_RETRY_AFTER_CAP ? ITH_API_RETRY_AFTER_CAP : retry_after) * 1000;
-	if (mono_ms() + wait >= api->deadline_ms) {
+	if (ith_mono_ms() + wait >= api->deadline_ms) {
 		ith_err_prefix(err, r, "giving up before the command's deadline");
 		return false;
 	}
@@ -533,7 +482,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 	b->err = err;
 	ith_strbuf_addf(&url, "%s%s", api->base, path);
 	for (int n = 0;; n++) {
-		int64_t t0 = mono_ms(), retry_after;
+		int64_t t0 = ith_mono_ms(), retry_after;
 		long status;
 		CURLcode cc;
 
@@ -556,7 +505,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		if (api->trace) {
 			char shown[64];
 			snprintf(shown, sizeof(shown), "tokens%s", path);
-			api->trace(api->trace_ud, method, shown, status, (long)(mono_ms() - t0));
+			api->trace(api->trace_ud, method, shown, status, (long)(ith_mono_ms() - t0));
 		}
 		if (b->stream_err) {
 			r = b->stream_err;  /* the parser's message stands */
@@ -785,13 +734,13 @@ int ith_api_probe(struct ith_api *api, const char *cluster_url, const struct ith
 		sym_curl_easy_setopt(api->dp, CURLOPT_HTTPGET, 1L);
 	}
 	api->errbuf[0] = '\0';
-	int64_t t0 = mono_ms();
+	int64_t t0 = ith_mono_ms();
 	cc = sym_curl_easy_perform(api->dp);
 	sym_curl_easy_setopt(api->dp, CURLOPT_HTTPHEADER, NULL);
 	sym_curl_easy_getinfo(api->dp, CURLINFO_RESPONSE_CODE, &st);
 	if (api->trace)
 		api->trace(api->trace_ud, write ? "POST" : "GET", write ? "/api/v2/write" : "/query", st,
-			(long)(mono_ms() - t0));
+			(long)(ith_mono_ms() - t0));
 	if (cc != CURLE_OK && !(b.too_big && st)) {
 		char why[CURL_ERROR_SIZE];
 		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "activation probe %s: %s", url.buf,

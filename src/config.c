@@ -275,6 +275,8 @@ static int check_sink_paths(const struct vctx *v, const struct ith_config *cfg, 
 		const struct ith_profile *p = &cfg->profiles[i];
 		const config_setting_t *ps = config_setting_get_member(config_setting_get_elem(t, (unsigned)i), "sinks");
 		for (size_t j = 0; j < p->nsinks && !r; j++) {
+			if (ith_sink_is_remote(&p->sinks[j]))
+				continue;  /* not a local file */
 			const config_setting_t *s = config_setting_get_member(config_setting_get_elem(ps, (unsigned)j), "path");
 			char name[160];
 			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu].path", i, p->name, j);
@@ -594,17 +596,23 @@ static const struct crow management_rows[] = {
  * the configuration itself (owned by root or us, writable by no one else,
  * nor is its directory: 77); a missing one is a configuration error (78).
  */
-static int check_ca_file(const struct vctx *v, const char *path, const config_setting_t *s)
+static int check_ca_file_named(const struct vctx *v, const char *path, const config_setting_t *s,
+	const char *name, const char *whose)
 {
 	int line = s ? config_setting_source_line(s) : 0;
 	int r = ith_check_trusted_path(path, "CA file", v->err);
 
 	if (r == ITH_ERR_FILE_NOT_FOUND)
-		return verr(v, s, "management.ca_file", "'%s' does not exist; name the CA bundle (PEM) that signs the "
-			"Management API's certificate, or remove the setting to use the system's", path);
+		return verr(v, s, name, "'%s' does not exist; name the CA bundle (PEM) that signs %s "
+			"certificate, or remove the setting to use the system's", path, whose);
 	if (r == ITH_ERR_UNSAFE)  /* as for the configuration: the owner or mode is what is wrong */
-		return ith_err_prefix(v->err, r, "%s:%d: management.ca_file", v->file, line);
-	return r < 0 ? verr_from(v, s, "management.ca_file") : 0;
+		return ith_err_prefix(v->err, r, "%s:%d: %s", v->file, line, name);
+	return r < 0 ? verr_from(v, s, name) : 0;
+}
+
+static int check_ca_file(const struct vctx *v, const char *path, const config_setting_t *s)
+{
+	return check_ca_file_named(v, path, s, "management.ca_file", "the Management API's");
 }
 
 /* After the table: connect_timeout within timeout; ca_file trusted. */
@@ -642,8 +650,73 @@ static int set_sink_type(const struct vctx *v, const struct cval *x, void *base)
 		out->type = ITH_SINK_ENV;
 	else if (!strcmp(x->str, "template"))
 		out->type = ITH_SINK_TEMPLATE;
+	else if (!strcmp(x->str, "vault"))
+		out->type = ITH_SINK_VAULT;
+	else if (!strcmp(x->str, "kubernetes"))
+		out->type = ITH_SINK_KUBERNETES;
 	else
-		return verr(v, x->s, x->name, "'%.40s' is not a sink type (file, env, template)", x->str);
+		return verr(v, x->s, x->name, "'%.40s' is not a sink type (file, env, template, vault, kubernetes)",
+			x->str);
+	return 0;
+}
+
+static const char *const sink_type_names[] = { "file", "env", "template", "vault", "kubernetes" };
+
+/* A setting configured (not a default) on a sink of another type than its own (mask: 1 << type). */
+static int sink_only(const struct vctx *v, const struct cval *x, const struct ith_sink *out, unsigned mask,
+	const char *which)
+{
+	if (x->s && !(mask & (1u << out->type)))
+		return verr(v, x->s, x->name, "a sink of type \"%s\" does not take this setting (only %s)",
+			sink_type_names[out->type], which);
+	return 0;
+}
+#define LOCAL_SINKS ((1u << ITH_SINK_FILE) | (1u << ITH_SINK_ENV) | (1u << ITH_SINK_TEMPLATE))
+#define VAULT_SINK (1u << ITH_SINK_VAULT)
+#define K8S_SINK (1u << ITH_SINK_KUBERNETES)
+
+/* chars (plus the placeholder "{{host}}", filled in by the hosts expansion) only, 1..max bytes. */
+static bool sink_name_ok(const char *s, const char *chars, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n;) {
+		if (!strncmp(s + i, "{{host}}", 8))
+			i += 8;
+		else if (strchr(chars, s[i]) && s[i])
+			i++;
+		else
+			return false;
+	}
+	return true;
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+/* A Vault path or mount: segments of letters, digits, '.', '_', '-' between single slashes; no "." or "..". */
+static bool vault_path_ok(const char *s)
+{
+	if (!sink_name_ok(s, ALNUM "._-/", 512) || s[0] == '/' || s[strlen(s) - 1] == '/' || strstr(s, "//"))
+		return false;
+	for (const char *p = s; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+		if (!strncmp(p, "./", 2) || !strcmp(p, ".") || !strncmp(p, "../", 3) || !strcmp(p, ".."))
+			return false;
+	return true;
+}
+
+/* path: a local sink's file (absolute), or a vault secret's path under its mount; kubernetes has none. */
+static int check_sink_path(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_sink *out = base;
+	int r = sink_only(v, x, out, LOCAL_SINKS | VAULT_SINK, "file, env, template, vault");
+
+	if (r < 0 || out->type != ITH_SINK_VAULT)
+		return r < 0 ? r : read_path(v, x);
+	if (!vault_path_ok(x->str))
+		return verr(v, x->s, x->name, "'%.80s' is not a Vault path: segments of letters, digits, '.', '_', '-' "
+			"(and {{host}}) between single slashes, no leading or trailing slash, no . or ..", x->str);
 	return 0;
 }
 
@@ -684,15 +757,203 @@ static int check_sink_template(const struct vctx *v, const struct cval *x, void 
 	return read_path(v, x);
 }
 
+static int check_sink_local(const struct vctx *v, const struct cval *x, void *base)
+{
+	return sink_only(v, x, base, LOCAL_SINKS, "file, env, template");
+}
+
+static int check_sink_vault(const struct vctx *v, const struct cval *x, void *base)
+{
+	return sink_only(v, x, base, VAULT_SINK, "vault");
+}
+
+static int check_sink_address(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = sink_only(v, x, base, VAULT_SINK, "vault");
+
+	return r < 0 ? r : check_url(v, x, base);
+}
+
+static int check_sink_server(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = sink_only(v, x, base, K8S_SINK, "kubernetes");
+
+	return r < 0 ? r : check_url(v, x, base);
+}
+
+static int set_sink_mode_local(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = check_sink_local(v, x, base);
+
+	return r < 0 ? r : set_sink_mode(v, x, base);
+}
+
+static int set_sink_group_local(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = check_sink_local(v, x, base);
+
+	return r < 0 ? r : set_sink_group(v, x, base);
+}
+
+static int check_sink_mount(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = check_sink_vault(v, x, base);
+
+	if (r == 0 && (!vault_path_ok(x->str) || strstr(x->str, "{{host}}")))
+		return verr(v, x->s, x->name, "'%.80s' is not a KV v2 mount: letters, digits, '.', '_', '-' and single "
+			"slashes inside", x->str);
+	return r;
+}
+
+static int set_sink_auth(const struct vctx *v, const struct cval *x, void *base)
+{
+	struct ith_sink *out = base;
+	int r = check_sink_vault(v, x, base);
+
+	if (r < 0)
+		return r;
+	if (!strcmp(x->str, "approle"))
+		out->auth = ITH_AUTH_APPROLE;
+	else if (!strcmp(x->str, "token"))
+		out->auth = ITH_AUTH_TOKEN;
+	else
+		return verr(v, x->s, x->name, "'%.40s' is not a Vault auth method (approle, token)", x->str);
+	return 0;
+}
+
+/* secret_id_file: approle only (auth is read by the row before). */
+static int check_sink_approle(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_sink *out = base;
+	int r = check_sink_vault(v, x, base);
+
+	if (r == 0 && out->auth != ITH_AUTH_APPROLE)
+		return verr(v, x->s, x->name, "only auth = \"approle\" takes this setting");
+	return r;
+}
+
+/* role_id: approle only; not a secret, but checked as a name. */
+static int check_sink_role_id(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = check_sink_approle(v, x, base);
+
+	if (r == 0 && (!sink_name_ok(x->str, ALNUM "-_.:", 256) || strstr(x->str, "{{host}}")))
+		return verr(v, x->s, x->name, "'%.40s' is not a role_id (letters, digits, '-', '_', '.', ':')", x->str);
+	return r;
+}
+
+/* token_file: vault with auth = "token", or kubernetes (its service-account token). */
+static int check_sink_token_file(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_sink *out = base;
+	int r = sink_only(v, x, out, VAULT_SINK | K8S_SINK, "vault, kubernetes");
+
+	if (r == 0 && out->type == ITH_SINK_VAULT && out->auth != ITH_AUTH_TOKEN)
+		return verr(v, x->s, x->name, "only auth = \"token\" takes a token_file (approle: secret_id_file)");
+	return r;
+}
+
+static int check_sink_ca_file(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = sink_only(v, x, base, VAULT_SINK | K8S_SINK, "vault, kubernetes");
+
+	if (r == 0)
+		r = check_ca_file_named(v, x->str, x->s, x->name, "the server's");
+	return r;
+}
+
+/* namespace: Vault Enterprise's (X-Vault-Namespace), or the Secret's (an RFC 1123 label). */
+static int check_sink_namespace(const struct vctx *v, const struct cval *x, void *base)
+{
+	const struct ith_sink *out = base;
+	int r = sink_only(v, x, out, VAULT_SINK | K8S_SINK, "vault, kubernetes");
+
+	if (r < 0)
+		return r;
+	if (out->type == ITH_SINK_VAULT && !vault_path_ok(x->str))
+		return verr(v, x->s, x->name, "'%.80s' is not a Vault namespace", x->str);
+	if (out->type == ITH_SINK_KUBERNETES && (!sink_name_ok(x->str, "abcdefghijklmnopqrstuvwxyz0123456789-", 63) ||
+	    x->str[0] == '-' || x->str[strlen(x->str) - 1] == '-' || strstr(x->str, "{{host}}")))
+		return verr(v, x->s, x->name, "'%.80s' is not a namespace name (lower-case letters, digits, '-')", x->str);
+	return 0;
+}
+
+/* secret: the Secret's name, an RFC 1123 subdomain (with {{host}} for the hosts expansion). */
+static int check_sink_secret(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = sink_only(v, x, base, K8S_SINK, "kubernetes");
+
+	if (r == 0 && (!sink_name_ok(x->str, "abcdefghijklmnopqrstuvwxyz0123456789-.", 253) ||
+	    strchr("-.", x->str[0]) || strchr("-.", x->str[strlen(x->str) - 1])))
+		return verr(v, x->s, x->name, "'%.80s' is not a Secret name (lower-case letters, digits, '-', '.')", x->str);
+	return r;
+}
+
+/* key: letters, digits and '_' (secretstores.docker refuses other names). */
+static int check_sink_key(const struct vctx *v, const struct cval *x, void *base)
+{
+	int r = sink_only(v, x, base, K8S_SINK, "kubernetes");
+	size_t n = strlen(x->str);
+
+	if (r == 0 && (n == 0 || n > 253 || strspn(x->str, ALNUM "_") != n))
+		return verr(v, x->s, x->name, "'%.80s' is not a key: letters, digits and '_' only", x->str);
+	return r;
+}
+
 #define SINK(f) offsetof(struct ith_sink, f)
 static const struct crow sink_rows[] = {
 	{ { "type", true, NULL }, CT_STRING, NULL, set_sink_type, SINK(type), NULL },
-	{ { "path", true, NULL }, CT_PATH, NULL, NULL, SINK(path), NULL },
-	{ { "mode", false, "0600" }, CT_STRING, NULL, set_sink_mode, SINK(mode), NULL },
-	{ { "group", false, NULL }, CT_STRING, NULL, set_sink_group, SINK(group), NULL },
+	{ { "path", false, NULL }, CT_STRING, check_sink_path, NULL, SINK(path), NULL },
+	{ { "mode", false, "0600" }, CT_STRING, NULL, set_sink_mode_local, SINK(mode), NULL },
+	{ { "group", false, NULL }, CT_STRING, NULL, set_sink_group_local, SINK(group), NULL },
 	{ { "template", false, NULL }, CT_STRING, check_sink_template, NULL, SINK(template_path), NULL },
+	{ { "address", false, NULL }, CT_STRING, check_sink_address, set_url, SINK(address), NULL },
+	{ { "mount", false, NULL }, CT_STRING, check_sink_mount, NULL, SINK(mount), NULL },
+	{ { "auth", false, NULL }, CT_STRING, NULL, set_sink_auth, SINK(auth), NULL },
+	{ { "role_id", false, NULL }, CT_STRING, check_sink_role_id, NULL, SINK(role_id), NULL },
+	{ { "secret_id_file", false, NULL }, CT_PATH, check_sink_approle, NULL, SINK(secret_id_file), NULL },
+	{ { "token_file", false, NULL }, CT_PATH, check_sink_token_file, NULL, SINK(token_file), NULL },
+	{ { "ca_file", false, NULL }, CT_PATH, check_sink_ca_file, NULL, SINK(ca_file), NULL },
+	{ { "namespace", false, NULL }, CT_STRING, check_sink_namespace, NULL, SINK(namespace), NULL },
+	{ { "secret", false, NULL }, CT_STRING, check_sink_secret, NULL, SINK(secret), NULL },
+	{ { "key", false, NULL }, CT_STRING, check_sink_key, NULL, SINK(key), NULL },
+	{ { "server", false, NULL }, CT_STRING, check_sink_server, set_url, SINK(server), NULL },
 	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
 };
+
+/* A setting the type needs is there (name: the setting; set: whether it is). */
+static int sink_needs(const struct vctx *v, const config_setting_t *s, const char *where, const char *key, bool set)
+{
+	char name[160];
+
+	setting_name(name, sizeof(name), where, key);
+	return set ? 0 : verr(v, s, name, "required setting is missing");
+}
+
+/* After the table, a remote sink: what its type and auth need. */
+static int remote_sink_post(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
+{
+	int r;
+
+	if (!out->mount)  /* the defaults of a remote sink's own settings (not in the table: the file sinks share it) */
+		out->mount = ith_xstrdup("secret");
+	if (!out->key)
+		out->key = ith_xstrdup("token");
+	if (out->type == ITH_SINK_KUBERNETES) {
+		if ((r = sink_needs(v, s, where, "namespace", out->namespace != NULL)) < 0)
+			return r;
+		return sink_needs(v, s, where, "secret", out->secret != NULL);
+	}
+	if ((r = sink_needs(v, s, where, "address", out->address != NULL)) < 0 ||
+	    (r = sink_needs(v, s, where, "path", out->path != NULL)) < 0 ||
+	    (r = sink_needs(v, s, where, "auth", out->auth != ITH_AUTH_NONE)) < 0)
+		return r;
+	if (out->auth == ITH_AUTH_TOKEN)
+		return sink_needs(v, s, where, "token_file", out->token_file != NULL);
+	if ((r = sink_needs(v, s, where, "role_id", out->role_id != NULL)) < 0)
+		return r;
+	return sink_needs(v, s, where, "secret_id_file", out->secret_id_file != NULL);
+}
 
 /* After the table: type template needs `template`, the file read and checked now (unknown placeholders: 78). */
 static int sink_post(const struct vctx *v, const config_setting_t *s, const char *where, struct ith_sink *out)
@@ -700,6 +961,10 @@ static int sink_post(const struct vctx *v, const config_setting_t *s, const char
 	const config_setting_t *x = config_setting_get_member(s, "template");
 	char name[160];
 
+	if (ith_sink_is_remote(out))
+		return remote_sink_post(v, s, where, out);
+	if (!out->path)
+		return sink_needs(v, s, where, "path", false);
 	setting_name(name, sizeof(name), where, "template");
 	if (out->type != ITH_SINK_TEMPLATE)
 		return 0;
@@ -1075,6 +1340,16 @@ static void profile_release(struct ith_profile *p)
 		free(p->sinks[i].path);
 		free(p->sinks[i].group);
 		free(p->sinks[i].template_path);
+		free(p->sinks[i].address);
+		free(p->sinks[i].mount);
+		free(p->sinks[i].role_id);
+		free(p->sinks[i].secret_id_file);
+		free(p->sinks[i].token_file);
+		free(p->sinks[i].ca_file);
+		free(p->sinks[i].namespace);
+		free(p->sinks[i].secret);
+		free(p->sinks[i].key);
+		free(p->sinks[i].server);
 		ith_template_free(p->sinks[i].tmpl);
 	}
 	free(p->sinks);
@@ -1146,4 +1421,17 @@ int ith_instance_name_check(const char *name, struct ith_strbuf *err)
 		"influx-token-helper@NAME makes NAME part of paths (/etc/influx-token-helper/NAME.conf, "
 		"/var/lib/influx-token-helper/NAME); '.', '..', an empty name and names with '/' are refused",
 		ith_safe_text(name ? name : "", shown, sizeof(shown)));
+}
+
+const char *ith_sink_label(const struct ith_sink *s, char *buf, size_t len)
+{
+	char shown[128];
+
+	if (s->type == ITH_SINK_VAULT)
+		snprintf(buf, len, "vault %s %s/%s", ith_url_shown(s->address, shown, sizeof(shown)), s->mount, s->path);
+	else if (s->type == ITH_SINK_KUBERNETES)
+		snprintf(buf, len, "kubernetes secret %s/%s", s->namespace, s->secret);
+	else
+		snprintf(buf, len, "%s", s->path);
+	return buf;
 }

@@ -39,19 +39,45 @@
 #define ITH_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum ith_activation { ITH_ACT_NONE, ITH_ACT_DELAY, ITH_ACT_PROBE };
-enum ith_sink_type { ITH_SINK_FILE, ITH_SINK_ENV, ITH_SINK_TEMPLATE };
+enum ith_sink_type { ITH_SINK_FILE, ITH_SINK_ENV, ITH_SINK_TEMPLATE, ITH_SINK_VAULT, ITH_SINK_KUBERNETES };
+enum ith_sink_auth { ITH_AUTH_NONE, ITH_AUTH_APPROLE, ITH_AUTH_TOKEN };
 
 struct ith_template;
 
+/*
+ * A sink. file, env, template: path is the local file (absolute). vault: path
+ * is the secret's path under mount, a plain string (the hosts expansion
+ * substitutes {{host}} in it); kubernetes: secret is the Secret's name (the
+ * same), path is NULL. The remote settings are NULL for local sinks.
+ */
 struct ith_sink {
 	enum ith_sink_type type;
 	char *path;
+	char *address;          /* vault: the server's URL, no trailing slash */
+	char *mount;            /* vault: the KV v2 mount (default "secret") */
+	enum ith_sink_auth auth;        /* vault */
+	char *role_id;          /* vault, approle: not a secret */
+	char *secret_id_file;   /* vault, approle: a private file */
+	char *token_file;       /* vault, token: a private file; kubernetes: NULL is in-cluster */
+	char *ca_file;          /* vault, kubernetes: NULL is the system's (kubernetes in-cluster: its ca.crt) */
+	char *namespace;        /* vault: X-Vault-Namespace (optional); kubernetes: the Secret's (required) */
+	char *secret;           /* kubernetes: the Secret's name */
+	char *key;              /* kubernetes: the data key (default "token") */
+	char *server;           /* kubernetes: the API server's URL; NULL: in-cluster */
 	mode_t mode;
 	gid_t gid;          /* (gid_t)-1: leave the group alone */
 	char *group;        /* as configured, for messages */
 	char *template_path;           /* type template: the template file */
 	struct ith_template *tmpl;     /* ... read and checked at load (template-parse.h) */
 };
+
+/* vault and kubernetes: published over the network (remote.h), not a local file. */
+static inline bool ith_sink_is_remote(const struct ith_sink *s)
+{
+	return s->type == ITH_SINK_VAULT || s->type == ITH_SINK_KUBERNETES;
+}
+/* The sink as messages name it: its path, "vault ADDRESS MOUNT/PATH" or "kubernetes secret NS/NAME". */
+const char *ith_sink_label(const struct ith_sink *s, char *buf, size_t len);
 
 struct ith_strlist {
 	char **v;

@@ -21,19 +21,26 @@ static int token_from_text(char *text, size_t len, const char *what, struct ith_
 	return 0;
 }
 
-static int token_from_file(const char *path, struct ith_secret *out, struct ith_strbuf *err)
+int ith_secret_file_load(const char *path, bool private, const char *what, struct ith_secret *out,
+	struct ith_strbuf *err)
 {
-	char *text = NULL, what[4200];
+	char *text = NULL;
 	size_t len = 0;
-	int r;
+	int r = ith_read_file(path, 16384, private, what, &text, &len, err);
 
-	snprintf(what, sizeof(what), "management token file '%s'", path);
-	r = ith_read_file(path, 16384, true, what, &text, &len, err);
 	if (r == 0) {
 		r = token_from_text(text, len, what, out, err);
 		ith_freezero(text, len + 1);
 	}
 	return r;
+}
+
+static int token_from_file(const char *path, struct ith_secret *out, struct ith_strbuf *err)
+{
+	char what[4200];
+
+	snprintf(what, sizeof(what), "management token file '%s'", path);
+	return ith_secret_file_load(path, true, what, out, err);
 }
 
 int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err)

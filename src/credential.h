@@ -27,5 +27,14 @@
 #include "strbuf.h"
 
 int ith_mgmt_token_load(const struct ith_config *cfg, struct ith_secret *out, struct ith_strbuf *err);
+/*
+ * Any other secret read from a file the same way (a remote sink's Vault
+ * token, AppRole secret_id, service-account token): capped, trailing
+ * whitespace stripped, the secret alone. private: refused unless this user
+ * owns it and no one else may read it (as management.token_file). what
+ * names it in messages ("vault secret_id_file '/etc/...'").
+ */
+int ith_secret_file_load(const char *path, bool private, const char *what, struct ith_secret *out,
+	struct ith_strbuf *err);
 
 #endif

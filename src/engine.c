@@ -2,6 +2,7 @@
 #include "credential.h"
 #include "error.h"
 #include "hook.h"
+#include "k8s.h"
 #include "layout.h"
 #include "output.h"
 #include "plan.h"
@@ -10,6 +11,7 @@
 #include "time.h"
 #include "trust.h"
 #include "schedule.h"
+#include "vault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -130,6 +132,7 @@ static int state_api(struct ith_ctx *ctx, const struct ith_state *st, struct ith
 void ith_ctx_release(struct ith_ctx *ctx)
 {
 	ith_api_close(ctx->api);
+	ith_remote_close(ctx->remote);
 	ith_secret_release(&ctx->mgmt);
 	memset(ctx, 0, sizeof(*ctx));
 }
@@ -316,10 +319,65 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 	return 0;
 }
 
-static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, unsigned *written,
+/* The remote sinks' client, opened once per context (its deadline: management.deadline from now). */
+static int ctx_remote(struct ith_ctx *ctx, struct ith_remote **out, struct ith_strbuf *err)
+{
+	int r;
+
+	if (!ctx->remote && (r = ith_remote_open(&ctx->remote, ctx->cfg->connect_timeout, ctx->cfg->timeout,
+	    ctx->cfg->deadline, err)) < 0)
+		return r;
+	*out = ctx->remote;
+	return 0;
+}
+
+/* One sink written with t: a local file (output.h), or published to Vault or Kubernetes. */
+static int sink_write(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_sink *s,
+	const struct ith_state_token *t, bool *changed, struct ith_strbuf *err)
+{
+	struct ith_remote *rm;
+	int r;
+
+	if (!ith_sink_is_remote(s))
+		return ith_sink_sync(s, p, t, changed, err);
+	if ((r = ctx_remote(ctx, &rm, err)) < 0)
+		return r;
+	if (s->type == ITH_SINK_VAULT)
+		return ith_vault_publish(rm, s, ctx->instance, p->name, t, changed, err);
+	return ith_k8s_publish(rm, s, ctx->instance, p->name, t, changed, err);
+}
+
+/* One sink's published secret deleted (remote: only when ours), or its file removed. */
+static int sink_delete(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_sink *s,
 	struct ith_strbuf *err)
 {
-	char first[1024] = "";
+	struct ith_remote *rm;
+	char label[512];
+	bool removed = false;
+	int r;
+
+	if (!ith_sink_is_remote(s))
+		return ith_sink_remove(s, err);
+	if ((r = ctx_remote(ctx, &rm, err)) < 0)
+		return r;
+	if (s->type == ITH_SINK_VAULT)
+		r = ith_vault_remove(rm, s, ctx->instance, &removed, err);
+	else
+		r = ith_k8s_remove(rm, s, ctx->instance, &removed, err);
+	if (r == 0 && removed)
+		ith_log(ctx, ITH_LOG_INFO, "%s: deleted %s", p->name, ith_sink_label(s, label, sizeof(label)));
+	if (r == ITH_ERR_SINK_FOREIGN) {  /* not ours to delete; our tokens are still ours to revoke */
+		ith_log(ctx, ITH_LOG_WARN, "%s: %s; left alone", p->name, ith_err_msg(err));
+		r = 0;
+	}
+	return r;
+}
+
+/* The sinks written with the current token; local_only: the remote ones left alone (no network). */
+static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, bool local_only,
+	unsigned *written, struct ith_strbuf *err)
+{
+	char first[1024] = "", label[512];
 	unsigned failed = 0;
 	int r = 0;
 
@@ -328,12 +386,15 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct ith_strbuf serr = ITH_STRBUF_INIT;  /* each sink's own; the first one's is kept */
 		bool changed = false;
-		int e = ith_sink_sync(&p->sinks[i], p, &st->current, &changed, &serr);
+		if (local_only && ith_sink_is_remote(&p->sinks[i]))
+			continue;
+		int e = sink_write(ctx, p, &p->sinks[i], &st->current, &changed, &serr);
+		ith_sink_label(&p->sinks[i], label, sizeof(label));
 		if (e < 0) {
-			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, p->sinks[i].path, ith_err_msg(&serr));
+			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, label, ith_err_msg(&serr));
 			if (r == 0) {
 				r = e;
-				snprintf(first, sizeof(first), "sink %s: %s", p->sinks[i].path, ith_err_msg(&serr));
+				snprintf(first, sizeof(first), "sink %s: %s", label, ith_err_msg(&serr));
 			}
 			failed++;
 		}
@@ -342,7 +403,7 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 			continue;
 		if (changed) {
 			(*written)++;
-			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, p->sinks[i].path);
+			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, label);
 		}
 	}
 	if (r < 0)  /* the first failure's own message, kept */
@@ -774,6 +835,12 @@ static void print_sinks(const struct ith_profile *p, const struct ith_state *st,
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct ith_strbuf serr = ITH_STRBUF_INIT;
 		enum ith_sink_diff diff;
+		char label[512];
+		if (ith_sink_is_remote(&p->sinks[i])) {  /* no network in a dry run */
+			ith_strbuf_addf(pl, "%s: would publish token %s to %s (when what is there differs)\n", p->name,
+				st->current.id, ith_sink_label(&p->sinks[i], label, sizeof(label)));
+			continue;
+		}
 		if (ith_sink_check(&p->sinks[i], p, &st->current, &diff, &serr) < 0)
 			ith_strbuf_addf(pl, "%s: would write sink %s, which fails now (%s)\n", p->name, p->sinks[i].path,
 				ith_err_msg(&serr));
@@ -999,7 +1066,7 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		}
 		return 0;
 	case ITH_STEP_SINKS:
-		r = sync_sinks(ctx, p, st, &res->sinks_written, err);
+		r = sync_sinks(ctx, p, st, false, &res->sinks_written, err);
 		res->sinks_failed = r < 0;
 		return r;
 	case ITH_STEP_REVOKE:
@@ -1286,6 +1353,12 @@ static int revoke_plan(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct ith_strbuf serr = ITH_STRBUF_INIT;
 		bool exists;
+		char label[512];
+		if (ith_sink_is_remote(&p->sinks[i])) {  /* no network in a dry run */
+			ith_strbuf_addf(plan, "%s: would delete %s (only when it carries our marker)\n", p->name,
+				ith_sink_label(&p->sinks[i], label, sizeof(label)));
+			continue;
+		}
 		if (ith_sink_remove_check(&p->sinks[i], &exists, &serr) < 0)
 			ith_strbuf_addf(plan, "%s: would remove %s, which fails now (%s)\n", p->name, p->sinks[i].path,
 				ith_err_msg(&serr));
@@ -1352,7 +1425,7 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 		goto out_unlock;
 	/* Sinks first: a consumer should fail loudly, not keep a revoked token. */
 	for (size_t i = 0; i < p->nsinks; i++)
-		if ((r = ith_sink_remove(&p->sinks[i], err)) < 0)
+		if ((r = sink_delete(ctx, p, &p->sinks[i], err)) < 0)
 			goto out;
 	if ((r = revoke_all(ctx, api, p, &st, revoked, err)) < 0)
 		goto out;
@@ -1589,7 +1662,7 @@ int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) == 0) {
 		if (st.has_current && !ith_expired(st.current.expires_at, ith_now()))
-			r = sync_sinks(ctx, p, &st, &written, err);
+			r = sync_sinks(ctx, p, &st, true, &written, err);
 		ith_state_release(&st);
 	}
 	ith_lock_release(&lock);

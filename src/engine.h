@@ -40,6 +40,7 @@ struct ith_ctx {
 	char instance[ITH_UUID_LEN + 1];   /* "" in a read-only context with no instance yet */
 	bool instance_regenerated;
 	struct ith_api *api;
+	struct ith_remote *remote;          /* the remote sinks' client (remote.h), opened on first use */
 	struct ith_secret mgmt;
 	ith_log_fn log;
 	void *log_ud;

@@ -99,6 +99,9 @@ static const struct {
 	{ ITH_ERR_HOOK_FAILED, "ITH_ERR_HOOK_FAILED", "hook failed" },
 	{ ITH_ERR_OUTPUT, "ITH_ERR_OUTPUT", "output not writable" },
 	{ ITH_ERR_DISK, "ITH_ERR_DISK", "disk full, read-only or failing" },
+	{ ITH_ERR_SINK_FOREIGN, "ITH_ERR_SINK_FOREIGN", "remote secret not ours" },
+	{ ITH_ERR_SINK_CONFLICT, "ITH_ERR_SINK_CONFLICT", "another rotator is ahead" },
+	{ ITH_ERR_SINK_DENIED, "ITH_ERR_SINK_DENIED", "remote sink denied the credential" },
 };
 
 const char *ith_cause_str(int cause)

@@ -60,8 +60,11 @@ enum ith_cause {
 	ITH_ERR_HOOK_FAILED = -22,    /* the on_rotate program exited non-zero or was killed */
 	ITH_ERR_OUTPUT = -23,         /* standard output could not be written */
 	ITH_ERR_DISK = -24,           /* the disk refused a file: full (ENOSPC, EDQUOT), read-only (EROFS), EIO */
+	ITH_ERR_SINK_FOREIGN = -25,   /* a remote sink's secret exists and is not ours: refused by us */
+	ITH_ERR_SINK_CONFLICT = -26,  /* another rotator published a newer token there first */
+	ITH_ERR_SINK_DENIED = -27,    /* a remote sink refused our credential (HTTP 401/403, after one retry) */
 };
-#define ITH_CAUSE_MIN ITH_ERR_DISK
+#define ITH_CAUSE_MIN ITH_ERR_SINK_DENIED
 
 #if defined(__GNUC__)
 #define ITH_PRINTF(a, b) __attribute__((format(printf, a, b)))

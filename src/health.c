@@ -103,9 +103,14 @@ void ith_health_text(const struct ith_health *h, int64_t now, ith_path_present_f
 		(unsigned long long)h->rotations, (unsigned long long)h->failures, (unsigned long long)h->hook_failures);
 	if (h->retired)
 		ith_strbuf_addf(sb, "  retired:     %zu awaiting revocation\n", h->retired);
-	for (size_t i = 0; p && i < p->nsinks; i++)
-		ith_strbuf_addf(sb, "  sink:        %s (%s)\n", p->sinks[i].path,
-			present(p->sinks[i].path) ? "present" : "missing");
+	for (size_t i = 0; p && i < p->nsinks; i++) {
+		char label[512];
+		if (ith_sink_is_remote(&p->sinks[i]))  /* status makes no network call */
+			ith_strbuf_addf(sb, "  sink:        %s\n", ith_sink_label(&p->sinks[i], label, sizeof(label)));
+		else
+			ith_strbuf_addf(sb, "  sink:        %s (%s)\n", p->sinks[i].path,
+				present(p->sinks[i].path) ? "present" : "missing");
+	}
 	if (h->last_error[0])
 		ith_strbuf_addf(sb, "  last error:  %s\n", h->last_error);
 	if (h->hook_pending)

@@ -211,7 +211,8 @@ static const char *const known_management[] = { "account_id", "cluster_id", "tok
 static const char *const known_profile[] = { "name", "description", "write", "read", "lifetime", "renew_before",
 	"grace", "activation", "activation_timeout", "probe_database", "env_variable", "sinks", "on_rotate",
 	"hook_timeout", NULL };
-static const char *const known_sink[] = { "type", "path", "mode", "group", "template", NULL };
+static const char *const known_sink[] = { "type", "path", "mode", "group", "template", "address", "mount", "auth",
+	"role_id", "secret_id_file", "token_file", "ca_file", "namespace", "secret", "key", "server", NULL };
 
 /* A config with one setting added to a block: "" top level, "management", "tokens", "sinks". */
 static char *config_with(const char *block, const char *setting)
@@ -272,7 +273,8 @@ static void test_table_known_keys(void)
 		"renew_before, grace, activation, activation_timeout, probe_database, env_variable, sinks, on_rotate, "
 		"hook_timeout)");
 	keys_are("sinks", known_sink, "pathh",
-		"t.conf:6: tokens[0] (a).sinks[0].pathh: unknown setting (known: type, path, mode, group, template)");
+		"t.conf:6: tokens[0] (a).sinks[0].pathh: unknown setting (known: type, path, mode, group, template, "
+		"address, mount, auth, role_id, secret_id_file, token_file, ca_file, namespace, secret, key, server)");
 	CU_ASSERT_PTR_NULL(ith_config_key_at("nope", 0));
 }
 
@@ -287,6 +289,11 @@ static const struct { const char *block, *key, *value; } samples[] = {
 	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
 	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },
 	{ "sinks", "template", "\"/x/t.tmpl\"" },  /* known, but only for type "template" */
+	/* known, but only for the remote sinks (test_config_remote_sinks) */
+	{ "sinks", "address", "\"https://v\"" }, { "sinks", "mount", "\"kv\"" }, { "sinks", "auth", "\"token\"" },
+	{ "sinks", "role_id", "\"r\"" }, { "sinks", "secret_id_file", "\"/s\"" }, { "sinks", "token_file", "\"/t\"" },
+	{ "sinks", "ca_file", "\"/etc/passwd\"" }, { "sinks", "namespace", "\"n\"" }, { "sinks", "secret", "\"s\"" },
+	{ "sinks", "key", "\"k\"" }, { "sinks", "server", "\"https://k\"" },
 };
 
 /* Every key of every table is accepted: with a sample value, or its default written out. */
@@ -315,6 +322,8 @@ static void test_table_keys_accepted(void)
 			int r = ith_config_load_string(&c, "t.conf", text, &E);
 			if (!strcmp(k->key, "template")) {
 				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "only a sink of type \"template\" takes a template"));
+			} else if (!strcmp(blocks[b], "sinks") && i >= 5) {  /* a remote sink's: refused on a file sink */
+				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "a sink of type \"file\" does not take this setting"));
 			} else {
 				if (r != 0)
 					fprintf(stderr, "\n  %s: %s\n", setting, ith_err_msg(&E));
