@@ -36,6 +36,7 @@ import urllib.request
 import uuid
 
 import skiprule
+import central_harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_TIMEOUT = 60
@@ -57,6 +58,7 @@ KEYWORDS = {
     "faults": "faults injected into the emulator (emu-faults)",
     "concurrency": "helpers at once: run-parallel, run-bg, storm, reader-start, crash-trials",
     "hook": "an on_rotate hook",
+    "central": "a Vault or Kubernetes emulator for the remote sinks (central-start)",
     "sink": "what a sink holds or how it is written (file-mode, file-group, sh-source, reader-start, a title "
             "naming a sink)",
 }
@@ -72,12 +74,13 @@ IMPLIED = [
     ("promtool", r"^promtool-accepts( |$)"),
     ("systemd", r"^units-verify( |$)"),
     ("tls", r"^emu-tls( |$)"),
-    ("faults", r"^emu-faults( |$)"),
+    ("faults", r"^(emu-faults|central-faults)( |$)"),
+    ("central", r"^central-start( |$)"),
     ("badconf", r"^exit 78$"),
     ("concurrency", r"^(run-parallel|run-bg|storm|reader-start|crash-trials)( |$)"),
     ("sink", r"^(file-mode|file-group|sh-source|reader-start|title .*\bsinks?\b)"),
 ]
-EXACT = set(COMMANDS) | {"influxd", "setpriv", "promtool", "systemd", "tls", "faults", "badconf"}
+EXACT = set(COMMANDS) | {"influxd", "setpriv", "promtool", "systemd", "tls", "faults", "badconf", "central"}
 
 
 def directive_lines(text):
@@ -260,6 +263,9 @@ class Scenario:
         self.last = None
         self.exit_checked = True
         self.vars = {}
+        self.central = {}          # NAME -> central_harness.Emulator (central-start)
+        self.central_secrets = {}  # NAME -> a random secret (central-secret): looked for in every output
+        self.central_marks = {}    # NAME -> its request count when the last command started
         self.env = {"PATH": "/usr/bin:/bin", "LANG": "C"}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # sanitizer runs
             if k in os.environ:
@@ -285,6 +291,10 @@ class Scenario:
                 self.vars["INSTANCE"] = open(inst).read().split()[0]
         for k, v in self.vars.items():
             text = text.replace("$" + k, v)
+        for k, e in self.central.items():
+            text = text.replace("@%s@" % k, "http://127.0.0.1:%d" % e.port)
+        for k, v in self.central_secrets.items():
+            text = text.replace("{secret:%s}" % k, v)
         return text
 
     def state(self, profile="telegraf"):
@@ -300,7 +310,7 @@ class Scenario:
         out = [self.mgmt] + (self.emu.issued_secrets() if self.emu else [])
         if getattr(self, "fake_token", None):
             out.append(self.fake_token)
-        return out + list(self.seen_secrets)
+        return out + list(self.central_secrets.values()) + list(self.seen_secrets)
 
     seen_secrets = set()
 
@@ -313,7 +323,15 @@ class Scenario:
         return mask_secrets(text, secs)
 
     def token_ref(self, ref):
-        """'current' (state), 'retired0', or a remembered variable name -> token id."""
+        """'current' (state), 'retired0', or a remembered variable name -> token id; REF:DIR reads the state
+        of profile telegraf in @TMP@/DIR instead of @TMP@/state (a second rotator's)."""
+        if ":" in ref and not ref.startswith("token:"):
+            ref, sd = ref.split(":", 1)
+            p = os.path.join(self.tmp, sd, "telegraf.state")
+            st = json.load(open(p)) if os.path.exists(p) else {}
+            if ref in ("current", "next"):
+                return (st.get(ref) or {}).get("id")
+            raise Failure("unknown token reference %r" % ref)
         st = self.state()
         if ref in ("current", "next"):
             return (st.get(ref) or {}).get("id")
@@ -326,7 +344,10 @@ class Scenario:
         raise Failure("unknown token reference %r" % ref)
 
     def emu_mark(self):
-        """Where the emulator's request log and connection count stand now."""
+        """Where the emulator's request log and connection count stand now (and each central emulator's
+        request log, for central-calls)."""
+        for k, e in self.central.items():
+            self.central_marks[k] = len(e.ctl("requests"))
         if not self.emu:
             return (0, 0)
         try:
@@ -674,9 +695,10 @@ exec "$@"
         return self.last
 
     def d_exit(self, arg):
+        """exit N: the last run exited N; exit N,M: N or M (a race either side may win)."""
         r = self.need_run()
         self.exit_checked = True
-        if r["rc"] != int(arg):
+        if r["rc"] not in [int(x) for x in arg.split(",")]:
             raise Failure("`%s` exited %d, expected %s\nstdout: %s\nstderr: %s" %
                           (r["cmd"], r["rc"], arg, r["out"][:2000], r["err"][:2000]))
 
@@ -857,8 +879,9 @@ exec "$@"
     def d_run_bg(self, arg):
         """run-bg ARGS: start the helper in the background; wait-bg collects it as the last run."""
         args = [self.subst(a) for a in shlex.split(arg)]
+        cmd = [self.helper] + args[1:] if args and args[0] == "noconfig" else [self.helper, "-c", self.config] + args
         self.bg = (arg, time.time(), self.emu_mark(),
-                   subprocess.Popen([self.helper, "-c", self.config] + args, stdin=subprocess.DEVNULL,
+                   subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp))
 
     def d_wait_bg(self, arg):
@@ -1225,6 +1248,104 @@ exec "$@"
             text = text.replace("@FAKETOKEN@", self.fake_token)
         self.emu.ctl("faults", json.loads(text))
 
+    # ---- the central-rotation emulators (tests/vault_emulator.py, tests/k8s_emulator.py) ----
+
+    def central_emu(self, name):
+        if name not in self.central:
+            raise Failure("no central emulator %r (central-start)" % name)
+        return self.central[name]
+
+    def d_central_secret(self, arg):
+        """central-secret NAME [PATH]: a random secret of this run, {secret:NAME} in substitutions, written to
+        PATH (0600) when given; every secret check looks for it (a Vault token, secret_id, SA token)."""
+        name, _, path = arg.partition(" ")
+        self.central_secrets[name] = "s." + secrets.token_hex(20)
+        if path.strip():
+            self.write_private(self.subst(path.strip()), self.central_secrets[name] + "\n")
+
+    def d_central_start(self, arg):
+        """central-start vault|k8s NAME JSON: start that emulator on 127.0.0.1 with the configuration JSON
+        (substituted); @NAME@ becomes its base URL. Stopped at the scenario's end."""
+        kind, name, cfg = arg.split(None, 2)
+        self.central[name] = central_harness.Emulator(kind, json.loads(self.subst(cfg)), self.tmp)
+
+    def d_central_ctl(self, arg):
+        """central-ctl NAME PATH [JSON]: POST JSON (substituted; {} when absent) to its /_emu/PATH."""
+        name, path, *rest = arg.split(None, 2)
+        self.central_emu(name).ctl(path, json.loads(self.subst(rest[0])) if rest else {})
+
+    def d_central_faults(self, arg):
+        """central-faults NAME JSON: arm faults (see the emulator's docstring)."""
+        name, faults = arg.split(None, 1)
+        self.central_emu(name).ctl("faults", json.loads(self.subst(faults)))
+
+    def d_central_calls(self, arg):
+        """central-calls NAME REGEX: the requests it received since the last command started, as METHOD:PATH
+        joined by spaces, match REGEX entirely (substituted; no REGEX: no request)."""
+        name, _, pat = arg.strip().partition(" ")
+        reqs = self.central_emu(name).ctl("requests")[self.central_marks.get(name, 0):]
+        got = " ".join("%s:%s" % (r["method"], r["path"]) for r in reqs)
+        if not re.fullmatch(self.subst(pat), got):
+            raise Failure("%s received %r, not matching /%s/" % (name, got, pat))
+
+    def d_central_json(self, arg):
+        """central-json NAME PATH KEY REGEX: GET its /_emu/PATH; the value at dotted KEY matches REGEX
+        (substituted; "!REGEX" negates; a missing key is the string "<missing>")."""
+        name, path, key, pat = arg.split(None, 3)
+        obj = self.central_emu(name).ctl(path)
+        for k in key.split("."):
+            try:
+                obj = obj[int(k)] if isinstance(obj, list) else obj[k]
+            except (KeyError, IndexError, ValueError, TypeError):
+                obj = "<missing>"
+                break
+        neg = pat.startswith("!")
+        pat = self.subst(pat[1:] if neg else pat)
+        if (re.search(pat, json.dumps(obj) if not isinstance(obj, str) else obj) is None) != neg:
+            raise Failure("%s /_emu/%s %s = %s %s /%s/" % (name, path, key, self.mask(json.dumps(obj))[:500],
+                                                           "matches" if neg else "does not match", pat))
+
+    def ref_secret(self, ref):
+        return self.emu_tokens()[self.token_ref(ref)]["accessToken"]
+
+    def d_vault_holds(self, arg):
+        """vault-holds NAME MOUNT PATH REF: the secret's current version holds token REF (token and token_id);
+        REF `none`: no such secret (or no live version)."""
+        name, mount, path, ref = arg.split()
+        found = [x for x in self.central_emu(name).ctl("secrets") if x["mount"] == mount and x["path"] == self.subst(path)]
+        cur = found[0]["versions"].get(str(found[0]["current_version"])) if found else None
+        live = cur and not cur.get("deletion_time") and not cur.get("destroyed")
+        if ref == "none":
+            if live:
+                raise Failure("vault %s/%s exists (version %s)" % (mount, path, found[0]["current_version"]))
+            return
+        if not live:
+            raise Failure("vault %s/%s has no live version" % (mount, path))
+        data = cur.get("data") or {}
+        if data.get("token") != self.ref_secret(ref) or data.get("token_id") != self.token_ref(ref):
+            raise Failure("vault %s/%s does not hold token %s (token_id %r, keys %s)" %
+                          (mount, path, ref, data.get("token_id"), sorted(data)))
+
+    def d_k8s_holds(self, arg):
+        """k8s-holds NAME NAMESPACE SECRET KEY REF: data[KEY] is base64 of token REF and the token-id
+        annotation its id; REF `none`: no such Secret."""
+        import base64
+        name, ns, sname, key, ref = arg.split()
+        found = [x for x in self.central_emu(name).ctl("secrets")
+                 if x["metadata"]["namespace"] == ns and x["metadata"]["name"] == self.subst(sname)]
+        if ref == "none":
+            if found:
+                raise Failure("Secret %s/%s exists" % (ns, sname))
+            return
+        if not found:
+            raise Failure("no Secret %s/%s" % (ns, sname))
+        val = (found[0].get("data") or {}).get(key)
+        ann = found[0]["metadata"].get("annotations") or {}
+        if not val or base64.b64decode(val).decode() != self.ref_secret(ref) or \
+                ann.get("influx-token-helper/token-id") != self.token_ref(ref):
+            raise Failure("Secret %s/%s does not hold token %s in %s (token-id %r)" %
+                          (ns, sname, ref, key, ann.get("influx-token-helper/token-id")))
+
     def d_emu_stop(self, arg):
         self.emu.stop()
         self.emu = None
@@ -1402,6 +1523,8 @@ exec "$@"
             bg[3].wait()
         if self.emu:
             self.emu.stop()
+        for e in self.central.values():
+            e.stop()
         if getattr(self, "influxd", None):
             self.influxd.terminate()
             try:
