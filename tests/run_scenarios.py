@@ -1255,6 +1255,13 @@ exec "$@"
             raise Failure("no central emulator %r (central-start)" % name)
         return self.central[name]
 
+    def d_copy_file(self, arg):
+        """copy-file SRC DST: copy SRC to DST (mode 0600; parents made 0700), e.g. an instance file shared
+        by two rotators."""
+        src, dst = [self.subst(x) for x in arg.split()]
+        os.makedirs(os.path.dirname(dst), mode=0o700, exist_ok=True)
+        self.write_private(dst, open(src).read())
+
     def d_central_secret(self, arg):
         """central-secret NAME [PATH]: a random secret of this run, {secret:NAME} in substitutions, written to
         PATH (0600) when given; every secret check looks for it (a Vault token, secret_id, SA token)."""
