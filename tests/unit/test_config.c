@@ -406,6 +406,42 @@ static void test_table_defaults(void)
 	CU_ASSERT_EQUAL(seen, ndef);
 }
 
+/* The remote sinks: their settings as read (defaults, the URL without its slash), labels, not local files. */
+static void test_remote_sinks(void)
+{
+	static const char text[] =
+		"management = { account_id = \"11111111-1111-4111-8111-111111111111\";\n"
+		"  cluster_id = \"22222222-1111-4111-8111-111111111111\"; token_file = \"/m\"; };\n"
+		"state_dir = \"/s\";\n"
+		"tokens = ( { name = \"a\"; write = [ \"d\" ];\n"
+		"  sinks = ( { type = \"vault\"; address = \"https://vault.example.com:8200/\"; path = \"influxdb/{{host}}\";\n"
+		"              auth = \"approle\"; role_id = \"r-1\"; secret_id_file = \"/etc/ith/sid\"; namespace = \"team-a\"; },\n"
+		"            { type = \"kubernetes\"; namespace = \"telegraf\"; secret = \"influxdb-{{host}}\"; },\n"
+		"            { type = \"vault\"; address = \"http://127.0.0.1:8200\"; mount = \"kv/prod\"; path = \"x\";\n"
+		"              auth = \"token\"; token_file = \"/etc/ith/vt\"; } ); } );\n";
+	struct ith_config c;
+	char label[256];
+
+	CU_ASSERT_EQUAL_FATAL(ith_config_load_string(&c, "t.conf", text, &E), 0);
+	const struct ith_sink *v = &c.profiles[0].sinks[0], *k = &c.profiles[0].sinks[1], *t = &c.profiles[0].sinks[2];
+	CU_ASSERT_EQUAL(v->type, ITH_SINK_VAULT);
+	CU_ASSERT_STRING_EQUAL(v->address, "https://vault.example.com:8200");
+	CU_ASSERT_STRING_EQUAL(v->mount, "secret");
+	CU_ASSERT_STRING_EQUAL(v->path, "influxdb/{{host}}");
+	CU_ASSERT_EQUAL(v->auth, ITH_AUTH_APPROLE);
+	CU_ASSERT_STRING_EQUAL(v->namespace, "team-a");
+	CU_ASSERT_TRUE(ith_sink_is_remote(v));
+	CU_ASSERT_STRING_EQUAL(ith_sink_label(v, label, sizeof(label)), "vault https://vault.example.com:8200 secret/influxdb/{{host}}");
+	CU_ASSERT_EQUAL(k->type, ITH_SINK_KUBERNETES);
+	CU_ASSERT_STRING_EQUAL(k->key, "token");
+	CU_ASSERT_PTR_NULL(k->server);
+	CU_ASSERT_PTR_NULL(k->path);
+	CU_ASSERT_STRING_EQUAL(ith_sink_label(k, label, sizeof(label)), "kubernetes secret telegraf/influxdb-{{host}}");
+	CU_ASSERT_EQUAL(t->auth, ITH_AUTH_TOKEN);
+	CU_ASSERT_STRING_EQUAL(t->mount, "kv/prod");
+	ith_config_release(&c);
+}
+
 int register_config_tests(void)
 {
 	CU_pSuite s = CU_add_suite("config: validation", NULL, NULL);
@@ -419,5 +455,6 @@ int register_config_tests(void)
 	ADD(s, test_table_known_keys);
 	ADD(s, test_table_keys_accepted);
 	ADD(s, test_table_defaults);
+	ADD(s, test_remote_sinks);
 	return 0;
 }
