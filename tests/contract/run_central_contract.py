@@ -14,20 +14,31 @@ What counts (one line per case, then "N passed, M failed"):
     status (Vault's spec documents no error answer at all; Kubernetes' only 401). That is a gap of
     the vendor's spec, not of the emulator: reported as "spec gap", not a failure.
 
-For now the requests are the runner's own (what the vault and kubernetes sinks will send); later
-it will drive the helper's publishers the same way. Skips as run_contract.py does (exit 77 with
+The runner's own requests come first; then the helper itself (--helper: the built binary) publishes
+through Prism: `rotate` (first publish), `rotate` (nothing to write), `rotate --force` (a write over
+ours with CAS or resourceVersion) and `revoke` (delete), each against the management API emulator
+(tests/emulator.py) for its tokens, with its vault or kubernetes sink pointed at Prism. Vault's spec
+has no /v1 in its paths: a small forwarder in front of Prism drops it from the helper's requests (and
+Prism adds it back upstream). Each run must exit 0, reach the emulator through Prism, and make Prism
+report no violation (spec gaps as above). Skips as run_contract.py does (exit 77 with
 the reason) when Node.js or Prism is missing, failing instead under CI=true when the registry
 offers them (tests/skiprule.py). ITH_PRISM names another Prism executable.
 """
 import argparse
 import base64
+import http.client
+import json
 import os
 import re
+import secrets
 import shutil
+import threading
+import uuid
 import subprocess
 import sys
 import tempfile
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -276,6 +287,154 @@ def k8s_cases(r, p, emu):
            check=lambda d: None if d.get("reason") == "NotFound" else "%s" % d)
 
 
+class Forwarder:
+    """helper -> this (drops `strip` from the path) -> Prism. HTTP/1.0: one request per connection."""
+
+    def __init__(self, target_port, strip):
+        fwd = self
+        self.requests = []
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def relay(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(min(n, 1 << 20)) if n else None
+                path = self.path[len(strip):] if strip and self.path.startswith(strip + "/") else self.path
+                fwd.requests.append("%s:%s" % (self.command, path.split("?")[0]))
+                hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                c = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                try:
+                    c.request(self.command, path, body=body, headers=hdrs)
+                    r = c.getresponse()
+                    data = r.read()
+                finally:
+                    c.close()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() in ("content-type", "retry-after"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = relay
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Mgmt:
+    """tests/emulator.py (the Management API) for the helper's tokens; stopped by stop()."""
+
+    def __init__(self, tmp, name):
+        self.account, self.cluster = str(uuid.uuid4()), str(uuid.uuid4())
+        self.token_file = os.path.join(tmp, "mgmt-token-%s" % name)
+        write_private(self.token_file, "mgmt_" + secrets.token_hex(24))
+        port_file = os.path.join(tmp, "mgmt-%s.port" % name)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "emulator.py"), "--account",
+                                      self.account, "--cluster", self.cluster, "--mgmt-token-file", self.token_file,
+                                      "--port-file", port_file], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 15
+        while not os.path.exists(port_file):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("the management API emulator did not start")
+            time.sleep(0.02)
+        self.port = int(open(port_file).read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def write_private(path, text):
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+
+
+HELPER_CONF = """management = { account_id = "%(account)s"; cluster_id = "%(cluster)s"; token_file = "%(mgmt)s";
+  url = "http://127.0.0.1:%(mport)d/api/v0"; timeout = "10s"; deadline = "60s"; };
+state_dir = "%(tmp)s/state-%(kind)s";
+cluster_url = "http://127.0.0.1:%(mport)d";
+tokens = ( { name = "telegraf"; write = [ "sensors" ]; lifetime = "400d"; sinks = ( { %(sink)s } ); } );
+"""
+
+# What each helper run must send (through the forwarder), after the management API's own calls.
+HELPER_RUNS = {
+    "vault": [(["rotate"], "POST:/auth/approle/login GET:/secret/metadata/helper-telegraf "
+                           "POST:/secret/data/helper-telegraf POST:/secret/metadata/helper-telegraf"),
+              (["rotate"], "POST:/auth/approle/login GET:/secret/metadata/helper-telegraf "
+                           "GET:/secret/data/helper-telegraf"),
+              (["rotate", "--force"], "POST:/auth/approle/login GET:/secret/metadata/helper-telegraf "
+                                      "GET:/secret/data/helper-telegraf POST:/secret/data/helper-telegraf"),
+              (["revoke", "telegraf"], "POST:/auth/approle/login GET:/secret/metadata/helper-telegraf "
+                                       "GET:/secret/data/helper-telegraf DELETE:/secret/metadata/helper-telegraf")],
+    "k8s": [(["rotate"], "GET:/api/v1/namespaces/telegraf/secrets/influx-helper POST:/api/v1/namespaces/telegraf/secrets"),
+            (["rotate"], "GET:/api/v1/namespaces/telegraf/secrets/influx-helper"),
+            (["rotate", "--force"], "GET:/api/v1/namespaces/telegraf/secrets/influx-helper "
+                                    "PUT:/api/v1/namespaces/telegraf/secrets/influx-helper"),
+            (["revoke", "telegraf"], "GET:/api/v1/namespaces/telegraf/secrets/influx-helper "
+                                     "DELETE:/api/v1/namespaces/telegraf/secrets/influx-helper")],
+}
+
+
+def helper_cases(r, p, kind, helper, tmp, creds):
+    """The helper's publishers through Prism: each run exits 0, sends what HELPER_RUNS says, no violation."""
+    mgmt = Mgmt(tmp, kind)
+    fwd = Forwarder(p.port, "/v1" if kind == "vault" else "")
+    try:
+        addr = "http://127.0.0.1:%d" % fwd.port
+        sink = ('type = "vault"; address = "%s"; path = "helper-telegraf"; auth = "approle"; role_id = "%s"; '
+                'secret_id_file = "%s";' % (addr, creds["role_id"], creds["file"]) if kind == "vault" else
+                'type = "kubernetes"; server = "%s"; token_file = "%s"; namespace = "telegraf"; '
+                'secret = "influx-helper";' % (addr, creds["file"]))
+        conf = os.path.join(tmp, "helper-%s.conf" % kind)
+        write_private(conf, HELPER_CONF % {"account": mgmt.account, "cluster": mgmt.cluster, "mgmt": mgmt.token_file,
+                                           "mport": mgmt.port, "tmp": tmp, "kind": kind, "sink": sink})
+        p.new_lines(settle=0)
+        for args, want in HELPER_RUNS[kind]:
+            before = len(fwd.requests)
+            proc = subprocess.run([helper, "-c", conf] + args, capture_output=True, text=True, timeout=90,
+                                  stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "LANG": "C"})
+            lines = p.new_lines()
+            sent = " ".join(fwd.requests[before:])
+            violations = [l.split("Violation:", 1)[1].strip() for l in lines if "Violation:" in l]
+            gaps = [v for v in violations if GAP_RE.search(v)]
+            bad = [v for v in violations if v not in gaps]
+            bad += [l.split("›", 1)[-1].strip() for l in lines if re.search(r"\[(VALIDATOR|PROXY|NEGOTIATOR)\].*error", l)]
+            problems = ["exit %d: %s" % (proc.returncode, proc.stderr.strip()[-400:])] if proc.returncode else []
+            problems += [] if sent == want else ["sent %r, want %r" % (sent, want)]
+            problems += ["violation: " + v for v in bad]
+            name = "%s: helper %s" % (kind, " ".join(args))
+            if creds["secret"] in proc.stderr + proc.stdout:
+                problems.append("a secret on the helper's output")
+            if problems:
+                r.failed += 1
+                print("FAIL %-58s %s" % (name, "; ".join(problems)))
+            else:
+                r.passed += 1
+                print("ok   %-58s %d request(s)%s" % (name, len(fwd.requests) - before,
+                                                       "  (spec gap: %s)" % gaps[0] if gaps else ""))
+            r.gaps += len(gaps)
+    finally:
+        fwd.stop()
+        mgmt.stop()
+
+
 VAULT_CONFIG = {
     "mounts": ["secret"],
     "policies": {"publisher": [{"path": "secret/data/telegraf-*", "capabilities": ["create", "read", "update"]},
@@ -294,9 +453,27 @@ K8S_CONFIG = {
 }
 
 
+def helper_access(kind, cfg, creds):
+    """cfg with the helper's own credential (random per run): an AppRole, or a service account."""
+    cfg = json.loads(json.dumps(cfg))
+    if kind == "vault":
+        cfg["policies"]["helper"] = [{"path": "secret/data/helper-*", "capabilities": ["create", "read", "update"]},
+                                     {"path": "secret/metadata/helper-*",
+                                      "capabilities": ["create", "read", "update", "delete"]}]
+        cfg["approle"].append({"role_id": creds["role_id"], "secret_id": creds["secret"], "policies": ["helper"],
+                               "token_ttl": 600})
+    else:
+        cfg["users"].append({"token": creds["secret"], "name": "system:serviceaccount:telegraf:helper",
+                             "grants": [{"namespace": "telegraf", "verbs": ["get", "update", "delete"],
+                                         "resourceNames": ["influx-helper"]},
+                                        {"namespace": "telegraf", "verbs": ["create"]}]})
+    return cfg
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", choices=["vault", "k8s"], help="one of the two APIs")
+    ap.add_argument("--helper", help="the built influx-token-helper: its publishers go through Prism too")
     a = ap.parse_args()
     problem, need = node_problem()
     if problem:
@@ -312,11 +489,17 @@ def main():
                                                ("k8s", K8S_SPEC, K8S_CONFIG, "", k8s_cases)):
             if a.only and a.only != kind:
                 continue
+            creds = {"secret": secrets.token_hex(20), "role_id": "helper-role",
+                     "file": os.path.join(tmp, "%s-credential" % kind)}
+            write_private(creds["file"], creds["secret"] + "\n")
+            cfg = helper_access(kind, cfg, creds)
             emu = ch.Emulator(kind, cfg, tmp)
             started.append(emu)
             p = Prism(prism, spec, emu.port, prefix, tmp, kind)
             started.append(p)
             cases(r, p, emu)
+            if a.helper:
+                helper_cases(r, p, kind, os.path.abspath(a.helper), tmp, creds)
             p.stop()
             emu.stop()
     except RuntimeError as e:
