@@ -1282,9 +1282,13 @@ exec "$@"
         self.central_emu(name).ctl(path, json.loads(self.subst(rest[0])) if rest else {})
 
     def d_central_faults(self, arg):
-        """central-faults NAME JSON: arm faults (see the emulator's docstring)."""
+        """central-faults NAME JSON: arm faults (see the emulator's docstring); substituted, and @CURRENT@
+        becomes the secret of the state's current token (an answer quoting it, as a careless server might)."""
         name, faults = arg.split(None, 1)
-        self.central_emu(name).ctl("faults", json.loads(self.subst(faults)))
+        text = self.subst(faults)
+        if "@CURRENT@" in text:
+            text = text.replace("@CURRENT@", self.ref_secret("current"))
+        self.central_emu(name).ctl("faults", json.loads(text))
 
     def d_central_calls(self, arg):
         """central-calls NAME REGEX: the requests it received since the last command started, as METHOD:PATH
