@@ -102,12 +102,13 @@ ITH_TEST_PACKAGES=(libcunit1-dev ca-certificates openssl clang valgrind rpm lint
   groff-base debootstrap systemd-container)
 # Tests need these too, but a release may lack them; their tests then report
 # a skip (under CI=true only where apt does not offer them: tests/skiprule.sh;
-# Debian 12 offers all four): a real InfluxDB 1.x to accept the line protocol of `status --format
+# Debian 12 offers all five): a real InfluxDB 1.x to accept the line protocol of `status --format
 # influx` (started by the test on a loopback port); libFuzzer for clang;
 # python3-tomli, the TOML parser for Python older than 3.11 (no tomllib),
 # also used by the test that forces that fallback; promtool (Debian's
-# prometheus package) to parse `status --format prometheus`.
-ITH_OPTIONAL_TEST_PACKAGES=(influxdb libclang-rt-dev python3-tomli prometheus)
+# prometheus package) to parse `status --format prometheus`; python3-yaml,
+# which parses the Kubernetes samples (tests/test_k8s_samples.py).
+ITH_OPTIONAL_TEST_PACKAGES=(influxdb libclang-rt-dev python3-tomli prometheus python3-yaml)
 
 # ith_build DIR [cmake args...]
 ith_build() {

@@ -32,6 +32,7 @@ PACKAGES = {
     "clang": ("apt", "clang"),
     "libfuzzer": ("apt", "libclang-rt-dev"),
     "tomli": ("apt", "python3-tomli"),
+    "yaml": ("apt", "python3-yaml"),
     "node": ("apt", "nodejs"),
     "man": ("apt", "man-db"),
     "systemd-nspawn": ("apt", "systemd-container"),

@@ -279,6 +279,10 @@ class Standalone(Base):
         self.check([sys.executable, "tests/test_plugin.py"], r"Python \d+\.\d+ has no tomllib .*python3-tomli.*",
                    "python3-tomli", ITH_PRETEND_NO_TOMLLIB="all", ITH_HELPER=HELPER)
 
+    def test_k8s_samples_without_yaml(self):
+        self.check([sys.executable, "tests/test_k8s_samples.py"], r"python3-yaml is not installed .*",
+                   "python3-yaml", ITH_PRETEND_NO_YAML="1", ITH_HELPER=HELPER)
+
     def test_systemd_live_without_debootstrap(self):
         if os.geteuid() != 0:
             self.skipTest("systemd-live checks its tools only as root (without root it cannot run at all)")
