@@ -40,4 +40,19 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_strbuf *err);
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err);
 
+/*
+ * The publish record's view of a sink (state-model.h struct ith_published,
+ * plan.h ith_plan_publish):
+ *   ith_sink_is_local  written on this machine (file, env, template): compared by content on every run, so a
+ *                      sink emptied by a reboot comes back with no network; a remote type (a secret engine)
+ *                      returns false and is published only when its record differs from the current token
+ *   ith_sink_target    what the sink writes to, as written in the config (a file sink: its path); with the type,
+ *                      what names the sink in the record, whatever its place in the config
+ *   ith_sink_key       16 hex digits: FNV-1a 64 (id.h ith_hash64) of "TYPE:TARGET"
+ * A new sink type adds its case to each.
+ */
+bool ith_sink_is_local(const struct ith_sink *s);
+const char *ith_sink_target(const struct ith_sink *s);
+void ith_sink_key(const struct ith_sink *s, char out[ITH_SINK_KEY_LEN + 1]);
+
 #endif
