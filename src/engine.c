@@ -352,8 +352,9 @@ static int publish_sink(const struct ith_profile *p, struct ith_state *st, const
 /*
  * The publish's outcome in the state. A failure: recorded (since its first
  * run in a row, the first failing sink and its message). Every sink holds
- * the current token: the failure is cleared and the grace held for the
- * publish starts now (schedule.h ith_grace_start). Returns whether st changed.
+ * the current token: the failure (and the last error it left) is cleared
+ * and the grace held for the publish starts now (schedule.h
+ * ith_grace_start). Returns whether st changed.
  */
 static bool publish_outcome(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, unsigned failed,
 	const char *sink, const char *msg)
@@ -372,8 +373,12 @@ static bool publish_outcome(struct ith_ctx *ctx, const struct ith_profile *p, st
 		return true;
 	}
 	memset(f, 0, sizeof(*f));
-	if (was_failing)
+	if (was_failing) {
+		/* the failure recorded last was this publish's (a run reaching the sinks got past the steps before):
+		 * status is ok again, not failing */
+		st->last_error[0] = '\0';
 		ith_log(ctx, ITH_LOG_INFO, "%s: every sink holds token %s again", p->name, st->current.id);
+	}
 	if ((started = ith_grace_start(st, p, now)) != 0)
 		ith_log(ctx, ITH_LOG_INFO, "%s: token %s is published to every sink: the %llds grace of %u retired "
 			"token%s starts now", p->name, st->current.id, (long long)p->grace, started, started == 1 ? "" : "s");

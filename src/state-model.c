@@ -343,9 +343,9 @@ static int publish_from_json(json_object *root, struct ith_state *st, struct ith
 	int64_t n;
 	int r;
 
-	if (json_object_object_get_ex(root, "published", &v) && (r = published_from_json(v, st, err)) < 0)
+	if (json_object_object_get_ex(root, "published", &v) && v && (r = published_from_json(v, st, err)) < 0)
 		return r;
-	if (!json_object_object_get_ex(root, "publish_failure", &o))
+	if (!json_object_object_get_ex(root, "publish_failure", &o) || !o)  /* absent or null: none */
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
 		return ith_err(err, ITH_ERR_STATE_DAMAGED, "'publish_failure' is not an object");
