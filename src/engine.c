@@ -898,6 +898,9 @@ static void print_step(const struct ith_profile *p, const struct ith_state *st, 
 		for (size_t i = 0; i < st->nretired && i < 64; i++)
 			if (s->retired & (UINT64_C(1) << i))
 				ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
+			else if (st->retired[i].after_publish)
+				ith_strbuf_addf(pl, "%s: keeps %s (retired; its grace starts once the current token is "
+					"published to every sink)\n", p->name, st->retired[i].id);
 	} else if (s->kind == ITH_STEP_SINKS) {
 		print_sinks(p, st, pl);
 	} else if (s->kind == ITH_STEP_HOOK) {

@@ -164,9 +164,18 @@ unsigned ith_grace_start(struct ith_state *st, const struct ith_profile *p, int6
 	return n;
 }
 
+/* When retired token r is to be revoked: its grace end; held, its expiry (no consumer can use it from then),
+ * INT64_MAX when it has none. */
+static int64_t retired_due_at(const struct ith_retired *r)
+{
+	if (r->after_publish)
+		return r->expires_at ? r->expires_at : INT64_MAX;
+	return r->revoke_after;
+}
+
 bool ith_retired_due(const struct ith_retired *r, int64_t now)
 {
-	return !r->after_publish && ith_grace_over(r->revoke_after, now);
+	return ith_grace_over(retired_due_at(r), now);
 }
 
 /* ---- the next moment a profile has something due ---- */
@@ -213,8 +222,8 @@ int64_t ith_next_due(const struct ith_state *st, const struct ith_profile *p, co
 		why = "sweep";
 	}
 	for (size_t i = 0; i < st->nretired; i++)
-		if (!st->retired[i].after_publish && st->retired[i].revoke_after < due) {
-			due = st->retired[i].revoke_after;
+		if ((t = retired_due_at(&st->retired[i])) < due) {
+			due = t;
 			why = "grace end";
 		}
 	*what = why;

@@ -114,7 +114,8 @@ bool ith_grace_over(int64_t revoke_after, int64_t now);
  *   ith_grace_hold     at the promotion: put retired token id on hold (when p has sinks)
  *   ith_grace_start    every sink holds the current token now: the grace of the held ones starts;
  *                      returns how many started
- *   ith_retired_due    is retired token r to be revoked at now (never while on hold)
+ *   ith_retired_due    is retired token r to be revoked at now (while on hold: only once it has expired,
+ *                      when no consumer can use it any more; a long publish failure must not pile them up)
  */
 void ith_grace_hold(struct ith_state *st, const struct ith_profile *p, const char *id);
 unsigned ith_grace_start(struct ith_state *st, const struct ith_profile *p, int64_t now);

@@ -27,8 +27,8 @@ enum cur { C_NONE, C_FRESH, C_DUE, C_EXPIRED, C_SHORT };
  * window: it would be due the moment it were promoted), expired 10 s ago. */
 enum next { N_NONE, N_NEW, N_OLD, N_STALE, N_EXPIRED };
 /* Retired tokens: none, one over its grace, one within it, one whose provisional grace is over but held until
- * its successor is published to every sink (after_publish). */
-enum ret { R_NONE, R_OVER, R_WITHIN, R_HELD };
+ * its successor is published to every sink (after_publish), the same expired (no consumer can use it). */
+enum ret { R_NONE, R_OVER, R_WITHIN, R_HELD, R_HELD_EXPIRED };
 /* An open create intent: none, younger than the in-flight window, older. */
 enum pend { P_NONE, P_YOUNG, P_OLD };
 /* Permissions in the state that differ from the profile's. */
@@ -116,6 +116,8 @@ static const struct row rows[] = {
 	R("retired, grace not over", .cur = C_FRESH, .ret = R_WITHIN, .expect = "sinks() -> revoke(none over grace now)"),
 	R("retired, grace held for the publish (its provisional end passed)", .cur = C_FRESH, .ret = R_HELD,
 		.expect = "sinks() -> revoke(none over grace now)"),
+	R("retired, grace held for the publish, but expired", .cur = C_FRESH, .ret = R_HELD_EXPIRED,
+		.expect = "sinks() -> revoke(ret-held)"),
 	R("retired, grace held for the publish, renewal due", .cur = C_DUE, .ret = R_HELD, .expect = "create(renewal "
 		"due) -> activate(none, reached, wait) [if a next token exists] -> promote(retire current) [once active] -> "
 		"sinks() -> revoke(none over grace now)"),
@@ -254,8 +256,8 @@ static void build_state(const struct row *w, struct ith_state *st)
 		ith_state_retire(st, "ret-over", NOW - 5, NOW + H);
 	else if (w->ret == R_WITHIN)
 		ith_state_retire(st, "ret-within", NOW + 1800, NOW + H);
-	else if (w->ret == R_HELD) {
-		ith_state_retire(st, "ret-held", NOW - 5, NOW + H);
+	else if (w->ret == R_HELD || w->ret == R_HELD_EXPIRED) {
+		ith_state_retire(st, "ret-held", NOW - 5, w->ret == R_HELD ? NOW + H : NOW);
 		st->retired[0].after_publish = true;
 	}
 	if (w->pend != P_NONE)
@@ -302,7 +304,7 @@ static void describe(const struct row *w, struct ith_strbuf *sb)
 		"; next expired" };
 	static const char *const pend[] = { "", "; intent 10s old", "; intent past window" };
 	static const char *const ret[] = { "", "; retired over grace", "; retired within grace",
-		"; retired over its provisional grace, held for the publish" };
+		"; retired over its provisional grace, held for the publish", "; retired, held for the publish, expired" };
 	static const char *const act[] = { "none", "delay 60s", "probe" };
 	static const char *const probe[] = { "", ", probe 2xx", ", probe 403", ", probe failed" };
 

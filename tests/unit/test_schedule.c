@@ -296,7 +296,11 @@ static void test_grace_after_publish(void)
 	CU_ASSERT_TRUE(st.retired[1].after_publish);
 	CU_ASSERT_EQUAL(st.retired[1].revoke_after, 2000 + H);  /* provisional: what an older binary would use */
 	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 2000 + H));
-	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 2000 + 100 * H));  /* held: never, however late */
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 89999));  /* held: however late, while it is valid */
+	CU_ASSERT_TRUE(ith_retired_due(&st.retired[1], 90000));   /* expired: no consumer can use it, revoked */
+	st.retired[1].expires_at = 0;                             /* expiry unknown: held */
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], INT64_MAX - 1));
+	st.retired[1].expires_at = 90000;
 	/* every sink published at 9000: its grace runs from then */
 	CU_ASSERT_EQUAL(ith_grace_start(&st, &p, 9000), 1);
 	CU_ASSERT_FALSE(st.retired[1].after_publish);
@@ -348,6 +352,9 @@ static void test_next_due(void)
 	st.retired[0].after_publish = true;
 	CU_ASSERT_EQUAL(ith_next_due(&st, &p, INST, w, now, 0, &what), at);
 	CU_ASSERT_STRING_EQUAL(what, "renewal");
+	st.retired[0].expires_at = at - 2;  /* ... unless it expires first: then it is revoked */
+	CU_ASSERT_EQUAL(ith_next_due(&st, &p, INST, w, now, 0, &what), at - 2);
+	CU_ASSERT_STRING_EQUAL(what, "grace end");
 	ith_state_drop_retired(&st, 0);
 	/* an open create intent: the sweep once no request can be in flight (deadline + timeout + margin) */
 	st.pending_since = now - 100;

@@ -76,6 +76,13 @@ static void test_retire_bounded(void)
 	ith_state_release(&st);
 }
 
+static bool published_is(const struct ith_state *st, const char *key, const char *id)
+{
+	const char *had = ith_state_published(st, key);
+
+	return had && !strcmp(had, id);
+}
+
 /* The publish record, a held grace and a publish failure: round trip, in the public copy too. */
 static void test_publish_roundtrip(void)
 {
@@ -97,8 +104,8 @@ static void test_publish_roundtrip(void)
 		CU_ASSERT_TRUE(b.retired[0].after_publish);
 		CU_ASSERT_EQUAL(b.retired[0].revoke_after, 1700000900);  /* the provisional end stays for older binaries */
 		CU_ASSERT_EQUAL(b.npublished, 2);
-		CU_ASSERT_STRING_EQUAL(ith_state_published(&b, "00000000000000a1"), "55555555-5555-4555-8555-555555555555");
-		CU_ASSERT_STRING_EQUAL(ith_state_published(&b, "00000000000000b2"), "66666666-6666-4666-8666-666666666666");
+		CU_ASSERT_TRUE(published_is(&b, "00000000000000a1", "55555555-5555-4555-8555-555555555555"));
+		CU_ASSERT_TRUE(published_is(&b, "00000000000000b2", "66666666-6666-4666-8666-666666666666"));
 		CU_ASSERT_PTR_NULL(ith_state_published(&b, "00000000000000c3"));
 		CU_ASSERT_EQUAL(b.publish.since, 1700000500);
 		CU_ASSERT_EQUAL(b.publish.sinks, 1);
