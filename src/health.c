@@ -263,8 +263,10 @@ void ith_health_influx(const struct ith_health *h, struct ith_strbuf *sb)
 		lp_int(sb, "seconds_left", h->seconds_left);
 		lp_int(sb, "age_seconds", h->age_seconds);
 	}
-	lp_int(sb, "publish_failing", h->publish_since != 0);
-	lp_uint(sb, "publish_failed_sinks", h->publish_failed_sinks);
+	if (h->publish_since) {  /* only while failing: the line's bytes stay as they were when publishing is fine */
+		lp_int(sb, "publish_failing", 1);
+		lp_uint(sb, "publish_failed_sinks", h->publish_failed_sinks);
+	}
 	lp_uint(sb, "rotations", h->rotations);
 	lp_uint(sb, "failures", h->failures);
 	lp_uint(sb, "hook_failures", h->hook_failures);

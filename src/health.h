@@ -14,6 +14,8 @@
  *     text        the human form (sink presence through a callback)
  *     json        {"instance", "profiles": [...]}
  *     influx      line protocol for Telegraf's inputs.exec, one line each
+ *                 (publish_failing=1i and publish_failed_sinks only while a
+ *                 publish fails: the line is otherwise byte for byte as before)
  *     prometheus  text exposition: HELP and TYPE once per family
  *
  * Calling sequence:
