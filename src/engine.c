@@ -385,6 +385,28 @@ static bool publish_outcome(struct ith_ctx *ctx, const struct ith_profile *p, st
 	return was_failing || started;
 }
 
+/* Records of sinks no longer configured are dropped (a sink removed, or its path changed). */
+static bool prune_records(const struct ith_profile *p, struct ith_state *st)
+{
+	char key[ITH_SINK_KEY_LEN + 1];
+	bool dropped = false;
+
+	for (size_t i = 0; i < st->npublished;) {
+		bool configured = false;
+		for (size_t j = 0; j < p->nsinks && !configured; j++) {
+			ith_sink_key(&p->sinks[j], key);
+			configured = !strcmp(key, st->published[i].sink);
+		}
+		if (configured) {
+			i++;
+			continue;
+		}
+		ith_state_drop_published(st, i);
+		dropped = true;
+	}
+	return dropped;
+}
+
 /* Publish the current token to every sink that needs it; *changed: the state changed (record, failure, grace). */
 static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	unsigned *written, bool *changed, struct ith_strbuf *err)
@@ -416,6 +438,7 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 		}
 		ith_strbuf_release(&serr);
 	}
+	*changed |= prune_records(p, st);
 	*changed |= publish_outcome(ctx, p, st, failed, first_sink, msg);
 	if (r < 0)  /* the first failure's own message, kept */
 		ith_err(err, r, "%s: %s%s", p->name, first, failed > 1 ? " (and more sinks: see above)" : "");

@@ -64,6 +64,14 @@ const char *ith_state_published(const struct ith_state *st, const char *key)
 	return e ? e->id : NULL;
 }
 
+void ith_state_drop_published(struct ith_state *st, size_t i)
+{
+	if (i >= st->npublished)
+		return;
+	memmove(&st->published[i], &st->published[i + 1], (st->npublished - i - 1) * sizeof(st->published[0]));
+	st->npublished--;
+}
+
 bool ith_state_set_published(struct ith_state *st, const char *key, const char *id)
 {
 	struct ith_published *e = find_published(st, key);
@@ -71,10 +79,8 @@ bool ith_state_set_published(struct ith_state *st, const char *key, const char *
 	if (e && !strcmp(e->id, id))
 		return false;
 	if (!e) {
-		if (st->npublished == ITH_MAX_PUBLISHED) {
-			memmove(&st->published[0], &st->published[1], (ITH_MAX_PUBLISHED - 1) * sizeof(st->published[0]));
-			st->npublished--;
-		}
+		if (st->npublished == ITH_MAX_PUBLISHED)
+			ith_state_drop_published(st, 0);
 		e = &st->published[st->npublished++];
 		snprintf(e->sink, sizeof(e->sink), "%s", key);
 	}

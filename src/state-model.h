@@ -101,6 +101,7 @@ void ith_state_drop_retired(struct ith_state *st, size_t i);
 const char *ith_state_published(const struct ith_state *st, const char *key);
 /* Record id as published to key; returns whether the record changed. Full: the oldest record gives way. */
 bool ith_state_set_published(struct ith_state *st, const char *key, const char *id);
+void ith_state_drop_published(struct ith_state *st, size_t i);
 
 /* What the public copy carries besides the state (see state.h's ith_state_publish). */
 struct ith_public {
