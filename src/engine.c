@@ -195,6 +195,16 @@ static int save_after_failure(struct ith_ctx *ctx, const struct ith_profile *p, 
 	return r;
 }
 
+/* Save st, a failure to do so only a warning (the caller's own outcome stands). */
+static void save_quietly(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st)
+{
+	struct ith_strbuf serr = ITH_STRBUF_INIT;
+
+	if (save_state(ctx, p, st, &serr) < 0)
+		ith_log(ctx, ITH_LOG_WARN, "%s: could not save the state: %s", p->name, ith_err_msg(&serr));
+	ith_strbuf_release(&serr);
+}
+
 static bool known_id(const struct ith_state *st, const char *id)
 {
 	if ((st->has_current && !strcmp(st->current.id, id)) || (st->has_next && !strcmp(st->next.id, id)))
@@ -305,7 +315,7 @@ static int revoke_due_retired(struct ith_ctx *ctx, struct ith_api **api, const s
 	int r;
 
 	for (size_t i = 0; i < st->nretired;) {
-		if (!ith_grace_over(st->retired[i].revoke_after, now)) {
+		if (!ith_retired_due(&st->retired[i], now)) {
 			i++;
 			continue;
 		}
@@ -373,11 +383,107 @@ static int sink_delete(struct ith_ctx *ctx, const struct ith_profile *p, const s
 	return r;
 }
 
-/* The sinks written with the current token; local_only: the remote ones left alone (no network). */
-static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st, bool local_only,
-	unsigned *written, struct ith_strbuf *err)
+/* ---- publishing: the sinks, their record, the publish failure, the grace held for it ---- */
+
+/* One sink, when the planner says so (plan.h ith_plan_publish); its record follows a success. */
+static int publish_sink(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st,
+	const struct ith_sink *s, int flags, bool *wrote, bool *recorded, struct ith_strbuf *err)
 {
-	char first[1024] = "", label[512];
+	char key[ITH_SINK_KEY_LEN + 1];
+	int r;
+
+	ith_sink_key(s, key);
+	switch (ith_plan_publish(st, key, !ith_sink_is_remote(s), flags)) {
+	case ITH_PUBLISH_SKIP:
+		return 0;
+	case ITH_PUBLISH_COMPARE:  /* a local sink: written when its content differs */
+	case ITH_PUBLISH_WRITE:    /* a remote sink: published (vault.h, k8s.h) */
+		break;
+	}
+	if ((r = sink_write(ctx, p, s, &st->current, wrote, err)) < 0)
+		return r;
+	*recorded |= ith_state_set_published(st, key, st->current.id);
+	return 0;
+}
+
+/*
+ * The publish's outcome in the state. A failure: recorded (since its first
+ * run in a row, the first failing sink and its message). Every sink holds
+ * the current token: the failure (and the last error it left) is cleared
+ * and the grace held for the publish starts now (schedule.h
+ * ith_grace_start). Returns whether st changed.
+ */
+static bool publish_outcome(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, unsigned failed,
+	const char *sink, const char *msg)
+{
+	struct ith_publish_failure *f = &st->publish;
+	int64_t now = ith_now();
+	bool was_failing = f->since != 0;
+	unsigned started;
+
+	if (failed) {
+		if (!f->since)
+			f->since = now;
+		f->sinks = failed;
+		ith_safe_text(sink, f->sink, sizeof(f->sink));
+		ith_safe_text(msg, f->error, sizeof(f->error));
+		return true;
+	}
+	memset(f, 0, sizeof(*f));
+	if (was_failing) {
+		/* the failure recorded last was this publish's (a run reaching the sinks got past the steps before):
+		 * status is ok again, not failing */
+		st->last_error[0] = '\0';
+		ith_log(ctx, ITH_LOG_INFO, "%s: every sink holds token %s again", p->name, st->current.id);
+	}
+	if ((started = ith_grace_start(st, p, now)) != 0)
+		ith_log(ctx, ITH_LOG_INFO, "%s: token %s is published to every sink: the %llds grace of %u retired "
+			"token%s starts now", p->name, st->current.id, (long long)p->grace, started, started == 1 ? "" : "s");
+	return was_failing || started;
+}
+
+/* Records of sinks no longer configured are dropped (a sink removed, or its path changed). */
+static bool prune_records(const struct ith_profile *p, struct ith_state *st)
+{
+	char key[ITH_SINK_KEY_LEN + 1];
+	bool dropped = false;
+
+	for (size_t i = 0; i < st->npublished;) {
+		bool configured = false;
+		for (size_t j = 0; j < p->nsinks && !configured; j++) {
+			ith_sink_key(&p->sinks[j], key);
+			configured = !strcmp(key, st->published[i].sink);
+		}
+		if (configured) {
+			i++;
+			continue;
+		}
+		ith_state_drop_published(st, i);
+		dropped = true;
+	}
+	return dropped;
+}
+
+/* A remote sink left alone by a run with no network whose record says it still needs the current token. */
+static bool remote_pending(const struct ith_state *st, const struct ith_sink *s)
+{
+	char key[ITH_SINK_KEY_LEN + 1];
+
+	ith_sink_key(s, key);
+	return ith_plan_publish(st, key, false, 0) != ITH_PUBLISH_SKIP;
+}
+
+/*
+ * Publish the current token to every sink that needs it; *changed: the state changed (record, failure, grace).
+ * local_only (the cached path, no network): remote sinks are left alone, and while one of them still needs the
+ * current token the publish is not complete (no grace starts).
+ */
+static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
+	bool local_only, unsigned *written, bool *changed, struct ith_strbuf *err)
+{
+	char first[1024] = "", msg[768] = "", label[512];
+	const char *first_sink = "";
+	unsigned pending = 0;
 	unsigned failed = 0;
 	int r = 0;
 
@@ -385,27 +491,36 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, const st
 		return 0;
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct ith_strbuf serr = ITH_STRBUF_INIT;  /* each sink's own; the first one's is kept */
-		bool changed = false;
-		if (local_only && ith_sink_is_remote(&p->sinks[i]))
+		const struct ith_sink *sk = &p->sinks[i];
+		const char *target = ith_sink_label(sk, label, sizeof(label));
+		bool wrote = false;
+		if (local_only && ith_sink_is_remote(sk)) {
+			pending += remote_pending(st, sk);
+			ith_strbuf_release(&serr);
 			continue;
-		int e = sink_write(ctx, p, &p->sinks[i], &st->current, &changed, &serr);
-		ith_sink_label(&p->sinks[i], label, sizeof(label));
+		}
+		int e = publish_sink(ctx, p, st, sk, flags, &wrote, changed, &serr);
 		if (e < 0) {
-			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, label, ith_err_msg(&serr));
+			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, target, ith_err_msg(&serr));
 			if (r == 0) {
 				r = e;
-				snprintf(first, sizeof(first), "sink %s: %s", label, ith_err_msg(&serr));
+				first_sink = target;
+				snprintf(msg, sizeof(msg), "%s", ith_err_msg(&serr));
+				if (ith_sink_is_remote(sk))  /* its message names it */
+					snprintf(first, sizeof(first), "%s", msg);
+				else
+					snprintf(first, sizeof(first), "sink %s: %s", target, msg);
 			}
 			failed++;
+		} else if (wrote) {
+			(*written)++;
+			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, target);
 		}
 		ith_strbuf_release(&serr);
-		if (e < 0)
-			continue;
-		if (changed) {
-			(*written)++;
-			ith_log(ctx, ITH_LOG_INFO, "%s: wrote %s", p->name, label);
-		}
 	}
+	*changed |= prune_records(p, st);
+	if (failed || !pending)
+		*changed |= publish_outcome(ctx, p, st, failed, first_sink, msg);
 	if (r < 0)  /* the first failure's own message, kept */
 		ith_err(err, r, "%s: %s%s", p->name, first, failed > 1 ? " (and more sinks: see above)" : "");
 	return r;
@@ -740,6 +855,7 @@ static void promote(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 {
 	if (st->has_current) {
 		retire(ctx, p, st, &st->current, ith_grace_end(p, now), now);
+		ith_grace_hold(st, p, st->current.id);  /* its grace starts once its successor is published */
 		snprintf(res->old_id, sizeof(res->old_id), "%s", st->current.id);
 		ith_state_token_release(&st->current);
 	}
@@ -826,7 +942,7 @@ static int patch_perms(struct ith_ctx *ctx, struct ith_api *api, const struct it
  * read-only (ith_sink_check: nothing created or written). Without a current
  * token the promote line says it all: every sink gets the new one.
  */
-static void print_sinks(const struct ith_profile *p, const struct ith_state *st, struct ith_strbuf *pl)
+static void print_sinks(const struct ith_profile *p, const struct ith_state *st, bool creating, struct ith_strbuf *pl)
 {
 	static const char *const why[] = { "", "missing", "content, mode or group differs" };
 
@@ -836,9 +952,13 @@ static void print_sinks(const struct ith_profile *p, const struct ith_state *st,
 		struct ith_strbuf serr = ITH_STRBUF_INIT;
 		enum ith_sink_diff diff;
 		char label[512];
-		if (ith_sink_is_remote(&p->sinks[i])) {  /* no network in a dry run */
-			ith_strbuf_addf(pl, "%s: would publish token %s to %s (when what is there differs)\n", p->name,
-				st->current.id, ith_sink_label(&p->sinks[i], label, sizeof(label)));
+		if (ith_sink_is_remote(&p->sinks[i])) {  /* no network in a dry run: the publish record decides */
+			if (creating)
+				ith_strbuf_addf(pl, "%s: would publish the new token to %s\n", p->name,
+					ith_sink_label(&p->sinks[i], label, sizeof(label)));
+			else if (remote_pending(st, &p->sinks[i]))
+				ith_strbuf_addf(pl, "%s: would publish token %s to %s\n", p->name, st->current.id,
+					ith_sink_label(&p->sinks[i], label, sizeof(label)));
 			continue;
 		}
 		if (ith_sink_check(&p->sinks[i], p, &st->current, &diff, &serr) < 0)
@@ -892,8 +1012,11 @@ static void print_step(const struct ith_profile *p, const struct ith_state *st, 
 		for (size_t i = 0; i < st->nretired && i < 64; i++)
 			if (s->retired & (UINT64_C(1) << i))
 				ith_strbuf_addf(pl, "%s: would revoke %s (retired, grace over)\n", p->name, st->retired[i].id);
+			else if (st->retired[i].after_publish)
+				ith_strbuf_addf(pl, "%s: keeps %s (retired; its grace starts once the current token is "
+					"published to every sink)\n", p->name, st->retired[i].id);
 	} else if (s->kind == ITH_STEP_SINKS) {
-		print_sinks(p, st, pl);
+		print_sinks(p, st, *creating, pl);
 	} else if (s->kind == ITH_STEP_HOOK) {
 		print_hook(p, st, s, pl);
 	}
@@ -935,6 +1058,7 @@ static int print_plan(struct ith_ctx *ctx, const struct ith_profile *p, const st
 /* What the steps so far did; api is NULL until a step needs it. */
 struct rotate_run {
 	struct ith_api *api;
+	int flags;              /* the rotate's ITH_ROTATE_* */
 	bool changed, gone, next_gone, active;
 	bool revoke_failed;     /* only the revocation of retired tokens failed: the hook is still owed now */
 	char probe_msg[1024];   /* an activation probe failed while waiting: the run fails at its end */
@@ -1066,7 +1190,7 @@ static int run_step(struct ith_ctx *ctx, const struct ith_profile *p, struct ith
 		}
 		return 0;
 	case ITH_STEP_SINKS:
-		r = sync_sinks(ctx, p, st, false, &res->sinks_written, err);
+		r = sync_sinks(ctx, p, st, run->flags, false, &res->sinks_written, &run->changed, err);
 		res->sinks_failed = r < 0;
 		return r;
 	case ITH_STEP_REVOKE:
@@ -1129,7 +1253,7 @@ static int check_valid(const struct ith_profile *p, const struct ith_state *st, 
 static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_rotate_result *res, struct ith_strbuf *err)
 {
-	struct rotate_run run = { 0 };
+	struct rotate_run run = { .flags = flags };
 	struct ith_perms want;
 	struct ith_plan pl;
 	int r;
@@ -1661,8 +1785,11 @@ int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct 
 	if ((r = ith_lock_acquire(ctx->cfg->state_dir, p->name, 0, &lock, err)) < 0)
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) == 0) {
+		bool changed = false;
 		if (st.has_current && !ith_expired(st.current.expires_at, ith_now()))
-			r = sync_sinks(ctx, p, &st, true, &written, err);
+			r = sync_sinks(ctx, p, &st, 0, true, &written, &changed, err);
+		if (changed)
+			save_quietly(ctx, p, &st);
 		ith_state_release(&st);
 	}
 	ith_lock_release(&lock);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const state_names[ITH_HEALTH_NSTATES] = {
-	"ok", "renew-due", "activating", "failing", "expired", "missing", "error",
+	"ok", "renew-due", "activating", "failing", "expired", "missing", "error", "publish-failing",
 };
 
 const char *ith_health_state_name(enum ith_health_state s)
@@ -41,6 +41,9 @@ static enum ith_health_state state_of(const struct ith_state *st, int64_t renew_
 		return st->has_next ? ITH_HEALTH_ACTIVATING : ITH_HEALTH_MISSING;
 	if (ith_expired(st->current.expires_at, now))
 		return ITH_HEALTH_EXPIRED;
+	/* a valid token its consumers may not have: worse than a failed renewal (the published token still works) */
+	if (st->publish.since)
+		return ITH_HEALTH_PUBLISH_FAILING;
 	if (st->last_error[0])
 		return ITH_HEALTH_FAILING;
 	if (st->has_next)
@@ -72,6 +75,10 @@ void ith_health_from_state(struct ith_health *h, const struct ith_state *st, int
 	memcpy(h->last_error, st->last_error, sizeof(h->last_error));
 	memcpy(h->last_hook_error, st->last_hook_error, sizeof(h->last_hook_error));
 	h->hook_pending = st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id);
+	h->publish_since = st->publish.since;
+	h->publish_failed_sinks = st->publish.since ? st->publish.sinks : 0;
+	memcpy(h->publish_sink, st->publish.sink, sizeof(h->publish_sink));
+	memcpy(h->publish_error, st->publish.error, sizeof(h->publish_error));
 }
 
 
@@ -88,6 +95,16 @@ static void text_times(const struct ith_health *h, int64_t now, struct ith_strbu
 	ith_format_rfc3339(h->renew_at, when, sizeof(when));
 	ith_format_duration(h->renew_at - now, left, sizeof(left));
 	ith_strbuf_addf(sb, "  renewal:     %s (in %s)\n", when, left);
+}
+
+static void text_publish(const struct ith_health *h, int64_t now, struct ith_strbuf *sb)
+{
+	char when[32], ago[32];
+
+	ith_format_rfc3339(h->publish_since, when, sizeof(when));
+	ith_format_duration(now - h->publish_since, ago, sizeof(ago));
+	ith_strbuf_addf(sb, "  publish:     failing since %s (%s), %u sink%s: %s: %s\n", when, ago,
+		h->publish_failed_sinks, h->publish_failed_sinks == 1 ? "" : "s", h->publish_sink, h->publish_error);
 }
 
 void ith_health_text(const struct ith_health *h, int64_t now, ith_path_present_fn present, struct ith_strbuf *sb)
@@ -111,6 +128,8 @@ void ith_health_text(const struct ith_health *h, int64_t now, ith_path_present_f
 			ith_strbuf_addf(sb, "  sink:        %s (%s)\n", p->sinks[i].path,
 				present(p->sinks[i].path) ? "present" : "missing");
 	}
+	if (h->publish_since)
+		text_publish(h, now, sb);
 	if (h->last_error[0])
 		ith_strbuf_addf(sb, "  last error:  %s\n", h->last_error);
 	if (h->hook_pending)
@@ -150,6 +169,14 @@ static json_object *health_json(const struct ith_health *h)
 	json_add(o, "last_error", json_object_new_string(h->last_error));
 	json_add(o, "last_hook_error", json_object_new_string(h->last_hook_error));
 	json_add(o, "hook_pending", json_object_new_boolean(h->hook_pending));
+	json_add(o, "publish_failing", json_object_new_boolean(h->publish_since != 0));
+	json_add(o, "publish_failed_sinks", json_object_new_int64((int64_t)h->publish_failed_sinks));
+	if (h->publish_since) {
+		ith_format_rfc3339(h->publish_since, when, sizeof(when));
+		json_add(o, "publish_failing_since", json_object_new_string(when));
+		json_add(o, "publish_failing_sink", json_object_new_string(h->publish_sink));
+		json_add(o, "publish_error", json_object_new_string(h->publish_error));
+	}
 	return o;
 }
 
@@ -241,6 +268,10 @@ void ith_health_influx(const struct ith_health *h, struct ith_strbuf *sb)
 		lp_int(sb, "seconds_left", h->seconds_left);
 		lp_int(sb, "age_seconds", h->age_seconds);
 	}
+	if (h->publish_since) {  /* only while failing: the line's bytes stay as they were when publishing is fine */
+		lp_int(sb, "publish_failing", 1);
+		lp_uint(sb, "publish_failed_sinks", h->publish_failed_sinks);
+	}
 	lp_uint(sb, "rotations", h->rotations);
 	lp_uint(sb, "failures", h->failures);
 	lp_uint(sb, "hook_failures", h->hook_failures);
@@ -291,7 +322,7 @@ bool ith_prom_valid_name(const char *s)
 }
 
 enum prom_value { PV_EXPIRY, PV_LEFT, PV_AGE, PV_RENEWAL, PV_ROTATIONS, PV_FAILURES, PV_HOOK_FAILURES, PV_RETIRED,
-	PV_OK, PV_STATE };
+	PV_OK, PV_STATE, PV_PUBLISH_FAILING, PV_PUBLISH_FAILED_SINKS };
 
 /* The families, in the order written; the first four only for profiles with a current token. */
 static const struct prom_family {
@@ -308,6 +339,9 @@ static const struct prom_family {
 	{ "retired_tokens", "gauge", "Old tokens in their grace, awaiting revocation.", PV_RETIRED },
 	{ "ok", "gauge", "1 when the profile is healthy (state ok), else 0.", PV_OK },
 	{ "state", "gauge", "1 for the profile's state, 0 for the others.", PV_STATE },
+	{ "publish_failing", "gauge", "1 while a sink fails to take the current token (its consumers may not have it), "
+		"else 0.", PV_PUBLISH_FAILING },
+	{ "publish_failed_sinks", "gauge", "Sinks that failed on the last publish.", PV_PUBLISH_FAILED_SINKS },
 };
 #define PROM_PREFIX "influx_token_helper_"
 
@@ -340,6 +374,8 @@ static void prom_value(struct ith_strbuf *sb, enum prom_value what, const struct
 	case PV_FAILURES: ith_strbuf_addf(sb, "%llu\n", (unsigned long long)h->failures); break;
 	case PV_HOOK_FAILURES: ith_strbuf_addf(sb, "%llu\n", (unsigned long long)h->hook_failures); break;
 	case PV_RETIRED: ith_strbuf_addf(sb, "%zu\n", h->retired); break;
+	case PV_PUBLISH_FAILING: ith_strbuf_addf(sb, "%d\n", h->publish_since != 0); break;
+	case PV_PUBLISH_FAILED_SINKS: ith_strbuf_addf(sb, "%u\n", h->publish_failed_sinks); break;
 	default: ith_strbuf_addf(sb, "%d\n", h->state == ITH_HEALTH_OK); break;
 	}
 }

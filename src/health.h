@@ -5,11 +5,17 @@
  * The model (struct ith_health) is built from a profile's state and the
  * time, with the renewal time computed by the caller (schedule.h's, or the
  * one a published copy carries); its state is one of
- *     ok, renew-due, activating, failing, expired, missing, error
+ *     ok, renew-due, activating, failing, expired, missing, error,
+ *     publish-failing
+ * (publish-failing: the current token is valid but a sink failed to take
+ * it, so its consumers may not have it; ranked above failing and below
+ * expired, see state_of in health.c).
  * The encoders render one or more models into a strbuf, without I/O:
  *     text        the human form (sink presence through a callback)
  *     json        {"instance", "profiles": [...]}
  *     influx      line protocol for Telegraf's inputs.exec, one line each
+ *                 (publish_failing=1i and publish_failed_sinks only while a
+ *                 publish fails: the line is otherwise byte for byte as before)
  *     prometheus  text exposition: HELP and TYPE once per family
  *
  * Calling sequence:
@@ -37,8 +43,9 @@
 enum ith_health_state {
 	ITH_HEALTH_OK, ITH_HEALTH_RENEW_DUE, ITH_HEALTH_ACTIVATING, ITH_HEALTH_FAILING,
 	ITH_HEALTH_EXPIRED, ITH_HEALTH_MISSING, ITH_HEALTH_ERROR,
+	ITH_HEALTH_PUBLISH_FAILING,  /* last: the earlier values (and the order of the state series) stay */
 };
-#define ITH_HEALTH_NSTATES 7
+#define ITH_HEALTH_NSTATES 8
 /* "ok", "renew-due", ... as reported. */
 const char *ith_health_state_name(enum ith_health_state s);
 
@@ -54,6 +61,10 @@ struct ith_health {
 	size_t retired;
 	char last_error[256], last_hook_error[256];
 	bool hook_pending;  /* on_rotate has not yet run for the current token */
+	/* the state's publish failure (state-model.h struct ith_publish_failure): since 0 = publishing is fine */
+	int64_t publish_since;
+	unsigned publish_failed_sinks;
+	char publish_sink[256], publish_error[256];
 };
 
 /* An empty model (state ok, no token) for name; p may be NULL. */

@@ -3,10 +3,12 @@
 #include "template.h"
 #include "fs.h"
 #include "time.h"
+#include "id.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -231,4 +233,40 @@ int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_str
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err)
 {
 	return ith_unlink_if_exists(s->path, err);
+}
+
+static const char *sink_type_name(const struct ith_sink *s)
+{
+	switch (s->type) {
+	case ITH_SINK_FILE:
+		return "file";
+	case ITH_SINK_ENV:
+		return "env";
+	case ITH_SINK_TEMPLATE:
+		return "template";
+	case ITH_SINK_VAULT:
+		return "vault";
+	case ITH_SINK_KUBERNETES:
+		return "kubernetes";
+	}
+	return "?";
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+void ith_sink_key(const struct ith_sink *s, char out[ITH_SINK_KEY_LEN + 1])
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+
+	if (s->type == ITH_SINK_VAULT)
+		ith_strbuf_addf(&sb, "vault:%s:%s:%s/%s", s->address, or_empty(s->namespace), s->mount, s->path);
+	else if (s->type == ITH_SINK_KUBERNETES)
+		ith_strbuf_addf(&sb, "kubernetes:%s:%s/%s:%s", or_empty(s->server), s->namespace, s->secret, s->key);
+	else
+		ith_strbuf_addf(&sb, "%s:%s", sink_type_name(s), or_empty(s->path));
+	snprintf(out, ITH_SINK_KEY_LEN + 1, "%016llx", (unsigned long long)ith_hash64(sb.buf));
+	ith_strbuf_release(&sb);
 }

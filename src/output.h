@@ -40,4 +40,16 @@ int ith_sink_check(const struct ith_sink *s, const struct ith_profile *p, const 
 int ith_sink_remove_check(const struct ith_sink *s, bool *exists, struct ith_strbuf *err);
 int ith_sink_remove(const struct ith_sink *s, struct ith_strbuf *err);
 
+/*
+ * The publish record's view of a sink (state-model.h struct ith_published,
+ * plan.h ith_plan_publish):
+ *   a local sink (file, env, template) is compared by content on every run, so a sink emptied by a reboot
+ *   comes back with no network; a remote one (config.h ith_sink_is_remote: vault, kubernetes) is published
+ *   only when its record differs from the current token
+ *   ith_sink_key       16 hex digits: FNV-1a 64 (id.h ith_hash64) of "TYPE:TARGET", TARGET being what the
+ *                      sink writes to (a local sink: its path; vault: address, namespace, mount/path;
+ *                      kubernetes: server, namespace/secret, key), not its place in the config nor its mode
+ */
+void ith_sink_key(const struct ith_sink *s, char out[ITH_SINK_KEY_LEN + 1]);
+
 #endif

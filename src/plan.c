@@ -142,7 +142,7 @@ static uint64_t retired_over(const struct ith_plan_in *in)
 	uint64_t mask = 0;
 
 	for (size_t i = 0; i < in->st->nretired && i < 64; i++)
-		if (ith_grace_over(in->st->retired[i].revoke_after, in->now))
+		if (ith_retired_due(&in->st->retired[i], in->now))  /* never while its successor is unpublished */
 			mask |= UINT64_C(1) << i;
 	return mask;
 }
@@ -177,6 +177,20 @@ void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out)
 		add(out, ITH_STEP_HOOK, ITH_WHEN_HOOK_OWED);
 	else if (st->hook_pending[0] && st->has_current && !strcmp(st->hook_pending, st->current.id))
 		add(out, ITH_STEP_HOOK, ITH_WHEN_ALWAYS);
+}
+
+enum ith_publish_action ith_plan_publish(const struct ith_state *st, const char *key, bool local, int flags)
+{
+	const char *had;
+
+	if (!st->has_current)
+		return ITH_PUBLISH_SKIP;
+	if (local)  /* a reboot empties /run: a local sink comes back from its content alone, with no network */
+		return ITH_PUBLISH_COMPARE;
+	had = ith_state_published(st, key);
+	if (!(flags & ITH_PLAN_FORCE) && had && !strcmp(had, st->current.id))
+		return ITH_PUBLISH_SKIP;  /* published there already: no call at all */
+	return ITH_PUBLISH_WRITE;
 }
 
 /* Fresh: valid for min_ttl more (min_ttl < 0: its renewal not due yet). */

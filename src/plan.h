@@ -133,6 +133,18 @@ void ith_plan_rotate(const struct ith_plan_in *in, struct ith_plan *out);
 /* One step: SERVE, RENEW or FAIL, for in->stage. */
 void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out);
 
+/*
+ * The SINKS step, per sink: what to do with sink key (output.h
+ * ith_sink_key) holding the current token. A local sink (output.h
+ * !ith_sink_is_remote: file, env, template) is always compared by content and
+ * written when it differs, record or not (a reboot empties /run). A remote
+ * sink is published when its record (the token id last published there,
+ * state-model.h) differs from the current token, or on --force; otherwise
+ * nothing, not even a read. Without a current token: nothing.
+ */
+enum ith_publish_action { ITH_PUBLISH_SKIP, ITH_PUBLISH_COMPARE, ITH_PUBLISH_WRITE };
+enum ith_publish_action ith_plan_publish(const struct ith_state *st, const char *key, bool local, int flags);
+
 /* The first step of kind (NULL: none). */
 const struct ith_step *ith_plan_find(const struct ith_plan *pl, enum ith_step_kind kind);
 

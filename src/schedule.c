@@ -2,6 +2,7 @@
 #include "id.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Seconds beyond the request timeout for a server to finish a request. */
 #define ITH_INFLIGHT_MARGIN 5
@@ -141,6 +142,42 @@ bool ith_grace_over(int64_t revoke_after, int64_t now)
 	return revoke_after <= now;
 }
 
+void ith_grace_hold(struct ith_state *st, const struct ith_profile *p, const char *id)
+{
+	if (!p->nsinks)
+		return;  /* nothing to publish: the grace runs from the promotion */
+	for (size_t i = 0; i < st->nretired; i++)
+		if (!strcmp(st->retired[i].id, id))
+			st->retired[i].after_publish = true;
+}
+
+unsigned ith_grace_start(struct ith_state *st, const struct ith_profile *p, int64_t now)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < st->nretired; i++)
+		if (st->retired[i].after_publish) {
+			st->retired[i].after_publish = false;
+			st->retired[i].revoke_after = ith_grace_end(p, now);
+			n++;
+		}
+	return n;
+}
+
+/* When retired token r is to be revoked: its grace end; held, its expiry (no consumer can use it from then),
+ * INT64_MAX when it has none. */
+static int64_t retired_due_at(const struct ith_retired *r)
+{
+	if (r->after_publish)
+		return r->expires_at ? r->expires_at : INT64_MAX;
+	return r->revoke_after;
+}
+
+bool ith_retired_due(const struct ith_retired *r, int64_t now)
+{
+	return ith_grace_over(retired_due_at(r), now);
+}
+
 /* ---- the next moment a profile has something due ---- */
 
 /* A pending next's activation check (its first: the run that made it). */
@@ -185,8 +222,8 @@ int64_t ith_next_due(const struct ith_state *st, const struct ith_profile *p, co
 		why = "sweep";
 	}
 	for (size_t i = 0; i < st->nretired; i++)
-		if (st->retired[i].revoke_after < due) {
-			due = st->retired[i].revoke_after;
+		if ((t = retired_due_at(&st->retired[i])) < due) {
+			due = t;
 			why = "grace end";
 		}
 	*what = why;

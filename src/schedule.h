@@ -105,6 +105,21 @@ bool ith_expired(int64_t expires_at, int64_t now);
 int64_t ith_grace_end(const struct ith_profile *p, int64_t now);
 /* Is a token to be revoked from revoke_after over its grace at now? */
 bool ith_grace_over(int64_t revoke_after, int64_t now);
+/*
+ * Grace after publish: a current token retired by a promotion keeps its
+ * grace on hold ("revoke after: not yet", struct ith_retired after_publish)
+ * while its successor is not yet published to every sink; the publish of
+ * all sinks starts it (revoke_after = ith_grace_end at that moment). A
+ * profile without sinks starts it at the promotion, as before.
+ *   ith_grace_hold     at the promotion: put retired token id on hold (when p has sinks)
+ *   ith_grace_start    every sink holds the current token now: the grace of the held ones starts;
+ *                      returns how many started
+ *   ith_retired_due    is retired token r to be revoked at now (while on hold: only once it has expired,
+ *                      when no consumer can use it any more; a long publish failure must not pile them up)
+ */
+void ith_grace_hold(struct ith_state *st, const struct ith_profile *p, const char *id);
+unsigned ith_grace_start(struct ith_state *st, const struct ith_profile *p, int64_t now);
+bool ith_retired_due(const struct ith_retired *r, int64_t now);
 
 /* ---- the next moment a profile has something due ----
  *
@@ -113,7 +128,8 @@ bool ith_grace_over(int64_t revoke_after, int64_t now);
  * after the caller's last run of the profile, last_run, backing off to 10 s
  * with the token's age; none: now), the moment a pending next gives way
  * (ith_next_stale_at), the sweep of an open create intent
- * (ith_sweep_close_at), the grace end of a retired token. Every moment is
+ * (ith_sweep_close_at), the grace end of a retired token (none while on
+ * hold: the publish retry is the scheduler's backoff). Every moment is
  * computed from the state and last_run, never from now alone, so one that is
  * due stays due until a run has happened. <= now: due now. *what names it,
  * for logs. inflight_window: ith_inflight_window.

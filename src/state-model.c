@@ -49,6 +49,45 @@ void ith_state_drop_retired(struct ith_state *st, size_t i)
 	st->nretired--;
 }
 
+static struct ith_published *find_published(const struct ith_state *st, const char *key)
+{
+	for (size_t i = 0; i < st->npublished; i++)
+		if (!strcmp(st->published[i].sink, key))
+			return (struct ith_published *)&st->published[i];
+	return NULL;
+}
+
+const char *ith_state_published(const struct ith_state *st, const char *key)
+{
+	const struct ith_published *e = find_published(st, key);
+
+	return e ? e->id : NULL;
+}
+
+void ith_state_drop_published(struct ith_state *st, size_t i)
+{
+	if (i >= st->npublished)
+		return;
+	memmove(&st->published[i], &st->published[i + 1], (st->npublished - i - 1) * sizeof(st->published[0]));
+	st->npublished--;
+}
+
+bool ith_state_set_published(struct ith_state *st, const char *key, const char *id)
+{
+	struct ith_published *e = find_published(st, key);
+
+	if (e && !strcmp(e->id, id))
+		return false;
+	if (!e) {
+		if (st->npublished == ITH_MAX_PUBLISHED)
+			ith_state_drop_published(st, 0);
+		e = &st->published[st->npublished++];
+		snprintf(e->sink, sizeof(e->sink), "%s", key);
+	}
+	snprintf(e->id, sizeof(e->id), "%s", id);
+	return true;
+}
+
 /* ---- JSON ---- */
 
 static json_object *token_json(const struct ith_state_token *t, bool with_secrets)
@@ -82,6 +121,31 @@ static void wipe_token_strings(json_object *root)
 			ith_wipe((void *)json_object_get_string(s), (size_t)json_object_get_string_len(s));
 }
 
+/* The publish record and the last publish's failure (both absent when empty: the file an older binary wrote). */
+static void publish_to_json(json_object *root, const struct ith_state *st)
+{
+	const struct ith_publish_failure *f = &st->publish;
+
+	if (st->npublished) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < st->npublished; i++) {
+			json_object *e = json_object_new_object();
+			json_object_object_add(e, "sink", json_object_new_string(st->published[i].sink));
+			json_object_object_add(e, "id", json_object_new_string(st->published[i].id));
+			json_object_array_add(arr, e);
+		}
+		json_object_object_add(root, "published", arr);
+	}
+	if (f->since) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "since", json_object_new_int64(f->since));
+		json_object_object_add(o, "sinks", json_object_new_int64((int64_t)f->sinks));
+		json_object_object_add(o, "sink", json_object_new_string(f->sink));
+		json_object_object_add(o, "error", json_object_new_string(f->error));
+		json_object_object_add(root, "publish_failure", o);
+	}
+}
+
 char *ith_state_to_json(const struct ith_state *st)
 {
 	return ith_state_to_json_ex(st, true, NULL);
@@ -103,6 +167,8 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 		json_object_object_add(r, "id", json_object_new_string(st->retired[i].id));
 		json_object_object_add(r, "revoke_after", json_object_new_int64(st->retired[i].revoke_after));
 		json_object_object_add(r, "expires_at", json_object_new_int64(st->retired[i].expires_at));
+		if (st->retired[i].after_publish)
+			json_object_object_add(r, "after_publish", json_object_new_boolean(true));
 		json_object_array_add(ret, r);
 	}
 	json_object_object_add(root, "retired", ret);
@@ -115,6 +181,7 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 	json_object_object_add(root, "hook_failures", json_object_new_int64((int64_t)st->hook_failures));
 	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
 	json_object_object_add(root, "hook_pending", json_object_new_string(st->hook_pending));
+	publish_to_json(root, st);
 	if (pub) {
 		json_object_object_add(root, "cluster_id", json_object_new_string(pub->cluster_id));
 		json_object_object_add(root, "renew_at", json_object_new_int64(pub->renew_at));
@@ -212,6 +279,9 @@ static int tokens_from_json(json_object *root, bool need_secrets, struct ith_sta
 			    (r = get_i64(e, "expires_at", &rt->expires_at, err)) < 0) {
 				return r < 0 ? r : ith_err(err, ITH_ERR_STATE_DAMAGED, "bad retired entry");
 			}
+			json_object *ap;
+			rt->after_publish = json_object_object_get_ex(e, "after_publish", &ap) &&
+				json_object_is_type(ap, json_type_boolean) && json_object_get_boolean(ap);
 			st->nretired++;
 		}
 	}
@@ -248,6 +318,55 @@ static int counters_from_json(json_object *root, struct ith_state *st, struct it
 	return 0;
 }
 
+static bool is_sink_key(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n > 0 && n <= ITH_SINK_KEY_LEN && !s[n];
+}
+
+static int published_from_json(json_object *arr, struct ith_state *st, struct ith_strbuf *err)
+{
+	if (!json_object_is_type(arr, json_type_array))
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "'published' is not a list");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i), *k, *id;
+		if (!json_object_is_type(e, json_type_object) || !json_object_object_get_ex(e, "sink", &k) ||
+		    !json_object_is_type(k, json_type_string) || !is_sink_key(json_object_get_string(k)) ||
+		    !json_object_object_get_ex(e, "id", &id) || !json_object_is_type(id, json_type_string) ||
+		    !ith_is_uuid(json_object_get_string(id)))
+			return ith_err(err, ITH_ERR_STATE_DAMAGED, "bad 'published' entry");
+		ith_state_set_published(st, json_object_get_string(k), json_object_get_string(id));
+	}
+	return 0;
+}
+
+/* The publish record and the last publish's failure: both optional (a state an older binary wrote has neither). */
+static int publish_from_json(json_object *root, struct ith_state *st, struct ith_strbuf *err)
+{
+	struct ith_publish_failure *f = &st->publish;
+	json_object *v, *o;
+	int64_t n;
+	int r;
+
+	if (json_object_object_get_ex(root, "published", &v) && v && (r = published_from_json(v, st, err)) < 0)
+		return r;
+	if (!json_object_object_get_ex(root, "publish_failure", &o) || !o)  /* absent or null: none */
+		return 0;
+	if (!json_object_is_type(o, json_type_object))
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "'publish_failure' is not an object");
+	if ((r = get_i64(o, "since", &f->since, err)) < 0 || (r = get_i64(o, "sinks", &n, err)) < 0)
+		return r;
+	if (f->since < 0 || n < 0 || n > 1000000)
+		return ith_err(err, ITH_ERR_STATE_DAMAGED, "bad 'publish_failure'");
+	f->sinks = (unsigned)n;
+	if (json_object_object_get_ex(o, "sink", &v) && json_object_is_type(v, json_type_string))
+		ith_safe_text(json_object_get_string(v), f->sink, sizeof(f->sink));
+	if (json_object_object_get_ex(o, "error", &v) && json_object_is_type(v, json_type_string))
+		ith_safe_text(json_object_get_string(v), f->error, sizeof(f->error));
+	return 0;
+}
+
 int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, struct ith_state *out,
 	struct ith_strbuf *err)
 {
@@ -275,7 +394,8 @@ int ith_state_from_json_ex(const char *text, size_t len, bool need_secrets, stru
 		goto out;
 	}
 	memcpy(st.instance, json_object_get_string(v), ITH_UUID_LEN + 1);
-	if ((r = tokens_from_json(root, need_secrets, &st, err)) < 0 || (r = counters_from_json(root, &st, err)) < 0)
+	if ((r = tokens_from_json(root, need_secrets, &st, err)) < 0 || (r = counters_from_json(root, &st, err)) < 0 ||
+	    (r = publish_from_json(root, &st, err)) < 0)
 		goto out;
 	*out = st;
 	memset(&st, 0, sizeof(st));

@@ -44,8 +44,32 @@ struct ith_state_token {
 
 struct ith_retired {
 	char id[ITH_UUID_LEN + 1];
-	int64_t revoke_after;
+	int64_t revoke_after;      /* with after_publish: provisional (promotion + grace), what an older binary uses */
 	int64_t expires_at;
+	bool after_publish;        /* "revoke after: not yet": the grace starts once the successor is published to
+	                            * every sink (schedule.h ith_grace_start); JSON "after_publish", absent = false */
+};
+
+/*
+ * The publish record: per sink, the token id last published there with
+ * success. A sink is named by its key (output.h ith_sink_key: a hash of its
+ * type and target, so reordering the sinks in the config changes nothing).
+ * JSON "published": [{"sink","id"}]; absent (an older state) = no record:
+ * local sinks are compared by content as before, remote ones published.
+ */
+#define ITH_MAX_PUBLISHED 64
+#define ITH_SINK_KEY_LEN 16
+struct ith_published {
+	char sink[ITH_SINK_KEY_LEN + 1];
+	char id[ITH_UUID_LEN + 1];
+};
+
+/* The last publish's failure (JSON "publish_failure", absent when none). */
+struct ith_publish_failure {
+	int64_t since;             /* the first failing publish of this streak (0: publishing is fine) */
+	unsigned sinks;            /* how many sinks failed on the last publish */
+	char sink[256];            /* the first failing sink, as messages name it */
+	char error[256];           /* its message (sink messages carry no secret) */
 };
 
 struct ith_state {
@@ -61,6 +85,9 @@ struct ith_state {
 	uint64_t hook_failures;
 	char last_hook_error[256];  /* "" when the last hook run succeeded */
 	char hook_pending[ITH_UUID_LEN + 1];  /* on_rotate still owed for this token ("" none) */
+	struct ith_published published[ITH_MAX_PUBLISHED];
+	size_t npublished;
+	struct ith_publish_failure publish;
 	bool loaded_foreign;       /* a file of another instance was found and ignored */
 };
 
@@ -70,6 +97,11 @@ void ith_state_token_release(struct ith_state_token *t);
 /* Add to retired (dropping the oldest entry when full). */
 void ith_state_retire(struct ith_state *st, const char *id, int64_t revoke_after, int64_t expires_at);
 void ith_state_drop_retired(struct ith_state *st, size_t i);
+/* The token id last published to sink key (NULL: no record). */
+const char *ith_state_published(const struct ith_state *st, const char *key);
+/* Record id as published to key; returns whether the record changed. Full: the oldest record gives way. */
+bool ith_state_set_published(struct ith_state *st, const char *key, const char *id);
+void ith_state_drop_published(struct ith_state *st, size_t i);
 
 /* What the public copy carries besides the state (see state.h's ith_state_publish). */
 struct ith_public {

@@ -203,7 +203,7 @@ static void test_influx(void)
 {
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
 	struct ith_health hs[2];
-	const char *want =  /* today's bytes, as scenarios 055 and 170 pin them */
+	const char *want =  /* today's bytes, as scenarios 083, 085 and 170 pin them (no publish_* while publishing is fine) */
 		"influx_token_helper,name=telegraf,cluster_id=" CLUSTER " expires_at=1800086400i,seconds_left=86400i,"
 		"age_seconds=86400i,rotations=3i,failures=1i,hook_failures=2i,retired=1i,ok=true,state=\"ok\","
 		"last_error=\"\",last_hook_error=\"hook \\\"x\\\" failed\\\\now\"\n"
@@ -269,8 +269,8 @@ static void test_prometheus(void)
 
 	ith_health_prometheus(hs, 2, &sb);
 	check_prom_lines(sb.buf, &nhelp, &nsamples);
-	CU_ASSERT_EQUAL(nhelp, 10);                  /* HELP once per family */
-	CU_ASSERT_EQUAL(nsamples, 4 + 2 * 5 + 2 * 7); /* expiry families for one, state has 7 series each */
+	CU_ASSERT_EQUAL(nhelp, 12);                  /* HELP once per family */
+	CU_ASSERT_EQUAL(nsamples, 4 + 2 * 7 + 2 * 8); /* expiry families for one, state has 8 series each */
 	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "# HELP influx_token_helper_expiry_timestamp_seconds When the current "
 		"token expires (Unix time).\n# TYPE influx_token_helper_expiry_timestamp_seconds gauge\n"
 		"influx_token_helper_expiry_timestamp_seconds{profile=\"telegraf\",cluster=\"" CLUSTER "\"} 1800086400\n"
@@ -357,6 +357,74 @@ static void test_json(void)
 	ith_strbuf_release(&sb);
 }
 
+/* A sink failing to take the current token: publish-failing, above failing, below expired; every encoding says it. */
+static void test_publish_failing(void)
+{
+	struct ith_strbuf sb = ITH_STRBUF_INIT;
+	struct ith_state st;
+	struct ith_health h;
+	json_object *root, *arr, *p0, *v;
+
+	state_current(&st);
+	CU_ASSERT_EQUAL(model_of(&st, NOW + 3600, &h), ITH_HEALTH_OK);
+	CU_ASSERT_EQUAL(h.publish_failed_sinks, 0);
+	st.publish.since = NOW - 90;
+	st.publish.sinks = 2;
+	snprintf(st.publish.sink, sizeof(st.publish.sink), "/run/x/token");
+	snprintf(st.publish.error, sizeof(st.publish.error), "Permission denied");
+	CU_ASSERT_EQUAL(model_of(&st, NOW + 3600, &h), ITH_HEALTH_PUBLISH_FAILING);
+	CU_ASSERT_STRING_EQUAL(ith_health_state_name(h.state), "publish-failing");
+	CU_ASSERT_EQUAL(model_of(&st, NOW - 1, &h), ITH_HEALTH_PUBLISH_FAILING);  /* worse than renew-due */
+	snprintf(st.last_error, sizeof(st.last_error), "/run/x/token: Permission denied");
+	state_next(&st);
+	CU_ASSERT_EQUAL(model_of(&st, NOW - 1, &h), ITH_HEALTH_PUBLISH_FAILING);  /* than failing, activating */
+	st.current.expires_at = NOW;
+	CU_ASSERT_EQUAL(model_of(&st, NOW - 1, &h), ITH_HEALTH_EXPIRED);          /* not as bad as expired */
+	st.current.expires_at = NOW + DAY;
+	model_of(&st, NOW + 3600, &h);
+	ith_health_influx(&h, &sb);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, ",age_seconds=86400i,publish_failing=1i,publish_failed_sinks=2i,rotations=3i,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, ",ok=false,state=\"publish-failing\","));
+	ith_strbuf_release(&sb);
+	ith_health_prometheus(&h, 1, &sb);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "\ninflux_token_helper_publish_failing{profile=\"telegraf\",cluster=\""
+		CLUSTER "\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "\ninflux_token_helper_publish_failed_sinks{profile=\"telegraf\",cluster=\""
+		CLUSTER "\"} 2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "state=\"publish-failing\"} 1\n"));
+	ith_strbuf_release(&sb);
+	ith_health_text(&h, NOW, NULL, &sb);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "telegraf: publish-failing\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "  publish:     failing since 2027-01-15T07:58:30Z (1m30s), 2 sinks: "
+		"/run/x/token: Permission denied\n"));
+	ith_strbuf_release(&sb);
+	ith_health_json(INST, &h, 1, &sb);
+	root = json_tokener_parse(sb.buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(root, "profiles", &arr));
+	p0 = json_object_array_get_idx(arr, 0);
+	CU_ASSERT_TRUE(json_object_object_get_ex(p0, "publish_failing", &v) && json_object_get_boolean(v));
+	CU_ASSERT_TRUE(json_object_object_get_ex(p0, "publish_failed_sinks", &v) && json_object_get_int64(v) == 2);
+	CU_ASSERT_TRUE(json_object_object_get_ex(p0, "publish_failing_since", &v) &&
+		!strcmp(json_object_get_string(v), "2027-01-15T07:58:30Z"));
+	json_object_put(root);
+	ith_strbuf_release(&sb);
+	/* publishing again: ok, and the metrics say 0 */
+	memset(&st.publish, 0, sizeof(st.publish));
+	st.last_error[0] = '\0';
+	ith_state_token_release(&st.next);
+	st.has_next = false;
+	CU_ASSERT_EQUAL(model_of(&st, NOW + 3600, &h), ITH_HEALTH_OK);
+	ith_health_influx(&h, &sb);
+	CU_ASSERT_PTR_NULL(strstr(sb.buf, "publish"));
+	ith_strbuf_release(&sb);
+	ith_health_prometheus(&h, 1, &sb);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "influx_token_helper_publish_failing{profile=\"telegraf\",cluster=\""
+		CLUSTER "\"} 0\n"));
+	ith_strbuf_release(&sb);
+	ith_state_release(&st);
+}
+
 int register_health_tests(void)
 {
 	CU_pSuite s = CU_add_suite("health: the status model and its encodings", NULL, NULL);
@@ -372,5 +440,6 @@ int register_health_tests(void)
 	ADD(s, test_prometheus);
 	ADD(s, test_text);
 	ADD(s, test_json);
+	ADD(s, test_publish_failing);
 	return 0;
 }

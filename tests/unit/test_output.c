@@ -267,6 +267,48 @@ static void test_sink_check_and_symlink(void)
 	free(dir);
 }
 
+/* A sink's name in the publish record: its type and target, not its place in the config nor its other settings. */
+static void test_sink_key(void)
+{
+	struct ith_sink a = { .type = ITH_SINK_FILE, .path = (char *)"/run/x/telegraf", .mode = 0640 };
+	struct ith_sink b = { .type = ITH_SINK_FILE, .path = (char *)"/run/x/telegraf", .mode = 0600, .gid = 5 };
+	struct ith_sink env = { .type = ITH_SINK_ENV, .path = (char *)"/run/x/telegraf" };
+	struct ith_sink other = { .type = ITH_SINK_FILE, .path = (char *)"/run/x/telegraf2" };
+	struct ith_sink tmpl = { .type = ITH_SINK_TEMPLATE, .path = (char *)"/run/x/t.toml" };
+	char ka[ITH_SINK_KEY_LEN + 1], kb[ITH_SINK_KEY_LEN + 1], ke[ITH_SINK_KEY_LEN + 1], ko[ITH_SINK_KEY_LEN + 1];
+
+	ith_sink_key(&a, ka);
+	ith_sink_key(&b, kb);
+	ith_sink_key(&env, ke);
+	ith_sink_key(&other, ko);
+	CU_ASSERT_EQUAL(strlen(ka), ITH_SINK_KEY_LEN);
+	CU_ASSERT_EQUAL(strspn(ka, "0123456789abcdef"), ITH_SINK_KEY_LEN);
+	CU_ASSERT_STRING_EQUAL(ka, kb);       /* mode and group are not the sink's name */
+	CU_ASSERT_STRING_NOT_EQUAL(ka, ke);   /* the type is */
+	CU_ASSERT_STRING_NOT_EQUAL(ka, ko);   /* and the target */
+	CU_ASSERT_FALSE(ith_sink_is_remote(&a));
+	CU_ASSERT_FALSE(ith_sink_is_remote(&env));
+	CU_ASSERT_FALSE(ith_sink_is_remote(&tmpl));
+	/* remote: named by server and place, each part counted */
+	struct ith_sink v1 = { .type = ITH_SINK_VAULT, .address = (char *)"https://v:8200", .mount = (char *)"secret",
+		.path = (char *)"influxdb/a" };
+	struct ith_sink v2 = v1, k1 = { .type = ITH_SINK_KUBERNETES, .namespace = (char *)"t", .secret = (char *)"s",
+		.key = (char *)"token" };
+	struct ith_sink k2 = k1;
+	char kv1[ITH_SINK_KEY_LEN + 1], kv2[ITH_SINK_KEY_LEN + 1], kk1[ITH_SINK_KEY_LEN + 1], kk2[ITH_SINK_KEY_LEN + 1];
+	v2.address = (char *)"https://w:8200";
+	k2.key = (char *)"other";
+	ith_sink_key(&v1, kv1);
+	ith_sink_key(&v2, kv2);
+	ith_sink_key(&k1, kk1);
+	ith_sink_key(&k2, kk2);
+	CU_ASSERT_TRUE(ith_sink_is_remote(&v1));
+	CU_ASSERT_TRUE(ith_sink_is_remote(&k1));
+	CU_ASSERT_STRING_NOT_EQUAL(kv1, kv2);
+	CU_ASSERT_STRING_NOT_EQUAL(kk1, kk2);
+	CU_ASSERT_STRING_NOT_EQUAL(kv1, kk1);
+}
+
 int register_output_tests(void)
 {
 	CU_pSuite s = CU_add_suite("output: get formats, sink files", NULL, NULL);
@@ -278,5 +320,6 @@ int register_output_tests(void)
 	ADD(s, test_sink_file_replaced_when_different);
 	ADD(s, test_sink_env_group);
 	ADD(s, test_sink_check_and_symlink);
+	ADD(s, test_sink_key);
 	return 0;
 }

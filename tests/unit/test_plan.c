@@ -26,8 +26,9 @@ enum cur { C_NONE, C_FRESH, C_DUE, C_EXPIRED, C_SHORT };
 /* The next token: none, pending since 10 s, pending since 2 h, pending since 20 h (past its own renewal
  * window: it would be due the moment it were promoted), expired 10 s ago. */
 enum next { N_NONE, N_NEW, N_OLD, N_STALE, N_EXPIRED };
-/* Retired tokens: none, one over its grace, one within it. */
-enum ret { R_NONE, R_OVER, R_WITHIN };
+/* Retired tokens: none, one over its grace, one within it, one whose provisional grace is over but held until
+ * its successor is published to every sink (after_publish), the same expired (no consumer can use it). */
+enum ret { R_NONE, R_OVER, R_WITHIN, R_HELD, R_HELD_EXPIRED };
 /* An open create intent: none, younger than the in-flight window, older. */
 enum pend { P_NONE, P_YOUNG, P_OLD };
 /* Permissions in the state that differ from the profile's. */
@@ -113,6 +114,13 @@ static const struct row rows[] = {
 		"exists] -> promote(retire current) [once active] -> sinks() -> revoke(none over grace now)"),
 	R("retired, grace over", .cur = C_FRESH, .ret = R_OVER, .expect = "sinks() -> revoke(ret-over)"),
 	R("retired, grace not over", .cur = C_FRESH, .ret = R_WITHIN, .expect = "sinks() -> revoke(none over grace now)"),
+	R("retired, grace held for the publish (its provisional end passed)", .cur = C_FRESH, .ret = R_HELD,
+		.expect = "sinks() -> revoke(none over grace now)"),
+	R("retired, grace held for the publish, but expired", .cur = C_FRESH, .ret = R_HELD_EXPIRED,
+		.expect = "sinks() -> revoke(ret-held)"),
+	R("retired, grace held for the publish, renewal due", .cur = C_DUE, .ret = R_HELD, .expect = "create(renewal "
+		"due) -> activate(none, reached, wait) [if a next token exists] -> promote(retire current) [once active] -> "
+		"sinks() -> revoke(none over grace now)"),
 	R("grace 0 (was 1 h) and due", .cur = C_DUE, .ret = R_WITHIN, .grace = 0, .expect = "create(renewal due) -> "
 		"activate(none, reached, wait) [if a next token exists] -> promote(retire current) [once active] -> "
 		"sinks() -> revoke(none over grace now)"),
@@ -248,6 +256,10 @@ static void build_state(const struct row *w, struct ith_state *st)
 		ith_state_retire(st, "ret-over", NOW - 5, NOW + H);
 	else if (w->ret == R_WITHIN)
 		ith_state_retire(st, "ret-within", NOW + 1800, NOW + H);
+	else if (w->ret == R_HELD || w->ret == R_HELD_EXPIRED) {
+		ith_state_retire(st, "ret-held", NOW - 5, w->ret == R_HELD ? NOW + H : NOW);
+		st->retired[0].after_publish = true;
+	}
 	if (w->pend != P_NONE)
 		st->pending_since = w->pend == P_YOUNG ? NOW - 10 : NOW - WINDOW - 10;
 	if (w->hook & K_OWED)
@@ -291,7 +303,8 @@ static void describe(const struct row *w, struct ith_strbuf *sb)
 	static const char *const next[] = { "", "; next 10s old", "; next 2h old", "; next 20h old (past its renewal)",
 		"; next expired" };
 	static const char *const pend[] = { "", "; intent 10s old", "; intent past window" };
-	static const char *const ret[] = { "", "; retired over grace", "; retired within grace" };
+	static const char *const ret[] = { "", "; retired over grace", "; retired within grace",
+		"; retired over its provisional grace, held for the publish", "; retired, held for the publish, expired" };
 	static const char *const act[] = { "none", "delay 60s", "probe" };
 	static const char *const probe[] = { "", ", probe 2xx", ", probe 403", ", probe failed" };
 
@@ -364,6 +377,50 @@ static void test_needs_api(void)
 	}
 }
 
+/*
+ * The SINKS step per sink (ith_plan_publish): a local sink is always compared by content (a reboot empties /run);
+ * a remote one is published only when its record differs from the current token, or on --force.
+ */
+static void test_publish_decision(void)
+{
+	static const struct {
+		bool current, local;
+		const char *record;   /* NULL: no record for the sink */
+		int flags;
+		enum ith_publish_action want;
+	} t[] = {
+		{ true, true, NULL, 0, ITH_PUBLISH_COMPARE },            /* an older state: local sinks by content */
+		{ true, true, "cur", 0, ITH_PUBLISH_COMPARE },           /* published, yet /run may have been emptied */
+		{ true, true, "old", 0, ITH_PUBLISH_COMPARE },
+		{ true, true, "cur", ITH_PLAN_FORCE, ITH_PUBLISH_COMPARE },
+		{ true, false, "cur", 0, ITH_PUBLISH_SKIP },             /* published there: no call at all */
+		{ true, false, "cur", ITH_PLAN_WAIT, ITH_PUBLISH_SKIP },
+		{ true, false, "cur", ITH_PLAN_FORCE, ITH_PUBLISH_WRITE }, /* rotate --force: everything again */
+		{ true, false, "old", 0, ITH_PUBLISH_WRITE },            /* a new token, or an earlier failure: the retry */
+		{ true, false, NULL, 0, ITH_PUBLISH_WRITE },             /* never published (an older state) */
+		{ false, false, NULL, ITH_PLAN_FORCE, ITH_PUBLISH_SKIP }, /* no current token: nothing to publish */
+		{ false, true, NULL, 0, ITH_PUBLISH_SKIP },
+	};
+	static const char *const key = "0123456789abcdef", *other = "fedcba9876543210";
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ith_state st;
+		ith_state_init(&st, INST);
+		if (t[i].current) {
+			st.has_current = true;
+			snprintf(st.current.id, sizeof(st.current.id), "cur");
+		}
+		ith_state_set_published(&st, other, "cur");  /* another sink's record changes nothing */
+		if (t[i].record)
+			ith_state_set_published(&st, key, t[i].record);
+		enum ith_publish_action got = ith_plan_publish(&st, key, t[i].local, t[i].flags);
+		if (got != t[i].want)
+			fprintf(stderr, "\npublish row %zu: want %d got %d\n", i + 1, (int)t[i].want, (int)got);
+		CU_ASSERT_EQUAL(got, t[i].want);
+		ith_state_release(&st);
+	}
+}
+
 int register_plan_tests(void)
 {
 	CU_pSuite s = CU_add_suite("plan: the decision table of rotate and get (no I/O)", NULL, NULL);
@@ -371,5 +428,6 @@ int register_plan_tests(void)
 		return -1;
 	ADD(s, test_decision_table);
 	ADD(s, test_needs_api);
+	ADD(s, test_publish_decision);
 	return 0;
 }

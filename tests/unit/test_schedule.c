@@ -269,6 +269,50 @@ static void test_grace(void)
 	CU_ASSERT_TRUE(ith_grace_over(ith_grace_end(&p, 7000), 7000));  /* grace 0: at once */
 }
 
+/*
+ * Grace after publish: the promotion holds a retired token's grace when the profile has sinks (none: it runs
+ * from the promotion, as before); the publish of every sink starts it then; a held token is never due.
+ */
+static void test_grace_after_publish(void)
+{
+	struct ith_sink sink = { .type = ITH_SINK_FILE, .path = (char *)"/run/x/token" };
+	struct ith_profile p = profile();
+	struct ith_state st;
+	static const char *const a = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", *b = "99999999-8888-4777-8666-555555555555";
+
+	ith_state_init(&st, INST);
+	ith_state_retire(&st, a, ith_grace_end(&p, 1000), 90000);
+	ith_grace_hold(&st, &p, a);  /* no sinks: not held */
+	CU_ASSERT_FALSE(st.retired[0].after_publish);
+	CU_ASSERT_TRUE(ith_retired_due(&st.retired[0], 1000 + H));
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[0], 1000 + H - 1));
+	CU_ASSERT_EQUAL(ith_grace_start(&st, &p, 5000), 0);  /* nothing held: nothing moves */
+	CU_ASSERT_EQUAL(st.retired[0].revoke_after, 1000 + H);
+	p.sinks = &sink;
+	p.nsinks = 1;
+	ith_state_retire(&st, b, ith_grace_end(&p, 2000), 90000);
+	ith_grace_hold(&st, &p, b);
+	CU_ASSERT_FALSE(st.retired[0].after_publish);  /* only the one named */
+	CU_ASSERT_TRUE(st.retired[1].after_publish);
+	CU_ASSERT_EQUAL(st.retired[1].revoke_after, 2000 + H);  /* provisional: what an older binary would use */
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 2000 + H));
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 89999));  /* held: however late, while it is valid */
+	CU_ASSERT_TRUE(ith_retired_due(&st.retired[1], 90000));   /* expired: no consumer can use it, revoked */
+	st.retired[1].expires_at = 0;                             /* expiry unknown: held */
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], INT64_MAX - 1));
+	st.retired[1].expires_at = 90000;
+	/* every sink published at 9000: its grace runs from then */
+	CU_ASSERT_EQUAL(ith_grace_start(&st, &p, 9000), 1);
+	CU_ASSERT_FALSE(st.retired[1].after_publish);
+	CU_ASSERT_EQUAL(st.retired[1].revoke_after, 9000 + H);
+	CU_ASSERT_FALSE(ith_retired_due(&st.retired[1], 9000 + H - 1));
+	CU_ASSERT_TRUE(ith_retired_due(&st.retired[1], 9000 + H));
+	CU_ASSERT_EQUAL(st.retired[0].revoke_after, 1000 + H);  /* one not held keeps its own end */
+	CU_ASSERT_EQUAL(ith_grace_start(&st, &p, 12000), 0);    /* started once */
+	CU_ASSERT_EQUAL(st.retired[1].revoke_after, 9000 + H);
+	ith_state_release(&st);
+}
+
 /* The next moment a profile has something due (moved from test_watch.c). */
 static void test_next_due(void)
 {
@@ -303,6 +347,13 @@ static void test_next_due(void)
 	/* a retired token whose grace ends first */
 	ith_state_retire(&st, INST, at - 1 > now ? at - 1 : now, now + 30);
 	CU_ASSERT_EQUAL(ith_next_due(&st, &p, INST, w, now, 0, &what), at - 1 > now ? at - 1 : now);
+	CU_ASSERT_STRING_EQUAL(what, "grace end");
+	/* ... held for its successor's publish: no grace end is due (the publish retry is the scheduler's) */
+	st.retired[0].after_publish = true;
+	CU_ASSERT_EQUAL(ith_next_due(&st, &p, INST, w, now, 0, &what), at);
+	CU_ASSERT_STRING_EQUAL(what, "renewal");
+	st.retired[0].expires_at = at - 2;  /* ... unless it expires first: then it is revoked */
+	CU_ASSERT_EQUAL(ith_next_due(&st, &p, INST, w, now, 0, &what), at - 2);
 	CU_ASSERT_STRING_EQUAL(what, "grace end");
 	ith_state_drop_retired(&st, 0);
 	/* an open create intent: the sweep once no request can be in flight (deadline + timeout + margin) */
@@ -438,6 +489,7 @@ int register_schedule_tests(void)
 	ADD(s, test_sweep_close_plan);
 	ADD(s, test_expired);
 	ADD(s, test_grace);
+	ADD(s, test_grace_after_publish);
 	ADD(s, test_next_due);
 	ADD(s, test_retry_backoff);
 	ADD(s, test_cycle_due);
