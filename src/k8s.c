@@ -5,6 +5,9 @@
 #include "text.h"
 #include "time.h"
 #include "url.h"
+#include "fs.h"
+
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +149,26 @@ static int kcall_init(struct kcall *c, struct ith_remote *rm, const struct ith_s
 	return 0;
 }
 
+/*
+ * kubelet's projected service-account token: "token" is a link into "..data/", swapped atomically on each
+ * rotation, owned by root and readable by the pod. The way there is checked as a file that steers the program
+ * (root's or ours, links root's or ours followed), then the file it leads to is read (not as a private file:
+ * it is not ours to keep private). Read on every publish: it rotates.
+ */
+int ith_k8s_read_sa_token(const char *path, const char *what, struct ith_secret *out, struct ith_strbuf *err)
+{
+	char *real;
+	int r;
+
+	if ((r = ith_check_trusted_path(path, what, err)) < 0)
+		return r;
+	if (!(real = realpath(path, NULL)))
+		return ith_err(err, ith_errno_cause(errno), "cannot resolve %s: %s", what, strerror(errno));
+	r = ith_secret_file_load(real, false, what, out, err);
+	free(real);
+	return r;
+}
+
 static int read_token(struct kcall *c, struct ith_strbuf *err)
 {
 	char what[4200];
@@ -154,8 +177,10 @@ static int read_token(struct kcall *c, struct ith_strbuf *err)
 
 	ith_secret_release(&c->token);
 	snprintf(what, sizeof(what), "kubernetes token_file '%s'", path);
-	/* kubelet's projected token is not ours to keep private; a configured one is checked as the management token */
-	if ((r = ith_secret_file_load(path, c->s->token_file != NULL, what, &c->token, err)) == 0)
+	/* a configured token_file is checked as the management token; kubelet's, as above */
+	r = c->s->token_file ? ith_secret_file_load(path, true, what, &c->token, err)
+			     : ith_k8s_read_sa_token(path, what, &c->token, err);
+	if (r == 0)
 		ith_remote_redact_add(c->rm, &c->token);
 	return r;
 }

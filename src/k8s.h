@@ -56,4 +56,8 @@ int ith_k8s_parse_secret(const char *body, const char *instance, const char *key
 /* base64 (RFC 4648, padded) of s into out (a secret buffer). */
 void ith_base64(const char *s, size_t len, struct ith_strbuf *out);
 
+/* kubelet's service-account token at path (a link into "..data/", root's): the way checked as a trusted
+ * path, the file read, not as a private file. For the in-cluster default; exposed for tests. */
+int ith_k8s_read_sa_token(const char *path, const char *what, struct ith_secret *out, struct ith_strbuf *err);
+
 #endif

@@ -6,7 +6,10 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define INST "11111111-2222-4333-8444-555555555555"
 #define OURS "\"labels\":{\"app.kubernetes.io/managed-by\":\"influx-token-helper\"},\"annotations\":{" \
@@ -72,6 +75,40 @@ static void test_parse(void)
 	CU_ASSERT_EQUAL(ith_k8s_parse_secret(big, INST, "token", &want, &v, &E), ITH_ERR_API_MALFORMED);
 }
 
+/* kubelet's layout: token -> ..data/token, ..data -> ..2026_01_01_x, root's files readable by the pod. */
+static void test_sa_token(void)
+{
+	char *dir = test_tmpdir(), p[600], q[600];
+	struct ith_secret tok = ITH_SECRET_INIT;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/..2026_12_02_01", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/..2026_12_02_01/token", dir);
+	f = fopen(p, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("eyJhbGciOiJSUzI1NiJ9.sa-token-value", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(chmod(p, 0644), 0);  /* as kubelet leaves it: not private, not ours to make so */
+	snprintf(p, sizeof(p), "%s/..data", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink("..2026_12_02_01", p), 0);
+	snprintf(p, sizeof(p), "%s/token", dir);
+	CU_ASSERT_EQUAL_FATAL(symlink("..data/token", p), 0);
+	CU_ASSERT_EQUAL(ith_k8s_read_sa_token(p, "sa token", &tok, &E), 0);
+	CU_ASSERT_EQUAL(tok.len, strlen("eyJhbGciOiJSUzI1NiJ9.sa-token-value"));
+	ith_secret_release(&tok);
+	/* a link planted by another user is not followed */
+	if (geteuid() == 0) {
+		snprintf(q, sizeof(q), "%s/token2", dir);
+		CU_ASSERT_EQUAL_FATAL(symlink("..data/token", q), 0);
+		CU_ASSERT_EQUAL(lchown(q, 65534, 65534), 0);
+		CU_ASSERT_NOT_EQUAL(ith_k8s_read_sa_token(q, "sa token", &tok, &E), 0);
+		CU_ASSERT_PTR_NULL(strstr(ith_err_msg(&E), "sa-token-value"));
+	}
+	test_rm_rf(dir);
+	free(dir);
+}
+
 int register_k8s_tests(void)
 {
 	CU_pSuite s = CU_add_suite("k8s: the Secret the kubernetes sink reads", NULL, NULL);
@@ -80,5 +117,6 @@ int register_k8s_tests(void)
 		return -1;
 	ADD(s, test_base64);
 	ADD(s, test_parse);
+	ADD(s, test_sa_token);
 	return 0;
 }
