@@ -17,8 +17,8 @@ static void revoke_unconfigured(struct cli *cli, const char *name, bool dry, str
 	bool known = false;
 	int r;
 
-	if (!ith_valid_profile_name(name)) {
-		r = ith_err(&err, ITH_ERR_USAGE, "'%.64s' is not a profile name", name);
+	if (!ith_valid_profile_ref(name)) {
+		r = ith_err(&err, ITH_ERR_USAGE, "'%.320s' is not a profile name", name);
 	} else if ((r = ith_revoke_unconfigured(&cli->ctx, name, dry, &plan, &revoked, &known, &err)) == 0 && !known) {
 		r = ith_err(&err, ITH_ERR_USAGE, "no token profile named '%s' in %s, and no token of this instance carries "
 			"its marker", name, cli->cfg.path);

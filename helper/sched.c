@@ -1,5 +1,6 @@
 #include "sched.h"
 #include "hook.h"
+#include "hosts.h"
 #include "time.h"
 #include "schedule.h"
 
@@ -302,9 +303,12 @@ void sched_reload(struct sched *s)
 
 	s->reload_pending = false;
 	if ((r = ith_config_load(&cfg, ith_config_default_path(cli->config_opt), &err)) == 0) {
+		ith_hosts_expand(&cfg);  /* hosts_file read again: hosts added or removed since */
 		for (int i = 0; i < s->nnames && r == 0; i++) {
-			const struct ith_profile *p;
-			r = ith_config_profile(&cfg, s->names[i], &p, &err);
+			const struct ith_profile **sel;
+			size_t k;
+			r = ith_hosts_select(&cfg, s->names[i], &sel, &k, &err);
+			free(sel);
 		}
 		if (r == 0)
 			r = ith_ctx_init(&ctx, &cfg, false, cli->ctx.log, cli->ctx.log_ud, &err);

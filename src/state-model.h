@@ -62,6 +62,7 @@ struct ith_state {
 	char last_hook_error[256];  /* "" when the last hook run succeeded */
 	char hook_pending[ITH_UUID_LEN + 1];  /* on_rotate still owed for this token ("" none) */
 	bool loaded_foreign;       /* a file of another instance was found and ignored */
+	int64_t removed_at;        /* NAME@HOST: when its host was first seen gone from hosts_file (0: listed) */
 };
 
 void ith_state_init(struct ith_state *st, const char *instance);

@@ -20,7 +20,8 @@ int main(void)
 	    register_plan_tests() || register_health_tests() || register_url_tests() || register_names_tests() ||
 	    register_layout_tests() || register_state_model_tests() ||
 	    register_api_tests() || register_output_tests() || register_hook_tests() || register_curl_dl_tests() ||
-	    register_credential_tests() || register_health_load_tests() || register_template_parse_tests()) {
+	    register_credential_tests() || register_health_load_tests() || register_template_parse_tests() ||
+	    register_hosts_tests()) {
 		CU_cleanup_registry();
 		return 70;
 	}

@@ -31,6 +31,7 @@ int register_curl_dl_tests(void);
 int register_credential_tests(void);
 int register_health_load_tests(void);
 int register_template_parse_tests(void);
+int register_hosts_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */

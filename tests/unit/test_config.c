@@ -210,7 +210,7 @@ static const char *const known_management[] = { "account_id", "cluster_id", "tok
 	"timeout", "connect_timeout", "deadline", "ca_file", NULL };
 static const char *const known_profile[] = { "name", "description", "write", "read", "lifetime", "renew_before",
 	"grace", "activation", "activation_timeout", "probe_database", "env_variable", "sinks", "on_rotate",
-	"hook_timeout", NULL };
+	"hook_timeout", "hosts_file", NULL };
 static const char *const known_sink[] = { "type", "path", "mode", "group", "template", NULL };
 
 /* A config with one setting added to a block: "" top level, "management", "tokens", "sinks". */
@@ -270,7 +270,7 @@ static void test_table_known_keys(void)
 	keys_are("tokens", known_profile, "lifetme",
 		"t.conf:5: tokens[0] (a).lifetme: unknown setting (known: name, description, write, read, lifetime, "
 		"renew_before, grace, activation, activation_timeout, probe_database, env_variable, sinks, on_rotate, "
-		"hook_timeout)");
+		"hook_timeout, hosts_file)");
 	keys_are("sinks", known_sink, "pathh",
 		"t.conf:6: tokens[0] (a).sinks[0].pathh: unknown setting (known: type, path, mode, group, template)");
 	CU_ASSERT_PTR_NULL(ith_config_key_at("nope", 0));
@@ -285,6 +285,7 @@ static const struct { const char *block, *key, *value; } samples[] = {
 	{ "management", "ca_file", "\"/etc/passwd\"" },  /* it must exist, owned by root */
 	{ "tokens", "name", NULL }, { "tokens", "write", NULL }, { "tokens", "read", "[ \"r\", \"*\" ]" },
 	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
+	{ "tokens", "hosts_file", "\"/etc/ith/a.hosts\"" },
 	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },
 	{ "sinks", "template", "\"/x/t.tmpl\"" },  /* known, but only for type "template" */
 };
@@ -315,6 +316,8 @@ static void test_table_keys_accepted(void)
 			int r = ith_config_load_string(&c, "t.conf", text, &E);
 			if (!strcmp(k->key, "template")) {
 				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "only a sink of type \"template\" takes a template"));
+			} else if (!strcmp(k->key, "hosts_file")) {  /* known, but the sample's sink names no {{host}} */
+				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "its sink's path must contain {{host}}"));
 			} else {
 				if (r != 0)
 					fprintf(stderr, "\n  %s: %s\n", setting, ith_err_msg(&E));
