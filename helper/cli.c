@@ -200,6 +200,25 @@ int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile 
 	return 0;
 }
 
+int cli_profile_one(struct cli *cli, const char *name, const struct ith_profile **out, struct ith_strbuf *err)
+{
+	const struct ith_profile **v;
+	size_t n;
+	int r;
+
+	if (!name || (r = ith_hosts_select(&cli->cfg, name, &v, &n, err)) < 0)
+		return ith_config_profile(&cli->cfg, name, out, err);
+	if (n != 1) {  /* the NAME of an expanded profile: which host? */
+		r = ith_err(err, ITH_ERR_USAGE, "'%s' is expanded over its hosts_file (%zu hosts): name one, e.g. '%s'",
+			name, n, v[0]->name);
+		free(v);
+		return r;
+	}
+	*out = v[0];
+	free(v);
+	return 0;
+}
+
 int cli_write_stdout(const char *buf, size_t len)
 {
 	size_t off = 0;

@@ -368,7 +368,7 @@ static double exec_turn(struct exec_run *e)
 		if (e->s->reload_pending) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);
-			ith_config_profile(&cli->cfg, e->x->name, &e->x->p, &err);
+			cli_profile_one(cli, e->x->name, &e->x->p, &err);
 			ith_strbuf_release(&err);
 		}
 		double due = sched_next(e->s), now = sched_wall();
@@ -480,7 +480,7 @@ static int exec_first_token(struct execx *x, char name[ITH_PROFILE_MAX + 1], str
 
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
-	if ((r = ith_config_profile(&cli->cfg, x->name, &x->p, &err)) < 0 ||
+	if ((r = cli_profile_one(cli, x->name, &x->p, &err)) < 0 ||
 	    (r = ith_get(&cli->ctx, x->p, -1, tok, &stale, &err)) < 0)
 		return cli_fail(r, &err);
 	ith_strbuf_release(&err);
