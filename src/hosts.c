@@ -105,8 +105,8 @@ static int hosts_lines(const char *file, const char *text, size_t len, struct ho
 
 int ith_hosts_parse(const char *file, const char *text, size_t len, struct ith_strlist *out, struct ith_strbuf *err)
 {
-	struct host_line *v;
-	size_t n;
+	struct host_line *v = NULL;
+	size_t n = 0;
 	int r;
 
 	memset(out, 0, sizeof(*out));
