@@ -18,11 +18,12 @@
    day 2 on, creates per day <= 1.1 * N * 24h / P).
 
 7. hosts_file at 10,000 hosts (one profile telegraf, telegraf@HOST each), against tests/emulator.py:
-   a. the first rollout: `rotate` run as a timer would run it (default management.deadline 60s, again
-      until it exits 0): per run wall time, exit status, creates, HTTP requests, TCP connections;
+   a. the first rollout: one `rotate` with the default management.deadline (60s), and one with 1h (then
+      again, at most 3 runs, until it exits 0): per run wall time, exit status, creates, HTTP requests,
+      TCP connections;
    b. `rotate` with nothing due: wall time and peak RSS (targets <= 1 s, <= 64 MB), requests (0);
    c. `watch` idle between due times: CPU time over 20 s once its start is over, requests (target ~0, 0);
-   d. the same rollout under a 429 storm (the next 300 creates answered 429 with Retry-After: 1): per run
+   d. the same rollout (deadline 1h) under a 429 storm (the next 300 creates answered 429 with Retry-After: 1): per run
       wall, exit, retries; at the end every host has a valid token or a retryable state, nothing lost;
    e. the renewal spread of telegraf@HOST profiles of one rotator (bench/renewal_sim.c --hosts).
    The state directory is TMPDIR's (each create fsyncs the state twice and the sink once: on a
@@ -265,9 +266,13 @@ def contention(helper):
     print("   ratio                      %7.2fx   (target <= 3)" % (many / one))
 
 
-def hosts_bed(n):
+def hosts_bed(n, deadline=None):
     """A Bed whose profile telegraf is expanded over a hosts_file of n hosts (one file sink per host)."""
     bed = Bed()
+    if deadline:
+        txt = open(bed.conf).read().replace('/api/v0"; };', '/api/v0"; deadline = "%s"; };' % deadline)
+        with open(bed.conf, "w") as f:
+            f.write(txt)
     hosts = os.path.join(bed.tmp, "fleet.hosts")
     with open(hosts, "w") as f:
         f.write("".join("host-%05d.example.com\n" % i for i in range(n)))
@@ -302,7 +307,7 @@ def hosts_state(bed):
     return valid, retry, none
 
 
-def rollout(helper, bed, n, label, max_runs=12):
+def rollout(helper, bed, n, label, max_runs=3):
     """Runs `rotate` until it exits 0 (at most max_runs); prints one line per run."""
     print("   %s:" % label)
     print("   %4s  %8s  %4s  %8s  %8s  %11s  %11s" % ("run", "wall", "exit", "POSTs", "requests", "connections",
@@ -365,7 +370,13 @@ def hosts_bench(helper, n):
     print("\n7. hosts_file with %d hosts (state_dir under %s):" % (n, tempfile.gettempdir()))
     bed = hosts_bed(n)
     try:
-        rollout(helper, bed, n, "a. first rollout, rotate as a timer runs it (management.deadline 60s)")
+        rollout(helper, bed, n, "a1. first rollout, rotate as a timer runs it (the default management.deadline, 60s)",
+                max_runs=1)
+    finally:
+        bed.close()
+    bed = hosts_bed(n, "1h")
+    try:
+        rollout(helper, bed, n, "a2. first rollout in one run (management.deadline 1h)")
         r0, c0 = bed.counters()
         walls, rss = [], []
         for _ in range(5):
@@ -383,7 +394,7 @@ def hosts_bench(helper, n):
               "%d requests, RSS %.1f MB (target ~0 CPU, 0 requests)" % (start, cpu, reqs, wrss / 1024))
     finally:
         bed.close()
-    bed = hosts_bed(n)
+    bed = hosts_bed(n, "1h")
     try:
         bed.ctl("faults", [{"method": "POST", "path": "/tokens", "count": 300, "status": 429, "retry_after": 1}])
         rollout(helper, bed, n, "d. first rollout under a 429 storm (the next 300 creates: 429, Retry-After: 1)")

@@ -270,8 +270,8 @@ unsigned ith_api_last_attempts(const struct ith_api *api)
 
 bool ith_api_last_refused(const struct ith_api *api)
 {
-	return api->last_attempts == 1 && api->last_status >= 400 && api->last_status < 500 &&
-		api->last_status != 408 && api->last_status != 429;
+	return api->last_attempts == 0 || (api->last_attempts == 1 && api->last_status >= 400 && api->last_status < 500 &&
+		api->last_status != 408 && api->last_status != 429);
 }
 
 void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
@@ -538,6 +538,10 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		CURLcode cc;
 
 		if (t0 >= api->deadline_ms) {
+			if (n == 0) {  /* nothing sent: the server cannot have made anything (ith_api_last_refused) */
+				api->last_attempts = 0;
+				api->last_status = 0;
+			}
 			if (r == 0)
 				r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
 					method, url.buf);
