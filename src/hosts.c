@@ -142,7 +142,7 @@ int ith_hosts_read(const struct ith_profile *base, struct ith_strlist *out, stru
 	/* the file and every directory and link on its way: whoever can change it chooses which tokens exist */
 	if ((r = ith_check_trusted_path(path, "hosts_file", err)) < 0 ||
 	    (r = ith_read_file(path, ITH_HOSTS_MAX_BYTES, false, "hosts_file", &text, &len, err)) < 0)
-		return ith_err_prefix(err, ITH_ERR_CONFIG, "%s: hosts_file", base->name);
+		return ith_err_prefix(err, ITH_ERR_CONFIG, "%s", base->name);  /* "NAME: hosts_file '/path': why" */
 	r = ith_hosts_parse(path, text, len, out, err);
 	free(text);
 	if (r < 0)

@@ -148,7 +148,7 @@ static void test_expand_config(void)
 	CU_ASSERT_STRING_EQUAL(c.profiles[1].name, "t");
 	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
 	CU_ASSERT_EQUAL(c.profiles[1].nsinks, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(c.profiles[1].hosts_error, "t: hosts_file: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.profiles[1].hosts_error, "t: hosts_file '"));
 	CU_ASSERT_EQUAL(ith_hosts_select(&c, "t@b", &v, &n, &E), 0);  /* NAME@HOST: the failing NAME */
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_PTR_EQUAL(v[0], &c.profiles[1]);
