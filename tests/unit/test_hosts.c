@@ -91,7 +91,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
-static int load(struct ith_config *c, const char *dir)
+static int load(struct ith_config *c, const char *dir, const char *sinkdir)
 {
 	char text[2048];
 
@@ -99,7 +99,7 @@ static int load(struct ith_config *c, const char *dir)
 		"  cluster_id = \"22222222-1111-4111-8111-111111111111\"; };\nstate_dir = \"%s/state\";\n"
 		"tokens = ( { name = \"solo\"; write = [ \"d\" ]; },\n"
 		"  { name = \"t\"; write = [ \"d\" ]; hosts_file = \"%s/t.hosts\";\n"
-		"    sinks = ( { type = \"file\"; path = \"%s/out/{{host}}\"; } ); } );\n", dir, dir, dir);
+		"    sinks = ( { type = \"file\"; path = \"%s/%s/{{host}}\"; } ); } );\n", dir, dir, dir, sinkdir);
 	return ith_config_load_string(c, "t.conf", text, &E);
 }
 
@@ -119,7 +119,7 @@ static void test_expand_config(void)
 	write_file(path, "{}", 0600);
 	snprintf(path, sizeof(path), "%s/t.hosts", dir);
 	write_file(path, "b\na\n", 0644);
-	CU_ASSERT_EQUAL_FATAL(load(&c, dir), 0);
+	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "out"), 0);
 	ith_hosts_expand(&c);
 	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 4);
 	CU_ASSERT_STRING_EQUAL(c.profiles[0].name, "solo");
@@ -142,7 +142,7 @@ static void test_expand_config(void)
 	/* group-writable: unusable; the profile stays NAME and fails, nothing is marked removed */
 	snprintf(path, sizeof(path), "%s/t.hosts", dir);
 	chmod(path, 0664);
-	CU_ASSERT_EQUAL_FATAL(load(&c, dir), 0);
+	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "out"), 0);
 	ith_hosts_expand(&c);
 	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 2);
 	CU_ASSERT_STRING_EQUAL(c.profiles[1].name, "t");
@@ -153,6 +153,16 @@ static void test_expand_config(void)
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_PTR_EQUAL(v[0], &c.profiles[1]);
 	free(v);
+	ith_config_release(&c);
+
+	/* a host that would put its sink among the helper's files (state_dir/instance): the profile fails */
+	chmod(path, 0644);
+	write_file(path, "web\ninstance\n", 0644);
+	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "state"), 0);
+	ith_hosts_expand(&c);
+	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 2);
+	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.profiles[1].hosts_error, "host 'instance' puts sinks[0] at"));
 	ith_config_release(&c);
 	test_rm_rf(dir);
 	free(dir);
