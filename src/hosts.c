@@ -276,13 +276,51 @@ static void expand_removed(const struct ith_profile *base, const struct ith_strl
 	}
 }
 
-static void expand_one(const struct ith_profile *base, const struct ith_strlist *states, struct expansion *x)
+/* Is path (normalised) inside dir? */
+static bool path_in(const char *path, const char *dir)
+{
+	char *p, *d;
+	bool in;
+
+	if (!dir)
+		return false;
+	p = ith_path_normalize(path);
+	d = ith_path_normalize(dir);
+	in = !strncmp(p, d, strlen(d)) && p[strlen(d)] == '/';
+	free(p);
+	free(d);
+	return in;
+}
+
+/* No host may put a sink among the helper's own files (state_dir, status_dir): a host named "instance" must
+ * not overwrite the instance id. The load-time collision check sees only the path with {{host}}. */
+static int hosts_sinks_apart(const struct ith_config *cfg, const struct ith_profile *base,
+	const struct ith_strlist *hosts, struct ith_strbuf *err)
+{
+	for (size_t i = 0; i < hosts->n; i++)
+		for (size_t j = 0; j < base->nsinks; j++) {
+			char *path = substitute(base->sinks[j].path, hosts->v[i]);
+			bool bad = path_in(path, cfg->state_dir) || path_in(path, cfg->status_dir);
+			int r = bad ? ith_err(err, ITH_ERR_CONFIG, "%s: hosts_file %s: host '%s' puts sinks[%zu] at '%s', among "
+				"the helper's own files (state_dir, status_dir): choose a sink path outside them", base->name,
+				base->hosts_file, hosts->v[i], j, path) : 0;
+			free(path);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+static void expand_one(const struct ith_config *cfg, const struct ith_profile *base, const struct ith_strlist *states,
+	struct expansion *x)
 {
 	struct ith_strbuf err = ITH_STRBUF_INIT;
 	struct ith_strlist hosts;
 	int r;
 
-	if ((r = ith_hosts_read(base, &hosts, &err)) < 0) {
+	if ((r = ith_hosts_read(base, &hosts, &err)) < 0 || (r = hosts_sinks_apart(cfg, base, &hosts, &err)) < 0) {
+		if (hosts.v)
+			strlist_free(&hosts);
 		profile_failed(base, r, ith_err_msg(&err), expansion_slot(x));
 		ith_strbuf_release(&err);
 		return;
@@ -313,7 +351,7 @@ void ith_hosts_expand(struct ith_config *cfg)
 		}
 		struct ith_profile *base = &cfg->bases[cfg->nbases++];
 		*base = cfg->profiles[i];
-		expand_one(base, &states, &x);
+		expand_one(cfg, base, &states, &x);
 	}
 	strlist_free(&states);
 	free(cfg->profiles);
