@@ -13,11 +13,17 @@
  * expires_at - renew_before + a splay in [0, renew_before/10)) under the timer
  * it had then (RandomizedDelaySec=120, drawn anew on every run).
  *
+ * With --hosts, the fleet is one central rotator's hosts_file instead: ONE
+ * instance id, one timer (one fixed delay), and N profiles telegraf@HOST
+ * whose tokens the first rollout makes within one minute; the phase hashes
+ * the instance and the profile name, so they spread as separate hosts do.
+ *
  * Prints numbers; not a pass/fail test. Usage:
- *     renewal-sim [HOSTS [DAYS [SEED]]]       (defaults 10000 8 1)
+ *     renewal-sim [--hosts] [HOSTS [DAYS [SEED]]]       (defaults 10000 8 1)
  */
 #include "schedule.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +100,11 @@ static void report(const char *rule, const struct tally *t, size_t hosts, int64_
 
 int main(int argc, char **argv)
 {
+	bool central = argc > 1 && !strcmp(argv[1], "--hosts");   /* one rotator, NAME@HOST profiles */
+	if (central) {
+		argv++;
+		argc--;
+	}
 	size_t hosts = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
 	int days = argc > 2 ? atoi(argv[2]) : 8;
 	uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
@@ -102,7 +113,7 @@ int main(int argc, char **argv)
 	int64_t end, period;
 
 	if (!hosts || days < 1 || days > 60) {
-		fprintf(stderr, "usage: renewal-sim [HOSTS [DAYS [SEED]]]\n");
+		fprintf(stderr, "usage: renewal-sim [--hosts] [HOSTS [DAYS [SEED]]]\n");
 		return 64;
 	}
 	memset(&p, 0, sizeof(p));
@@ -117,6 +128,9 @@ int main(int argc, char **argv)
 	if (!now_rule.buckets || !old_rule.buckets)
 		return 70;
 	rng_state = seed;
+	char rotator[ITH_UUID_LEN + 1], name[ITH_PROFILE_MAX + 1];
+	int64_t rotator_offset = (int64_t)(rnd() % TIMER_STEP);
+	fake_uuid(rotator);
 
 	for (size_t h = 0; h < hosts; h++) {
 		char inst[ITH_UUID_LEN + 1];
@@ -124,6 +138,12 @@ int main(int argc, char **argv)
 		int64_t installed = T0 + (int64_t)(rnd() % 60), offset = (int64_t)(rnd() % TIMER_STEP), t;
 
 		fake_uuid(inst);
+		if (central) {  /* the same instance and timer for all; each host its own profile name */
+			memcpy(inst, rotator, sizeof(inst));
+			offset = rotator_offset;
+			snprintf(name, sizeof(name), "telegraf@host-%05zu.example.com", h);
+			p.name = name;
+		}
 		memset(&tok, 0, sizeof(tok));
 		/* the rule of today, under today's timer */
 		for (t = installed; t < end;) {
@@ -146,8 +166,9 @@ int main(int argc, char **argv)
 				t += TIMER_STEP;
 		}
 	}
-	printf("renewal simulation: %zu hosts installed within one minute, lifetime 24h, renew_before 6h "
-		"(P = %llds), %d days, seed %llu\n", hosts, (long long)period, days, (unsigned long long)seed);
+	printf("renewal simulation: %zu %s within one minute, lifetime 24h, renew_before 6h "
+		"(P = %llds), %d days, seed %llu\n", hosts, central ? "telegraf@HOST profiles of ONE rotator (one instance, "
+		"one timer) created" : "hosts installed", (long long)period, days, (unsigned long long)seed);
 	report("phase-locked renewal (today), timer every 5 min + fixed per-host delay in [0, 5 min):", &now_rule,
 		hosts, period);
 	report("for comparison, the earlier rule (splay of renew_before/10), timer every 5 min + random 0-120 s:",

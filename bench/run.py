@@ -17,6 +17,18 @@
    day, creates in the busiest 10 minutes over the mean (target <= 1.5 from
    day 2 on, creates per day <= 1.1 * N * 24h / P).
 
+7. hosts_file at 10,000 hosts (one profile telegraf, telegraf@HOST each), against tests/emulator.py:
+   a. the first rollout: one `rotate` with the default management.deadline (60s), and one with 1h (then
+      again, at most 3 runs, until it exits 0): per run wall time, exit status, creates, HTTP requests,
+      TCP connections;
+   b. `rotate` with nothing due: wall time and peak RSS (targets <= 1 s, <= 64 MB), requests (0);
+   c. `watch` idle between due times: CPU time over 20 s once its start is over, requests (target ~0, 0);
+   d. the same rollout (deadline 1h) under a 429 storm (the next 300 creates answered 429 with Retry-After: 1): per run
+      wall, exit, retries; at the end every host has a valid token or a retryable state, nothing lost;
+   e. the renewal spread of telegraf@HOST profiles of one rotator (bench/renewal_sim.c --hosts).
+   The state directory is TMPDIR's (each create fsyncs the state twice and the sink once: on a
+   disk that is most of a create's time; set TMPDIR=/dev/shm to measure the helper and the emulator).
+
 Benchmarks print numbers; they are not pass/fail tests. Usage:
     bench/run.py --helper build-release/influx-token-helper [--runs 300]
 """
@@ -167,7 +179,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--helper", default=os.path.join(ROOT, "build-release", "influx-token-helper"))
     ap.add_argument("--runs", type=int, default=300)
-    ap.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated section numbers (1+2 go together)")
+    ap.add_argument("--only", default="1,2,3,4,5,6,7", help="comma-separated section numbers (1+2 go together)")
+    ap.add_argument("--hosts", type=int, default=10000, help="section 7: hosts in the hosts_file")
     a = ap.parse_args()
     helper = os.path.abspath(a.helper)
     only = set(a.only.split(","))
@@ -184,6 +197,8 @@ def main():
     if "6" in only:
         print("\n6. fleet renewal spread (bench/renewal_sim.c):")
         renewal_sim(helper)
+    if "7" in only:
+        hosts_bench(helper, a.hosts)
     if only & {"1", "2", "3"}:
         cached_and_network(helper, git, a.runs)
     if "4" in only:
@@ -249,6 +264,157 @@ def contention(helper):
     print("   100 concurrent cold gets   %7.1f ms  creates per trial %s, distinct outputs %s" %
           (many, sorted(creates), sorted(distinct)))
     print("   ratio                      %7.2fx   (target <= 3)" % (many / one))
+
+
+def hosts_bed(n, deadline=None):
+    """A Bed whose profile telegraf is expanded over a hosts_file of n hosts (one file sink per host)."""
+    bed = Bed()
+    if deadline:
+        txt = open(bed.conf).read().replace('/api/v0"; };', '/api/v0"; deadline = "%s"; };' % deadline)
+        with open(bed.conf, "w") as f:
+            f.write(txt)
+    hosts = os.path.join(bed.tmp, "fleet.hosts")
+    with open(hosts, "w") as f:
+        f.write("".join("host-%05d.example.com\n" % i for i in range(n)))
+    os.chmod(hosts, 0o644)
+    txt = open(bed.conf).read()
+    txt = txt.replace('grace = "1h";', 'grace = "1h"; hosts_file = "%s";' % hosts)
+    txt = txt.replace('/run/telegraf"', '/run/{{host}}"')
+    with open(bed.conf, "w") as f:
+        f.write(txt)
+    return bed
+
+
+def creates(calls):
+    return sum(1 for r in calls if r["method"] == "POST")
+
+
+def hosts_state(bed):
+    """(hosts with a valid current token, hosts in a retryable state, hosts with nothing) from the states."""
+    valid = retry = none = 0
+    now = time.time()
+    for name in os.listdir(bed.state):
+        if "@" not in name or not name.endswith(".state"):
+            continue
+        st = json.load(open(os.path.join(bed.state, name)))
+        cur = st.get("current") or {}
+        if cur.get("id") and cur.get("expires_at", 0) > now:
+            valid += 1
+        elif st.get("pending_since") or st.get("failures"):
+            retry += 1
+        else:
+            none += 1
+    return valid, retry, none
+
+
+def rollout(helper, bed, n, label, max_runs=3):
+    """Runs `rotate` until it exits 0 (at most max_runs); prints one line per run."""
+    print("   %s:" % label)
+    print("   %4s  %8s  %4s  %8s  %8s  %11s  %11s" % ("run", "wall", "exit", "POSTs", "requests", "connections",
+                                                      "tokens made"))
+    total = 0.0
+    for i in range(1, max_runs + 1):
+        r0, c0 = bed.counters()
+        made0 = len(bed.ctl("tokens"))
+        t0 = time.perf_counter()
+        p = run([helper, "-q", "-c", bed.conf, "rotate"])
+        wall = time.perf_counter() - t0
+        total += wall
+        calls = bed.ctl("requests")[r0:]
+        r1, c1 = bed.counters()
+        made = len(bed.ctl("tokens")) - made0
+        print("   %4d  %6.1f s  %4d  %8d  %8d  %11d  %11d" % (i, wall, p.returncode, creates(calls), r1 - r0, c1 - c0,
+                                                           made))
+        if p.returncode == 0:
+            break
+    valid, retry, none = hosts_state(bed)
+    live = sum(1 for t in bed.ctl("tokens") if not t.get("revokedAt"))
+    print("   total %.1f s; hosts with a valid token %d of %d, retryable %d, neither %d; live tokens on the "
+          "server %d" % (total, valid, n, retry, none, live))
+
+
+def cpu_ticks(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in f[11:15])   # utime stime cutime cstime
+
+
+def watch_idle(helper, bed, secs=20):
+    """Starts watch; once its start is over (every profile's first cycle, at most 8 at once), CPU time and
+    requests over secs of idle."""
+    proc = subprocess.Popen([helper, "-q", "-c", bed.conf, "watch"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        hz = os.sysconf("SC_CLK_TCK")
+        t0 = time.perf_counter()
+        last, quiet = cpu_ticks(proc.pid), 0
+        while quiet < 3 and time.perf_counter() - t0 < 900:   # its start: the first cycle of every profile
+            time.sleep(1)
+            now = cpu_ticks(proc.pid)
+            quiet = quiet + 1 if now - last <= 1 else 0
+            last = now
+        start = time.perf_counter() - t0
+        r0, _ = bed.counters()
+        c0 = cpu_ticks(proc.pid)
+        time.sleep(secs)
+        cpu = (cpu_ticks(proc.pid) - c0) / hz
+        r1, _ = bed.counters()
+        rss = int([l for l in open("/proc/%d/status" % proc.pid) if l.startswith("VmRSS")][0].split()[1])
+        return start, cpu, r1 - r0, rss
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def hosts_bench(helper, n):
+    """Section 7."""
+    print("\n7. hosts_file with %d hosts (state_dir under %s):" % (n, tempfile.gettempdir()))
+    bed = hosts_bed(n)
+    try:
+        rollout(helper, bed, n, "a1. first rollout, rotate as a timer runs it (the default management.deadline, 60s)",
+                max_runs=1)
+    finally:
+        bed.close()
+    bed = hosts_bed(n, "1h")
+    try:
+        rollout(helper, bed, n, "a2. first rollout in one run (management.deadline 1h)")
+        # a token made during the rollout whose phase point came since is renewed early, once (by design: the
+        # phase-locked rule renews at the latest phase moment before expires_at - renew_before): runs until
+        # one makes no request, so the figures are those of nothing due
+        for settle in range(1, 6):
+            r0, _ = bed.counters()
+            run([helper, "-q", "-c", bed.conf, "rotate"])
+            early = bed.counters()[0] - r0
+            print("   settling run %d: %d requests (early first renewals: phase moments passed during the rollout)"
+                  % (settle, early))
+            if early == 0:
+                break
+        r0, c0 = bed.counters()
+        walls, rss = [], []
+        for _ in range(5):
+            p = subprocess.run(["/usr/bin/time", "-f", "%M %e", helper, "-q", "-c", bed.conf, "rotate"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            kb, secs = p.stderr.strip().splitlines()[-1].split()
+            walls.append(float(secs))
+            rss.append(int(kb))
+        r1, c1 = bed.counters()
+        print("   b. rotate, nothing due, median of 5: %.2f s wall, %.1f MB peak RSS, %d requests, %d connections "
+              "(targets <= 1 s, <= 64 MB, 0 requests)" % (statistics.median(walls), statistics.median(rss) / 1024,
+                                                         r1 - r0, c1 - c0))
+        start, cpu, reqs, wrss = watch_idle(helper, bed)
+        print("   c. watch: start (a cycle of every profile, at most 8 at once) %.0f s; then 20 s idle: %.2f s CPU, "
+              "%d requests, RSS %.1f MB (target ~0 CPU, 0 requests)" % (start, cpu, reqs, wrss / 1024))
+    finally:
+        bed.close()
+    bed = hosts_bed(n, "1h")
+    try:
+        bed.ctl("faults", [{"method": "POST", "path": "/tokens", "count": 300, "status": 429, "retry_after": 1}])
+        rollout(helper, bed, n, "d. first rollout under a 429 storm (the next 300 creates: 429, Retry-After: 1)")
+    finally:
+        bed.close()
+    sim = os.path.join(os.path.dirname(helper), "renewal-sim")
+    if os.path.exists(sim):
+        print("   e. renewal spread of telegraf@HOST profiles of one rotator (renewal-sim --hosts):")
+        print(subprocess.run([sim, "--hosts", str(n), "8"], check=True, capture_output=True, text=True).stdout, end="")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "health-load.h"
+#include "hosts.h"
 #include "layout.h"
 #include "fs.h"
 #include "time.h"
@@ -150,6 +151,7 @@ int cli_load(struct cli *cli, enum cli_need need)
 			return cli_fail(r, &err);
 		if ((r = ith_config_load(&cli->cfg, ith_config_default_path(cli->config_opt), &err)) < 0)
 			return cli_fail(r, &err);
+		ith_hosts_expand(&cli->cfg);  /* hosts_file, read on every run; its failures stay with their profile */
 		cli->cfg_loaded = true;
 	}
 	ith_strbuf_release(&err);
@@ -177,16 +179,43 @@ int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile 
 		*count = cli->cfg.nprofiles;
 		return 0;
 	}
-	v = ith_xcalloc((size_t)n, sizeof(*v));
-	for (int i = 0; i < n; i++) {
+	*count = 0;
+	v = NULL;
+	for (int i = 0; i < n; i++) {  /* NAME@HOST, or the NAME of an expanded profile: all its hosts */
 		struct ith_strbuf err = ITH_STRBUF_INIT;
-		if ((r = ith_config_profile(&cli->cfg, names[i], &v[i], &err)) < 0) {
+		const struct ith_profile **sel;
+		size_t k;
+		if ((r = ith_hosts_select(&cli->cfg, names[i], &sel, &k, &err)) < 0) {
 			free(v);
 			return cli_fail(r, &err);
 		}
+		v = realloc(v, (*count + k) * sizeof(*v));
+		if (!v)
+			abort();
+		memcpy(v + *count, sel, k * sizeof(*v));
+		*count += k;
+		free(sel);
 	}
 	*out = v;
-	*count = (size_t)n;
+	return 0;
+}
+
+int cli_profile_one(struct cli *cli, const char *name, const struct ith_profile **out, struct ith_strbuf *err)
+{
+	const struct ith_profile **v;
+	size_t n;
+	int r;
+
+	if (!name || (r = ith_hosts_select(&cli->cfg, name, &v, &n, err)) < 0)
+		return ith_config_profile(&cli->cfg, name, out, err);
+	if (n != 1) {  /* the NAME of an expanded profile: which host? */
+		r = ith_err(err, ITH_ERR_USAGE, "'%s' is expanded over its hosts_file (%zu hosts): name one, e.g. '%s'",
+			name, n, v[0]->name);
+		free(v);
+		return r;
+	}
+	*out = v[0];
+	free(v);
 	return 0;
 }
 

@@ -77,6 +77,9 @@ int cli_command_help(const char *name);
 void cli_commands_set(const struct cli_command *v, size_t n);
 /* Resolve profile names: none given -> all (or the only one when single). */
 int cli_profiles(struct cli *cli, int n, char **names, const struct ith_profile ***out, size_t *count);
+/* One profile by name (NULL: the only one): NAME, NAME@HOST, or the NAME of an
+ * expanded profile with a single host; ITH_ERR_USAGE else (err says why). */
+int cli_profile_one(struct cli *cli, const char *name, const struct ith_profile **out, struct ith_strbuf *err);
 /* Write all of buf to fd 1. */
 int cli_write_stdout(const char *buf, size_t len);
 /* What the process started with, before main() hardened it: `exec` gives

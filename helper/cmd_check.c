@@ -23,7 +23,7 @@ static void warn_missing_sinks(const struct ith_config *cfg)
 
 	for (size_t i = 0; i < cfg->nprofiles; i++) {
 		const struct ith_profile *p = &cfg->profiles[i];
-		for (size_t j = 0; j < p->nsinks; j++) {
+		for (size_t j = 0; j < p->nsinks && !p->host; j++) {  /* hosts: counted by check_hosts */
 			if (p->sinks[j].type != ITH_SINK_FILE || lstat(p->sinks[j].path, &st) == 0 || errno != ENOENT)
 				continue;
 			fprintf(stderr, "influx-token-helper: warning: file sink '%s' of profile '%s' does not exist yet; "
@@ -32,6 +32,35 @@ static void warn_missing_sinks(const struct ith_config *cfg)
 				p->sinks[j].path, p->name);
 		}
 	}
+}
+
+/* Each hosts_file: its error (78), or how many hosts it lists, are retired, have no file sink yet. */
+static int check_hosts(const struct ith_config *cfg)
+{
+	int rc = 0;
+
+	for (size_t b = 0; b < cfg->nbases; b++) {
+		const struct ith_profile *base = &cfg->bases[b];
+		size_t hosts = 0, removed = 0, missing = 0, blen = strlen(base->name);
+		struct stat st;
+		for (size_t i = 0; i < cfg->nprofiles; i++) {
+			const struct ith_profile *p = &cfg->profiles[i];
+			if (p->hosts_cause && !strcmp(p->name, base->name)) {
+				fprintf(stderr, "influx-token-helper: %s\n", p->hosts_error);
+				rc = rc ? rc : cli_exit_code(p->hosts_cause);
+			}
+			if (!p->host || strncmp(p->name, base->name, blen) || p->name[blen] != '@')
+				continue;
+			hosts += !p->host_removed;
+			removed += p->host_removed;
+			for (size_t j = 0; j < p->nsinks && !p->host_removed; j++)
+				missing += p->sinks[j].type == ITH_SINK_FILE && lstat(p->sinks[j].path, &st) < 0 && errno == ENOENT;
+		}
+		if (hosts)
+			printf("hosts_file:       %s ok (%s: %zu hosts, %zu removed awaiting decommission, %zu file sinks "
+				"not written yet)\n", base->hosts_file, base->name, hosts, removed, missing);
+	}
+	return rc;
 }
 
 /* A hook_timeout longer than management.deadline is cut to it when the hook runs: say so. */
@@ -80,8 +109,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		cli->cfg.nprofiles == 1 ? "" : "s");
 	warn_missing_sinks(&cli->cfg);
 	warn_hook_timeouts(&cli->cfg);
-	if (offline)
-		return 0;
+	int hrc = check_hosts(&cli->cfg);
+	if (offline || hrc)
+		return hrc;
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
 	printf("state_dir:        %s ok\n", cli->cfg.state_dir);

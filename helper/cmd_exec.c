@@ -368,7 +368,7 @@ static double exec_turn(struct exec_run *e)
 		if (e->s->reload_pending) {
 			struct ith_strbuf err = ITH_STRBUF_INIT;  /* checked by sched_reload: cannot fail */
 			sched_reload(e->s);
-			ith_config_profile(&cli->cfg, e->x->name, &e->x->p, &err);
+			cli_profile_one(cli, e->x->name, &e->x->p, &err);
 			ith_strbuf_release(&err);
 		}
 		double due = sched_next(e->s), now = sched_wall();
@@ -471,7 +471,7 @@ static int exec_loop(struct execx *x, struct child *ch, struct sched *s)
 }
 
 /* The configuration, and a token to start CMD with (rotating when needed, as `get` would); 0 or the exit code. */
-static int exec_first_token(struct execx *x, char name[ITH_NAME_MAX + 1], struct ith_state_token *tok)
+static int exec_first_token(struct execx *x, char name[ITH_PROFILE_MAX + 1], struct ith_state_token *tok)
 {
 	struct cli *cli = x->cli;
 	struct ith_strbuf err = ITH_STRBUF_INIT;
@@ -480,7 +480,7 @@ static int exec_first_token(struct execx *x, char name[ITH_NAME_MAX + 1], struct
 
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
-	if ((r = ith_config_profile(&cli->cfg, x->name, &x->p, &err)) < 0 ||
+	if ((r = cli_profile_one(cli, x->name, &x->p, &err)) < 0 ||
 	    (r = ith_get(&cli->ctx, x->p, -1, tok, &stale, &err)) < 0)
 		return cli_fail(r, &err);
 	ith_strbuf_release(&err);
@@ -493,7 +493,7 @@ static int exec_first_token(struct execx *x, char name[ITH_NAME_MAX + 1], struct
 	cli->ctx.api = NULL;
 	ith_secret_release(&cli->ctx.mgmt);
 	/* by name from now on: a reload must keep this profile */
-	snprintf(name, ITH_NAME_MAX + 1, "%s", x->p->name);
+	snprintf(name, ITH_PROFILE_MAX + 1, "%s", x->p->name);
 	x->name = name;
 	return 0;
 }
@@ -530,7 +530,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	struct execx x;
 	struct ith_state_token tok;
-	char name[ITH_NAME_MAX + 1];
+	char name[ITH_PROFILE_MAX + 1];
 	bool done;
 	int rc;
 

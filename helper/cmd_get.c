@@ -45,7 +45,7 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("get", "at most one profile NAME");
 	if ((r = cli_load(cli, CLI_STATE)))
 		return r;
-	if ((r = ith_config_profile(&cli->cfg, optind < argc ? argv[optind] : NULL, &p, &err)) < 0 ||
+	if ((r = cli_profile_one(cli, optind < argc ? argv[optind] : NULL, &p, &err)) < 0 ||
 	    (r = ith_get(&cli->ctx, p, min_ttl, &tok, &stale, &err)) < 0)
 		return cli_fail(r, &err);
 	ith_strbuf_release(&err);

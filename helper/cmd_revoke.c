@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "hosts.h"
 #include "commands.h"
 
 #include <getopt.h>
@@ -17,8 +18,8 @@ static void revoke_unconfigured(struct cli *cli, const char *name, bool dry, str
 	bool known = false;
 	int r;
 
-	if (!ith_valid_profile_name(name)) {
-		r = ith_err(&err, ITH_ERR_USAGE, "'%.64s' is not a profile name", name);
+	if (!ith_valid_profile_ref(name)) {
+		r = ith_err(&err, ITH_ERR_USAGE, "'%.320s' is not a profile name", name);
 	} else if ((r = ith_revoke_unconfigured(&cli->ctx, name, dry, &plan, &revoked, &known, &err)) == 0 && !known) {
 		r = ith_err(&err, ITH_ERR_USAGE, "no token profile named '%s' in %s, and no token of this instance carries "
 			"its marker", name, cli->cfg.path);
@@ -83,11 +84,15 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 		revoke_one(cli, profiles[i], dry, &fails);
 	for (int i = optind; i < argc; i++) {
 		struct ith_strbuf ignored = ITH_STRBUF_INIT;  /* not configured: the marker decides */
-		const struct ith_profile *p;
-		if (ith_config_profile(&cli->cfg, argv[i], &p, &ignored) == 0)
-			revoke_one(cli, p, dry, &fails);
-		else
+		const struct ith_profile **sel;
+		size_t k;
+		if (ith_hosts_select(&cli->cfg, argv[i], &sel, &k, &ignored) == 0) {  /* NAME: every host of it */
+			for (size_t j = 0; j < k; j++)
+				revoke_one(cli, sel[j], dry, &fails);
+			free(sel);
+		} else {
 			revoke_unconfigured(cli, argv[i], dry, &fails);
+		}
 		ith_strbuf_release(&ignored);
 	}
 	free(profiles);

@@ -1,5 +1,6 @@
 #include "sched.h"
 #include "hook.h"
+#include "hosts.h"
 #include "time.h"
 #include "schedule.h"
 
@@ -78,6 +79,7 @@ static void profiles_set(struct sched *s, const struct ith_profile **v, size_t n
 				ps[i] = s->ps[j];
 				s->ps[j].child = 0;
 				ps[i].last_cycle = 0;  /* a new configuration: refresh its sinks at once */
+				ps[i].due_known = false;
 			}
 	}
 	for (size_t j = 0; j < s->n; j++)
@@ -122,11 +124,15 @@ void sched_release(struct sched *s)
 /* When profile i has something due next (wall clock), as the core and the schedule say; *what names it. */
 static double profile_due(struct sched *s, size_t i, int64_t now, const char **what)
 {
-	const struct sched_prof *sp = &s->ps[i];
-	/* a state that cannot be read is due now: the rotation reports it (and backs off) */
-	double due = (double)ith_profile_due(&s->cli->ctx, s->profiles[i], now, (int64_t)sp->last_cycle, what);
+	struct sched_prof *sp = &s->ps[i];
 
-	return ith_cycle_due(due, (double)now, sp->last_cycle, sp->retry_at, sp->not_before, what);
+	/* a state that cannot be read is due now: the rotation reports it (and backs off) */
+	if (!sp->due_known) {
+		sp->due = (double)ith_profile_due(&s->cli->ctx, s->profiles[i], now, (int64_t)sp->last_cycle, &sp->due_what);
+		sp->due_known = true;
+	}
+	*what = sp->due_what;
+	return ith_cycle_due(sp->due, (double)now, sp->last_cycle, sp->retry_at, sp->not_before, what);
 }
 
 /* The jitter's draw: uniform in [0, 1], from random() (seeded in sched_init). */
@@ -144,6 +150,8 @@ double sched_next(struct sched *s)
 
 	s->due_idx = 0;
 	s->due_what = "";
+	if (s->nchildren >= SCHED_MAX_CHILDREN)
+		return sched_wall() + ITH_IDLE_WAIT;  /* a child's end (SIGCHLD) wakes the caller */
 	for (size_t i = 0; i < s->n; i++) {
 		const char *what;
 		double due;
@@ -253,6 +261,7 @@ int sched_start(struct sched *s)
 	}
 	s->ps[s->due_idx].child = pid;
 	s->ps[s->due_idx].last_cycle = sched_wall();
+	s->nchildren++;
 	ith_log(&s->cli->ctx, ITH_LOG_DEBUG, "%s: rotating (%s)", s->profiles[s->due_idx]->name, s->due_what);
 	return 0;
 }
@@ -264,6 +273,7 @@ bool sched_reaped(struct sched *s, pid_t pid, int status)
 	for (size_t i = 0; i < s->ndetached; i++)
 		if (s->detached[i] == pid) {
 			s->detached[i] = s->detached[--s->ndetached];
+			s->nchildren--;
 			return true;
 		}
 	for (size_t i = 0; i < s->n && !sp; i++)
@@ -272,6 +282,8 @@ bool sched_reaped(struct sched *s, pid_t pid, int status)
 	if (!sp)
 		return false;
 	sp->child = 0;
+	sp->due_known = false;  /* its state changed: read it again */
+	s->nchildren--;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		sp->failures = 0;
 		sp->retry_at = 0;
@@ -302,9 +314,12 @@ void sched_reload(struct sched *s)
 
 	s->reload_pending = false;
 	if ((r = ith_config_load(&cfg, ith_config_default_path(cli->config_opt), &err)) == 0) {
+		ith_hosts_expand(&cfg);  /* hosts_file read again: hosts added or removed since */
 		for (int i = 0; i < s->nnames && r == 0; i++) {
-			const struct ith_profile *p;
-			r = ith_config_profile(&cfg, s->names[i], &p, &err);
+			const struct ith_profile **sel;
+			size_t k;
+			r = ith_hosts_select(&cfg, s->names[i], &sel, &k, &err);
+			free(sel);
 		}
 		if (r == 0)
 			r = ith_ctx_init(&ctx, &cfg, false, cli->ctx.log, cli->ctx.log_ud, &err);

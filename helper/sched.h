@@ -33,13 +33,20 @@
 #include <signal.h>
 #include <sys/types.h>
 
+/* Rotations at once, at most: a watch over a hosts_file's thousands of profiles starts them as they end. */
+#define SCHED_MAX_CHILDREN 8
+
 struct sched_prof {
-	char name[ITH_NAME_MAX + 1];
+	char name[ITH_PROFILE_MAX + 1];
 	unsigned failures;
 	double retry_at;      /* after a failure: not before this (wall clock) */
 	double not_before;    /* after a success: no second cycle within a second */
 	double last_cycle;    /* when its last cycle started (0: none yet, or reloaded) */
 	pid_t child;          /* its rotation running, or 0 */
+	bool due_known;       /* due/due_what hold what the state said (ith_profile_due), read again only after a
+	                       * rotation of it ended or a reload: no state file read while idle */
+	double due;
+	const char *due_what;
 };
 
 struct sched {
@@ -56,6 +63,7 @@ struct sched {
 	const char *due_what;
 	double logged_due;
 	bool reload_pending;
+	size_t nchildren;     /* rotations running (at most SCHED_MAX_CHILDREN) */
 };
 
 /* Signals the long-running commands take with sigtimedwait. */
@@ -68,8 +76,10 @@ void sched_child_signals(const sigset_t *set);
 int sched_init(struct sched *s, struct cli *cli, int nnames, char **names);
 void sched_release(struct sched *s);
 /* When the next rotation is due (wall clock, seconds), among the profiles
- * without a rotation running (none: ITH_IDLE_WAIT from now); sets due_idx. Logs the
- * plan once per change. */
+ * without a rotation running (none, or SCHED_MAX_CHILDREN running: ITH_IDLE_WAIT
+ * from now, a child's end wakes the caller); sets due_idx. Each profile's state
+ * is read once per cycle (cached until its rotation ends). Logs the plan once
+ * per change. */
 double sched_next(struct sched *s);
 /* Fork the rotation of profile due_idx. */
 int sched_start(struct sched *s);

@@ -240,8 +240,8 @@ unsigned ith_api_last_attempts(const struct ith_api *api)
 
 bool ith_api_last_refused(const struct ith_api *api)
 {
-	return api->last_attempts == 1 && api->last_status >= 400 && api->last_status < 500 &&
-		api->last_status != 408 && api->last_status != 429;
+	return api->last_attempts == 0 || (api->last_attempts == 1 && api->last_status >= 400 && api->last_status < 500 &&
+		api->last_status != 408 && api->last_status != 429);
 }
 
 void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
@@ -472,6 +472,21 @@ static bool retry_wait(struct ith_api *api, int n, CURLcode cc, long status, int
 	return true;
 }
 
+/* The deadline passed before attempt n: the last failure's cause, or ITH_ERR_API_UNAVAILABLE. Nothing sent
+ * (n == 0): the server cannot have made anything (ith_api_last_refused). */
+static int deadline_passed(struct ith_api *api, int n, int r, const char *method, const char *url,
+	struct ith_strbuf *err)
+{
+	if (n == 0) {
+		api->last_attempts = 0;
+		api->last_status = 0;
+	}
+	if (r == 0)
+		r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
+			method, url);
+	return r;
+}
+
 static int request(struct ith_api *api, const char *method, const char *path, const char *json,
 	struct body *b, struct ith_strbuf *err)
 {
@@ -487,9 +502,7 @@ static int request(struct ith_api *api, const char *method, const char *path, co
 		CURLcode cc;
 
 		if (t0 >= api->deadline_ms) {
-			if (r == 0)
-				r = ith_err(err, ITH_ERR_API_UNAVAILABLE, "%s %s: the command's deadline passed (management.deadline)",
-					method, url.buf);
+			r = deadline_passed(api, n, r, method, url.buf, err);
 			break;
 		}
 		ith_strbuf_release(&b->sb);

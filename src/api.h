@@ -98,7 +98,8 @@ void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec);
 unsigned ith_api_last_attempts(const struct ith_api *api);
 
 /* The last management request was answered with a refusal (4xx but 408 and
- * 429) at its one and only attempt: the server made no change. */
+ * 429) at its one and only attempt, or was never sent (the command's deadline
+ * had passed: ith_api_last_attempts 0): the server made no change. */
 bool ith_api_last_refused(const struct ith_api *api);
 
 /* The Date header of the last management answer (the server's clock; 0: none), *at our clock when it came. */

@@ -1111,6 +1111,7 @@ static const struct crow profile_rows[] = {
 	{ { "sinks", false, NULL }, CT_BLOCK, NULL, set_sinks, PROF(sinks), NULL },
 	{ { "on_rotate", false, NULL }, CT_STRLIST, check_on_rotate_entry, NULL, PROF(on_rotate), NULL },
 	{ { "hook_timeout", false, "30s" }, CT_DURATION, check_hook_timeout, NULL, PROF(hook_timeout), NULL },
+	{ { "hosts_file", false, NULL }, CT_PATH, NULL, NULL, PROF(hosts_file), NULL },
 	{ { NULL, false, NULL }, CT_STRING, NULL, NULL, 0, NULL },
 };
 
@@ -1167,6 +1168,27 @@ static int profile_probe(const struct vctx *v, const config_setting_t *t, const 
 	return 0;
 }
 
+/* After the table: with hosts_file every sink names its host ({{host}}: one place per host), without it none does. */
+static int profile_hosts(const struct vctx *v, const config_setting_t *t, const char *where,
+	const struct ith_profile *p)
+{
+	const config_setting_t *sinks = config_setting_get_member(t, "sinks");
+
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const config_setting_t *x = config_setting_get_elem(sinks, (unsigned)i);
+		bool uses = ith_sink_uses_host(&p->sinks[i]);
+		const char *field = p->sinks[i].type == ITH_SINK_KUBERNETES ? "secret" : "path";
+		if (p->hosts_file && !uses)
+			return verr(v, x ? member_or(x, field) : t, where, "sinks[%zu]: a profile with hosts_file makes one "
+				"token per host: its sink's %s must contain " ITH_HOST_PLACEHOLDER " (else every host would "
+				"overwrite one place)", i, field);
+		if (!p->hosts_file && uses)
+			return verr(v, x ? member_or(x, field) : t, where, "sinks[%zu]: " ITH_HOST_PLACEHOLDER " is only "
+				"replaced in a profile with hosts_file", i);
+	}
+	return 0;
+}
+
 /* The name first (it names the profile in every later message), then the other rows. */
 static int load_profile(const struct vctx *v, const config_setting_t *t, int idx, struct ith_profile *p)
 {
@@ -1181,7 +1203,7 @@ static int load_profile(const struct vctx *v, const config_setting_t *t, int idx
 		return r;
 	snprintf(where, sizeof(where), "tokens[%d] (%s)", idx, p->name);
 	if ((r = check_keys(v, t, where, profile_rows)) < 0 || (r = load_rows(v, t, where, profile_rows, 1, p)) < 0 ||
-	    (r = profile_window(v, t, where, p)) < 0)
+	    (r = profile_window(v, t, where, p)) < 0 || (r = profile_hosts(v, t, where, p)) < 0)
 		return r;
 	return profile_probe(v, t, where, p);
 }
@@ -1328,10 +1350,36 @@ int ith_config_load(struct ith_config *cfg, const char *path, struct ith_strbuf 
 	return r;
 }
 
-static void profile_release(struct ith_profile *p)
+bool ith_sink_uses_host(const struct ith_sink *s)
+{
+	const char *place = s->type == ITH_SINK_KUBERNETES ? s->secret : s->path;
+
+	return place && strstr(place, ITH_HOST_PLACEHOLDER);
+}
+
+/* An expansion's copy owns only what hosts.c made for it; the rest is its base's. */
+static void profile_copy_release(struct ith_profile *p)
 {
 	free(p->name);
 	free(p->description);
+	free(p->hosts_error);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		free(p->sinks[i].path);
+		free(p->sinks[i].secret);
+	}
+	free(p->sinks);
+}
+
+static void profile_release(struct ith_profile *p)
+{
+	if (p->hosts_copy) {
+		profile_copy_release(p);
+		return;
+	}
+	free(p->name);
+	free(p->description);
+	free(p->hosts_file);
+	free(p->hosts_error);
 	strlist_release(&p->write);
 	strlist_release(&p->read);
 	free(p->probe_database);
@@ -1370,6 +1418,9 @@ void ith_config_release(struct ith_config *cfg)
 	for (size_t i = 0; i < cfg->nprofiles; i++)
 		profile_release(&cfg->profiles[i]);
 	free(cfg->profiles);
+	for (size_t i = 0; i < cfg->nbases; i++)
+		profile_release(&cfg->bases[i]);
+	free(cfg->bases);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -96,6 +96,13 @@ struct ith_profile {
 	size_t nsinks;
 	struct ith_strlist on_rotate;
 	int line;           /* where the profile starts, for messages */
+	char *hosts_file;   /* tokens[].hosts_file: expanded over its hosts on every run (hosts.h) */
+	/* Set by hosts.h's expansion only, never by the loader: */
+	const char *host;   /* a NAME@HOST profile: HOST (points into name); NULL otherwise */
+	bool host_removed;  /* NAME@HOST whose host left hosts_file: decommissioned after its grace */
+	bool hosts_copy;    /* made by the expansion: owns name, description, hosts_error, sinks[] and their paths */
+	int hosts_cause;    /* < 0: hosts_file could not be used; the profile stands for its hosts and fails */
+	char *hosts_error;  /* ... with this message (file:line) */
 };
 
 struct ith_config {
@@ -116,6 +123,8 @@ struct ith_config {
 	char *prometheus_textfile;  /* optional: `status --format prometheus` written here after each rotate */
 	struct ith_profile *profiles;
 	size_t nprofiles;
+	struct ith_profile *bases;  /* profiles with hosts_file, once expanded into profiles (hosts.h) */
+	size_t nbases;
 };
 #define ITH_CONFIG_INIT { 0 }
 
@@ -126,6 +135,8 @@ void ith_config_release(struct ith_config *cfg);
 /* NULL name: the only profile, if there is exactly one. Errors are ITH_ERR_USAGE. */
 int ith_config_profile(const struct ith_config *cfg, const char *name, const struct ith_profile **out,
 	struct ith_strbuf *err);
+/* The sink's path holds ITH_HOST_PLACEHOLDER (names.h). */
+bool ith_sink_uses_host(const struct ith_sink *s);
 /*
  * The settings a block accepts, as config.c's table reads them: block ""
  * (the top level), "management", "tokens" (one profile) or "sinks" (one

@@ -1288,6 +1288,82 @@ static int rotate_locked(struct ith_ctx *ctx, const struct ith_profile *p, struc
 	return check_valid(p, st, flags, res, err);
 }
 
+/* ---- hosts (hosts.h): NAME@HOST profiles ---- */
+
+/* A profile whose hosts_file could not be used stands for its hosts and only fails (nothing is decommissioned). */
+static int hosts_refused(const struct ith_profile *p, struct ith_strbuf *err)
+{
+	return p->hosts_cause ? ith_err(err, p->hosts_cause, "%s", p->hosts_error) : 0;
+}
+
+/* A host listed again before its decommission: kept, removed_at cleared. Lock held. */
+static int host_listed(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
+	struct ith_strbuf *err)
+{
+	if (!p->host || p->host_removed || !st->removed_at || (flags & ITH_ROTATE_DRY_RUN))
+		return 0;
+	st->removed_at = 0;
+	ith_log(ctx, ITH_LOG_INFO, "%s: host %s is listed again in %s: kept", p->name, p->host, p->hosts_file);
+	return save_state(ctx, p, st, err);
+}
+
+/* A host gone from hosts_file: removed_at on first sight; from removed_at + grace, *decommission (what revoke
+ * does: sinks, tokens, state). Lock held. */
+static int host_removed(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
+	struct ith_rotate_result *res, bool *decommission, struct ith_strbuf *err)
+{
+	int64_t now = ith_now();
+
+	*decommission = false;
+	if (!st->removed_at) {
+		if (flags & ITH_ROTATE_DRY_RUN) {
+			ith_strbuf_addf(&res->plan, "%s: host %s is no longer in %s: would record it, and decommission it "
+				"after grace (%llds)\n", p->name, p->host, p->hosts_file, (long long)p->grace);
+			return 0;
+		}
+		st->removed_at = now;
+		ith_log(ctx, ITH_LOG_INFO, "%s: host %s is no longer in %s: its tokens are revoked and its sinks removed "
+			"after grace (%llds)", p->name, p->host, p->hosts_file, (long long)p->grace);
+		return save_state(ctx, p, st, err);
+	}
+	if (!ith_grace_over(st->removed_at + p->grace, now)) {
+		ith_log(ctx, ITH_LOG_DEBUG, "%s: host %s removed; decommissioned in %llds", p->name, p->host,
+			(long long)(st->removed_at + p->grace - now));
+		return 0;
+	}
+	*decommission = true;
+	return 0;
+}
+
+/* rotate of an expanded profile's host: listed (rotated as any profile) or removed (decommissioned after grace). */
+static int host_rotate(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
+	struct ith_rotate_result *res, bool *decommission, struct ith_strbuf *err)
+{
+	int r;
+
+	*decommission = false;
+	if (p->host_removed)
+		return host_removed(ctx, p, st, flags, res, decommission, err);
+	if ((r = host_listed(ctx, p, st, flags, err)) < 0)
+		return r;
+	return rotate_locked(ctx, p, st, flags, res, err);
+}
+
+/* After the lock is released: a removed host's decommission, as `revoke NAME@HOST` does it. */
+static int host_decommission(struct ith_ctx *ctx, const struct ith_profile *p, int flags,
+	struct ith_rotate_result *res, struct ith_strbuf *err)
+{
+	int r;
+
+	if (!(flags & ITH_ROTATE_DRY_RUN))
+		ith_log(ctx, ITH_LOG_INFO, "%s: host %s left %s more than grace ago: decommissioning it", p->name, p->host,
+			p->hosts_file);
+	r = ith_revoke_profile(ctx, p, flags & ITH_ROTATE_DRY_RUN, &res->plan, &res->revoked, err);
+	if (r == 0 && !(flags & ITH_ROTATE_DRY_RUN))
+		res->revoked += !res->revoked;  /* something was done (the state went), even with no token left */
+	return r;
+}
+
 int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, struct ith_rotate_result *res,
 	struct ith_strbuf *err)
 {
@@ -1296,18 +1372,23 @@ int ith_rotate(struct ith_ctx *ctx, const struct ith_profile *p, int flags, stru
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	if ((r = hosts_refused(p, err)) < 0)
+		return r;
 	if (!(flags & ITH_ROTATE_DRY_RUN) &&
 	    (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, err)) < 0)
 		return r;
 	r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err);
+	bool decommission = false;
 	if (r == 0) {
 		if (st.loaded_foreign && ctx->instance[0])
 			ith_log(ctx, ITH_LOG_WARN, "%s: state of another helper instance found (cloned disk?); "
 				"starting afresh and leaving its tokens alone", p->name);
-		r = rotate_locked(ctx, p, &st, flags, res, err);
+		r = p->host ? host_rotate(ctx, p, &st, flags, res, &decommission, err) : rotate_locked(ctx, p, &st, flags, res, err);
 		ith_state_release(&st);
 	}
 	ith_lock_release(&lock);
+	if (r == 0 && decommission)
+		r = host_decommission(ctx, p, flags, res, err);
 	return r;
 }
 
@@ -1413,6 +1494,11 @@ int ith_get(struct ith_ctx *ctx, const struct ith_profile *p, int64_t min_ttl, s
 	int r;
 
 	*stale = false;
+	if ((r = hosts_refused(p, err)) < 0)
+		return r;
+	if (p->host_removed)
+		return ith_err(err, ITH_ERR_CONFIG, "%s: host %s is no longer in %s; its token is being retired", p->name,
+			p->host, p->hosts_file);
 	if (min_ttl >= p->lifetime)
 		return ith_err(err, ITH_ERR_USAGE, "--min-ttl %llds cannot be met: profile '%s' makes tokens that live %llds",
 			(long long)min_ttl, p->name, (long long)p->lifetime);
@@ -1537,6 +1623,8 @@ int ith_revoke_profile(struct ith_ctx *ctx, const struct ith_profile *p, bool dr
 	int r;
 
 	*revoked = 0;
+	if ((r = hosts_refused(p, err)) < 0)
+		return r;
 	if (!dry_run && (r = ith_lock_acquire(ctx->cfg->state_dir, p->name, ctx->lock_timeout_ms, &lock, err)) < 0)
 		return r;
 	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
@@ -1704,7 +1792,7 @@ int ith_list_owned(struct ith_ctx *ctx, struct ith_owned **out, size_t *n, struc
 		return r;
 	v = ith_xcalloc(l.n, sizeof(*v));
 	for (size_t i = 0; i < l.n; i++) {
-		char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+		char inst[ITH_UUID_LEN + 1], prof[ITH_PROFILE_MAX + 1];
 		const struct ith_profile *p = NULL;
 		struct ith_state st;
 
@@ -1748,9 +1836,17 @@ int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, 
 	int r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, &err);
 
 	ith_strbuf_release(&err);
-	if (r < 0) {
-		*what = "state check";
+	if (r < 0 || p->hosts_cause) {
+		*what = p->hosts_cause ? "hosts_file check" : "state check";
+		if (r == 0)
+			ith_state_release(&st);
 		return now;
+	}
+	if (p->host_removed) {  /* first sight: now (removed_at recorded); then its decommission */
+		*what = "decommission of a removed host";
+		due = st.removed_at ? st.removed_at + p->grace : now;
+		ith_state_release(&st);
+		return due;
 	}
 	due = ith_next_due(&st, p, ctx->instance, ith_inflight_window(ctx->cfg), now, last_run, what);
 	ith_state_release(&st);
@@ -1764,7 +1860,7 @@ int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, st
 	struct ith_plan pl;
 	int r;
 
-	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
+	if ((r = hosts_refused(p, err)) < 0 || (r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
 		return r;
 	get_plan(ctx, p, &st, ith_now(), -1, ITH_GET_SUPERVISED, &pl);
 	if (pl.v[0].kind == ITH_STEP_SERVE)

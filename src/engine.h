@@ -128,7 +128,7 @@ enum ith_token_role { ITH_ROLE_CURRENT, ITH_ROLE_NEXT, ITH_ROLE_RETIRED, ITH_ROL
 	ITH_ROLE_UNKNOWN_PROFILE };
 struct ith_owned {
 	struct ith_token tok;
-	char profile[ITH_NAME_MAX + 1];
+	char profile[ITH_PROFILE_MAX + 1];
 	enum ith_token_role role;
 	bool revoked, expired;
 };

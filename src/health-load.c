@@ -67,7 +67,7 @@ static char *published_name(const char *file)
 	if (len <= slen || strcmp(file + len - slen, ITH_LAYOUT_STATUS))
 		return NULL;
 	name = ith_xstrndup(file, len - slen);
-	if (!ith_valid_profile_name(name)) {
+	if (!ith_valid_profile_ref(name)) {
 		free(name);
 		return NULL;
 	}

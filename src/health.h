@@ -50,7 +50,7 @@ enum ith_health_state {
 const char *ith_health_state_name(enum ith_health_state s);
 
 struct ith_health {
-	char name[ITH_NAME_MAX + 1];
+	char name[ITH_PROFILE_MAX + 1];
 	char cluster_id[ITH_UUID_LEN + 1];
 	const struct ith_profile *profile;  /* NULL for a published copy read without config */
 	enum ith_health_state state;

@@ -23,6 +23,9 @@ struct ith_strbuf;
 
 #define ITH_UUID_LEN 36
 #define ITH_NAME_MAX 64   /* profile names: [A-Za-z][A-Za-z0-9_]{0,63} */
+#define ITH_HOST_MAX 253  /* an RFC 1123 host name */
+/* A profile as named anywhere: NAME, or NAME@HOST for a profile expanded over hosts_file. */
+#define ITH_PROFILE_MAX (ITH_NAME_MAX + 1 + ITH_HOST_MAX)
 bool ith_is_uuid(const char *s);
 /* A random RFC 4122 version-4 UUID from getrandom(2). */
 int ith_uuid_v4(char out[ITH_UUID_LEN + 1], struct ith_strbuf *err);

@@ -18,7 +18,7 @@ bool ith_short_lived(int64_t expires_at, int64_t born, int64_t renew_before)
 
 int64_t ith_phase(const char *instance, const char *profile, int64_t period)
 {
-	char key[ITH_UUID_LEN + ITH_NAME_MAX + 2];
+	char key[ITH_UUID_LEN + ITH_PROFILE_MAX + 2];
 
 	if (period <= 0)
 		return 0;

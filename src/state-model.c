@@ -182,6 +182,8 @@ char *ith_state_to_json_ex(const struct ith_state *st, bool with_secrets, const 
 	json_object_object_add(root, "last_hook_error", json_object_new_string(st->last_hook_error));
 	json_object_object_add(root, "hook_pending", json_object_new_string(st->hook_pending));
 	publish_to_json(root, st);
+	if (st->removed_at)  /* a NAME@HOST whose host left hosts_file */
+		json_object_object_add(root, "removed_at", json_object_new_int64(st->removed_at));
 	if (pub) {
 		json_object_object_add(root, "cluster_id", json_object_new_string(pub->cluster_id));
 		json_object_object_add(root, "renew_at", json_object_new_int64(pub->renew_at));
@@ -297,7 +299,8 @@ static int counters_from_json(json_object *root, struct ith_state *st, struct it
 
 	if ((r = get_i64(root, "pending_since", &st->pending_since, err)) < 0 ||
 	    (r = get_i64(root, "last_rotation", &st->last_rotation, err)) < 0 ||
-	    (r = get_i64(root, "last_attempt", &st->last_attempt, err)) < 0)
+	    (r = get_i64(root, "last_attempt", &st->last_attempt, err)) < 0 ||
+	    (r = get_i64(root, "removed_at", &st->removed_at, err)) < 0)
 		return r;
 	if ((r = get_i64(root, "rotations", &n, err)) < 0)
 		return r;

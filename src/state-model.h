@@ -89,6 +89,7 @@ struct ith_state {
 	size_t npublished;
 	struct ith_publish_failure publish;
 	bool loaded_foreign;       /* a file of another instance was found and ignored */
+	int64_t removed_at;        /* NAME@HOST: when its host was first seen gone from hosts_file (0: listed) */
 };
 
 void ith_state_init(struct ith_state *st, const char *instance);

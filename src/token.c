@@ -390,7 +390,7 @@ static int lp_classify(struct ith_list_parser *lp, json_object *o, size_t idx, s
 {
 	json_object *v;
 	const char *id, *desc = NULL;
-	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+	char inst[ITH_UUID_LEN + 1], prof[ITH_PROFILE_MAX + 1];
 
 	if (!json_object_is_type(o, json_type_object)) {
 		lp_note(lp, "list element %zu is a %s, not a token object: skipped", idx,
@@ -654,12 +654,12 @@ bool ith_marker_parse(const char *description, char *instance, char *profile)
 	if (!ith_is_uuid(id))
 		return false;
 	plen = (size_t)(end - 1 - (p + ITH_UUID_LEN + 1));
-	if (plen < 1 || plen > ITH_NAME_MAX)
+	if (plen < 1 || plen > ITH_PROFILE_MAX)
 		return false;
-	char name[ITH_NAME_MAX + 1];
+	char name[ITH_PROFILE_MAX + 1];
 	memcpy(name, p + ITH_UUID_LEN + 1, plen);
 	name[plen] = '\0';
-	if (!ith_valid_profile_name(name))
+	if (!ith_valid_profile_ref(name))
 		return false;
 	memcpy(instance, id, sizeof(id));
 	memcpy(profile, name, plen + 1);
@@ -668,7 +668,7 @@ bool ith_marker_parse(const char *description, char *instance, char *profile)
 
 bool ith_token_owned(const struct ith_token *t, const char *instance, const char *profile)
 {
-	char inst[ITH_UUID_LEN + 1], prof[ITH_NAME_MAX + 1];
+	char inst[ITH_UUID_LEN + 1], prof[ITH_PROFILE_MAX + 1];
 
 	return ith_marker_parse(t->description, inst, prof) && !strcmp(inst, instance) && !strcmp(prof, profile);
 }

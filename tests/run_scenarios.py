@@ -61,6 +61,7 @@ KEYWORDS = {
     "central": "a Vault or Kubernetes emulator for the remote sinks (central-start)",
     "sink": "what a sink holds or how it is written (file-mode, file-group, sh-source, reader-start, a title "
             "naming a sink)",
+    "hosts": "a profile expanded over a hosts_file (NAME@HOST profiles): hosts_file in the text",
 }
 COMMANDS = ("get", "rotate", "revoke", "list", "status", "check", "exec", "watch")
 # Keywords that follow from a scenario's directives: (keyword, directive regex). Those in EXACT are listed
@@ -115,6 +116,8 @@ def implied_keywords(text):
             found |= {"rotate", "get"}
     if re.search(r"\bon_rotate\b", text):
         found.add("hook")
+    if re.search(r"\bhosts_file\b", text):
+        found.add("hosts")
     return found
 
 
@@ -323,16 +326,18 @@ class Scenario:
         return mask_secrets(text, secs)
 
     def token_ref(self, ref):
-        """'current' (state), 'retired0', or a remembered variable name -> token id; REF:DIR reads the state
-        of profile telegraf in @TMP@/DIR instead of @TMP@/state (a second rotator's)."""
-        if ":" in ref and not ref.startswith("token:"):
-            ref, sd = ref.split(":", 1)
-            p = os.path.join(self.tmp, sd, "telegraf.state")
+        """'current' (state), 'retired0', or a remembered variable name -> token id. 'current:DIR' (or next)
+        reads the state of profile telegraf in @TMP@/DIR instead of @TMP@/state (a second rotator's);
+        'PROFILE:current' and 'PROFILE:retired0' read another profile's state (a NAME@HOST of a hosts_file)."""
+        head, sep, rest = ref.partition(":")
+        if sep and head in ("current", "next"):
+            p = os.path.join(self.tmp, rest, "telegraf.state")
             st = json.load(open(p)) if os.path.exists(p) else {}
-            if ref in ("current", "next"):
-                return (st.get(ref) or {}).get("id")
-            raise Failure("unknown token reference %r" % ref)
-        st = self.state()
+            return (st.get(head) or {}).get("id")
+        if sep and re.match(r"^[A-Za-z][A-Za-z0-9_]*(@[A-Za-z0-9.-]+)?$", head):
+            st, ref = self.state(head), rest
+        else:
+            st = self.state()
         if ref in ("current", "next"):
             return (st.get(ref) or {}).get("id")
         if ref.startswith("retired"):
@@ -1200,8 +1205,10 @@ exec "$@"
             raise Failure("%s does not exist" % arg)
 
     def d_state(self, arg):
+        """state [PROFILE:]KEY REGEX: profile telegraf's state, or PROFILE's (e.g. telegraf@web-1)."""
         key, pat = arg.split(None, 1)
-        obj = self.state()
+        profile, _, key = key.rpartition(":")
+        obj = self.state(profile or "telegraf")
         for k in key.split("."):
             obj = obj[int(k)] if isinstance(obj, list) else obj.get(k) if isinstance(obj, dict) else None
         if not re.search(self.subst(pat), json.dumps(obj)):
@@ -1414,7 +1421,8 @@ exec "$@"
         """state-set KEY +SECONDS|VALUE: edit the state file as time passing would (KEY like current.expires_at;
         a token's expires_at set relative to now moves its created_at and started_at by as much)."""
         key, val = arg.split()
-        path = os.path.join(self.tmp, "state", "telegraf.state")
+        profile, _, key = key.rpartition(":")  # PROFILE:KEY: another profile's state (telegraf@web-1)
+        path = os.path.join(self.tmp, "state", (profile or "telegraf") + ".state")
         st = json.load(open(path))
         obj = st
         parts = key.split(".")

@@ -21,7 +21,7 @@ int main(void)
 	    register_layout_tests() || register_state_model_tests() ||
 	    register_api_tests() || register_output_tests() || register_hook_tests() || register_curl_dl_tests() ||
 	    register_credential_tests() || register_health_load_tests() || register_template_parse_tests() ||
-	    register_remote_tests() || register_vault_tests() || register_k8s_tests()) {
+	    register_remote_tests() || register_vault_tests() || register_k8s_tests() || register_hosts_tests()) {
 		CU_cleanup_registry();
 		return 70;
 	}

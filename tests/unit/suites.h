@@ -34,6 +34,7 @@ int register_template_parse_tests(void);
 int register_remote_tests(void);   /* against a scripted server forked on 127.0.0.1 */
 int register_vault_tests(void);
 int register_k8s_tests(void);
+int register_hosts_tests(void);
 
 /* The error buffer the tests pass to the core (error.h); its message is
  * ith_err_msg(&E). Released at the end of main. */

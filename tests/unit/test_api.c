@@ -295,6 +295,35 @@ static void test_refusals(void)
 	faults("[]");
 }
 
+/* A request the command's deadline stopped before it was sent: no attempt, so no change the server could have
+ * made (a create's intent needs no sweep). */
+static void test_deadline_not_sent(void)
+{
+	struct ith_config c = emu.cfg;   /* shallow: only deadline differs; not released */
+	struct ith_secret mgmt = { NULL, 0 };
+	struct ith_perms perms = { NULL, 0 };
+	struct ith_token t = ITH_TOKEN_INIT;
+	struct ith_api *api = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(emu.api);
+	c.deadline = 1;
+	CU_ASSERT_EQUAL_FATAL(ith_mgmt_token_load(&emu.cfg, &mgmt, &E), 0);
+	CU_ASSERT_EQUAL_FATAL(ith_api_open(&api, &c, &mgmt, &E), 0);
+	ith_secret_release(&mgmt);
+	usleep(1100 * 1000);
+	ith_perms_add(&perms, "write", "sensors");
+	CU_ASSERT_EQUAL(ith_api_create(api, "late [influx-token-helper:" INST ":telegraf]", &perms,
+		(int64_t)time(NULL) + 3600, &t, &E), ITH_ERR_API_UNAVAILABLE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "deadline"));
+	CU_ASSERT_EQUAL(ith_api_requests(api), 0);
+	CU_ASSERT_EQUAL(ith_api_last_attempts(api), 0);
+	CU_ASSERT_TRUE(ith_api_last_refused(api));
+	ith_strbuf_release(&E);
+	ith_perms_release(&perms);
+	ith_token_release(&t);
+	ith_api_close(api);
+}
+
 /* Hostile answers: never a crash, a malformed answer named; server text keeps no secret and no control
  * character. */
 static void test_hostile_answers(void)
@@ -362,6 +391,7 @@ int register_api_tests(void)
 	ADD(s, test_lifecycle);
 	ADD(s, test_retries);
 	ADD(s, test_refusals);
+	ADD(s, test_deadline_not_sent);
 	ADD(s, test_hostile_answers);
 	ADD(s, test_emulator_stop);
 	return 0;

@@ -210,7 +210,7 @@ static const char *const known_management[] = { "account_id", "cluster_id", "tok
 	"timeout", "connect_timeout", "deadline", "ca_file", NULL };
 static const char *const known_profile[] = { "name", "description", "write", "read", "lifetime", "renew_before",
 	"grace", "activation", "activation_timeout", "probe_database", "env_variable", "sinks", "on_rotate",
-	"hook_timeout", NULL };
+	"hook_timeout", "hosts_file", NULL };
 static const char *const known_sink[] = { "type", "path", "mode", "group", "template", "address", "mount", "auth",
 	"role_id", "secret_id_file", "token_file", "ca_file", "namespace", "secret", "key", "server", NULL };
 
@@ -271,7 +271,7 @@ static void test_table_known_keys(void)
 	keys_are("tokens", known_profile, "lifetme",
 		"t.conf:5: tokens[0] (a).lifetme: unknown setting (known: name, description, write, read, lifetime, "
 		"renew_before, grace, activation, activation_timeout, probe_database, env_variable, sinks, on_rotate, "
-		"hook_timeout)");
+		"hook_timeout, hosts_file)");
 	keys_are("sinks", known_sink, "pathh",
 		"t.conf:6: tokens[0] (a).sinks[0].pathh: unknown setting (known: type, path, mode, group, template, "
 		"address, mount, auth, role_id, secret_id_file, token_file, ca_file, namespace, secret, key, server)");
@@ -287,6 +287,7 @@ static const struct { const char *block, *key, *value; } samples[] = {
 	{ "management", "ca_file", "\"/etc/passwd\"" },  /* it must exist, owned by root */
 	{ "tokens", "name", NULL }, { "tokens", "write", NULL }, { "tokens", "read", "[ \"r\", \"*\" ]" },
 	{ "tokens", "probe_database", "\"d\"" }, { "tokens", "sinks", NULL }, { "tokens", "on_rotate", "[ \"/bin/true\" ]" },
+	{ "tokens", "hosts_file", "\"/etc/ith/a.hosts\"" },
 	{ "sinks", "type", NULL }, { "sinks", "path", NULL }, { "sinks", "group", "\"root\"" },
 	{ "sinks", "template", "\"/x/t.tmpl\"" },  /* known, but only for type "template" */
 	/* known, but only for the remote sinks (test_config_remote_sinks) */
@@ -324,6 +325,8 @@ static void test_table_keys_accepted(void)
 				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "only a sink of type \"template\" takes a template"));
 			} else if (!strcmp(blocks[b], "sinks") && i >= 5) {  /* a remote sink's: refused on a file sink */
 				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "a sink of type \"file\" does not take this setting"));
+			} else if (!strcmp(k->key, "hosts_file")) {  /* known, but the sample's sink names no {{host}} */
+				CU_ASSERT_PTR_NOT_NULL(strstr(ith_err_msg(&E), "its sink's path must contain {{host}}"));
 			} else {
 				if (r != 0)
 					fprintf(stderr, "\n  %s: %s\n", setting, ith_err_msg(&E));
@@ -413,11 +416,11 @@ static void test_remote_sinks(void)
 		"management = { account_id = \"11111111-1111-4111-8111-111111111111\";\n"
 		"  cluster_id = \"22222222-1111-4111-8111-111111111111\"; token_file = \"/m\"; };\n"
 		"state_dir = \"/s\";\n"
-		"tokens = ( { name = \"a\"; write = [ \"d\" ];\n"
+		"tokens = ( { name = \"a\"; write = [ \"d\" ]; hosts_file = \"/etc/ith/hosts\";\n"
 		"  sinks = ( { type = \"vault\"; address = \"https://vault.example.com:8200/\"; path = \"influxdb/{{host}}\";\n"
 		"              auth = \"approle\"; role_id = \"r-1\"; secret_id_file = \"/etc/ith/sid\"; namespace = \"team-a\"; },\n"
 		"            { type = \"kubernetes\"; namespace = \"telegraf\"; secret = \"influxdb-{{host}}\"; },\n"
-		"            { type = \"vault\"; address = \"http://127.0.0.1:8200\"; mount = \"kv/prod\"; path = \"x\";\n"
+		"            { type = \"vault\"; address = \"http://127.0.0.1:8200\"; mount = \"kv/prod\"; path = \"x/{{host}}\";\n"
 		"              auth = \"token\"; token_file = \"/etc/ith/vt\"; } ); } );\n";
 	struct ith_config c;
 	char label[256];
