@@ -296,6 +296,45 @@ static int check_sink_paths(const struct vctx *v, const struct ith_config *cfg, 
 	return r;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Two remote sinks publishing to one place: the same vault secret, or the same Secret (whatever its key). */
+static bool same_remote_place(const struct ith_sink *a, const struct ith_sink *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == ITH_SINK_VAULT)
+		return same_str(a->address, b->address) && same_str(a->namespace, b->namespace) &&
+		       same_str(a->mount, b->mount) && same_str(a->path, b->path);
+	return same_str(a->server, b->server) && same_str(a->namespace, b->namespace) && same_str(a->secret, b->secret);
+}
+
+/* Each remote sink publishes to a place of its own: two would overwrite each other's token (and a revoke of
+ * one would delete the other's). The places are compared as written ({{host}} included). */
+static int check_remote_places(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
+{
+	char label[512], name[160];
+
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		for (size_t j = 0; j < cfg->profiles[i].nsinks; j++) {
+			const struct ith_sink *a = &cfg->profiles[i].sinks[j];
+			if (!ith_sink_is_remote(a))
+				continue;
+			snprintf(name, sizeof(name), "tokens[%zu] (%s).sinks[%zu]", i, cfg->profiles[i].name, j);
+			for (size_t k = 0; k <= i; k++)
+				for (size_t l = 0; l < (k == i ? j : cfg->profiles[k].nsinks); l++)
+					if (same_remote_place(a, &cfg->profiles[k].sinks[l]))
+						return verr(v, config_setting_get_elem(t, (unsigned)i), name, "%s is also tokens[%zu] "
+							"(%s).sinks[%zu]'s; give each its own place (one would overwrite, and a revoke "
+							"delete, the other's token)", ith_sink_label(a, label, sizeof(label)), k,
+							cfg->profiles[k].name, l);
+		}
+	return 0;
+}
+
 static int check_collisions(const struct vctx *v, const struct ith_config *cfg, const config_setting_t *t)
 {
 	struct owned_file *own = NULL;
@@ -303,8 +342,9 @@ static int check_collisions(const struct vctx *v, const struct ith_config *cfg, 
 	int r;
 
 	owned_fixed(cfg, &own, &nown);
-	if (!(r = check_templates(v, cfg, t, &own, &nown)) && !(r = check_textfile(v, cfg, t, &own, &nown)))
-		r = check_sink_paths(v, cfg, t, &own, &nown, nown);
+	if (!(r = check_templates(v, cfg, t, &own, &nown)) && !(r = check_textfile(v, cfg, t, &own, &nown)) &&
+	    !(r = check_sink_paths(v, cfg, t, &own, &nown, nown)))
+		r = check_remote_places(v, cfg, t);
 	for (size_t k = 0; k < nown; k++)
 		free(own[k].path);
 	free(own);

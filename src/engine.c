@@ -371,9 +371,9 @@ static int sink_delete(struct ith_ctx *ctx, const struct ith_profile *p, const s
 	if ((r = ctx_remote(ctx, &rm, err)) < 0)
 		return r;
 	if (s->type == ITH_SINK_VAULT)
-		r = ith_vault_remove(rm, s, ctx->instance, &removed, err);
+		r = ith_vault_remove(rm, s, ctx->instance, p->name, &removed, err);
 	else
-		r = ith_k8s_remove(rm, s, ctx->instance, &removed, err);
+		r = ith_k8s_remove(rm, s, ctx->instance, p->name, &removed, err);
 	if (r == 0 && removed)
 		ith_log(ctx, ITH_LOG_INFO, "%s: deleted %s", p->name, ith_sink_label(s, label, sizeof(label)));
 	if (r == ITH_ERR_SINK_FOREIGN) {  /* not ours to delete; our tokens are still ours to revoke */

@@ -102,6 +102,8 @@ int ith_k8s_parse_secret(const char *body, const char *instance, const char *key
 	by = member_str(member(md, "labels", json_type_object), ITH_K8S_MANAGED_BY);
 	in = member_str(ann, ITH_K8S_ANN "instance");
 	v->ours = by && in && !strcmp(by, "influx-token-helper") && !strcmp(in, instance);
+	if ((in = member_str(ann, ITH_K8S_ANN "profile")) && strlen(in) < sizeof(v->profile))
+		snprintf(v->profile, sizeof(v->profile), "%s", in);
 	id = member_str(ann, ITH_K8S_ANN "token-id");
 	exp = member_str(ann, ITH_K8S_ANN "expires-at");
 	if (id && strlen(id) < sizeof(v->token_id))
@@ -313,10 +315,20 @@ static void free_json(char *s)
 		ith_freezero(s, strlen(s) + 1);
 }
 
+/* The Secret read, ours only when this instance's and this profile's (another profile's is not ours to write). */
+static int parse_ours(struct kcall *c, const char *body, const struct ith_secret *want, struct ith_k8s_view *v,
+	struct ith_strbuf *err)
+{
+	int r = ith_k8s_parse_secret(body, c->instance, c->s->key, want, v, err);
+
+	v->ours = r == 0 && v->ours && !strcmp(v->profile, c->profile);
+	return r;
+}
+
 static int foreign(struct kcall *c, struct ith_strbuf *err)
 {
 	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance): remove it or choose another name", c->where);
+		"instance and profile): remove it or choose another name", c->where);
 }
 
 static bool later(int64_t a, int64_t b)
@@ -350,8 +362,7 @@ static int publish_once(struct kcall *c, const struct ith_state_token *t, bool *
 	*again = false;
 	if ((r = kcall(c, "GET", true, NULL, &a, err)) < 0)
 		goto out;
-	if (a.status == 200 && (r = ith_k8s_parse_secret(a.body.buf, c->instance, c->s->key, &t->token, &v, err)) == 0 &&
-	    (r = judge(c, t, &v, err)) == 0)
+	if (a.status == 200 && (r = parse_ours(c, a.body.buf, &t->token, &v, err)) == 0 && (r = judge(c, t, &v, err)) == 0)
 		obj = json_tokener_parse(a.body.buf);
 	if (r != 0 || (a.status == 200 && !obj))
 		goto out;
@@ -407,7 +418,7 @@ static int remove_it(struct kcall *c, bool *removed, struct ith_strbuf *err)
 		r = ith_err(err, ITH_ERR_API_REFUSED, "%s: reading it answered HTTP %ld", c->where, a.status);
 		goto out;
 	}
-	if ((r = ith_k8s_parse_secret(a.body.buf, c->instance, c->s->key, NULL, &v, err)) < 0)
+	if ((r = parse_ours(c, a.body.buf, NULL, &v, err)) < 0)
 		goto out;
 	if (!v.ours) {
 		r = foreign(c, err);
@@ -431,14 +442,14 @@ out:
 	return r;
 }
 
-int ith_k8s_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, bool *removed,
+int ith_k8s_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err)
 {
 	struct kcall c;
 	int r;
 
 	*removed = false;
-	if ((r = kcall_init(&c, rm, s, instance, "", err)) == 0)
+	if ((r = kcall_init(&c, rm, s, instance, profile, err)) == 0)
 		r = remove_it(&c, removed, err);
 	kcall_release(&c);
 	return r;

@@ -39,12 +39,13 @@
 int ith_k8s_publish(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
 	const struct ith_state_token *t, bool *changed, struct ith_strbuf *err);
 /* DELETE with preconditions.resourceVersion when it is ours; a missing one is fine (*removed false). */
-int ith_k8s_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, bool *removed,
+int ith_k8s_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err);
 
 /* ---- for the unit suite ---- */
 struct ith_k8s_view {
-	bool ours;
+	bool ours;              /* label and instance as ours (the caller also compares the profile) */
+	char profile[ITH_PROFILE_MAX + 1];  /* the profile annotation ("" when none) */
 	char rv[128];           /* metadata.resourceVersion */
 	char token_id[64];      /* the token-id annotation */
 	int64_t expires_at;     /* the expires-at annotation; 0: none */

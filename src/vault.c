@@ -62,6 +62,8 @@ int ith_vault_parse_meta(const char *body, const char *instance, struct ith_vaul
 	in = member(cm, "instance", json_type_string);
 	m->ours = by && in && !strcmp(json_object_get_string(by), ITH_MARKER_VALUE) &&
 		!strcmp(json_object_get_string(in), instance);
+	if ((in = member(cm, "profile", json_type_string)) && json_object_get_string_len(in) < (int)sizeof(m->profile))
+		snprintf(m->profile, sizeof(m->profile), "%s", json_object_get_string(in));
 	json_object_put(o);
 	return 0;
 }
@@ -296,6 +298,8 @@ static int read_view(struct vcall *c, const struct ith_state_token *t, struct re
 	else if (r == 0) {
 		v->exists = true;
 		r = ith_vault_parse_meta(a.body.buf, c->instance, &v->meta, err);
+		/* ours: this instance's and this profile's (another profile's secret is not ours to write or delete) */
+		v->meta.ours = v->meta.ours && !strcmp(v->meta.profile, c->profile);
 	}
 	if (r == 0 && v->exists && v->meta.ours && v->meta.version > 0) {
 		r = vcall(c, "GET", "data", NULL, &a, err);
@@ -311,7 +315,7 @@ static int read_view(struct vcall *c, const struct ith_state_token *t, struct re
 static int foreign(struct vcall *c, struct ith_strbuf *err)
 {
 	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance): remove it or choose another path", c->where);
+		"instance and profile): remove it or choose another path", c->where);
 }
 
 /* expires a is later than b (0: never expires). */
@@ -403,11 +407,14 @@ static int publish(struct vcall *c, const struct ith_state_token *t, bool *chang
 	for (int n = 0; n < 2; n++) {
 		if ((r = read_view(c, t, &v, err)) < 0 || (r = judge(c, t, &v, err)) != 0)
 			return r < 0 ? r : 0;  /* the same token there: nothing to write */
+		/* a new secret: our marker first (metadata, version 0), so a write cut short after it is still ours */
+		if (!v.exists && (r = write_marker(c, err)) < 0)
+			return r;
 		if ((r = write_data(c, t, v.meta.version, &stale, err)) < 0)
 			return r;
 		if (!stale) {
 			*changed = true;
-			return v.exists ? 0 : write_marker(c, err);
+			return 0;
 		}
 	}
 	return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: its version changed twice while we wrote (another rotator?); "
@@ -439,7 +446,7 @@ int ith_vault_publish(struct ith_remote *rm, const struct ith_sink *s, const cha
 	return r;
 }
 
-int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, bool *removed,
+int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err)
 {
 	struct ith_remote_answer a = ITH_REMOTE_ANSWER_INIT;
@@ -448,7 +455,7 @@ int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char
 	int r;
 
 	*removed = false;
-	vcall_init(&c, rm, s, instance, "");
+	vcall_init(&c, rm, s, instance, profile);
 	if ((r = read_view(&c, NULL, &v, err)) == 0 && v.exists && !v.meta.ours)
 		r = foreign(&c, err);
 	if (r == 0 && v.exists) {

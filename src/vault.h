@@ -29,7 +29,7 @@
  *
  * Calling sequence:
  *     r = ith_vault_publish(rm, sink, instance, profile, &state->current, &changed, &err);
- *     r = ith_vault_remove(rm, sink, instance, &removed, &err);
+ *     r = ith_vault_remove(rm, sink, instance, profile, &removed, &err);
  */
 #ifndef ITH_VAULT_H
 #define ITH_VAULT_H
@@ -43,12 +43,13 @@
 int ith_vault_publish(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
 	const struct ith_state_token *t, bool *changed, struct ith_strbuf *err);
 /* DELETE /v1/MOUNT/metadata/PATH (every version) when it is ours; a missing one is fine (*removed false). */
-int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, bool *removed,
+int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err);
 
 /* ---- answer parsing (exposed for the unit suite) ---- */
 struct ith_vault_meta {
-	bool ours;              /* managed-by and instance as ours */
+	bool ours;              /* managed-by and instance as ours (the caller also compares the profile) */
+	char profile[ITH_PROFILE_MAX + 1];  /* custom_metadata's profile ("" when none) */
 	long long version;      /* current_version */
 };
 /* A metadata read's 200 answer. */
