@@ -481,8 +481,7 @@ static bool remote_pending(const struct ith_state *st, const struct ith_sink *s)
 static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	bool local_only, unsigned *written, bool *changed, struct ith_strbuf *err)
 {
-	char first[1024] = "", msg[768] = "", label[512];
-	const char *first_sink = "";
+	char first[1024] = "", msg[768] = "", label[512], first_sink[512] = "";
 	unsigned pending = 0;
 	unsigned failed = 0;
 	int r = 0;
@@ -504,7 +503,7 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, target, ith_err_msg(&serr));
 			if (r == 0) {
 				r = e;
-				first_sink = target;
+				snprintf(first_sink, sizeof(first_sink), "%s", target);  /* label[] is the next sink's soon */
 				snprintf(msg, sizeof(msg), "%s", ith_err_msg(&serr));
 				if (ith_sink_is_remote(sk))  /* its message names it */
 					snprintf(first, sizeof(first), "%s", msg);
