@@ -102,6 +102,8 @@ struct ith_profile {
 	bool host_removed;  /* NAME@HOST whose host left hosts_file: decommissioned after its grace */
 	bool hosts_copy;    /* made by the expansion: owns name, description, hosts_error, sinks[] and their paths */
 	int hosts_cause;    /* < 0: hosts_file could not be used; the profile stands for its hosts and fails */
+	bool hosts_unknown; /* NAME@HOST known from its state while hosts_file cannot be used: kept as it is
+			       (rotated when due, shown by status), never recorded as removed nor as listed again */
 	char *hosts_error;  /* ... with this message (file:line) */
 };
 

@@ -1299,7 +1299,7 @@ static int hosts_refused(const struct ith_profile *p, struct ith_strbuf *err)
 static int host_listed(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state *st, int flags,
 	struct ith_strbuf *err)
 {
-	if (!p->host || p->host_removed || !st->removed_at || (flags & ITH_ROTATE_DRY_RUN))
+	if (!p->host || p->host_removed || p->hosts_unknown || !st->removed_at || (flags & ITH_ROTATE_DRY_RUN))
 		return 0;
 	st->removed_at = 0;
 	ith_log(ctx, ITH_LOG_INFO, "%s: host %s is listed again in %s: kept", p->name, p->host, p->hosts_file);
@@ -1325,9 +1325,9 @@ static int host_removed(struct ith_ctx *ctx, const struct ith_profile *p, struct
 			"after grace (%llds)", p->name, p->host, p->hosts_file, (long long)p->grace);
 		return save_state(ctx, p, st, err);
 	}
-	if (!ith_grace_over(st->removed_at + p->grace, now)) {
+	if (!ith_grace_over(ith_decommission_at(p, st->removed_at), now)) {
 		ith_log(ctx, ITH_LOG_DEBUG, "%s: host %s removed; decommissioned in %llds", p->name, p->host,
-			(long long)(st->removed_at + p->grace - now));
+			(long long)(ith_decommission_at(p, st->removed_at) - now));
 		return 0;
 	}
 	*decommission = true;
@@ -1843,7 +1843,7 @@ int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, 
 	}
 	if (p->host_removed) {  /* first sight: now (removed_at recorded); then its decommission */
 		*what = "decommission of a removed host";
-		due = st.removed_at ? st.removed_at + p->grace : now;
+		due = st.removed_at ? ith_decommission_at(p, st.removed_at) : now;
 		ith_state_release(&st);
 		return due;
 	}

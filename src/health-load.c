@@ -21,6 +21,10 @@ void ith_health_load(const struct ith_config *cfg, const struct ith_profile *p, 
 	int r;
 
 	ith_health_init(h, p->name, cfg->cluster_id, p);
+	if (p->hosts_cause) {  /* the profile stands for its hosts, and its hosts_file cannot be used */
+		ith_health_set_error(h, p->hosts_error);
+		return;
+	}
 	r = public ? ith_state_load_public(cfg->status_dir, p->name, &st, &pub, &err)
 		   : ith_state_load(cfg->state_dir, p->name, instance, &st, &err);
 	if (r < 0)

@@ -277,6 +277,25 @@ static void expand_removed(const struct ith_profile *base, const struct ith_strl
 	}
 }
 
+/*
+ * hosts_file cannot be used: the hosts known from their state files stay (status and the metrics keep their
+ * series, and their tokens are renewed when due), marked hosts_unknown, so that nothing is recorded as removed
+ * (or as listed again) on the word of a file that cannot be read.
+ */
+static void expand_known(const struct ith_profile *base, const struct ith_strlist *states, struct expansion *x)
+{
+	size_t blen = strlen(base->name);
+
+	for (size_t i = 0; i < states->n; i++) {
+		const char *s = states->v[i], *h = s + blen + 1;
+		if (strncmp(s, base->name, blen) || s[blen] != '@' || !ith_valid_host_name(h))
+			continue;
+		struct ith_profile *p = expansion_slot(x);
+		ith_profile_expand(base, h, false, p);
+		p->hosts_unknown = true;
+	}
+}
+
 /* Is path (normalised) inside dir? */
 static bool path_in(const char *path, const char *dir)
 {
@@ -355,6 +374,7 @@ static void expand_one(const struct ith_config *cfg, const struct ith_profile *b
 			strlist_free(&hosts);
 		profile_failed(base, r, ith_err_msg(&err), expansion_slot(x));
 		ith_strbuf_release(&err);
+		expand_known(base, states, x);
 		return;
 	}
 	for (size_t i = 0; i < hosts.n; i++)

@@ -137,6 +137,11 @@ bool ith_expired(int64_t expires_at, int64_t now)
 	return expires_at <= now;
 }
 
+int64_t ith_decommission_at(const struct ith_profile *p, int64_t removed_at)
+{
+	return removed_at + p->grace;
+}
+
 bool ith_grace_over(int64_t revoke_after, int64_t now)
 {
 	return revoke_after <= now;

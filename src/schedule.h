@@ -103,6 +103,8 @@ bool ith_expired(int64_t expires_at, int64_t now);
 
 /* A token retired (or dropped after it may have been handed out) at now is revoked from then. */
 int64_t ith_grace_end(const struct ith_profile *p, int64_t now);
+/* A host gone from its hosts_file since removed_at is decommissioned from then (its profile's grace later). */
+int64_t ith_decommission_at(const struct ith_profile *p, int64_t removed_at);
 /* Is a token to be revoked from revoke_after over its grace at now? */
 bool ith_grace_over(int64_t revoke_after, int64_t now);
 /*

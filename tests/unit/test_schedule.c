@@ -256,6 +256,16 @@ static void test_expired(void)
 	CU_ASSERT_TRUE(ith_expired(9000, 9001));
 }
 
+/* A host that left its hosts_file at removed_at is decommissioned a grace later. */
+static void test_decommission_at(void)
+{
+	struct ith_profile p = profile();
+
+	CU_ASSERT_EQUAL(ith_decommission_at(&p, 5000), 5000 + H);
+	p.grace = 0;
+	CU_ASSERT_EQUAL(ith_decommission_at(&p, 5000), 5000);
+}
+
 static void test_grace(void)
 {
 	struct ith_profile p = profile();
@@ -488,6 +498,7 @@ int register_schedule_tests(void)
 	ADD(s, test_sweep_close);
 	ADD(s, test_sweep_close_plan);
 	ADD(s, test_expired);
+	ADD(s, test_decommission_at);
 	ADD(s, test_grace);
 	ADD(s, test_grace_after_publish);
 	ADD(s, test_next_due);
