@@ -139,12 +139,16 @@ static void test_expand_config(void)
 	CU_ASSERT_EQUAL(ith_hosts_select(&c, "t@zz", &v, &n, &E), ITH_ERR_USAGE);
 	ith_config_release(&c);
 
-	/* group-writable: unusable; the profile stays NAME and fails, nothing is marked removed */
+	/* group-writable: unusable; the profile stays NAME and fails, nothing is marked removed; the host known
+	 * from its state (t@gone) stays, as it is (hosts_unknown: never recorded as removed or listed again) */
 	snprintf(path, sizeof(path), "%s/t.hosts", dir);
 	chmod(path, 0664);
 	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "out"), 0);
 	ith_hosts_expand(&c);
-	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 2);
+	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 3);
+	CU_ASSERT_STRING_EQUAL(c.profiles[2].name, "t@gone");
+	CU_ASSERT_TRUE(c.profiles[2].hosts_unknown);
+	CU_ASSERT_FALSE(c.profiles[2].host_removed);
 	CU_ASSERT_STRING_EQUAL(c.profiles[1].name, "t");
 	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
 	CU_ASSERT_EQUAL(c.profiles[1].nsinks, 0);
