@@ -369,12 +369,15 @@ static void expand_one(const struct ith_config *cfg, const struct ith_profile *b
 	struct ith_strlist hosts;
 	int r;
 
-	if ((r = ith_hosts_read(base, &hosts, &err)) < 0 || (r = hosts_sinks_apart(cfg, base, &hosts, &err)) < 0) {
+	bool unreadable = (r = ith_hosts_read(base, &hosts, &err)) < 0;
+
+	if (unreadable || (r = hosts_sinks_apart(cfg, base, &hosts, &err)) < 0) {
 		if (hosts.v)
 			strlist_free(&hosts);
 		profile_failed(base, r, ith_err_msg(&err), expansion_slot(x));
 		ith_strbuf_release(&err);
-		expand_known(base, states, x);
+		if (unreadable)  /* (a host whose sinks would fall among the helper's files is never kept) */
+			expand_known(base, states, x);
 		return;
 	}
 	for (size_t i = 0; i < hosts.n; i++)

@@ -145,15 +145,20 @@ static void test_expand_config(void)
 	chmod(path, 0664);
 	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "out"), 0);
 	ith_hosts_expand(&c);
-	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 3);
-	CU_ASSERT_STRING_EQUAL(c.profiles[2].name, "t@gone");
-	CU_ASSERT_TRUE(c.profiles[2].hosts_unknown);
-	CU_ASSERT_FALSE(c.profiles[2].host_removed);
+	CU_ASSERT_EQUAL_FATAL(c.nprofiles, 4);
 	CU_ASSERT_STRING_EQUAL(c.profiles[1].name, "t");
 	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
 	CU_ASSERT_EQUAL(c.profiles[1].nsinks, 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.profiles[1].hosts_error, "t: hosts_file '"));
-	CU_ASSERT_EQUAL(ith_hosts_select(&c, "t@b", &v, &n, &E), 0);  /* NAME@HOST: the failing NAME */
+	CU_ASSERT_STRING_EQUAL(c.profiles[2].name, "t@b");   /* known from their states */
+	CU_ASSERT_STRING_EQUAL(c.profiles[3].name, "t@gone");
+	CU_ASSERT_TRUE(c.profiles[2].hosts_unknown && c.profiles[3].hosts_unknown);
+	CU_ASSERT_FALSE(c.profiles[2].host_removed || c.profiles[3].host_removed);
+	CU_ASSERT_EQUAL(ith_hosts_select(&c, "t@b", &v, &n, &E), 0);  /* a known host: itself */
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_PTR_EQUAL(v[0], &c.profiles[2]);
+	free(v);
+	CU_ASSERT_EQUAL(ith_hosts_select(&c, "t@zz", &v, &n, &E), 0);  /* an unknown one: the failing NAME */
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_PTR_EQUAL(v[0], &c.profiles[1]);
 	free(v);
