@@ -246,19 +246,7 @@ bool ith_api_last_refused(const struct ith_api *api)
 
 void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
 {
-	if (!sec || !sec->s || sec->len < ITH_REDACT_MIN_RUN)
-		return;
-	for (size_t i = 0; i < api->nknown; i++)
-		if (api->known[i].len == sec->len && !memcmp(api->known[i].s, sec->s, sec->len))
-			return;
-	if (api->nknown == ITH_API_REDACT_MAX) {
-		/* a long-lived handle (watch): the oldest token goes, long expired by now */
-		ith_secret_release(&api->known[0]);
-		memmove(&api->known[0], &api->known[1], (ITH_API_REDACT_MAX - 1) * sizeof(api->known[0]));
-		api->known[ITH_API_REDACT_MAX - 1].s = NULL;
-		api->nknown--;
-	}
-	ith_secret_set(&api->known[api->nknown++], sec->s, sec->len);
+	ith_secrets_add(api->known, &api->nknown, ITH_API_REDACT_MAX, sec, ITH_REDACT_MIN_RUN);
 }
 
 /*

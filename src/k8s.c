@@ -313,28 +313,12 @@ static void free_json(char *s)
 		ith_freezero(s, strlen(s) + 1);
 }
 
-static int foreign(struct kcall *c, struct ith_strbuf *err)
-{
-	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance): remove it or choose another name", c->where);
-}
-
-static bool later(int64_t a, int64_t b)
-{
-	return b != 0 && (a == 0 || a > b);
-}
-
 /* 1: the same token there, 0: write it, or the cause. */
 static int judge(struct kcall *c, const struct ith_state_token *t, const struct ith_k8s_view *v, struct ith_strbuf *err)
 {
-	if (!v->ours)
-		return foreign(c, err);
-	if (!strcmp(v->token_id, t->id) && v->same_token)
-		return 1;
-	if (v->token_id[0] && strcmp(v->token_id, t->id) && later(v->expires_at, t->expires_at))
-		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; ours "
-			"(%s) is not written over it", c->where, v->token_id, t->id);
-	return 0;
+	struct ith_remote_seen seen = { true, v->ours, v->token_id, v->same_token, v->expires_at };
+
+	return ith_remote_judge(&seen, t, c->where, "name", err);
 }
 
 /* One GET and write. *again: a 409 (the Secret changed, or was created, meanwhile). */
@@ -410,7 +394,7 @@ static int remove_it(struct kcall *c, bool *removed, struct ith_strbuf *err)
 	if ((r = ith_k8s_parse_secret(a.body.buf, c->instance, c->s->key, NULL, &v, err)) < 0)
 		goto out;
 	if (!v.ours) {
-		r = foreign(c, err);
+		r = ith_remote_foreign(c->where, "name", err);
 		goto out;
 	}
 	o = json_object_new_object();

@@ -306,18 +306,30 @@ const struct ith_secret *ith_remote_cred_get(const struct ith_remote *rm, const 
 
 void ith_remote_redact_add(struct ith_remote *rm, const struct ith_secret *sec)
 {
-	if (!sec || !sec->s || !sec->len)
-		return;
-	for (size_t i = 0; i < rm->nknown; i++)
-		if (rm->known[i].len == sec->len && !memcmp(rm->known[i].s, sec->s, sec->len))
-			return;
-	if (rm->nknown == ITH_REMOTE_SECRETS_MAX) {
-		ith_secret_release(&rm->known[0]);
-		memmove(&rm->known[0], &rm->known[1], (ITH_REMOTE_SECRETS_MAX - 1) * sizeof(rm->known[0]));
-		rm->known[ITH_REMOTE_SECRETS_MAX - 1].s = NULL;
-		rm->nknown--;
+	ith_secrets_add(rm->known, &rm->nknown, ITH_REMOTE_SECRETS_MAX, sec, 1);
+}
+
+int ith_remote_foreign(const char *where, const char *place, struct ith_strbuf *err)
+{
+	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
+		"instance): remove it or choose another %s", where, place);
+}
+
+int ith_remote_judge(const struct ith_remote_seen *seen, const struct ith_state_token *t, const char *where,
+	const char *place, struct ith_strbuf *err)
+{
+	switch (ith_plan_remote_verdict(seen, t)) {
+	case ITH_REMOTE_FOREIGN:
+		return ith_remote_foreign(where, place, err);
+	case ITH_REMOTE_DONE:
+		return 1;
+	case ITH_REMOTE_CONFLICT:
+		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; "
+			"ours (%s) is not written over it", where, seen->token_id, t->id);
+	case ITH_REMOTE_WRITE:
+		break;
 	}
-	ith_secret_set(&rm->known[rm->nknown++], sec->s, sec->len);
+	return 0;
 }
 
 static size_t redact_all(const struct ith_remote *rm, char *s)

@@ -43,6 +43,7 @@
 
 #include "curl-dl.h"
 #include "mem.h"
+#include "plan.h"
 #include "strbuf.h"
 
 #define ITH_REMOTE_MAX_BYTES (1024 * 1024)
@@ -76,6 +77,14 @@ const struct ith_secret *ith_remote_cred_get(const struct ith_remote *rm, const 
 void ith_remote_redact_add(struct ith_remote *rm, const struct ith_secret *sec);
 /* Server text made safe to print: every registered secret (and part of one) redacted, then sanitised, cut. */
 const char *ith_remote_text(const struct ith_remote *rm, const char *s, char *out, size_t len);
+
+/* ---- the remote sinks' shared wording ---- */
+/* "WHERE exists and is not ours (...): remove it or choose another PLACE" (place: "path", "name"). */
+int ith_remote_foreign(const char *where, const char *place, struct ith_strbuf *err);
+/* The conflict rule (plan.h ith_plan_remote_verdict) for what was seen at where: 1 done (our token is
+ * there), 0 write it, or ITH_ERR_SINK_FOREIGN / ITH_ERR_SINK_CONFLICT with its message. */
+int ith_remote_judge(const struct ith_remote_seen *seen, const struct ith_state_token *t, const char *where,
+	const char *place, struct ith_strbuf *err);
 
 /* ---- shared with api.c ---- */
 /* Monotonic milliseconds. */

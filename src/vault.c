@@ -308,29 +308,13 @@ static int read_view(struct vcall *c, const struct ith_state_token *t, struct re
 	return r;
 }
 
-static int foreign(struct vcall *c, struct ith_strbuf *err)
-{
-	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance): remove it or choose another path", c->where);
-}
-
-/* expires a is later than b (0: never expires). */
-static bool later(int64_t a, int64_t b)
-{
-	return b != 0 && (a == 0 || a > b);
-}
-
 /* 1: done (the same token there), 0: write, or the cause (foreign, another rotator ahead). */
 static int judge(struct vcall *c, const struct ith_state_token *t, const struct remote_view *v, struct ith_strbuf *err)
 {
-	if (v->exists && !v->meta.ours)
-		return foreign(c, err);
-	if (v->data.has && !strcmp(v->data.token_id, t->id) && v->data.same_token)
-		return 1;
-	if (v->data.has && strcmp(v->data.token_id, t->id) && later(v->data.expires_at, t->expires_at))
-		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; ours "
-			"(%s) is not written over it", c->where, v->data.token_id, t->id);
-	return 0;
+	struct ith_remote_seen seen = { v->exists, v->meta.ours, v->data.has ? v->data.token_id : NULL,
+		v->data.same_token, v->data.expires_at };
+
+	return ith_remote_judge(&seen, t, c->where, "path", err);
 }
 
 static char *data_json(const struct ith_state_token *t, long long cas)
@@ -450,7 +434,7 @@ int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char
 	*removed = false;
 	vcall_init(&c, rm, s, instance, "");
 	if ((r = read_view(&c, NULL, &v, err)) == 0 && v.exists && !v.meta.ours)
-		r = foreign(&c, err);
+		r = ith_remote_foreign(c.where, "path", err);
 	if (r == 0 && v.exists) {
 		r = vcall(&c, "DELETE", "metadata", NULL, &a, err);
 		if (r == ITH_ERR_API_NOT_FOUND)
