@@ -161,19 +161,12 @@ static void common_options(struct ith_api *api, CURL *c, const char *url)
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
 	struct ith_strbuf *err)
 {
-	static int global_done;
 	struct ith_api *api;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
-
-	int r = ith_dlopen_curl(err);
+	int r = ith_curl_load(err);
 
 	if (r < 0)
 		return r;
-	if (!global_done) {
-		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl");
-		global_done = 1;
-	}
 	api = ith_xcalloc(1, sizeof(*api));
 	api->curl = sym_curl_easy_init();
 	api->headers_get = make_headers(mgmt, false);

@@ -92,11 +92,9 @@ size_t ith_redact_token_shaped(char *s)
 	return n;
 }
 
-int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t timeout, int64_t deadline,
-	struct ith_strbuf *err)
+int ith_curl_load(struct ith_strbuf *err)
 {
 	static int global_done;
-	struct ith_remote *rm;
 	int r = ith_dlopen_curl(err);
 
 	if (r < 0)
@@ -106,6 +104,27 @@ int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t ti
 			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl");
 		global_done = 1;
 	}
+	return 0;
+}
+
+json_object *ith_json_member(json_object *o, const char *key, json_type type)
+{
+	json_object *v;
+
+	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t timeout, int64_t deadline,
+	struct ith_strbuf *err)
+{
+	struct ith_remote *rm;
+	int r = ith_curl_load(err);
+
+	if (r < 0)
+		return r;
 	rm = ith_xcalloc(1, sizeof(*rm));
 	rm->connect_timeout = (long)connect_timeout;
 	rm->timeout = (long)timeout;

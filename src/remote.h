@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "curl-dl.h"
+#include <json-c/json.h>
 #include "mem.h"
 #include "plan.h"
 #include "strbuf.h"
@@ -86,7 +87,12 @@ int ith_remote_foreign(const char *where, const char *place, struct ith_strbuf *
 int ith_remote_judge(const struct ith_remote_seen *seen, const struct ith_state_token *t, const char *where,
 	const char *place, struct ith_strbuf *err);
 
+/* An answer's member key when it is of type (NULL: o is no object, has no such member, or another type). */
+json_object *ith_json_member(json_object *o, const char *key, json_type type);
+
 /* ---- shared with api.c ---- */
+/* libcurl loaded (curl-dl.h) and initialised once for the process. */
+int ith_curl_load(struct ith_strbuf *err);
 /* Monotonic milliseconds. */
 int64_t ith_mono_ms(void);
 /* What every handle gets: verification on, no redirects, no netrc, http(s) only, bounded time; plain
