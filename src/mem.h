@@ -4,8 +4,9 @@
  *
  * Owns: ith_xmalloc and friends (abort with one line on stderr when memory
  * runs out: no caller checks for NULL), ith_wipe/ith_freezero (explicit_bzero
- * then free), and struct ith_secret, a token in memory that is wiped when
- * released.
+ * then free), struct ith_secret, a token in memory that is wiped when
+ * released, and a bounded set of them (ith_secrets_add: the tokens api.c and
+ * remote.c keep out of their messages).
  *
  * Calling sequence:
  *     struct ith_secret tok = ITH_SECRET_INIT;

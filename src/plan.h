@@ -10,6 +10,11 @@
  * through engine.h ith_serving_token). Every moment it compares with now
  * (renewal, activation, sweep close, grace end) is schedule.h's.
  *
+ * Per sink, ith_plan_publish says whether the SINKS step publishes it, and
+ * for a remote sink ith_plan_remote_verdict says what a publish does with
+ * what it finds there (the conflict rule; vault.c and k8s.c ask it through
+ * remote.h ith_remote_judge).
+ *
  * A step states its intent and the condition it runs under (when): a create
  * may fail, an activation may not be reached in time, a patch may find the
  * token gone; the executor checks each condition against what happened.

@@ -16,8 +16,10 @@
  *
  * The handle also keeps the credentials a run logs in with (a Vault client
  * token from AppRole), keyed by a string, in memory only, wiped on close;
- * and every secret registered (ith_remote_redact_add) is kept out of the
- * server text it quotes (ith_remote_text).
+ * and every secret registered (ith_remote_redact_add, a mem.h bounded set)
+ * is kept out of the server text it quotes (ith_remote_text). The remote
+ * sinks' shared wording (ith_remote_foreign, ith_remote_judge over plan.h's
+ * conflict rule) and answer getter (ith_json_member) live here too.
  *
  * Calling sequence:
  *     struct ith_remote *rm;
