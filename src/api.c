@@ -161,19 +161,12 @@ static void common_options(struct ith_api *api, CURL *c, const char *url)
 int ith_api_open(struct ith_api **out, const struct ith_config *cfg, const struct ith_secret *mgmt,
 	struct ith_strbuf *err)
 {
-	static int global_done;
 	struct ith_api *api;
 	struct ith_strbuf sb = ITH_STRBUF_INIT;
-
-	int r = ith_dlopen_curl(err);
+	int r = ith_curl_load(err);
 
 	if (r < 0)
 		return r;
-	if (!global_done) {
-		if (sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl");
-		global_done = 1;
-	}
 	api = ith_xcalloc(1, sizeof(*api));
 	api->curl = sym_curl_easy_init();
 	api->headers_get = make_headers(mgmt, false);
@@ -246,19 +239,7 @@ bool ith_api_last_refused(const struct ith_api *api)
 
 void ith_api_redact_add(struct ith_api *api, const struct ith_secret *sec)
 {
-	if (!sec || !sec->s || sec->len < ITH_REDACT_MIN_RUN)
-		return;
-	for (size_t i = 0; i < api->nknown; i++)
-		if (api->known[i].len == sec->len && !memcmp(api->known[i].s, sec->s, sec->len))
-			return;
-	if (api->nknown == ITH_API_REDACT_MAX) {
-		/* a long-lived handle (watch): the oldest token goes, long expired by now */
-		ith_secret_release(&api->known[0]);
-		memmove(&api->known[0], &api->known[1], (ITH_API_REDACT_MAX - 1) * sizeof(api->known[0]));
-		api->known[ITH_API_REDACT_MAX - 1].s = NULL;
-		api->nknown--;
-	}
-	ith_secret_set(&api->known[api->nknown++], sec->s, sec->len);
+	ith_secrets_add(api->known, &api->nknown, ITH_API_REDACT_MAX, sec, ITH_REDACT_MIN_RUN);
 }
 
 /*

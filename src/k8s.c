@@ -37,19 +37,9 @@ void ith_base64(const char *s, size_t len, struct ith_strbuf *out)
 	}
 }
 
-static json_object *member(json_object *o, const char *key, json_type type)
-{
-	json_object *v;
-
-	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static const char *member_str(json_object *o, const char *key)
 {
-	json_object *v = member(o, key, json_type_string);
+	json_object *v = ith_json_member(o, key, json_type_string);
 
 	return v ? json_object_get_string(v) : NULL;
 }
@@ -57,7 +47,7 @@ static const char *member_str(json_object *o, const char *key)
 /* Every value of o's data (secrets, ours or not), wiped in json-c's copy before it is freed. */
 static void wipe_data(json_object *o)
 {
-	json_object *data = member(o, "data", json_type_object);
+	json_object *data = ith_json_member(o, "data", json_type_object);
 
 	if (!data)
 		return;
@@ -89,8 +79,8 @@ int ith_k8s_parse_secret(const char *body, const char *instance, const char *key
 	const char *by, *in, *id, *exp;
 
 	memset(v, 0, sizeof(*v));
-	md = member(o, "metadata", json_type_object);
-	rv = member(md, "resourceVersion", json_type_string);
+	md = ith_json_member(o, "metadata", json_type_object);
+	rv = ith_json_member(md, "resourceVersion", json_type_string);
 	if (!md || !rv || json_object_get_string_len(rv) == 0 ||
 	    json_object_get_string_len(rv) >= (int)sizeof(v->rv)) {
 		json_object_put(o);
@@ -98,8 +88,8 @@ int ith_k8s_parse_secret(const char *body, const char *instance, const char *key
 			"metadata.resourceVersion");
 	}
 	snprintf(v->rv, sizeof(v->rv), "%s", json_object_get_string(rv));
-	ann = member(md, "annotations", json_type_object);
-	by = member_str(member(md, "labels", json_type_object), ITH_K8S_MANAGED_BY);
+	ann = ith_json_member(md, "annotations", json_type_object);
+	by = member_str(ith_json_member(md, "labels", json_type_object), ITH_K8S_MANAGED_BY);
 	in = member_str(ann, ITH_K8S_ANN "instance");
 	v->ours = by && in && !strcmp(by, "influx-token-helper") && !strcmp(in, instance);
 	if ((in = member_str(ann, ITH_K8S_ANN "profile")) && strlen(in) < sizeof(v->profile))
@@ -110,7 +100,7 @@ int ith_k8s_parse_secret(const char *body, const char *instance, const char *key
 		snprintf(v->token_id, sizeof(v->token_id), "%s", id);
 	if (exp && *exp && ith_parse_rfc3339(exp, &v->expires_at, NULL) < 0)
 		v->expires_at = 0;
-	val = member(member(o, "data", json_type_object), key, json_type_string);
+	val = ith_json_member(ith_json_member(o, "data", json_type_object), key, json_type_string);
 	v->same_token = same_b64(val, want);
 	wipe_data(o);
 	json_object_put(o);
@@ -267,7 +257,7 @@ static void set_str(json_object *o, const char *key, const char *val)
 
 static json_object *child(json_object *o, const char *key)
 {
-	json_object *v = member(o, key, json_type_object);
+	json_object *v = ith_json_member(o, key, json_type_object);
 
 	if (!v) {
 		v = json_object_new_object();
@@ -286,7 +276,7 @@ static char *secret_json(struct kcall *c, json_object *obj, const struct ith_sta
 
 	set_str(obj, "apiVersion", "v1");
 	set_str(obj, "kind", "Secret");
-	if (!member(obj, "type", json_type_string))
+	if (!ith_json_member(obj, "type", json_type_string))
 		set_str(obj, "type", "Opaque");
 	set_str(md, "name", c->s->secret);
 	set_str(md, "namespace", c->s->namespace);
@@ -325,28 +315,12 @@ static int parse_ours(struct kcall *c, const char *body, const struct ith_secret
 	return r;
 }
 
-static int foreign(struct kcall *c, struct ith_strbuf *err)
-{
-	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance and profile): remove it or choose another name", c->where);
-}
-
-static bool later(int64_t a, int64_t b)
-{
-	return b != 0 && (a == 0 || a > b);
-}
-
 /* 1: the same token there, 0: write it, or the cause. */
 static int judge(struct kcall *c, const struct ith_state_token *t, const struct ith_k8s_view *v, struct ith_strbuf *err)
 {
-	if (!v->ours)
-		return foreign(c, err);
-	if (!strcmp(v->token_id, t->id) && v->same_token)
-		return 1;
-	if (v->token_id[0] && strcmp(v->token_id, t->id) && later(v->expires_at, t->expires_at))
-		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; ours "
-			"(%s) is not written over it", c->where, v->token_id, t->id);
-	return 0;
+	struct ith_remote_seen seen = { true, v->ours, v->token_id, v->same_token, v->expires_at };
+
+	return ith_remote_judge(&seen, t, c->where, "name", err);
 }
 
 /* One GET and write. *again: a 409 (the Secret changed, or was created, meanwhile). */
@@ -421,7 +395,7 @@ static int remove_it(struct kcall *c, bool *removed, struct ith_strbuf *err)
 	if ((r = parse_ours(c, a.body.buf, NULL, &v, err)) < 0)
 		goto out;
 	if (!v.ours) {
-		r = foreign(c, err);
+		r = ith_remote_foreign(c->where, "name", err);
 		goto out;
 	}
 	o = json_object_new_object();

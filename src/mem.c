@@ -75,3 +75,21 @@ void ith_secret_release(struct ith_secret *sec)
 	sec->s = NULL;
 	sec->len = 0;
 }
+
+void ith_secrets_add(struct ith_secret *set, size_t *n, size_t max, const struct ith_secret *sec, size_t min_len)
+{
+	if (!sec || !sec->s || !sec->len || sec->len < min_len || !max)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (set[i].len == sec->len && !memcmp(set[i].s, sec->s, sec->len))
+			return;
+	if (*n == max) {
+		/* a long-lived handle (watch): the oldest goes, long expired by now */
+		ith_secret_release(&set[0]);
+		memmove(&set[0], &set[1], (max - 1) * sizeof(set[0]));
+		set[max - 1].s = NULL;
+		set[max - 1].len = 0;
+		(*n)--;
+	}
+	ith_secret_set(&set[(*n)++], sec->s, sec->len);
+}

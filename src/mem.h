@@ -4,8 +4,9 @@
  *
  * Owns: ith_xmalloc and friends (abort with one line on stderr when memory
  * runs out: no caller checks for NULL), ith_wipe/ith_freezero (explicit_bzero
- * then free), and struct ith_secret, a token in memory that is wiped when
- * released.
+ * then free), struct ith_secret, a token in memory that is wiped when
+ * released, and a bounded set of them (ith_secrets_add: the tokens api.c and
+ * remote.c keep out of their messages).
  *
  * Calling sequence:
  *     struct ith_secret tok = ITH_SECRET_INIT;
@@ -38,5 +39,11 @@ struct ith_secret {
 #define ITH_SECRET_INIT { NULL, 0 }
 void ith_secret_set(struct ith_secret *sec, const char *s, size_t len);
 void ith_secret_release(struct ith_secret *sec);
+/*
+ * A bounded set of secrets, set[0 .. *n) of at most max (the tokens a handle
+ * keeps out of its messages): sec is copied in unless it is empty, shorter
+ * than min_len, or there already; a full set first drops (wipes) its oldest.
+ */
+void ith_secrets_add(struct ith_secret *set, size_t *n, size_t max, const struct ith_secret *sec, size_t min_len);
 
 #endif

@@ -193,6 +193,22 @@ enum ith_publish_action ith_plan_publish(const struct ith_state *st, const char 
 	return ITH_PUBLISH_WRITE;
 }
 
+enum ith_remote_verdict ith_plan_remote_verdict(const struct ith_remote_seen *seen, const struct ith_state_token *t)
+{
+	bool has = seen->token_id && seen->token_id[0];
+
+	if (!seen->exists)
+		return ITH_REMOTE_WRITE;
+	if (!seen->ours)
+		return ITH_REMOTE_FOREIGN;
+	if (has && !strcmp(seen->token_id, t->id) && seen->same_token)
+		return ITH_REMOTE_DONE;
+	if (has && strcmp(seen->token_id, t->id) && t->expires_at != 0 &&
+	    (seen->expires_at == 0 || seen->expires_at > t->expires_at))
+		return ITH_REMOTE_CONFLICT;
+	return ITH_REMOTE_WRITE;
+}
+
 /* Fresh: valid for min_ttl more (min_ttl < 0: its renewal not due yet). */
 static bool fresh(const struct ith_plan_in *in)
 {

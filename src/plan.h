@@ -10,6 +10,11 @@
  * through engine.h ith_serving_token). Every moment it compares with now
  * (renewal, activation, sweep close, grace end) is schedule.h's.
  *
+ * Per sink, ith_plan_publish says whether the SINKS step publishes it, and
+ * for a remote sink ith_plan_remote_verdict says what a publish does with
+ * what it finds there (the conflict rule; vault.c and k8s.c ask it through
+ * remote.h ith_remote_judge).
+ *
  * A step states its intent and the condition it runs under (when): a create
  * may fail, an activation may not be reached in time, a patch may find the
  * token gone; the executor checks each condition against what happened.
@@ -144,6 +149,24 @@ void ith_plan_get(const struct ith_plan_in *in, struct ith_plan *out);
  */
 enum ith_publish_action { ITH_PUBLISH_SKIP, ITH_PUBLISH_COMPARE, ITH_PUBLISH_WRITE };
 enum ith_publish_action ith_plan_publish(const struct ith_state *st, const char *key, bool local, int flags);
+
+/*
+ * A remote sink's publish conflict rule, once for every remote sink (vault.c,
+ * k8s.c): what is there now (read just before a write, or again after a
+ * check-and-set/resourceVersion conflict) against the current token t. Not
+ * ours (no marker of this instance): FOREIGN, never written over. Our token
+ * t itself (same id, same token): DONE. Another token of ours that expires
+ * later than t (0: never): CONFLICT, another rotator is ahead. Else WRITE.
+ */
+struct ith_remote_seen {
+	bool exists;           /* something is at the place */
+	bool ours;             /* it carries our marker of this instance */
+	const char *token_id;  /* the token id published there ("" or NULL: none) */
+	bool same_token;       /* its token is t's token */
+	int64_t expires_at;    /* its token's expiry (0: never) */
+};
+enum ith_remote_verdict { ITH_REMOTE_WRITE, ITH_REMOTE_DONE, ITH_REMOTE_FOREIGN, ITH_REMOTE_CONFLICT };
+enum ith_remote_verdict ith_plan_remote_verdict(const struct ith_remote_seen *seen, const struct ith_state_token *t);
 
 /* The first step of kind (NULL: none). */
 const struct ith_step *ith_plan_find(const struct ith_plan *pl, enum ith_step_kind kind);

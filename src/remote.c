@@ -92,11 +92,9 @@ size_t ith_redact_token_shaped(char *s)
 	return n;
 }
 
-int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t timeout, int64_t deadline,
-	struct ith_strbuf *err)
+int ith_curl_load(struct ith_strbuf *err)
 {
 	static int global_done;
-	struct ith_remote *rm;
 	int r = ith_dlopen_curl(err);
 
 	if (r < 0)
@@ -106,6 +104,27 @@ int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t ti
 			return ith_err(err, ITH_ERR_INTERNAL, "cannot initialise libcurl");
 		global_done = 1;
 	}
+	return 0;
+}
+
+json_object *ith_json_member(json_object *o, const char *key, json_type type)
+{
+	json_object *v;
+
+	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+int ith_remote_open(struct ith_remote **out, int64_t connect_timeout, int64_t timeout, int64_t deadline,
+	struct ith_strbuf *err)
+{
+	struct ith_remote *rm;
+	int r = ith_curl_load(err);
+
+	if (r < 0)
+		return r;
 	rm = ith_xcalloc(1, sizeof(*rm));
 	rm->connect_timeout = (long)connect_timeout;
 	rm->timeout = (long)timeout;
@@ -306,18 +325,30 @@ const struct ith_secret *ith_remote_cred_get(const struct ith_remote *rm, const 
 
 void ith_remote_redact_add(struct ith_remote *rm, const struct ith_secret *sec)
 {
-	if (!sec || !sec->s || !sec->len)
-		return;
-	for (size_t i = 0; i < rm->nknown; i++)
-		if (rm->known[i].len == sec->len && !memcmp(rm->known[i].s, sec->s, sec->len))
-			return;
-	if (rm->nknown == ITH_REMOTE_SECRETS_MAX) {
-		ith_secret_release(&rm->known[0]);
-		memmove(&rm->known[0], &rm->known[1], (ITH_REMOTE_SECRETS_MAX - 1) * sizeof(rm->known[0]));
-		rm->known[ITH_REMOTE_SECRETS_MAX - 1].s = NULL;
-		rm->nknown--;
+	ith_secrets_add(rm->known, &rm->nknown, ITH_REMOTE_SECRETS_MAX, sec, 1);
+}
+
+int ith_remote_foreign(const char *where, const char *place, struct ith_strbuf *err)
+{
+	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
+		"instance and profile): remove it or choose another %s", where, place);
+}
+
+int ith_remote_judge(const struct ith_remote_seen *seen, const struct ith_state_token *t, const char *where,
+	const char *place, struct ith_strbuf *err)
+{
+	switch (ith_plan_remote_verdict(seen, t)) {
+	case ITH_REMOTE_FOREIGN:
+		return ith_remote_foreign(where, place, err);
+	case ITH_REMOTE_DONE:
+		return 1;
+	case ITH_REMOTE_CONFLICT:
+		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; "
+			"ours (%s) is not written over it", where, seen->token_id, t->id);
+	case ITH_REMOTE_WRITE:
+		break;
 	}
-	ith_secret_set(&rm->known[rm->nknown++], sec->s, sec->len);
+	return 0;
 }
 
 static size_t redact_all(const struct ith_remote *rm, char *s)

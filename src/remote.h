@@ -16,8 +16,10 @@
  *
  * The handle also keeps the credentials a run logs in with (a Vault client
  * token from AppRole), keyed by a string, in memory only, wiped on close;
- * and every secret registered (ith_remote_redact_add) is kept out of the
- * server text it quotes (ith_remote_text).
+ * and every secret registered (ith_remote_redact_add, a mem.h bounded set)
+ * is kept out of the server text it quotes (ith_remote_text). The remote
+ * sinks' shared wording (ith_remote_foreign, ith_remote_judge over plan.h's
+ * conflict rule) and answer getter (ith_json_member) live here too.
  *
  * Calling sequence:
  *     struct ith_remote *rm;
@@ -42,7 +44,9 @@
 #include <stdint.h>
 
 #include "curl-dl.h"
+#include <json-c/json.h>
 #include "mem.h"
+#include "plan.h"
 #include "strbuf.h"
 
 #define ITH_REMOTE_MAX_BYTES (1024 * 1024)
@@ -77,7 +81,20 @@ void ith_remote_redact_add(struct ith_remote *rm, const struct ith_secret *sec);
 /* Server text made safe to print: every registered secret (and part of one) redacted, then sanitised, cut. */
 const char *ith_remote_text(const struct ith_remote *rm, const char *s, char *out, size_t len);
 
+/* ---- the remote sinks' shared wording ---- */
+/* "WHERE exists and is not ours (...): remove it or choose another PLACE" (place: "path", "name"). */
+int ith_remote_foreign(const char *where, const char *place, struct ith_strbuf *err);
+/* The conflict rule (plan.h ith_plan_remote_verdict) for what was seen at where: 1 done (our token is
+ * there), 0 write it, or ITH_ERR_SINK_FOREIGN / ITH_ERR_SINK_CONFLICT with its message. */
+int ith_remote_judge(const struct ith_remote_seen *seen, const struct ith_state_token *t, const char *where,
+	const char *place, struct ith_strbuf *err);
+
+/* An answer's member key when it is of type (NULL: o is no object, has no such member, or another type). */
+json_object *ith_json_member(json_object *o, const char *key, json_type type);
+
 /* ---- shared with api.c ---- */
+/* libcurl loaded (curl-dl.h) and initialised once for the process. */
+int ith_curl_load(struct ith_strbuf *err);
 /* Monotonic milliseconds. */
 int64_t ith_mono_ms(void);
 /* What every handle gets: verification on, no redirects, no netrc, http(s) only, bounded time; plain

@@ -19,16 +19,6 @@ struct vcall {
 	char where[512];                /* "vault ADDRESS MOUNT/PATH", for messages */
 };
 
-static json_object *member(json_object *o, const char *key, json_type type)
-{
-	json_object *v;
-
-	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 static json_object *parse_object(const char *body, const char *what, struct ith_strbuf *err, int *r)
 {
 	json_object *o = body ? json_tokener_parse(body) : NULL;
@@ -50,19 +40,19 @@ int ith_vault_parse_meta(const char *body, const char *instance, struct ith_vaul
 	memset(m, 0, sizeof(*m));
 	if (!o)
 		return r;
-	d = member(o, "data", json_type_object);
-	cv = member(d, "current_version", json_type_int);
+	d = ith_json_member(o, "data", json_type_object);
+	cv = ith_json_member(d, "current_version", json_type_int);
 	if (!d || !cv || json_object_get_int64(cv) < 0) {
 		json_object_put(o);
 		return ith_err(err, ITH_ERR_API_MALFORMED, "vault metadata: no data.current_version");
 	}
 	m->version = (long long)json_object_get_int64(cv);
-	cm = member(d, "custom_metadata", json_type_object);  /* null when none */
-	by = member(cm, "managed-by", json_type_string);
-	in = member(cm, "instance", json_type_string);
+	cm = ith_json_member(d, "custom_metadata", json_type_object);  /* null when none */
+	by = ith_json_member(cm, "managed-by", json_type_string);
+	in = ith_json_member(cm, "instance", json_type_string);
 	m->ours = by && in && !strcmp(json_object_get_string(by), ITH_MARKER_VALUE) &&
 		!strcmp(json_object_get_string(in), instance);
-	if ((in = member(cm, "profile", json_type_string)) && json_object_get_string_len(in) < (int)sizeof(m->profile))
+	if ((in = ith_json_member(cm, "profile", json_type_string)) && json_object_get_string_len(in) < (int)sizeof(m->profile))
 		snprintf(m->profile, sizeof(m->profile), "%s", json_object_get_string(in));
 	json_object_put(o);
 	return 0;
@@ -77,10 +67,10 @@ int ith_vault_parse_data(const char *body, const struct ith_secret *want, struct
 	memset(d, 0, sizeof(*d));
 	if (!o)
 		return r;
-	dd = member(member(o, "data", json_type_object), "data", json_type_object);
-	tok = member(dd, "token", json_type_string);
-	id = member(dd, "token_id", json_type_string);
-	exp = member(dd, "expires_at", json_type_string);
+	dd = ith_json_member(ith_json_member(o, "data", json_type_object), "data", json_type_object);
+	tok = ith_json_member(dd, "token", json_type_string);
+	id = ith_json_member(dd, "token_id", json_type_string);
+	exp = ith_json_member(dd, "expires_at", json_type_string);
 	if (id && json_object_get_string_len(id) < (int)sizeof(d->token_id)) {
 		d->has = true;
 		snprintf(d->token_id, sizeof(d->token_id), "%s", json_object_get_string(id));
@@ -103,7 +93,7 @@ int ith_vault_parse_login(const char *body, struct ith_secret *out, struct ith_s
 
 	if (!o)
 		return r;
-	ct = member(member(o, "auth", json_type_object), "client_token", json_type_string);
+	ct = ith_json_member(ith_json_member(o, "auth", json_type_object), "client_token", json_type_string);
 	if (!ct || json_object_get_string_len(ct) == 0 || json_object_get_string_len(ct) > 4096) {
 		json_object_put(o);
 		return ith_err(err, ITH_ERR_API_MALFORMED, "vault login: no auth.client_token in the answer");
@@ -117,7 +107,7 @@ int ith_vault_parse_login(const char *body, struct ith_secret *out, struct ith_s
 const char *ith_vault_error_text(const struct ith_remote *rm, const char *body, char *out, size_t len)
 {
 	json_object *o = body && strlen(body) <= 65536 ? json_tokener_parse(body) : NULL, *e0;
-	json_object *es = member(o, "errors", json_type_array);
+	json_object *es = ith_json_member(o, "errors", json_type_array);
 
 	out[0] = '\0';
 	e0 = es && json_object_array_length(es) > 0 ? json_object_array_get_idx(es, 0) : NULL;
@@ -312,29 +302,13 @@ static int read_view(struct vcall *c, const struct ith_state_token *t, struct re
 	return r;
 }
 
-static int foreign(struct vcall *c, struct ith_strbuf *err)
-{
-	return ith_err(err, ITH_ERR_SINK_FOREIGN, "%s exists and is not ours (no influx-token-helper marker of this "
-		"instance and profile): remove it or choose another path", c->where);
-}
-
-/* expires a is later than b (0: never expires). */
-static bool later(int64_t a, int64_t b)
-{
-	return b != 0 && (a == 0 || a > b);
-}
-
 /* 1: done (the same token there), 0: write, or the cause (foreign, another rotator ahead). */
 static int judge(struct vcall *c, const struct ith_state_token *t, const struct remote_view *v, struct ith_strbuf *err)
 {
-	if (v->exists && !v->meta.ours)
-		return foreign(c, err);
-	if (v->data.has && !strcmp(v->data.token_id, t->id) && v->data.same_token)
-		return 1;
-	if (v->data.has && strcmp(v->data.token_id, t->id) && later(v->data.expires_at, t->expires_at))
-		return ith_err(err, ITH_ERR_SINK_CONFLICT, "%s: another rotator published a newer token (%s) there; ours "
-			"(%s) is not written over it", c->where, v->data.token_id, t->id);
-	return 0;
+	struct ith_remote_seen seen = { v->exists, v->meta.ours, v->data.has ? v->data.token_id : NULL,
+		v->data.same_token, v->data.expires_at };
+
+	return ith_remote_judge(&seen, t, c->where, "path", err);
 }
 
 static char *data_json(const struct ith_state_token *t, long long cas)
@@ -457,7 +431,7 @@ int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char
 	*removed = false;
 	vcall_init(&c, rm, s, instance, profile);
 	if ((r = read_view(&c, NULL, &v, err)) == 0 && v.exists && !v.meta.ours)
-		r = foreign(&c, err);
+		r = ith_remote_foreign(c.where, "path", err);
 	if (r == 0 && v.exists) {
 		r = vcall(&c, "DELETE", "metadata", NULL, &a, err);
 		if (r == ITH_ERR_API_NOT_FOUND)

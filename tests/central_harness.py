@@ -17,6 +17,30 @@ _serial = itertools.count()
 SCRIPTS = {"vault": os.path.join(HERE, "vault_emulator.py"), "k8s": os.path.join(HERE, "k8s_emulator.py")}
 
 
+def stop_process(proc):
+    """Terminate proc (started by the caller) and reap it; killed when it has not ended within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_port(proc, port_file, timeout, what):
+    """The port an emulator wrote to port_file once it listens; proc stopped and RuntimeError when it does not
+    within timeout seconds, or ends first."""
+    deadline = time.time() + timeout
+    while not os.path.exists(port_file):
+        if time.time() > deadline or proc.poll() is not None:
+            stop_process(proc)
+            raise RuntimeError("%s did not start" % what)
+        time.sleep(0.02)
+    with open(port_file) as f:
+        return int(f.read())
+
+
 class Emulator:
     """One emulator process on 127.0.0.1 with its config in tmp; .port once it listens."""
 
@@ -30,23 +54,10 @@ class Emulator:
         port_file = stem + "-port"
         self.proc = subprocess.Popen([sys.executable, SCRIPTS[kind], "--config", cfg, "--port-file", port_file],
                                      stdin=subprocess.DEVNULL)
-        deadline = time.time() + start_timeout
-        while not os.path.exists(port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("%s emulator did not start" % kind)
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read())
+        self.port = wait_port(self.proc, port_file, start_timeout, "%s emulator" % kind)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self):
         return self

@@ -59,18 +59,14 @@ named by --mgmt-token-file. The bound port is written to --port-file.
 import argparse
 import datetime as dt
 import json
-import os
 import re
-import io
 import random
 import secrets
-import socket
-import ssl
 import sys
 import time
 import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import emu_common
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -140,16 +136,9 @@ class State:
         return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(emu_common.EmuHandler):
     server_version = "mgmt-emulator/1"
-
-    def setup(self):
-        super().setup()
-        self.counted = False  # a connection counts once it carries an API request
-
-    def log_message(self, fmt, *args):  # quiet: tests read /_emu/requests
-        pass
+    max_body = MAX_BODY
 
     def date_time_string(self, timestamp=None):  # the Date header: the server's clock, shifted for tests
         shift = getattr(self.server, "state", None) and self.server.state.date_shift or 0
@@ -185,24 +174,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
-            return None
-        return self.rfile.read(n) if n else b""
-
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
-    def do_PATCH(self):
-        self.dispatch("PATCH")
-
-    def do_DELETE(self):
-        self.dispatch("DELETE")
-
     def dispatch(self, method):
         body = self.read_body()
         if body is None:
@@ -213,9 +184,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/api/v2/write") or self.path.startswith("/query"):
             return self.data_plane(method)
         with st.lock:
-            if not self.counted:
-                self.counted = True
-                st.connections += 1
+            self.count_connection(st)
             st.requests.append({"method": method, "path": self.path,
                                 "body": body.decode("utf-8", "replace"),
                                 "user_agent": self.headers.get("User-Agent"),
@@ -225,24 +194,14 @@ class Handler(BaseHTTPRequestHandler):
             fault = st.take_fault(method, self.path, False) or st.random_fault(False)
         self.answer_patch = None
         if fault:
-            if fault.get("delay"):
-                time.sleep(min(float(fault["delay"]), 60))
-            if fault.get("close"):           # connection closed with no answer
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+            if self.fault_stall(fault):      # connection closed with no answer
                 return None
             if "body" in fault or "big" in fault:
                 raw = fault.get("body", "").encode() if "body" in fault else b" " * int(fault["big"])
-                self.send_response(fault.get("status", 200))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                self.send_raw(fault.get("status", 200), raw)
                 return None
             if fault.get("lost"):            # the change is made, the answer is lost
-                self.api_silently(method, body)
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self.lose_answer(lambda: self.api(method, body))
                 return None
             if "status" in fault:
                 extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
@@ -280,11 +239,7 @@ class Handler(BaseHTTPRequestHandler):
                         tok = t
             delay = st.activation_delay
         if fault:
-            if fault.get("delay"):
-                time.sleep(min(float(fault["delay"]), 60))
-            if fault.get("close"):
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
+            if self.fault_stall(fault):
                 return None
             if "status" in fault:
                 return self.error(fault["status"], "injected fault")
@@ -301,15 +256,6 @@ class Handler(BaseHTTPRequestHandler):
         if write:
             return self.send_json(204, None)
         return self.send_json(200, {"results": [{"statement_id": 0}]})
-
-    def api_silently(self, method, body):
-        """Run the request but throw its answer away (a lost answer)."""
-        real = self.wfile
-        self.wfile = io.BytesIO()
-        try:
-            self.api(method, body)
-        finally:
-            self.wfile = real
 
     # ---- the API ----
     def api(self, method, body):
@@ -526,28 +472,11 @@ def main():
     ap.add_argument("--cluster", required=True, metavar="UUID", help="the only cluster id the API accepts")
     ap.add_argument("--mgmt-token-file", required=True, metavar="FILE",
                     help="file holding the management token that requests must carry as Bearer")
-    ap.add_argument("--port-file", required=True, metavar="FILE",
-                    help="where the bound port is written (atomically) once the server listens")
-    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
-    ap.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (PEM, key included)")
+    emu_common.add_server_args(ap)
     a = ap.parse_args()
     with open(a.mgmt_token_file) as f:
         mgmt = f.read().strip()
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    srv.daemon_threads = True
-    srv.state = State(a.account, a.cluster, mgmt)
-    if a.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(a.tls_cert)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.replace(a.port_file + ".tmp", a.port_file)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-
+    emu_common.serve(Handler, State(a.account, a.cluster, mgmt), a)
 
 if __name__ == "__main__":
     sys.exit(main())

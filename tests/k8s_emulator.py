@@ -67,18 +67,13 @@ import base64
 import binascii
 import copy
 import datetime as dt
-import io
 import json
-import os
 import re
 import secrets
-import socket
-import ssl
 import sys
 import threading
-import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import emu_common
 from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY = 3 << 20
@@ -177,12 +172,7 @@ class State:
         return False
 
     def take_fault(self, method, path):
-        for f in self.faults:
-            if f.get("count", 0) > 0 and f.get("method", method) == method and f.get("path", "") in path:
-                f["count"] -= 1
-                self.faults_used += 1
-                return f
-        return None
+        return emu_common.take_fault(self, method, path)
 
     def public(self, obj):
         out = {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
@@ -306,16 +296,9 @@ def user_part(obj):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(emu_common.EmuHandler):
     server_version = "k8s-emulator/1"
-
-    def setup(self):
-        super().setup()
-        self.counted = False
-
-    def log_message(self, fmt, *args):
-        pass
+    max_body = MAX_BODY
 
     def send_json(self, status, obj, headers=None):
         body = json.dumps(obj).encode()
@@ -331,26 +314,8 @@ class Handler(BaseHTTPRequestHandler):
     def status(self, code, message, reason=None, name=None, causes=None, headers=None):
         self.send_json(code, status_obj(code, message, reason, name, causes), headers)
 
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
-            return None
-        return self.rfile.read(n) if n else b""
-
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
     def do_PUT(self):
         self.dispatch("PUT")
-
-    def do_PATCH(self):
-        self.dispatch("PATCH")
-
-    def do_DELETE(self):
-        self.dispatch("DELETE")
 
     def bearer(self):
         auth = self.headers.get("Authorization", "")
@@ -391,45 +356,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method, url.path, body)
         st = self.server.state
         with st.lock:
-            if not self.counted:
-                self.counted = True
-                st.connections += 1
+            self.count_connection(st)
             self.log_entry(method, url, body)
             fault = st.take_fault(method, url.path)
-        if fault:
-            if fault.get("delay"):
-                time.sleep(min(float(fault["delay"]), 60))
-            if fault.get("close"):
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
-            if "body" in fault:              # a raw answer as given (garbled or off-spec)
-                raw = fault["body"].encode()
-                self.send_response(int(fault.get("status", 200)))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-                return None
-            if "status" in fault:
-                code = int(fault["status"])
-                extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
-                return self.status(code, fault.get("message", "injected fault"), fault.get("reason"),
-                                   headers=extra)
-            if fault.get("lost"):
-                real = self.wfile
-                self.wfile = io.BytesIO()
-                try:
-                    self.api(method, url, body, None)
-                finally:
-                    self.wfile = real
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
+        if fault and self.answer_fault(fault, lambda: self.api(method, url, body, None)):
+            return None
         try:
             self.api(method, url, body, fault)
         except Exception as e:  # a bug in the emulator must show, not hang a test
             self.status(500, "emulator error: %s" % e)
+
+    def fault_error(self, fault, headers):
+        self.status(int(fault["status"]), fault.get("message", "injected fault"), fault.get("reason"), headers=headers)
 
     # ---- the API ----
     def api(self, method, url, body, fault):
@@ -753,15 +691,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.status(400, "control: invalid JSON")
         with st.lock:
-            if p == "/_emu/requests" and method == "GET":
-                return self.send_json(200, st.requests)
-            if p == "/_emu/clear" and method == "POST":
-                st.requests = []
-                return self.send_json(200, {})
-            if p == "/_emu/connections":
-                return self.send_json(200, {"connections": st.connections})
-            if p == "/_emu/stats":
-                return self.send_json(200, {"faults_used": st.faults_used})
+            if self.common_control(st, method, p):
+                return None
             if p == "/_emu/secrets" and method == "GET":
                 return self.send_json(200, [st.public(o) for _, o in sorted(st.secrets.items())])
             if p == "/_emu/write" and method == "POST":
@@ -787,30 +718,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  epilog="The control interface (/_emu/...) is described at the top of this file.")
     ap.add_argument("--config", metavar="FILE", help="JSON: namespaces, users with tokens and grants (see above)")
-    ap.add_argument("--port-file", required=True, metavar="FILE",
-                    help="where the bound port is written (atomically) once the server listens")
-    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
-    ap.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (PEM, key included)")
+    emu_common.add_server_args(ap)
     a = ap.parse_args()
-    cfg = {}
-    if a.config:
-        with open(a.config) as f:
-            cfg = json.load(f)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    srv.daemon_threads = True
-    srv.state = State(cfg)
-    if a.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(a.tls_cert)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.replace(a.port_file + ".tmp", a.port_file)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-
+    emu_common.serve(Handler, State(emu_common.load_config(a.config)), a)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -67,18 +67,14 @@ The bound port is written to --port-file (atomically) once the server listens.
 """
 import argparse
 import datetime as dt
-import io
 import json
-import os
 import re
 import secrets
-import socket
-import ssl
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import emu_common
 from urllib.parse import parse_qs, unquote, urlsplit
 
 MAX_BODY = 1 << 20
@@ -156,12 +152,7 @@ class State:
         return cap in caps
 
     def take_fault(self, method, path):
-        for f in self.faults:
-            if f.get("count", 0) > 0 and f.get("method", method) == method and f.get("path", "") in path:
-                f["count"] -= 1
-                self.faults_used += 1
-                return f
-        return None
+        return emu_common.take_fault(self, method, path)
 
     def kv_write(self, mount, path, data):
         """A new version (lock held); returns its metadata."""
@@ -195,16 +186,9 @@ def envelope(data=None, auth=None):
             "data": data, "wrap_info": None, "warnings": None, "auth": auth}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(emu_common.EmuHandler):
     server_version = "vault-emulator/1"
-
-    def setup(self):
-        super().setup()
-        self.counted = False
-
-    def log_message(self, fmt, *args):  # quiet: tests read /_emu/requests
-        pass
+    max_body = MAX_BODY
 
     # ---- plumbing ----
     def send_json(self, status, obj, headers=None):
@@ -223,29 +207,11 @@ class Handler(BaseHTTPRequestHandler):
     def errors(self, status, *messages, headers=None):
         self.send_json(status, {"errors": list(messages)}, headers)
 
-    def read_body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
-            return None
-        return self.rfile.read(n) if n else b""
-
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
     def do_PUT(self):
         self.dispatch("PUT")
 
-    def do_DELETE(self):
-        self.dispatch("DELETE")
-
     def do_LIST(self):
         self.dispatch("LIST")
-
-    def do_PATCH(self):
-        self.dispatch("PATCH")
 
     def token(self):
         tok = self.headers.get("X-Vault-Token")
@@ -282,9 +248,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method, url.path, body)
         st = self.server.state
         with st.lock:
-            if not self.counted:
-                self.counted = True
-                st.connections += 1
+            self.count_connection(st)
             self.log_request_entry(method, url, body)
             fault = st.take_fault(method, url.path)
             if fault and (fault.get("expire_token") or fault.get("revoke_token")):
@@ -294,38 +258,15 @@ class Handler(BaseHTTPRequestHandler):
                         t["revoked"] = True
                     else:
                         t["expires"] = time.time() - 1
-        if fault:
-            if fault.get("delay"):
-                time.sleep(min(float(fault["delay"]), 60))
-            if fault.get("close"):
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
-            if "body" in fault:              # a raw answer as given (garbled or off-spec)
-                raw = fault["body"].encode()
-                self.send_response(int(fault.get("status", 200)))
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-                return None
-            if "status" in fault:
-                extra = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else None
-                return self.errors(int(fault["status"]), fault.get("message", "injected fault"), headers=extra)
-            if fault.get("lost"):
-                real = self.wfile
-                self.wfile = io.BytesIO()
-                try:
-                    self.api(method, url, body, None)
-                finally:
-                    self.wfile = real
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return None
+        if fault and self.answer_fault(fault, lambda: self.api(method, url, body, None)):
+            return None
         try:
             self.api(method, url, body, fault)
         except Exception as e:  # a bug in the emulator must show, not hang a test
             self.errors(500, "emulator error: %s" % e)
+
+    def fault_error(self, fault, headers):
+        self.errors(int(fault["status"]), fault.get("message", "injected fault"), headers=headers)
 
     # ---- the API ----
     def api(self, method, url, body, fault):
@@ -549,15 +490,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.errors(400, "control: invalid JSON")
         with st.lock:
-            if p == "/_emu/requests" and method == "GET":
-                return self.send_json(200, st.requests)
-            if p == "/_emu/clear" and method == "POST":
-                st.requests = []
-                return self.send_json(200, {})
-            if p == "/_emu/connections":
-                return self.send_json(200, {"connections": st.connections})
-            if p == "/_emu/stats":
-                return self.send_json(200, {"faults_used": st.faults_used})
+            if self.common_control(st, method, p):
+                return None
             if p == "/_emu/secrets" and method == "GET":
                 out = [{"mount": m, "path": pth, "current_version": s["current"],
                         "versions": {str(n): v for n, v in s["versions"].items()}}
@@ -592,30 +526,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  epilog="The control interface (/_emu/...) is described at the top of this file.")
     ap.add_argument("--config", metavar="FILE", help="JSON: mounts, policies, tokens, approle roles (see above)")
-    ap.add_argument("--port-file", required=True, metavar="FILE",
-                    help="where the bound port is written (atomically) once the server listens")
-    ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
-    ap.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (PEM, key included)")
+    emu_common.add_server_args(ap)
     a = ap.parse_args()
-    cfg = {}
-    if a.config:
-        with open(a.config) as f:
-            cfg = json.load(f)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
-    srv.daemon_threads = True
-    srv.state = State(cfg)
-    if a.tls_cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(a.tls_cert)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.replace(a.port_file + ".tmp", a.port_file)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-
+    emu_common.serve(Handler, State(emu_common.load_config(a.config)), a)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -92,13 +92,7 @@ class Prism:
         return chunk.splitlines()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        ch.stop_process(self.proc)
         self.log.close()
 
 
@@ -343,22 +337,10 @@ class Mgmt:
                                       self.account, "--cluster", self.cluster, "--mgmt-token-file", self.token_file,
                                       "--port-file", port_file], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 15
-        while not os.path.exists(port_file):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("the management API emulator did not start")
-            time.sleep(0.02)
-        self.port = int(open(port_file).read())
+        self.port = ch.wait_port(self.proc, port_file, 15, "the management API emulator")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        ch.stop_process(self.proc)
 
 
 def write_private(path, text):

@@ -338,6 +338,86 @@ static void test_table_keys_accepted(void)
 		}
 }
 
+/* A file of the source tree, whole (NULL: unreadable). */
+static char *source_file(const char *rel)
+{
+	char path[1024];
+	FILE *f;
+	char *buf = NULL;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", ITH_SOURCE_DIR, rel);
+	if (!(f = fopen(path, "r")))
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = calloc(1, (size_t)n + 1)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The man page's section sec names key in one of its .TP headings (".B a\\fR, \\fBb" names a and b). */
+static bool man_heading_has(const char *man, const char *sec, const char *key)
+{
+	const char *p = strstr(man, sec), *end;
+
+	if (!p)
+		return false;
+	end = strstr(p + strlen(sec), "\n.SH ");
+	for (p = strstr(p, ".TP\n.B "); p && (!end || p < end); p = strstr(p + 1, ".TP\n.B ")) {
+		char line[256], *w, *save = NULL;
+		size_t n = strcspn(p + 7, "\n");
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p + 7);
+		for (char *q; (q = strstr(line, "\\fR")) || (q = strstr(line, "\\fB"));)
+			memmove(q, q + 3, strlen(q + 3) + 1);
+		for (w = strtok_r(line, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+			if (!strcmp(w, key))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * The documentation against the tables: every setting of every block has a heading of its own in its section of
+ * helper.conf(5), and the central rotation settings (hosts_file, the remote sinks' rows) a row in the README's
+ * "Central rotation settings" tables. A setting added to config.c without them fails here.
+ */
+static void test_table_documented(void)
+{
+	static const struct { const char *block, *section; } secs[] = { { "", ".SH TOP LEVEL" },
+		{ "management", ".SH MANAGEMENT" }, { "tokens", ".SH TOKEN PROFILES" }, { "sinks", ".SH SINKS" } };
+	char *man = source_file("packaging/man/helper.conf.5"), *readme = source_file("README.md");
+	const char *central = readme ? strstr(readme, "### Central rotation settings") : NULL;
+	const char *central_end = central ? strstr(central + 4, "\n### ") : NULL;
+	const struct ith_config_key *k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(man);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(central);
+	for (size_t b = 0; b < sizeof(secs) / sizeof(secs[0]); b++)
+		for (size_t i = 0; (k = ith_config_key_at(secs[b].block, i)); i++) {
+			/* management and tokens: blocks, each with a section of its own */
+			bool in_man = (!strcmp(k->key, "management") && strstr(man, "\n.SH MANAGEMENT\n")) ||
+				(!strcmp(k->key, "tokens") && strstr(man, "\n.SH TOKEN PROFILES\n.B tokens\n")) ||
+				man_heading_has(man, secs[b].section, k->key);
+			if (!in_man)
+				fprintf(stderr, "\n  helper.conf(5) %s has no heading for '%s'\n", secs[b].section, k->key);
+			CU_ASSERT_TRUE(in_man);
+			/* the remote sinks' settings follow the local ones in the table (test_table_keys_accepted) */
+			if (!(!strcmp(secs[b].block, "sinks") && i >= 5) && strcmp(k->key, "hosts_file"))
+				continue;
+			char row[80];
+			snprintf(row, sizeof(row), "\n| `%s` |", k->key);
+			const char *at = strstr(central, row);
+			if (!at || (central_end && at > central_end))
+				fprintf(stderr, "\n  README's Central rotation settings have no row for '%s'\n", k->key);
+			CU_ASSERT_TRUE(at && (!central_end || at < central_end));
+		}
+	free(man);
+	free(readme);
+}
+
 /* Every value a setting's default can reach, as one line. */
 static void dump(const struct ith_config *c, char *buf, size_t len)
 {
@@ -458,6 +538,7 @@ int register_config_tests(void)
 	ADD(s, test_table_known_keys);
 	ADD(s, test_table_keys_accepted);
 	ADD(s, test_table_defaults);
+	ADD(s, test_table_documented);
 	ADD(s, test_remote_sinks);
 	return 0;
 }

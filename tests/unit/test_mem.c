@@ -39,11 +39,36 @@ static void test_alloc_and_secret(void)
 	free(p);
 }
 
+/* The bounded secret set (api.c's and remote.c's redaction lists): no repeats, none too short, the oldest out. */
+static void test_secrets_add(void)
+{
+	struct ith_secret set[2] = { ITH_SECRET_INIT, ITH_SECRET_INIT }, a = { "aaaaaaaa", 8 }, b = { "bbbbbbbb", 8 },
+		c = { "cccccccc", 8 }, s = { "ss", 2 }, empty = { "", 0 };
+	size_t n = 0;
+
+	ith_secrets_add(set, &n, 2, &a, 4);
+	ith_secrets_add(set, &n, 2, &a, 4);      /* there already */
+	ith_secrets_add(set, &n, 2, &s, 4);      /* shorter than the minimum */
+	ith_secrets_add(set, &n, 2, &empty, 0);  /* empty */
+	ith_secrets_add(set, &n, 2, NULL, 0);
+	CU_ASSERT_EQUAL(n, 1);
+	ith_secrets_add(set, &n, 2, &b, 4);
+	ith_secrets_add(set, &n, 2, &c, 4);      /* full: a goes */
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(set[0].s, "bbbbbbbb");
+	CU_ASSERT_STRING_EQUAL(set[1].s, "cccccccc");
+	ith_secrets_add(set, &n, 2, &s, 1);      /* a minimum of 1 takes it */
+	CU_ASSERT_STRING_EQUAL(set[1].s, "ss");
+	for (size_t i = 0; i < n; i++)
+		ith_secret_release(&set[i]);
+}
+
 int register_mem_tests(void)
 {
 	CU_pSuite s = CU_add_suite("mem", NULL, NULL);
 	if (!s)
 		return -1;
 	ADD(s, test_alloc_and_secret);
+	ADD(s, test_secrets_add);
 	return 0;
 }

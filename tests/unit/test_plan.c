@@ -421,6 +421,49 @@ static void test_publish_decision(void)
 	}
 }
 
+/*
+ * A remote sink's conflict rule (ith_plan_remote_verdict), one row per outcome: what vault.c and k8s.c see at
+ * the place against our current token "cur" (expires at 2000).
+ */
+static void test_remote_verdict(void)
+{
+	static const struct {
+		bool exists, ours;
+		const char *id;
+		bool same;
+		int64_t expires;
+		enum ith_remote_verdict want;
+	} t[] = {
+		{ false, false, NULL, false, 0, ITH_REMOTE_WRITE },       /* nothing there: create it */
+		{ true, false, NULL, false, 0, ITH_REMOTE_FOREIGN },      /* not ours: never written over */
+		{ true, false, "cur", true, 2000, ITH_REMOTE_FOREIGN },   /* our token, but no marker of this instance */
+		{ true, true, "cur", true, 2000, ITH_REMOTE_DONE },       /* our current token there: done */
+		{ true, true, "cur", false, 2000, ITH_REMOTE_WRITE },     /* our id, another token: write it again */
+		{ true, true, "new", false, 3000, ITH_REMOTE_CONFLICT },  /* a newer token of ours: another rotator ahead */
+		{ true, true, "new", false, 0, ITH_REMOTE_CONFLICT },     /* one that never expires is newer */
+		{ true, true, "old", false, 1000, ITH_REMOTE_WRITE },     /* an older token of ours: replaced */
+		{ true, true, "old", false, 2000, ITH_REMOTE_WRITE },     /* as old as ours: replaced */
+		{ true, true, "", false, 0, ITH_REMOTE_WRITE },           /* ours, no token yet */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ith_state_token cur;
+		memset(&cur, 0, sizeof(cur));
+		snprintf(cur.id, sizeof(cur.id), "cur");
+		cur.expires_at = 2000;
+		struct ith_remote_seen seen = { t[i].exists, t[i].ours, t[i].id, t[i].same, t[i].expires };
+		enum ith_remote_verdict got = ith_plan_remote_verdict(&seen, &cur);
+		if (got != t[i].want)
+			fprintf(stderr, "\nremote verdict row %zu: want %d got %d\n", i + 1, (int)t[i].want, (int)got);
+		CU_ASSERT_EQUAL(got, t[i].want);
+	}
+	struct ith_state_token never;  /* ours never expires: nothing is newer */
+	memset(&never, 0, sizeof(never));
+	snprintf(never.id, sizeof(never.id), "cur");
+	struct ith_remote_seen other = { true, true, "new", false, 0 };
+	CU_ASSERT_EQUAL(ith_plan_remote_verdict(&other, &never), ITH_REMOTE_WRITE);
+}
+
 int register_plan_tests(void)
 {
 	CU_pSuite s = CU_add_suite("plan: the decision table of rotate and get (no I/O)", NULL, NULL);
@@ -429,5 +472,6 @@ int register_plan_tests(void)
 	ADD(s, test_decision_table);
 	ADD(s, test_needs_api);
 	ADD(s, test_publish_decision);
+	ADD(s, test_remote_verdict);
 	return 0;
 }
