@@ -34,8 +34,9 @@ static void warn_missing_sinks(const struct ith_config *cfg)
 	}
 }
 
-/* Each hosts_file: its error (78), or how many hosts it lists, are retired, have no file sink yet. */
-static int check_hosts(const struct ith_config *cfg)
+/* Each hosts_file: its error (78), or how many hosts it lists, are retired, have no file sink yet. Offline (the
+ * configuration alone), a hosts_file not there yet is a note: it is read on every run. */
+static int check_hosts(const struct ith_config *cfg, bool offline)
 {
 	int rc = 0;
 
@@ -45,7 +46,9 @@ static int check_hosts(const struct ith_config *cfg)
 		struct stat st;
 		for (size_t i = 0; i < cfg->nprofiles; i++) {
 			const struct ith_profile *p = &cfg->profiles[i];
-			if (p->hosts_cause && !strcmp(p->name, base->name)) {
+			if (p->hosts_cause && !strcmp(p->name, base->name) && offline && p->hosts_cause == ITH_ERR_FILE_NOT_FOUND) {
+				printf("hosts_file:       %s not there yet (read on every run; rotate needs it)\n", base->hosts_file);
+			} else if (p->hosts_cause && !strcmp(p->name, base->name)) {
 				fprintf(stderr, "influx-token-helper: %s\n", p->hosts_error);
 				rc = rc ? rc : cli_exit_code(p->hosts_cause);
 			}
@@ -109,7 +112,7 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		cli->cfg.nprofiles == 1 ? "" : "s");
 	warn_missing_sinks(&cli->cfg);
 	warn_hook_timeouts(&cli->cfg);
-	int hrc = check_hosts(&cli->cfg);
+	int hrc = check_hosts(&cli->cfg, offline);
 	if (offline || hrc)
 		return hrc;
 	if ((r = cli_load(cli, CLI_STATE)))

@@ -142,7 +142,8 @@ int ith_hosts_read(const struct ith_profile *base, struct ith_strlist *out, stru
 	/* the file and every directory and link on its way: whoever can change it chooses which tokens exist */
 	if ((r = ith_check_trusted_path(path, "hosts_file", err)) < 0 ||
 	    (r = ith_read_file(path, ITH_HOSTS_MAX_BYTES, false, "hosts_file", &text, &len, err)) < 0)
-		return ith_err_prefix(err, ITH_ERR_CONFIG, "%s", base->name);  /* "NAME: hosts_file '/path': why" */
+		/* "NAME: hosts_file '/path': why"; a missing file keeps its cause (78 all the same) for check --offline */
+		return ith_err_prefix(err, r == ITH_ERR_FILE_NOT_FOUND ? r : ITH_ERR_CONFIG, "%s", base->name);
 	r = ith_hosts_parse(path, text, len, out, err);
 	free(text);
 	if (r < 0)
