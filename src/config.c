@@ -807,11 +807,18 @@ static int check_sink_vault(const struct vctx *v, const struct cval *x, void *ba
 	return sink_only(v, x, base, VAULT_SINK, "vault");
 }
 
+/* Vault's address is the server alone: the helper adds /v1/... itself, so a path there would be doubled. */
 static int check_sink_address(const struct vctx *v, const struct cval *x, void *base)
 {
+	struct ith_url u;
 	int r = sink_only(v, x, base, VAULT_SINK, "vault");
 
-	return r < 0 ? r : check_url(v, x, base);
+	if (r < 0 || (r = check_url(v, x, base)) < 0)
+		return r;
+	if (!ith_url_parse(x->str, &u) && u.path[0] && strcmp(u.path, "/"))
+		return verr(v, x->s, x->name, "'%.120s' has a path ('%.60s'): give the server alone (https://HOST:PORT); "
+			"the helper adds /v1/... itself", x->str, u.path);
+	return 0;
 }
 
 static int check_sink_server(const struct vctx *v, const struct cval *x, void *base)
