@@ -324,7 +324,16 @@ static bool k8s_name_ok(const char *s)
 	       !strchr("-.", s[0]) && !strchr("-.", s[n - 1]);
 }
 
-/* One host's sink j: a local path among the helper's own files, or a Secret name Kubernetes refuses. */
+/* A name the atomic writer's clean-up takes for one of its own temporary files (fs.c: NAME.tmp- and 8 more). */
+static bool looks_like_temp(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 13 && !strncmp(path + n - 13, ".tmp-", 5);
+}
+
+/* One host's sink j: a local path among the helper's own files (or named like its temporary files), or a Secret
+ * name Kubernetes refuses. */
 static int host_sink_check(const struct ith_config *cfg, const struct ith_profile *base, const char *host,
 	size_t j, struct ith_strbuf *err)
 {
@@ -342,7 +351,11 @@ static int host_sink_check(const struct ith_config *cfg, const struct ith_profil
 		return 0;
 	} else {
 		name = substitute(s->path, host);
-		if (path_in(name, cfg->state_dir) || path_in(name, cfg->status_dir))
+		if (looks_like_temp(name))
+			r = ith_err(err, ITH_ERR_CONFIG, "%s: hosts_file %s: host '%s' puts sinks[%zu] at '%s', which is named "
+				"like a temporary file of the helper's (FILE.tmp-XXXXXXXX) and would be removed as one: choose "
+				"another host name", base->name, base->hosts_file, host, j, name);
+		else if (path_in(name, cfg->state_dir) || path_in(name, cfg->status_dir))
 			r = ith_err(err, ITH_ERR_CONFIG, "%s: hosts_file %s: host '%s' puts sinks[%zu] at '%s', among the "
 				"helper's own files (state_dir, status_dir): choose a sink path outside them", base->name,
 				base->hosts_file, host, j, name);

@@ -173,6 +173,15 @@ static void test_expand_config(void)
 	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.profiles[1].hosts_error, "host 'instance' puts sinks[0] at"));
 	ith_config_release(&c);
+
+	/* a host whose file sink is named like another's temporary file: the writer's clean-up would remove it */
+	write_file(path, "web\nweb.tmp-0badcafe\n", 0644);
+	CU_ASSERT_EQUAL_FATAL(load(&c, dir, "out"), 0);
+	ith_hosts_expand(&c);
+	CU_ASSERT_EQUAL(c.profiles[1].hosts_cause, ITH_ERR_CONFIG);
+	CU_ASSERT_TRUE(c.profiles[1].hosts_error &&
+		strstr(c.profiles[1].hosts_error, "named like a temporary file of the helper's") != NULL);
+	ith_config_release(&c);
 	test_rm_rf(dir);
 	free(dir);
 }
