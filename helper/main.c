@@ -38,7 +38,9 @@ static const struct cli_command commands[] = {
 	  "                  (re)write, an owed on_rotate); change nothing: no\n"
 	  "                  POST/PATCH/DELETE, no state or sink writes" },
 	{ "status", cmd_status, "status [NAME...] [--format text|json|influx|prometheus] [--from DIR]",
-	  "Show each profile's token: id, expiry, renewal time, counters, last error.\n"
+	  "Show each profile's token: id, expiry, renewal time, counters, last error,\n"
+	  "and whether a sink (Vault, Kubernetes, a file) has yet to receive it\n"
+	  "(state publish-failing).\n"
 	  "Reads local state only; never prints a secret. Exits 0 even when a profile\n"
 	  "is unhealthy (its state field says so).\n"
 	  "  --format influx  one line-protocol line per profile, measurement\n"
@@ -99,6 +101,9 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f,
+		"\n"
+		"NAME is a profile of the configuration; with hosts_file, NAME@HOST is one\n"
+		"host's profile and NAME every host's.\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  configuration (default: $INFLUX_TOKEN_HELPER_CONFIG,\n"

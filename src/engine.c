@@ -500,7 +500,10 @@ static int sync_sinks(struct ith_ctx *ctx, const struct ith_profile *p, struct i
 		}
 		int e = publish_sink(ctx, p, st, sk, flags, &wrote, changed, &serr);
 		if (e < 0) {
-			ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, target, ith_err_msg(&serr));
+			if (ith_sink_is_remote(sk))  /* its message names it */
+				ith_log(ctx, ITH_LOG_WARN, "%s: %s", p->name, ith_err_msg(&serr));
+			else
+				ith_log(ctx, ITH_LOG_WARN, "%s: sink %s: %s", p->name, target, ith_err_msg(&serr));
 			if (r == 0) {
 				r = e;
 				snprintf(first_sink, sizeof(first_sink), "%s", target);  /* label[] is the next sink's soon */
