@@ -66,7 +66,9 @@ static const struct cli_command commands[] = {
 	  "  --dry-run       say what would be revoked, change nothing" },
 	{ "check", cmd_check, "check [--offline]",
 	  "Validate the configuration, state directory, management token, and\n"
-	  "reach the API with one read-only call. Exit 0 when all is well.\n"
+	  "reach the API with one read-only call; read each vault and kubernetes\n"
+	  "sink's secret (75 when one no longer holds the current token: rotate\n"
+	  "--force NAME publishes a new one). Exit 0 when all is well.\n"
 	  "  --offline       validate the configuration only: no files, no network" },
 	{ "watch", cmd_watch, "watch [NAME...]",
 	  "Stay in the foreground (a container, a sidecar) and rotate every profile,\n"

@@ -1873,6 +1873,46 @@ int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, st
 	return r;
 }
 
+/* One remote sink, read-only: does it hold the current token? A sink that does not is said, with the repair. */
+static int check_remote_sink(struct ith_ctx *ctx, const struct ith_profile *p, const struct ith_state *st,
+	const struct ith_sink *s, bool *holds, struct ith_strbuf *err)
+{
+	struct ith_remote *rm;
+	char label[512];
+	int r;
+
+	if ((r = ctx_remote(ctx, &rm, err)) < 0)
+		return r;
+	r = s->type == ITH_SINK_VAULT ? ith_vault_holds(rm, s, ctx->instance, p->name, &st->current, holds, err)
+				      : ith_k8s_holds(rm, s, ctx->instance, p->name, &st->current, holds, err);
+	if (r == 0 && !*holds)
+		ith_log(ctx, ITH_LOG_WARN, "%s: %s does not hold the current token %s (deleted or changed there, or not "
+			"published yet): `rotate --force %s` publishes a new one", p->name,
+			ith_sink_label(s, label, sizeof(label)), st->current.id, p->name);
+	return r;
+}
+
+int ith_check_remote_sinks(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *checked, unsigned *stale,
+	struct ith_strbuf *err)
+{
+	struct ith_state st;
+	int r;
+
+	if ((r = ith_state_load(ctx->cfg->state_dir, p->name, ctx->instance, &st, err)) < 0)
+		return r;
+	for (size_t i = 0; i < p->nsinks && r == 0 && st.has_current; i++) {
+		bool holds = true;
+		if (!ith_sink_is_remote(&p->sinks[i]))
+			continue;
+		if ((r = check_remote_sink(ctx, p, &st, &p->sinks[i], &holds, err)) == 0) {
+			(*checked)++;
+			*stale += !holds;
+		}
+	}
+	ith_state_release(&st);
+	return r;
+}
+
 int ith_publish_cached(struct ith_ctx *ctx, const struct ith_profile *p, struct ith_strbuf *err)
 {
 	struct ith_lock lock = ITH_LOCK_INIT;

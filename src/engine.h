@@ -155,6 +155,10 @@ int64_t ith_profile_due(const struct ith_ctx *ctx, const struct ith_profile *p, 
  */
 int ith_serving_token(const struct ith_ctx *ctx, const struct ith_profile *p, struct ith_state_token *out,
 	struct ith_strbuf *err);
+/* check: read each remote sink (vault, kubernetes) of p, changing nothing: *checked of them, *stale not holding
+ * the state's current token (each logged, with the repair). No current token: nothing checked. */
+int ith_check_remote_sinks(struct ith_ctx *ctx, const struct ith_profile *p, unsigned *checked, unsigned *stale,
+	struct ith_strbuf *err);
 /* Rewrite the profile's sinks from the cached current token when it is still
  * valid (the API may be down): no network. ITH_ERR_LOCK_BUSY when a rotation holds
  * the lock. */

@@ -379,6 +379,28 @@ int ith_k8s_publish(struct ith_remote *rm, const struct ith_sink *s, const char 
 	return r;
 }
 
+int ith_k8s_holds(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
+	const struct ith_state_token *t, bool *holds, struct ith_strbuf *err)
+{
+	struct ith_remote_answer a = ITH_REMOTE_ANSWER_INIT;
+	struct ith_k8s_view v;
+	struct kcall c;
+	int r;
+
+	*holds = false;
+	if ((r = kcall_init(&c, rm, s, instance, profile, err)) == 0) {
+		ith_remote_redact_add(rm, &t->token);
+		if ((r = kcall(&c, "GET", true, NULL, &a, err)) == 0 && a.status == 200 &&
+		    (r = parse_ours(&c, a.body.buf, &t->token, &v, err)) == 0)
+			*holds = v.ours && v.same_token && !strcmp(v.token_id, t->id);
+		else if (r == 0 && a.status != 404)
+			r = ith_err(err, ITH_ERR_API_REFUSED, "%s: reading it answered HTTP %ld", c.where, a.status);
+	}
+	ith_remote_answer_release(&a);
+	kcall_release(&c);
+	return r;
+}
+
 static int remove_it(struct kcall *c, bool *removed, struct ith_strbuf *err)
 {
 	struct ith_remote_answer a = ITH_REMOTE_ANSWER_INIT;

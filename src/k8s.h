@@ -39,6 +39,9 @@
 int ith_k8s_publish(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
 	const struct ith_state_token *t, bool *changed, struct ith_strbuf *err);
 /* DELETE with preconditions.resourceVersion when it is ours; a missing one is fine (*removed false). */
+/* Read-only (check): does the Secret hold token t under its key, marked ours? */
+int ith_k8s_holds(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
+	const struct ith_state_token *t, bool *holds, struct ith_strbuf *err);
 int ith_k8s_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err);
 

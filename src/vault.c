@@ -420,6 +420,21 @@ int ith_vault_publish(struct ith_remote *rm, const struct ith_sink *s, const cha
 	return r;
 }
 
+int ith_vault_holds(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
+	const struct ith_state_token *t, bool *holds, struct ith_strbuf *err)
+{
+	struct remote_view v;
+	struct vcall c;
+	int r;
+
+	vcall_init(&c, rm, s, instance, profile);
+	ith_remote_redact_add(rm, &t->token);
+	r = read_view(&c, t, &v, err);
+	*holds = r == 0 && v.exists && v.meta.ours && v.data.has && v.data.same_token && !strcmp(v.data.token_id, t->id);
+	ith_secret_release(&c.file_token);
+	return r;
+}
+
 int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err)
 {

@@ -43,6 +43,9 @@
 int ith_vault_publish(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
 	const struct ith_state_token *t, bool *changed, struct ith_strbuf *err);
 /* DELETE /v1/MOUNT/metadata/PATH (every version) when it is ours; a missing one is fine (*removed false). */
+/* Read-only (check): does the secret hold token t, marked ours? */
+int ith_vault_holds(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile,
+	const struct ith_state_token *t, bool *holds, struct ith_strbuf *err);
 int ith_vault_remove(struct ith_remote *rm, const struct ith_sink *s, const char *instance, const char *profile, bool *removed,
 	struct ith_strbuf *err);
 
