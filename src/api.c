@@ -395,14 +395,7 @@ static CURLcode attempt(struct ith_api *api, const char *method, const char *url
 	sym_curl_easy_setopt(c, CURLOPT_URL, url);
 	sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	sym_curl_easy_setopt(c, CURLOPT_HTTPHEADER, json ? api->headers_body : api->headers_get);
-	sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-	sym_curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	if (json) {
-		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-	}
-	if (strcmp(method, "GET") && strcmp(method, "POST"))
-		sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	ith_curl_method(c, method, json);
 	/*
 	 * A create goes on a connection of its own: on a reused keep-alive
 	 * connection that the server closed without an answer, libcurl sends

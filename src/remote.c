@@ -47,6 +47,18 @@ int64_t ith_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ith_curl_method(CURL *c, const char *method, const char *json)
+{
+	sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	sym_curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (json) {
+		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
+	}
+	if (strcmp(method, "GET") && strcmp(method, "POST"))
+		sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+}
+
 void ith_curl_common(CURL *c, char *errbuf, long connect_timeout, long timeout, const char *ca_file,
 	const char *url)
 {
@@ -241,14 +253,7 @@ static void set_request(struct ith_remote *rm, CURL *c, const char *method, cons
 	sym_curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, capped_cb);
 	sym_curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	sym_curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
-	sym_curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	if (json) {
-		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-		sym_curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(json));
-	}
-	if (strcmp(method, "GET") && strcmp(method, "POST"))
-		sym_curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	ith_curl_method(c, method, json);
 }
 
 int ith_remote_request(struct ith_remote *rm, const char *method, const char *url, const char *ca_file,

@@ -99,6 +99,9 @@ int ith_curl_load(struct ith_strbuf *err);
 int64_t ith_mono_ms(void);
 /* What every handle gets: verification on, no redirects, no netrc, http(s) only, bounded time; plain
  * http never through a proxy. errbuf: CURL_ERROR_SIZE bytes. ca_file may be NULL. */
+/* The request's method and JSON body (NULL: none) on a reused handle: GET unless a body makes it POST,
+ * any other method as a custom request. Shared by api.c and the remote sinks. */
+void ith_curl_method(CURL *c, const char *method, const char *json);
 void ith_curl_common(CURL *c, char *errbuf, long connect_timeout, long timeout, const char *ca_file,
 	const char *url);
 /* "apiv1_" and what follows it (the shape of a database token) become "***"; returns how many. */
